@@ -1,1 +1,36 @@
-export {};
+export * from './client.js';
+export * from './errors.js';
+export { type EncryptedDataKey, providerInfoText } from './format/encrypted-data-key.js';
+export {
+  type EncryptionContext,
+  PUBLIC_KEY_CONTEXT_KEY,
+  RESERVED_CONTEXT_PREFIX,
+  serializeEncryptionContext,
+} from './format/encryption-context.js';
+export { ContentType, type MessageHeader, type ParsedHeader, parseHeader } from './format/header.js';
+export { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
+export { generateDataKey } from './keyrings/generate-data-key.js';
+export { type Keyring, KeyringBase } from './keyrings/keyring.js';
+export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring.js';
+export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
+export { RawRsaKeyring, type RawRsaKeyringOptions, type RsaPadding } from './keyrings/raw-rsa-keyring.js';
+export { unwrapFirst } from './keyrings/unwrap-first.js';
+export { DefaultMaterialsManager } from './materials/default-materials-manager.js';
+export { DecryptionMaterials, EncryptionMaterials } from './materials/materials.js';
+export type {
+  DecryptionMaterialsRequest,
+  EncryptionMaterialsRequest,
+  MaterialsManager,
+} from './materials/materials-manager.js';
+export * from './options.js';
+export { decryptMessage } from './stream/decrypt-message.js';
+export { encryptMessage } from './stream/encrypt-message.js';
+export {
+  type AlgorithmSuite,
+  allSuites,
+  DEFAULT_SUITE_ID,
+  formatSuiteId,
+  getSuite,
+  SuiteId,
+} from './suites/algorithm-suites.js';
+export { CommitmentPolicy, DEFAULT_COMMITMENT_POLICY } from './suites/commitment-policy.js';

@@ -1,0 +1,75 @@
+import { Duplex } from 'node:stream';
+import type { EncryptionContext } from './format/encryption-context.js';
+import type { MessageHeader } from './format/header.js';
+import { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
+import type { DecryptOptions, EncryptOptions } from './options.js';
+
+export interface FormatChoice {
+  /** Defaults to the AWS Encryption SDK message format. */
+  readonly format?: MessageFormat;
+}
+
+export interface EncryptResult {
+  readonly ciphertext: Buffer;
+  readonly header: MessageHeader;
+}
+
+export interface DecryptResult {
+  readonly plaintext: Buffer;
+  readonly header: MessageHeader;
+  /** The message's context, including any `aws-crypto-` pairs the SDK wrote. */
+  readonly encryptionContext: EncryptionContext;
+}
+
+/** Encrypts a buffer or string held in memory. Use {@link encryptStream} for large data. */
+export async function encrypt(
+  plaintext: Uint8Array | string,
+  options: EncryptOptions & FormatChoice,
+): Promise<EncryptResult> {
+  const format = options.format ?? awsEncryptionSdkFormat;
+  let header: MessageHeader | undefined;
+  const parts: Buffer[] = [];
+  for await (const part of format.encrypt([plaintext], options, (h) => (header = h))) parts.push(part);
+  return { ciphertext: Buffer.concat(parts), header: header! };
+}
+
+/**
+ * Decrypts a message held in memory. Nothing is returned unless the whole message, signature
+ * included, authenticated; on failure every decrypted byte is zero-filled.
+ */
+export async function decrypt(
+  ciphertext: Uint8Array,
+  options: DecryptOptions & FormatChoice,
+): Promise<DecryptResult> {
+  const format = options.format ?? awsEncryptionSdkFormat;
+  let header: MessageHeader | undefined;
+  const parts: Buffer[] = [];
+  try {
+    for await (const part of format.decrypt([ciphertext], options, (h) => (header = h))) parts.push(part);
+  } catch (error) {
+    for (const part of parts) part.fill(0);
+    throw error;
+  }
+  return { plaintext: Buffer.concat(parts), header: header!, encryptionContext: header!.encryptionContext };
+}
+
+/** A Node duplex: plaintext in, ciphertext out. Emits `header` before the first ciphertext byte. */
+export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
+  const format = options.format ?? awsEncryptionSdkFormat;
+  const duplex: Duplex = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
+    yield* format.encrypt(source, options, (header) => duplex.emit('header', header));
+  });
+  return duplex;
+}
+
+/**
+ * A Node duplex: ciphertext in, plaintext out. Emits `header` once the header authenticated. If it
+ * errors, the plaintext already written is incomplete and must be discarded (see docs/streaming.md).
+ */
+export function decryptStream(options: DecryptOptions & FormatChoice): Duplex {
+  const format = options.format ?? awsEncryptionSdkFormat;
+  const duplex: Duplex = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
+    yield* format.decrypt(source, options, (header) => duplex.emit('header', header));
+  });
+  return duplex;
+}

@@ -1,0 +1,108 @@
+import { InvalidArgumentError } from '../errors.js';
+import { type ByteReader, uint16 } from './byte-reader.js';
+
+export type EncryptionContext = Readonly<Record<string, string>>;
+
+/** Keys with this prefix are written by the SDK itself (the signing public key) and refused from callers. */
+export const RESERVED_CONTEXT_PREFIX = 'aws-crypto-';
+export const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key';
+
+const MAX_FIELD = 0xffff;
+
+/** Throws when a caller-supplied context uses a reserved key or is not all strings. */
+export function assertCallerContext(context: EncryptionContext): void {
+  for (const [key, value] of Object.entries(context)) {
+    if (typeof value !== 'string') {
+      throw new InvalidArgumentError(`Encryption context value for '${key}' must be a string.`);
+    }
+    if (key.startsWith(RESERVED_CONTEXT_PREFIX)) {
+      throw new InvalidArgumentError(
+        `Encryption context key '${key}' is reserved: keys starting '${RESERVED_CONTEXT_PREFIX}' are written by the SDK.`,
+      );
+    }
+    if (key.length === 0) throw new InvalidArgumentError('Encryption context keys must not be empty.');
+  }
+}
+
+/**
+ * The pairs sorted by the UTF-8 bytes of their keys (message-header.md "AAD"): not by
+ * `localeCompare`, which disagrees with the byte order for non-ASCII keys and breaks cross-SDK decrypt.
+ */
+function sortedEncodedPairs(context: EncryptionContext): Array<[Buffer, Buffer]> {
+  return Object.entries(context)
+    .map(([k, v]): [Buffer, Buffer] => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')])
+    .sort(([a], [b]) => Buffer.compare(a, b));
+}
+
+/**
+ * Serializes the pairs as count || (len || key || len || value)*. An empty context serializes to
+ * zero bytes (the count is omitted, not zero). This is also the AAD raw AES keyrings bind.
+ */
+export function serializeEncryptionContext(context: EncryptionContext): Buffer {
+  const pairs = sortedEncodedPairs(context);
+  if (pairs.length === 0) return Buffer.alloc(0);
+  if (pairs.length > MAX_FIELD) throw new InvalidArgumentError('Encryption context has too many pairs.');
+  const parts: Buffer[] = [uint16(pairs.length)];
+  for (const [key, value] of pairs) {
+    if (key.length > MAX_FIELD || value.length > MAX_FIELD) {
+      throw new InvalidArgumentError('Encryption context keys and values must be under 64 KiB each.');
+    }
+    parts.push(uint16(key.length), key, uint16(value.length), value);
+  }
+  const out = Buffer.concat(parts);
+  if (out.length > MAX_FIELD) {
+    throw new InvalidArgumentError(
+      `Encryption context serializes to ${out.length} bytes; the message format allows at most ${MAX_FIELD}.`,
+    );
+  }
+  return out;
+}
+
+/** Parses the header's AAD section: a 2-byte length, then the serialized pairs. */
+export function readEncryptionContext(reader: ByteReader): EncryptionContext {
+  const lengthAt = reader.offset;
+  const length = reader.uint16();
+  if (length === 0) return Object.freeze({});
+  const start = reader.offset;
+  const countAt = reader.offset;
+  const count = reader.uint16();
+  if (count === 0) reader.fail('encryption context count', countAt, 'is zero but the context is not empty');
+  const context: Record<string, string> = Object.create(null);
+  for (let i = 0; i < count; i++) {
+    const keyAt = reader.offset;
+    const key = reader.lengthPrefixed();
+    const value = reader.lengthPrefixed();
+    if (reader.offset - start > length) {
+      reader.fail('encryption context', lengthAt, `overruns its declared length ${length}`);
+    }
+    // Order is not checked: other SDKs sort differently, and the header tag covers the raw bytes.
+    const name = decodeUtf8(key, reader, keyAt);
+    if (Object.hasOwn(context, name)) reader.fail(`encryption context key ${i}`, keyAt, 'is a duplicate');
+    context[name] = decodeUtf8(value, reader, keyAt);
+  }
+  if (reader.offset - start !== length) {
+    reader.fail(
+      'encryption context',
+      lengthAt,
+      `declares ${length} bytes but its pairs use ${reader.offset - start}`,
+    );
+  }
+  return Object.freeze({ ...context });
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Buffer, reader: ByteReader, at: number): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    reader.fail('encryption context', at, 'is not valid UTF-8');
+  }
+}
+
+/** True when every pair of `required` is present with the same value in `context`. */
+export function missingContextPairs(context: EncryptionContext, required: EncryptionContext): string[] {
+  return Object.entries(required)
+    .filter(([k, v]) => context[k] !== v)
+    .map(([k]) => k);
+}

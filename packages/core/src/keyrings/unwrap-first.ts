@@ -1,0 +1,35 @@
+import { KeyringError, NotSupportedError } from '../errors.js';
+import type { EncryptedDataKey } from '../format/encrypted-data-key.js';
+import type { DecryptionMaterials } from '../materials/materials.js';
+
+/**
+ * Tries `unwrapOne` on each candidate in order and sets the first data key obtained. When every
+ * candidate fails, throws one error that lists each failure, so no cause is lost.
+ */
+export async function unwrapFirst(
+  keyring: string,
+  materials: DecryptionMaterials,
+  candidates: readonly EncryptedDataKey[],
+  unwrapOne: (edk: EncryptedDataKey) => Promise<Buffer>,
+): Promise<void> {
+  const failures: string[] = [];
+  for (const edk of candidates) {
+    let dataKey: Buffer | undefined;
+    try {
+      dataKey = await unwrapOne(edk);
+      materials.setDataKey(dataKey);
+      return;
+    } catch (error) {
+      // Not a wrong key but an impossible operation: no other EDK of this keyring will fare better.
+      if (error instanceof NotSupportedError) throw error;
+      failures.push((error as Error).message);
+    } finally {
+      dataKey?.fill(0);
+    }
+  }
+  if (failures.length > 0) {
+    throw new KeyringError(
+      `${keyring} could not decrypt any of its ${failures.length} encrypted data key(s): ${failures.join('; ')}`,
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import { InvalidArgumentError, NoDataKeyError } from '../errors.js';
+import { PUBLIC_KEY_CONTEXT_KEY } from '../format/encryption-context.js';
+import type { Keyring } from '../keyrings/keyring.js';
+import { generateSigningKey, importVerificationKey } from '../suites/signature.js';
+import { DecryptionMaterials, EncryptionMaterials } from './materials.js';
+import type {
+  DecryptionMaterialsRequest,
+  EncryptionMaterialsRequest,
+  MaterialsManager,
+} from './materials-manager.js';
+
+/**
+ * The default materials manager (framework/default-cmm.md): for signed suites it makes a fresh
+ * ECDSA key pair and stores the public key in the encryption context, then asks the keyring.
+ */
+export class DefaultMaterialsManager implements MaterialsManager {
+  constructor(readonly keyring: Keyring) {}
+
+  async getEncryptionMaterials({
+    suite,
+    encryptionContext,
+  }: EncryptionMaterialsRequest): Promise<EncryptionMaterials> {
+    let materials: EncryptionMaterials;
+    if (suite.signature) {
+      const { privateKey, compressedPublicKey } = await generateSigningKey(suite.signature);
+      const context = {
+        ...encryptionContext,
+        [PUBLIC_KEY_CONTEXT_KEY]: compressedPublicKey.toString('base64'),
+      };
+      materials = new EncryptionMaterials(suite, Object.freeze(context), privateKey);
+    } else {
+      materials = new EncryptionMaterials(suite, Object.freeze({ ...encryptionContext }));
+    }
+    await this.keyring.onEncrypt(materials);
+    if (!materials.hasDataKey || materials.encryptedDataKeys.length === 0) {
+      materials.zeroize();
+      throw new InvalidArgumentError(
+        `Keyring ${this.keyring.description} produced no ${materials.hasDataKey ? 'encrypted data key' : 'data key'}; configure a generator keyring.`,
+      );
+    }
+    return materials;
+  }
+
+  async getDecryptionMaterials({
+    suite,
+    encryptionContext,
+    encryptedDataKeys,
+  }: DecryptionMaterialsRequest): Promise<DecryptionMaterials> {
+    const encodedKey = encryptionContext[PUBLIC_KEY_CONTEXT_KEY];
+    if (suite.signature && encodedKey === undefined) {
+      throw new InvalidArgumentError(
+        `The message uses signed suite ${suite.name} but its encryption context has no '${PUBLIC_KEY_CONTEXT_KEY}'.`,
+      );
+    }
+    if (!suite.signature && encodedKey !== undefined) {
+      throw new InvalidArgumentError(
+        `The message uses unsigned suite ${suite.name} but its encryption context carries a signing key.`,
+      );
+    }
+    const verificationKey =
+      suite.signature && encodedKey !== undefined
+        ? importVerificationKey(suite.signature, Buffer.from(encodedKey, 'base64'))
+        : undefined;
+    const materials = new DecryptionMaterials(suite, encryptionContext, verificationKey);
+    await this.keyring.onDecrypt(materials, encryptedDataKeys);
+    if (!materials.hasDataKey) {
+      const providers = encryptedDataKeys.map(
+        (edk) => `${edk.providerId}:${edk.providerInfo.toString('utf8').replace(/[^\x20-\x7e]/g, '.')}`,
+      );
+      throw new NoDataKeyError(
+        `Keyring ${this.keyring.description} holds none of the message's ${encryptedDataKeys.length} master key(s) (${providers.join(', ')}).`,
+      );
+    }
+    return materials;
+  }
+}
