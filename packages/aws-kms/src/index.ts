@@ -1,1 +1,17 @@
-export {};
+export {
+  formatKmsArn,
+  isMultiRegionArn,
+  isMultiRegionKeyId,
+  type KmsArn,
+  mrkMatch,
+  parseKmsArn,
+} from './arn.js';
+export {
+  AwsKmsDiscoveryKeyring,
+  type AwsKmsDiscoveryKeyringOptions,
+  type DiscoveryFilter,
+} from './aws-kms-discovery-keyring.js';
+export { AwsKmsKeyring, type AwsKmsKeyringOptions } from './aws-kms-keyring.js';
+export { type ClientSupplier, cachingClientSupplier } from './client-supplier.js';
+export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
+export { isRetryable, type RetryOptions, withRetry } from './retry.js';

@@ -27,9 +27,16 @@ export async function encrypt(
   options: EncryptOptions & FormatChoice,
 ): Promise<EncryptResult> {
   const format = options.format ?? awsEncryptionSdkFormat;
+  const plaintextLength = typeof plaintext === 'string' ? Buffer.byteLength(plaintext) : plaintext.length;
   let header: MessageHeader | undefined;
   const parts: Buffer[] = [];
-  for await (const part of format.encrypt([plaintext], options, (h) => (header = h))) parts.push(part);
+  for await (const part of format.encrypt(
+    [plaintext],
+    { plaintextLength, ...options },
+    (h) => (header = h),
+  )) {
+    parts.push(part);
+  }
   return { ciphertext: Buffer.concat(parts), header: header! };
 }
 

@@ -15,6 +15,10 @@ export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
 export { RawRsaKeyring, type RawRsaKeyringOptions, type RsaPadding } from './keyrings/raw-rsa-keyring.js';
 export { unwrapFirst } from './keyrings/unwrap-first.js';
+export {
+  CachingMaterialsManager,
+  type CachingMaterialsManagerOptions,
+} from './materials/caching-materials-manager.js';
 export { DefaultMaterialsManager } from './materials/default-materials-manager.js';
 export { DecryptionMaterials, EncryptionMaterials } from './materials/materials.js';
 export type {

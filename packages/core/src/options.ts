@@ -28,7 +28,7 @@ export interface KeySource {
 export interface EncryptOptions extends KeySource {
   readonly encryptionContext?: EncryptionContext;
   /** Default 0x0578 (committing, ECDSA P-384 signed). */
-  readonly suiteId?: SuiteId;
+  readonly suiteId?: SuiteId | number;
   readonly frameLength?: number;
   /** When known, encrypting more than this many bytes fails. */
   readonly plaintextLength?: number;

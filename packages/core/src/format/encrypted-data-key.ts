@@ -1,4 +1,4 @@
-import { LimitExceededError } from '../errors.js';
+import { InvalidArgumentError, LimitExceededError } from '../errors.js';
 import { type ByteReader, uint16 } from './byte-reader.js';
 
 /**
@@ -15,10 +15,22 @@ export function providerInfoText(edk: EncryptedDataKey): string {
   return edk.providerInfo.toString('utf8');
 }
 
+const MAX_FIELD = 0xffff;
+
 export function serializeEncryptedDataKeys(edks: readonly EncryptedDataKey[]): Buffer {
+  if (edks.length === 0 || edks.length > MAX_FIELD) {
+    throw new InvalidArgumentError(
+      `A message needs 1 to ${MAX_FIELD} encrypted data keys; got ${edks.length}.`,
+    );
+  }
   const parts: Buffer[] = [uint16(edks.length)];
   for (const edk of edks) {
     const providerId = Buffer.from(edk.providerId, 'utf8');
+    if (Math.max(providerId.length, edk.providerInfo.length, edk.ciphertext.length) > MAX_FIELD) {
+      throw new InvalidArgumentError(
+        `Encrypted data key from '${edk.providerId}' has a field over ${MAX_FIELD} bytes; the format cannot hold it.`,
+      );
+    }
     parts.push(uint16(providerId.length), providerId);
     parts.push(uint16(edk.providerInfo.length), edk.providerInfo);
     parts.push(uint16(edk.ciphertext.length), edk.ciphertext);
