@@ -1,0 +1,185 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** What the verifier needs of an HTTP request. Header names are lower-case. */
+export interface SignedRequest {
+  readonly method: string;
+  /** Path and query as received, e.g. `/` or `/?a=b`. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+export interface AccessKey {
+  readonly secretAccessKey: string;
+  /** The principal the key acts as, e.g. `arn:aws:iam::111122223333:user/alice`. */
+  readonly principal: string;
+}
+
+export type SigV4Result =
+  | { readonly ok: true; readonly accessKeyId: string; readonly principal: string; readonly region: string }
+  | { readonly ok: false; readonly errorType: string; readonly message: string };
+
+/** Largest accepted clock difference between the signer and this server (AWS uses 15 minutes). */
+const MAX_SKEW_MS = 15 * 60 * 1000;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
+
+/**
+ * Verifies an AWS Signature Version 4 `Authorization` header against known access keys
+ * (docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html). Errors carry the AWS
+ * error type a real endpoint answers with.
+ */
+export function verifySigV4(
+  request: SignedRequest,
+  keys: ReadonlyMap<string, AccessKey>,
+  now: number = Date.now(),
+): SigV4Result {
+  const authorization = header(request, 'authorization');
+  const m = authorization ? AUTH.exec(authorization) : null;
+  if (!m) {
+    return fail(
+      'MissingAuthenticationTokenException',
+      'Request is missing a valid AWS Signature Version 4 Authorization header.',
+    );
+  }
+  const [, accessKeyId, date, region, service, signedHeaderList, signature] = m as unknown as string[];
+  const key = keys.get(accessKeyId!);
+  if (!key)
+    return fail('UnrecognizedClientException', 'The security token included in the request is invalid.');
+
+  const amzDate = header(request, 'x-amz-date') ?? '';
+  const signedAt = parseAmzDate(amzDate);
+  if (signedAt === undefined || !amzDate.startsWith(date!)) {
+    return fail(
+      'IncompleteSignatureException',
+      'X-Amz-Date is missing or does not match the credential scope date.',
+    );
+  }
+  if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
+    return fail(
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate} is now earlier than ${formatAmzDate(now - MAX_SKEW_MS)} (${formatAmzDate(now)} - 15 min.)`,
+    );
+  }
+  const signedHeaders = signedHeaderList!.split(';');
+  if (!signedHeaders.includes('host')) {
+    return fail('IncompleteSignatureException', "The 'host' header must be signed.");
+  }
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const expected = sign(
+    key.secretAccessKey,
+    date!,
+    region!,
+    service!,
+    stringToSign(request, signedHeaders, amzDate, scope),
+  );
+  const given = Buffer.from(signature!, 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return fail(
+      'InvalidSignatureException',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    );
+  }
+  return { ok: true, accessKeyId: accessKeyId!, principal: key.principal, region: region! };
+}
+
+/** The region named in the request's credential scope, without verifying the signature. */
+export function credentialScopeRegion(request: Pick<SignedRequest, 'headers'>): string | undefined {
+  const m = AUTH.exec(header(request, 'authorization') ?? '');
+  return m?.[3];
+}
+
+/** The access key id named in the request's credential scope, without verifying the signature. */
+export function credentialAccessKeyId(request: Pick<SignedRequest, 'headers'>): string | undefined {
+  return AUTH.exec(header(request, 'authorization') ?? '')?.[1];
+}
+
+function stringToSign(
+  request: SignedRequest,
+  signedHeaders: string[],
+  amzDate: string,
+  scope: string,
+): string {
+  const [path = '/', query = ''] = request.url.split('?', 2);
+  // A declared payload hash is signed, but only the body's real hash may stand in the request.
+  const payloadHash = sha256(request.body);
+  const canonicalRequest = [
+    request.method.toUpperCase(),
+    canonicalPath(path),
+    canonicalQuery(query),
+    signedHeaders.map((name) => `${name}:${canonicalHeaderValue(request.headers[name])}\n`).join(''),
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
+  return ['AWS4-HMAC-SHA256', amzDate, scope, sha256(Buffer.from(canonicalRequest, 'utf8'))].join('\n');
+}
+
+function sign(secret: string, date: string, region: string, service: string, toSign: string): Buffer {
+  let key = hmac(Buffer.from(`AWS4${secret}`, 'utf8'), date);
+  for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
+  return hmac(key, toSign);
+}
+
+function canonicalPath(path: string): string {
+  // Non-S3 services encode each segment of the (already encoded) path once more.
+  return path
+    .split('/')
+    .map((segment) => rfc3986(segment))
+    .join('/');
+}
+
+function canonicalQuery(query: string): string {
+  if (!query) return '';
+  return query
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const [k = '', v = ''] = pair.split('=', 2);
+      return [rfc3986(decodeURIComponent(k)), rfc3986(decodeURIComponent(v))] as const;
+    })
+    .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : 1) : a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+}
+
+function canonicalHeaderValue(value: string | string[] | undefined): string {
+  const joined = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return joined.trim().replace(/\s+/g, ' ');
+}
+
+function rfc3986(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+function header(request: Pick<SignedRequest, 'headers'>, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseAmzDate(value: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return undefined;
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+}
+
+function formatAmzDate(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function hmac(key: Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+function fail(errorType: string, message: string): SigV4Result {
+  return { ok: false, errorType, message };
+}

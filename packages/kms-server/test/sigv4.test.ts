@@ -1,0 +1,71 @@
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { type AccessKey, type SignedRequest, verifySigV4 } from '@envelope/kms-server';
+import { expect } from 'chai';
+
+const KEYS = new Map<string, AccessKey>([
+  ['AKIDALICE', { secretAccessKey: 'alice-secret', principal: 'arn:aws:iam::111122223333:user/alice' }],
+]);
+
+async function signed(options: { secret?: string; body?: string; date?: Date; region?: string } = {}): Promise<SignedRequest> {
+  const body = options.body ?? '{"KeyId":"alias/app"}';
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: 'AKIDALICE', secretAccessKey: options.secret ?? 'alice-secret' },
+    region: options.region ?? 'eu-west-1',
+    service: 'kms',
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const request = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 4599,
+      path: '/',
+      headers: {
+        host: '127.0.0.1:4599',
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'TrentService.Encrypt',
+      },
+      body,
+    }),
+    options.date ? { signingDate: options.date } : {},
+  );
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return { method: 'POST', url: '/', headers, body: Buffer.from(body) };
+}
+
+describe('SigV4 verification', () => {
+  it('accepts a request signed by the AWS SDK signer and names its principal and region', async () => {
+    const result = verifySigV4(await signed(), KEYS);
+    expect(result).to.deep.include({ ok: true, principal: 'arn:aws:iam::111122223333:user/alice', region: 'eu-west-1' });
+  });
+
+  it('rejects a tampered body', async () => {
+    const request = await signed();
+    const result = verifySigV4({ ...request, body: Buffer.from('{"KeyId":"alias/other"}') }, KEYS);
+    expect(result).to.deep.include({ ok: false, errorType: 'InvalidSignatureException' });
+  });
+
+  it('rejects a signature made with the wrong secret', async () => {
+    const result = verifySigV4(await signed({ secret: 'guess' }), KEYS);
+    expect(result).to.deep.include({ ok: false, errorType: 'InvalidSignatureException' });
+  });
+
+  it('rejects an unknown access key', async () => {
+    const result = verifySigV4(await signed(), new Map());
+    expect(result).to.deep.include({ ok: false, errorType: 'UnrecognizedClientException' });
+  });
+
+  it('rejects an expired signature', async () => {
+    const result = verifySigV4(await signed({ date: new Date(Date.now() - 20 * 60 * 1000) }), KEYS);
+    expect(result.ok).to.equal(false);
+    expect(result.ok === false && result.message).to.match(/^Signature expired/);
+  });
+
+  it('rejects a request with no Authorization header', () => {
+    const result = verifySigV4({ method: 'POST', url: '/', headers: {}, body: Buffer.alloc(0) }, KEYS);
+    expect(result).to.deep.include({ ok: false, errorType: 'MissingAuthenticationTokenException' });
+  });
+});
