@@ -13,5 +13,6 @@ export {
 } from './aws-kms-discovery-keyring.js';
 export { AwsKmsKeyring, type AwsKmsKeyringOptions } from './aws-kms-keyring.js';
 export { type ClientSupplier, cachingClientSupplier } from './client-supplier.js';
+export { awsKmsAdapter, awsKmsDiscoveryAdapter, awsKmsModule } from './container-module.js';
 export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
 export { isRetryable, type RetryOptions, withRetry } from './retry.js';

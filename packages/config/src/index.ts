@@ -1,1 +1,14 @@
-export {};
+export { coreKeyringsModule, multiAdapter, rawAesAdapter, rawRsaAdapter } from './adapters/core-keyrings.js';
+export {
+  type CreateEnvelopeOptions,
+  createContainer,
+  createEnvelope,
+  type DecryptCallOptions,
+  type EncryptCallOptions,
+  type Envelope,
+} from './create-envelope.js';
+export { resolveEmulatorTarget } from './emulator-target.js';
+export { interpolate } from './interpolate.js';
+export { KeyringResolver } from './keyring-resolver.js';
+export { type LoadedConfig, loadConfigFile, parseConfig } from './load-config.js';
+export { type EnvelopeConfig, envelopeConfig, type KeyringConfig, type SecretSource } from './schema.js';

@@ -11,6 +11,14 @@ export { ContentType, type MessageHeader, type ParsedHeader, parseHeader } from 
 export { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
 export { generateDataKey } from './keyrings/generate-data-key.js';
 export { type Keyring, KeyringBase } from './keyrings/keyring.js';
+export {
+  type EmulatorTarget,
+  KEYRING_ADAPTER,
+  type KeyringAdapter,
+  type KeyringAdapterContext,
+  type StandardSchema,
+  type StandardSchemaResult,
+} from './keyrings/keyring-adapter.js';
 export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring.js';
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
 export { RawRsaKeyring, type RawRsaKeyringOptions, type RsaPadding } from './keyrings/raw-rsa-keyring.js';

@@ -32,7 +32,9 @@ async function signed(options: { secret?: string; body?: string; date?: Date; re
     }),
     options.date ? { signingDate: options.date } : {},
   );
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const headers = Object.fromEntries(
+    Object.entries((request as HttpRequest).headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   return { method: 'POST', url: '/', headers, body: Buffer.from(body) };
 }
 

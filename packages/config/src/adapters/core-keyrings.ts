@@ -1,0 +1,97 @@
+import {
+  KEYRING_ADAPTER,
+  type KeyringAdapter,
+  type KeyringAdapterContext,
+  MultiKeyring,
+  RawAesKeyring,
+  RawRsaKeyring,
+} from '@envelope/core';
+import { ContainerModule } from 'inversify';
+import { z } from 'zod';
+
+const rawIdentity = { keyNamespace: z.string().min(1), keyName: z.string().min(1) };
+
+const rawAesOptions = z.object({ type: z.literal('raw-aes'), ...rawIdentity, key: z.unknown() }).strict();
+
+const rawRsaOptions = z
+  .object({
+    type: z.literal('raw-rsa'),
+    ...rawIdentity,
+    padding: z.enum(['oaep-sha1', 'oaep-sha256', 'oaep-sha384', 'oaep-sha512', 'pkcs1']),
+    publicKey: z.unknown().optional(),
+    privateKey: z.unknown().optional(),
+  })
+  .strict()
+  .refine(
+    (o) => o.publicKey !== undefined || o.privateKey !== undefined,
+    'needs publicKey, privateKey or both',
+  );
+
+const multiOptions = z
+  .object({
+    type: z.literal('multi'),
+    generator: z.unknown().optional(),
+    children: z.array(z.unknown()).default([]),
+  })
+  .strict()
+  .refine((o) => o.generator !== undefined || o.children.length > 0, 'needs a generator, children or both');
+
+export const rawAesAdapter: KeyringAdapter = {
+  type: 'raw-aes',
+  description: 'AES-GCM wrapping key held by the application (from a file or environment variable)',
+  async create(options, context) {
+    const o = await context.validate(rawAesOptions, options);
+    const key = await context.readSecret(o.key, [...context.path, 'key']);
+    try {
+      return new RawAesKeyring({ keyNamespace: o.keyNamespace, keyName: o.keyName, wrappingKey: key });
+    } finally {
+      key.fill(0);
+    }
+  },
+};
+
+export const rawRsaAdapter: KeyringAdapter = {
+  type: 'raw-rsa',
+  description: 'RSA key pair held by the application (PEM from files or environment variables)',
+  async create(options, context) {
+    const o = await context.validate(rawRsaOptions, options);
+    const read = (source: unknown, name: string) =>
+      source === undefined ? undefined : context.readSecret(source, [...context.path, name]);
+    const publicKey = await read(o.publicKey, 'publicKey');
+    const privateKey = await read(o.privateKey, 'privateKey');
+    try {
+      return new RawRsaKeyring({
+        keyNamespace: o.keyNamespace,
+        keyName: o.keyName,
+        padding: o.padding,
+        ...(publicKey ? { publicKey } : {}),
+        ...(privateKey ? { privateKey } : {}),
+      });
+    } finally {
+      privateKey?.fill(0);
+    }
+  },
+};
+
+export const multiAdapter: KeyringAdapter = {
+  type: 'multi',
+  description: 'one data key wrapped by a generator and every child keyring; any one decrypts',
+  async create(options, context: KeyringAdapterContext) {
+    const o = await context.validate(multiOptions, options);
+    const generator =
+      o.generator === undefined
+        ? undefined
+        : await context.resolveKeyring(o.generator, [...context.path, 'generator']);
+    const children = await Promise.all(
+      o.children.map((child, i) => context.resolveKeyring(child, [...context.path, 'children', String(i)])),
+    );
+    return new MultiKeyring({ ...(generator ? { generator } : {}), children });
+  },
+};
+
+/** Registers the keyrings `@envelope/core` ships: raw-aes, raw-rsa and multi. */
+export const coreKeyringsModule = new ContainerModule((options) => {
+  for (const adapter of [rawAesAdapter, rawRsaAdapter, multiAdapter]) {
+    options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(adapter);
+  }
+});

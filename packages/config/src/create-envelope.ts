@@ -1,0 +1,108 @@
+import type { Duplex } from 'node:stream';
+import { awsKmsModule } from '@envelope/aws-kms';
+import {
+  CachingMaterialsManager,
+  type DecryptOptions,
+  type DecryptResult,
+  DefaultMaterialsManager,
+  decrypt,
+  decryptStream,
+  type EmulatorTarget,
+  type EncryptionContext,
+  type EncryptOptions,
+  type EncryptResult,
+  encrypt,
+  encryptStream,
+  type Keyring,
+  type MaterialsManager,
+} from '@envelope/core';
+import { Container, type ContainerModule } from 'inversify';
+import { coreKeyringsModule } from './adapters/core-keyrings.js';
+import { resolveEmulatorTarget } from './emulator-target.js';
+import { KeyringResolver } from './keyring-resolver.js';
+import { loadConfigFile, parseConfig } from './load-config.js';
+import type { EnvelopeConfig } from './schema.js';
+
+export interface CreateEnvelopeOptions {
+  /** `envelope.yaml` or `envelope.json`. */
+  readonly configFile?: string;
+  /** Config text instead of a file (YAML or JSON); `configName` names it in errors. */
+  readonly configText?: string;
+  readonly configName?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Extra container modules, e.g. a third party's keyring adapters. */
+  readonly modules?: readonly ContainerModule[];
+  /** Overrides the config's `emulator` switch with an explicit target. */
+  readonly emulator?: EmulatorTarget;
+}
+
+export interface EncryptCallOptions {
+  readonly encryptionContext?: EncryptionContext;
+  readonly plaintextLength?: number;
+}
+
+export interface DecryptCallOptions {
+  readonly requiredEncryptionContext?: EncryptionContext;
+  readonly releasePlaintext?: DecryptOptions['releasePlaintext'];
+}
+
+/** An application's encryption entry points, configured entirely by `envelope.yaml`. */
+export interface Envelope {
+  readonly config: EnvelopeConfig;
+  readonly keyring: Keyring;
+  readonly materialsManager: MaterialsManager;
+  encrypt(plaintext: Uint8Array | string, options?: EncryptCallOptions): Promise<EncryptResult>;
+  decrypt(ciphertext: Uint8Array, options?: DecryptCallOptions): Promise<DecryptResult>;
+  encryptStream(options?: EncryptCallOptions): Duplex;
+  decryptStream(options?: DecryptCallOptions): Duplex;
+}
+
+/** The container every Envelope resolves from: our adapters plus any the caller adds. */
+export function createContainer(modules: readonly ContainerModule[] = []): Container {
+  const container = new Container();
+  for (const module of [coreKeyringsModule, awsKmsModule, ...modules]) container.load(module);
+  return container;
+}
+
+export async function createEnvelope(options: CreateEnvelopeOptions): Promise<Envelope> {
+  const env = options.env ?? process.env;
+  const { file, config } = await readConfig(options, env);
+  const emulator = options.emulator ?? (await resolveEmulatorTarget(config.emulator, env));
+  const resolver = new KeyringResolver(createContainer(options.modules), { file, env, emulator });
+  const keyring = await resolver.resolve(config.keyring, ['keyring']);
+  const materialsManager: MaterialsManager = config.cache
+    ? new CachingMaterialsManager({ keyring, ...config.cache })
+    : new DefaultMaterialsManager(keyring);
+
+  const encryptOptions = (call: EncryptCallOptions = {}): EncryptOptions => ({
+    materialsManager,
+    ...(config.suite !== undefined ? { suiteId: config.suite } : {}),
+    ...(config.frameLength !== undefined ? { frameLength: config.frameLength } : {}),
+    ...(config.commitmentPolicy ? { commitmentPolicy: config.commitmentPolicy } : {}),
+    ...call,
+  });
+  const decryptOptions = (call: DecryptCallOptions = {}): DecryptOptions => ({
+    materialsManager,
+    ...(config.commitmentPolicy ? { commitmentPolicy: config.commitmentPolicy } : {}),
+    ...call,
+    requiredEncryptionContext: { ...config.requiredEncryptionContext, ...call.requiredEncryptionContext },
+  });
+
+  return {
+    config,
+    keyring,
+    materialsManager,
+    encrypt: (plaintext, call) => encrypt(plaintext, encryptOptions(call)),
+    decrypt: (ciphertext, call) => decrypt(ciphertext, decryptOptions(call)),
+    encryptStream: (call) => encryptStream(encryptOptions(call)),
+    decryptStream: (call) => decryptStream(decryptOptions(call)),
+  };
+}
+
+async function readConfig(options: CreateEnvelopeOptions, env: NodeJS.ProcessEnv) {
+  if (options.configText !== undefined) {
+    const file = options.configName ?? 'envelope.yaml';
+    return { file, config: parseConfig(options.configText, file, env) };
+  }
+  return loadConfigFile(options.configFile ?? 'envelope.yaml', env);
+}

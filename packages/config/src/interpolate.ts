@@ -1,0 +1,46 @@
+import { ConfigError } from '@envelope/core';
+
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${NAME}` and `${NAME:-default}` in every string of a parsed config document. An unset
+ * variable without a default is an error naming the variable and where it was used; `$${` escapes.
+ */
+export function interpolate(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  file: string,
+  path: string[] = [],
+): unknown {
+  if (typeof value === 'string') {
+    return value
+      .split('$${')
+      .map((part) =>
+        part.replace(REFERENCE, (_match, name: string, fallback: string | undefined) => {
+          const found = env[name];
+          if (found !== undefined && found !== '') return found;
+          if (fallback !== undefined) return fallback;
+          throw new ConfigError(
+            `${file}: ${formatPath(path)} uses \${${name}}, but the environment variable ${name} is not set (set it or write \${${name}:-default}).`,
+          );
+        }),
+      )
+      .join('${');
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, file, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolate(item, env, file, [...path, key])]),
+    );
+  }
+  return value;
+}
+
+export function formatPath(path: readonly (string | number | symbol)[]): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((p, i) =>
+      typeof p === 'number' || /^\d+$/.test(String(p)) ? `[${String(p)}]` : `${i ? '.' : ''}${String(p)}`,
+    )
+    .join('');
+}

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { ConfigError } from '@envelope/core';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { formatPath, interpolate } from './interpolate.js';
+import { type EnvelopeConfig, envelopeConfig } from './schema.js';
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: EnvelopeConfig;
+}
+
+/** Reads `envelope.yaml` / `envelope.json`, interpolates `${ENV}`, and validates it. */
+export async function loadConfigFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedConfig> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  return { file: path, config: parseConfig(text, path, env) };
+}
+
+export function parseConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): EnvelopeConfig {
+  let document: unknown;
+  try {
+    document = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new ConfigError(
+      `${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  return validate(envelopeConfig, interpolate(document, env, file), file, []);
+}
+
+/** Validates with a schema; the error names the file, the path in it and what was expected. */
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  file: string,
+  at: readonly string[],
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${file}: ${formatPath([...at, ...issue.path.map(String)])}: ${issue.message}`,
+  );
+  throw new ConfigError(problems.join('\n'));
+}
