@@ -82,7 +82,7 @@ export class AwsKmsDiscoveryKeyring extends KeyringBase {
   /** The key ARN to call Decrypt with, or undefined when the filter or region excludes the EDK. */
   #decryptKeyId(providerInfo: string): string | undefined {
     const arn = parseKmsArn(providerInfo);
-    if (!arn || arn.resourceType !== 'key') return undefined;
+    if (arn?.resourceType !== 'key') return undefined;
     const filter = this.#options.discoveryFilter;
     if (filter && (arn.partition !== filter.partition || !filter.accountIds.includes(arn.accountId)))
       return undefined;

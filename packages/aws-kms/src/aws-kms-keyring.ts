@@ -8,14 +8,13 @@ import {
   providerInfoText,
   unwrapFirst,
 } from '@envelope/core';
-import { assertKeyIdentifier, mrkMatch, regionOf } from './arn.js';
+import { assertKeyIdentifier, mrkMatch } from './arn.js';
 import type { ClientSupplier } from './client-supplier.js';
 import {
   AWS_KMS_PROVIDER_ID,
   type CallOptions,
   callKms,
   decryptDataKey,
-  describeKmsError,
   encryptDataKey,
   generateDataKey,
 } from './kms-calls.js';

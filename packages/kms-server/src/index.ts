@@ -1,1 +1,8 @@
-export { type AccessKey, credentialAccessKeyId, credentialScopeRegion, type SignedRequest, type SigV4Result, verifySigV4 } from "./auth/sigv4.js";
+export {
+  type AccessKey,
+  credentialAccessKeyId,
+  credentialScopeRegion,
+  type SignedRequest,
+  type SigV4Result,
+  verifySigV4,
+} from './auth/sigv4.js';

@@ -1,14 +1,16 @@
+import { type AccessKey, type SignedRequest, verifySigV4 } from '@envelope/kms-server';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { type AccessKey, type SignedRequest, verifySigV4 } from '@envelope/kms-server';
 import { expect } from 'chai';
 
 const KEYS = new Map<string, AccessKey>([
   ['AKIDALICE', { secretAccessKey: 'alice-secret', principal: 'arn:aws:iam::111122223333:user/alice' }],
 ]);
 
-async function signed(options: { secret?: string; body?: string; date?: Date; region?: string } = {}): Promise<SignedRequest> {
+async function signed(
+  options: { secret?: string; body?: string; date?: Date; region?: string } = {},
+): Promise<SignedRequest> {
   const body = options.body ?? '{"KeyId":"alias/app"}';
   const signer = new SignatureV4({
     credentials: { accessKeyId: 'AKIDALICE', secretAccessKey: options.secret ?? 'alice-secret' },
@@ -41,7 +43,11 @@ async function signed(options: { secret?: string; body?: string; date?: Date; re
 describe('SigV4 verification', () => {
   it('accepts a request signed by the AWS SDK signer and names its principal and region', async () => {
     const result = verifySigV4(await signed(), KEYS);
-    expect(result).to.deep.include({ ok: true, principal: 'arn:aws:iam::111122223333:user/alice', region: 'eu-west-1' });
+    expect(result).to.deep.include({
+      ok: true,
+      principal: 'arn:aws:iam::111122223333:user/alice',
+      region: 'eu-west-1',
+    });
   });
 
   it('rejects a tampered body', async () => {
