@@ -23,7 +23,11 @@ try {
   const sealedPath = join(dir, 'report.csv.envelope');
   await writeFile(plainPath, randomBytes(5 * 1024 * 1024 + 123));
 
-  const primary = new RawAesKeyring({ keyNamespace: 'demo', keyName: 'primary', wrappingKey: randomBytes(32) });
+  const primary = new RawAesKeyring({
+    keyNamespace: 'demo',
+    keyName: 'primary',
+    wrappingKey: randomBytes(32),
+  });
   const backup = new RawAesKeyring({ keyNamespace: 'demo', keyName: 'backup', wrappingKey: randomBytes(32) });
   const keyring = new MultiKeyring({ generator: primary, children: [backup] });
 
@@ -37,21 +41,38 @@ try {
   const sealedSize = (await stat(sealedPath)).size;
   console.log(`encrypted ${plainPath} (${plainSize} bytes) -> ${sealedPath} (${sealedSize} bytes)`);
   if (header) {
-    console.log(`  suite ${formatSuiteId(header.suite.id)} ${header.suite.name}, message format v${header.version}`);
-    console.log(`  frame length ${header.frameLength}, encryption context ${JSON.stringify(encryptionContext)}`);
+    console.log(
+      `  suite ${formatSuiteId(header.suite.id)} ${header.suite.name}, message format v${header.version}`,
+    );
+    console.log(
+      `  frame length ${header.frameLength}, encryption context ${JSON.stringify(encryptionContext)}`,
+    );
     for (const edk of header.encryptedDataKeys) {
-      console.log(`  data key wrapped by ${edk.providerId}/${edk.providerInfo.subarray(0, edk.providerInfo.length - 20).toString('utf8')}`);
+      console.log(
+        `  data key wrapped by ${edk.providerId}/${edk.providerInfo.subarray(0, edk.providerInfo.length - 20).toString('utf8')}`,
+      );
     }
   }
 
-  const expected = createHash('sha256').update(await readFile(plainPath)).digest('hex');
-  for (const [name, alone] of [['primary', primary], ['backup', backup]] as const) {
+  const expected = createHash('sha256')
+    .update(await readFile(plainPath))
+    .digest('hex');
+  for (const [name, alone] of [
+    ['primary', primary],
+    ['backup', backup],
+  ] as const) {
     const hash = createHash('sha256');
-    await pipeline(createReadStream(sealedPath), decryptStream({ keyring: alone, requiredEncryptionContext: encryptionContext }), async (source) => {
-      for await (const chunk of source) hash.update(chunk);
-    });
+    await pipeline(
+      createReadStream(sealedPath),
+      decryptStream({ keyring: alone, requiredEncryptionContext: encryptionContext }),
+      async (source) => {
+        for await (const chunk of source) hash.update(chunk);
+      },
+    );
     const ok = hash.digest('hex') === expected;
-    console.log(`decrypted with the ${name} key alone: ${ok ? 'plaintext matches (sha256 ' + expected.slice(0, 16) + '…)' : 'MISMATCH'}`);
+    console.log(
+      `decrypted with the ${name} key alone: ${ok ? `plaintext matches (sha256 ${expected.slice(0, 16)}…)` : 'MISMATCH'}`,
+    );
     if (!ok) process.exitCode = 1;
   }
 } finally {
