@@ -37,6 +37,7 @@ export type {
 export * from './options.js';
 export { decryptMessage } from './stream/decrypt-message.js';
 export { encryptMessage } from './stream/encrypt-message.js';
+export { inspectMessage, type ParsedHeaderBytes } from './stream/read-header.js';
 export {
   type AlgorithmSuite,
   allSuites,

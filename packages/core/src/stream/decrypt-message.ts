@@ -6,28 +6,14 @@ import {
   LimitExceededError,
 } from '../errors.js';
 import { BodyAadContent, bodyAad, FINAL_FRAME_MARKER, MAX_NON_FRAMED_CONTENT } from '../format/body.js';
-import { TruncatedInput } from '../format/byte-reader.js';
 import { missingContextPairs } from '../format/encryption-context.js';
-import {
-  ContentType,
-  type HeaderLimits,
-  type MessageHeader,
-  type ParsedHeader,
-  parseHeader,
-  verifyHeaderTag,
-} from '../format/header.js';
-import {
-  DEFAULT_MAX_BUFFERED_PLAINTEXT,
-  DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
-  DEFAULT_MAX_FRAME_LENGTH,
-  type DecryptOptions,
-  materialsManagerOf,
-  positiveInteger,
-} from '../options.js';
+import { ContentType, type MessageHeader, verifyHeaderTag } from '../format/header.js';
+import { DEFAULT_MAX_BUFFERED_PLAINTEXT, type DecryptOptions, materialsManagerOf } from '../options.js';
 import { assertSuiteAllowedForDecrypt, DEFAULT_COMMITMENT_POLICY } from '../suites/commitment-policy.js';
 import { assertKeyCommitment, deriveEncryptionKey } from '../suites/key-derivation.js';
 import { createVerifier } from '../suites/signature.js';
 import { ChunkQueue } from './chunk-queue.js';
+import { readerLimits, readHeader } from './read-header.js';
 
 /**
  * Decrypts one message from a byte stream. Plaintext of a frame is released only after that frame's
@@ -100,44 +86,6 @@ export async function* decryptMessage(
     }
   } finally {
     key.fill(0);
-  }
-}
-
-interface ParsedHeaderBytes extends ParsedHeader {
-  /** The header and its authentication section exactly as read (signed bytes). */
-  readonly raw: Buffer;
-}
-
-function readerLimits(options: DecryptOptions): HeaderLimits {
-  return {
-    maxEncryptedDataKeys: positiveInteger(
-      'maxEncryptedDataKeys',
-      options.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
-      0xffff,
-    ),
-    maxFrameLength: positiveInteger(
-      'maxFrameLength',
-      options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
-      0xffffffff,
-    ),
-  };
-}
-
-async function readHeader(queue: ChunkQueue, limits: HeaderLimits): Promise<ParsedHeaderBytes> {
-  for (;;) {
-    try {
-      const parsed = parseHeader(queue.contiguous(), limits);
-      return { ...parsed, raw: Buffer.from(queue.take(parsed.length)) };
-    } catch (error) {
-      if (!(error instanceof TruncatedInput)) throw error;
-      if (!(await queue.ensure(queue.buffered + error.needed))) {
-        throw new BodyFormatError(
-          queue.buffered === 0
-            ? 'The input is empty; expected an encrypted message.'
-            : 'The message ends inside its header.',
-        );
-      }
-    }
   }
 }
 
