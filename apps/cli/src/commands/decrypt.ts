@@ -1,0 +1,27 @@
+import { createEnvelope } from '@envelope/config';
+import type { MessageHeader } from '@envelope/core';
+import { type IoOptions, runPipeline } from '../io/streams.js';
+import { type Reporter, summarizeHeader } from '../report.js';
+
+export interface DecryptCommandOptions extends IoOptions {
+  readonly config: string;
+  readonly requireContext?: Record<string, string>;
+}
+
+export async function decryptCommand(
+  input: string | undefined,
+  options: DecryptCommandOptions,
+  report: Reporter,
+) {
+  const envelope = await createEnvelope({ configFile: options.config });
+  const stream = envelope.decryptStream({ requiredEncryptionContext: options.requireContext ?? {} });
+  let header: MessageHeader | undefined;
+  stream.on('header', (h: MessageHeader) => (header = h));
+  const result = await runPipeline('decrypt', input, stream, options);
+  report.done(`decrypted ${input ?? 'stdin'} -> ${result.output}`, {
+    operation: 'decrypt',
+    input: input ?? 'stdin',
+    output: result.output,
+    ...(header ? summarizeHeader(header) : {}),
+  });
+}

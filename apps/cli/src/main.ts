@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { collectContext } from './commands/context-option.js';
+import { decryptCommand } from './commands/decrypt.js';
+import { encryptCommand } from './commands/encrypt.js';
+import { inspectCommand } from './commands/inspect.js';
+import { describeFailure, ExitCode } from './exit-codes.js';
+import { Reporter } from './report.js';
+
+const program = new Command('envelope')
+  .description('Envelope encryption with pluggable key management (AWS Encryption SDK message format).')
+  .showHelpAfterError('(run envelope --help for usage)')
+  .exitOverride();
+
+const configOption = () =>
+  new Option('--config <file>', 'envelope.yaml or envelope.json naming the keyring')
+    .env('ENVELOPE_CONFIG')
+    .default('envelope.yaml');
+const io = (command: Command) =>
+  command
+    .option('-o, --output <file>', 'write here (atomically) instead of stdout')
+    .option('-f, --force', 'replace an existing output file')
+    .option('-q, --quiet', 'no progress bar or summary')
+    .option('--json', 'print the summary as JSON on stdout (requires --output)');
+
+const reporter = (o: { json?: boolean; quiet?: boolean; output?: string }) =>
+  new Reporter({ ...o, toStderr: !o.output });
+
+io(
+  program
+    .command('encrypt')
+    .description('encrypt a file or stdin')
+    .argument('[input]', 'file to encrypt; - or none for stdin')
+    .addOption(configOption())
+    .option('-c, --context <key=value>', 'encryption context pair (repeatable)', collectContext),
+).action(async (input, o) => encryptCommand(input, o, reporter(o)));
+
+io(
+  program
+    .command('decrypt')
+    .description('decrypt a file or stdin; output appears only if the whole message authenticates')
+    .argument('[input]', 'file to decrypt; - or none for stdin')
+    .addOption(configOption())
+    .option(
+      '-c, --require-context <key=value>',
+      'context pair the message must carry (repeatable)',
+      collectContext,
+    ),
+).action(async (input, o) => decryptCommand(input, o, reporter(o)));
+
+program
+  .command('inspect')
+  .description('show a message header (suite, frame length, context, wrapped keys) without decrypting')
+  .argument('[input]', 'file to inspect; - or none for stdin')
+  .option('--json', 'print as JSON')
+  .action(async (input, o) => inspectCommand(input, new Reporter(o)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+  } else {
+    const failure = describeFailure(error);
+    process.stderr.write(`envelope: ${failure.message}${failure.hint ? ` (${failure.hint})` : ''}\n`);
+    process.exitCode = failure.exitCode;
+  }
+}

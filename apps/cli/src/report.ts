@@ -1,0 +1,41 @@
+import { formatSuiteId, type MessageHeader } from '@envelope/core';
+
+/** Prints results as one human line (stderr-friendly) or as one JSON document with --json. */
+export class Reporter {
+  constructor(private readonly options: { json?: boolean; quiet?: boolean; toStderr?: boolean }) {}
+
+  done(human: string, data: Record<string, unknown>): void {
+    if (this.options.json) {
+      process.stdout.write(`${JSON.stringify(data)}\n`);
+    } else if (!this.options.quiet) {
+      (this.options.toStderr ? process.stderr : process.stdout).write(`${human}\n`);
+    }
+  }
+}
+
+/** A JSON-friendly view of a header: key names for KMS/raw keyrings, never key bytes. */
+export function summarizeHeader(header: MessageHeader) {
+  return {
+    messageFormat: header.version,
+    suite: formatSuiteId(header.suite.id),
+    suiteName: header.suite.name,
+    messageId: header.messageId.toString('hex'),
+    framed: header.contentType === 2,
+    frameLength: header.frameLength,
+    encryptionContext: { ...header.encryptionContext },
+    encryptedDataKeys: header.encryptedDataKeys.map((edk) => ({
+      providerId: edk.providerId,
+      key: keyName(edk.providerInfo),
+    })),
+  };
+}
+
+/** Provider info is an ARN or key name, possibly followed by binary (raw AES: tag/IV lengths, IV). */
+function keyName(info: Buffer): string {
+  const raw =
+    info.length >= 20 && info.readUInt32BE(info.length - 20) === 128
+      ? info.subarray(0, info.length - 20)
+      : info;
+  const text = raw.toString('utf8');
+  return /^[\x20-\x7e]*$/.test(text) ? text : raw.toString('hex');
+}
