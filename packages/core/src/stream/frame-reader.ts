@@ -1,0 +1,112 @@
+import { BodyFormatError, LimitExceededError } from '../errors.js';
+import { BodyAadContent, bodyAad, FINAL_FRAME_MARKER, MAX_NON_FRAMED_CONTENT } from '../format/body.js';
+import { ContentType, type MessageHeader } from '../format/header.js';
+import type { ChunkQueue } from './chunk-queue.js';
+
+/** One frame's structure; its content and tag are read next with {@link FrameReader.content}. */
+export interface FrameInfo {
+  readonly final: boolean;
+  readonly sequenceNumber: number;
+  readonly iv: Buffer;
+  /** Plaintext (= ciphertext) bytes in the frame. */
+  readonly length: number;
+  /** The body AAD this frame's tag authenticates. */
+  readonly aad: Buffer;
+}
+
+/**
+ * Walks the body's frame structure (data-format/message-body.md) without decrypting: checks
+ * sequence numbers and lengths, and hands every consumed byte to `onBytes` (the signature verifier,
+ * or a rewrap's output). Decrypt and rewrap share it.
+ */
+export class FrameReader {
+  constructor(
+    private readonly queue: ChunkQueue,
+    private readonly header: MessageHeader,
+    private readonly maxFrameLength: number,
+    private readonly onBytes: (piece: Buffer) => void,
+  ) {}
+
+  /** Yields each frame's structure; the consumer must read its content before asking for the next. */
+  async *frames(): AsyncGenerator<FrameInfo> {
+    const { messageId, suite, frameLength } = this.header;
+    if (this.header.contentType === ContentType.NON_FRAMED) {
+      const iv = await this.#field(suite.ivLength, 'body IV');
+      const length = Number((await this.#field(8, 'body content length')).readBigUInt64BE(0));
+      if (length > MAX_NON_FRAMED_CONTENT)
+        throw new BodyFormatError(`Non-framed content length ${length} is invalid.`);
+      if (length > this.maxFrameLength) {
+        throw new LimitExceededError(
+          `The non-framed body of ${length} bytes exceeds maxFrameLength ${this.maxFrameLength}.`,
+        );
+      }
+      const aad = bodyAad(messageId, BodyAadContent.SINGLE_BLOCK, 1, length);
+      yield { final: true, sequenceNumber: 1, iv, length, aad };
+      return;
+    }
+    for (let expected = 1; ; expected++) {
+      const marker = (await this.#field(4, 'frame sequence number')).readUInt32BE(0);
+      const final = marker === FINAL_FRAME_MARKER;
+      const seq = final ? (await this.#field(4, 'final frame sequence number')).readUInt32BE(0) : marker;
+      if (seq !== expected) {
+        throw new BodyFormatError(`Frame sequence number ${seq} is out of order; expected ${expected}.`);
+      }
+      const iv = await this.#field(suite.ivLength, 'frame IV');
+      let length = frameLength;
+      if (final) {
+        length = (await this.#field(4, 'final frame content length')).readUInt32BE(0);
+        if (length > frameLength) {
+          throw new BodyFormatError(
+            `The final frame claims ${length} bytes, more than the frame length ${frameLength}.`,
+          );
+        }
+      }
+      const aad = bodyAad(messageId, final ? BodyAadContent.FINAL_FRAME : BodyAadContent.FRAME, seq, length);
+      yield { final, sequenceNumber: seq, iv, length, aad };
+      if (final) return;
+    }
+  }
+
+  /** The frame's ciphertext and tag, as views of the input (no copy). */
+  async content(frame: FrameInfo): Promise<{ ciphertext: Buffer[]; tag: Buffer }> {
+    const pieces = await this.#pieces(frame.length + this.header.suite.tagLength, 'frame content');
+    const ciphertext: Buffer[] = [];
+    const tagParts: Buffer[] = [];
+    let left = frame.length;
+    for (const piece of pieces) {
+      const content = piece.subarray(0, Math.min(left, piece.length));
+      if (content.length) ciphertext.push(content);
+      if (content.length < piece.length) tagParts.push(piece.subarray(content.length));
+      left -= content.length;
+    }
+    return { ciphertext, tag: tagParts.length === 1 ? tagParts[0]! : Buffer.concat(tagParts) };
+  }
+
+  /** Reads the footer (signed suites): its raw bytes are not passed to `onBytes`. */
+  async footer(): Promise<Buffer> {
+    if (!(await this.queue.ensure(2)))
+      throw new BodyFormatError('The signed message ends before its footer.');
+    const length = this.queue.take(2).readUInt16BE(0);
+    if (!(await this.queue.ensure(length)))
+      throw new BodyFormatError('The message ends inside its signature.');
+    return Buffer.from(this.queue.take(length));
+  }
+
+  async assertEnd(): Promise<void> {
+    if (!(await this.queue.atEnd()))
+      throw new BodyFormatError('Unexpected bytes after the end of the message.');
+  }
+
+  async #pieces(length: number, field: string): Promise<Buffer[]> {
+    if (!(await this.queue.ensure(length)))
+      throw new BodyFormatError(`The message ends inside the ${field}.`);
+    const pieces = this.queue.takePieces(length);
+    for (const piece of pieces) this.onBytes(piece);
+    return pieces;
+  }
+
+  async #field(length: number, field: string): Promise<Buffer> {
+    const pieces = await this.#pieces(length, field);
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  }
+}
