@@ -4,6 +4,7 @@ import { collectContext } from './commands/context-option.js';
 import { decryptCommand } from './commands/decrypt.js';
 import { encryptCommand } from './commands/encrypt.js';
 import { inspectCommand } from './commands/inspect.js';
+import { rewrapCommand } from './commands/rewrap.js';
 import { describeFailure, ExitCode } from './exit-codes.js';
 import { Reporter } from './report.js';
 
@@ -47,6 +48,23 @@ io(
       collectContext,
     ),
 ).action(async (input, o) => decryptCommand(input, o, reporter(o)));
+
+io(
+  program
+    .command('rewrap')
+    .description(
+      'replace, add or remove master keys by rewriting only the header (the body is not re-encrypted)',
+    )
+    .argument('[input]', 'message to rewrap; - or none for stdin')
+    .addOption(configOption())
+    .option('--to <file>', 'config whose keyring wraps the data key anew')
+    .option('--keep-existing', 'keep the existing wrapped keys too (unsigned suites only)')
+    .option(
+      '--remove <key-name>',
+      'drop wrapped keys whose key name or ARN contains this (repeatable)',
+      (v, p: string[] = []) => [...p, v],
+    ),
+).action(async (input, o) => rewrapCommand(input, o, reporter(o)));
 
 program
   .command('inspect')

@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+const BIN = fileURLToPath(new URL('../dist/envelope.mjs', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function envelope(cwd: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { ...process.env, ENVELOPE_CONFIG: '' } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('the envelope command (built binary)', () => {
+  let dir: string;
+  const data = randomBytes(300_000);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'envelope-cli-'));
+    for (const name of ['east', 'west']) await writeFile(join(dir, `${name}.key`), randomBytes(32));
+    const ring = (name: string) =>
+      `{ type: raw-aes, keyNamespace: dr, keyName: ${name}, key: { file: ${name}.key } }`;
+    await writeFile(join(dir, 'east.yaml'), `keyring: ${ring('east')}\n`);
+    await writeFile(join(dir, 'west.yaml'), `keyring: ${ring('west')}\n`);
+    await writeFile(
+      join(dir, 'both.yaml'),
+      `keyring: { type: multi, generator: ${ring('east')}, children: [${ring('west')}] }\n`,
+    );
+    await writeFile(join(dir, 'data.bin'), data);
+  });
+
+  it('encrypts, inspects and decrypts a file', async () => {
+    const enc = await envelope(
+      dir,
+      'encrypt',
+      'data.bin',
+      '-o',
+      'data.env',
+      '--config',
+      'east.yaml',
+      '-c',
+      'tenant=acme',
+    );
+    expect(enc.code, enc.stderr).to.equal(0);
+    const inspect = await envelope(dir, 'inspect', 'data.env', '--json');
+    const header = JSON.parse(inspect.stdout);
+    expect(header).to.deep.include({ suite: '0x0578', messageFormat: 2, frameLength: 65536 });
+    expect(header.encryptionContext.tenant).to.equal('acme');
+    expect(header.encryptedDataKeys).to.deep.equal([{ providerId: 'dr', key: 'east' }]);
+    const dec = await envelope(
+      dir,
+      'decrypt',
+      'data.env',
+      '-o',
+      'out.bin',
+      '--config',
+      'east.yaml',
+      '--require-context',
+      'tenant=acme',
+    );
+    expect(dec.code, dec.stderr).to.equal(0);
+    expect((await readFile(join(dir, 'out.bin'))).equals(data)).to.equal(true);
+  });
+
+  it('streams through stdin and stdout in a pipe', async () => {
+    const node = JSON.stringify(process.execPath);
+    const bin = JSON.stringify(BIN);
+    const script = `${node} ${bin} encrypt --config east.yaml < data.bin | ${node} ${bin} decrypt --config east.yaml > piped.bin`;
+    const code = await new Promise<number>((resolve) =>
+      execFile('sh', ['-c', script], { cwd: dir }, (error) => resolve(error ? 1 : 0)),
+    );
+    expect(code).to.equal(0);
+    expect((await readFile(join(dir, 'piped.bin'))).equals(data)).to.equal(true);
+  });
+
+  it('never overwrites an output file without --force', async () => {
+    await writeFile(join(dir, 'exists.env'), 'keep me');
+    const run = await envelope(dir, 'encrypt', 'data.bin', '-o', 'exists.env', '--config', 'east.yaml');
+    expect(run.code).to.equal(6);
+    expect(run.stderr).to.match(/already exists.*--force/);
+    expect(await readFile(join(dir, 'exists.env'), 'utf8')).to.equal('keep me');
+    expect(
+      (await envelope(dir, 'encrypt', 'data.bin', '-o', 'exists.env', '--config', 'east.yaml', '--force'))
+        .code,
+    ).to.equal(0);
+  });
+
+  it('leaves no partial plaintext behind when decryption fails', async () => {
+    const message = await readFile(join(dir, 'data.env'));
+    message[message.length - 500]! ^= 0x40;
+    await writeFile(join(dir, 'tampered.env'), message);
+    const run = await envelope(dir, 'decrypt', 'tampered.env', '-o', 'leak.bin', '--config', 'east.yaml');
+    expect(run.code).to.equal(4);
+    expect(run.stderr.trim().split('\n')).to.have.length(1);
+    expect((await readdir(dir)).filter((f) => f.startsWith('leak') || f.includes('.partial'))).to.deep.equal(
+      [],
+    );
+  });
+
+  it('fails with exit code 5 and a hint when the keyring holds none of the keys', async () => {
+    const run = await envelope(dir, 'decrypt', 'data.env', '-o', 'nope.bin', '--config', 'west.yaml');
+    expect(run.code).to.equal(5);
+    expect(run.stderr).to.match(/^envelope: .*\(check the keyring/);
+  });
+
+  it('rewraps to add a master key without touching the body', async () => {
+    const run = await envelope(
+      dir,
+      'rewrap',
+      'data.env',
+      '-o',
+      'both.env',
+      '--config',
+      'east.yaml',
+      '--to',
+      'both.yaml',
+      '--json',
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    expect(JSON.parse(run.stdout).after).to.have.length(2);
+    const dec = await envelope(dir, 'decrypt', 'both.env', '-o', 'west-out.bin', '--config', 'west.yaml');
+    expect(dec.code, dec.stderr).to.equal(0);
+    expect((await readFile(join(dir, 'west-out.bin'))).equals(data)).to.equal(true);
+  });
+
+  it('reports config errors with the file and path, exit code 3', async () => {
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      'keyring: { type: raw-aes, keyNamespace: dr, keyName: x, key: "inline" }\n',
+    );
+    const run = await envelope(dir, 'encrypt', 'data.bin', '-o', 'x.env', '--config', 'bad.yaml');
+    expect(run.code).to.equal(3);
+    expect(run.stderr).to.match(/bad\.yaml: keyring\.key/);
+  });
+
+  it('rejects unknown options with exit code 2', async () => {
+    expect((await envelope(dir, 'encrypt', '--frobnicate')).code).to.equal(2);
+  });
+});
