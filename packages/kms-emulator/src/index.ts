@@ -1,1 +1,64 @@
-export {};
+export { type AuditOutcome, auditParameters } from './audit/audit-event.js';
+export { ciphertextBlobKeyId } from './engine/blob-info.js';
+export { KMS_OPERATIONS, KmsEngine, type KmsEngineOptions } from './engine/engine.js';
+export { accountRoot, keyArn, newKeyId, parseKmsArn } from './engine/ids.js';
+export type {
+  DataKeyPairSpec,
+  KeySpec,
+  KeyUsage,
+  MacAlgorithm,
+  SigningAlgorithm,
+} from './engine/key-specs.js';
+export type {
+  AliasRecord,
+  AuditEvent,
+  GrantRecord,
+  KeyRecord,
+  KeyState,
+  KeyVersionRecord,
+  RequestContext,
+  Tag,
+} from './engine/types.js';
+export { KmsError, type KmsExceptionName, RegionUnavailableError } from './errors.js';
+export {
+  type FailureFault,
+  type FaultHandle,
+  FaultInjector,
+  type FaultMatch,
+  type LatencyFault,
+  type ThrottleFault,
+} from './faults/faults.js';
+export {
+  defaultKeyPolicy,
+  evaluatePolicy,
+  type PolicyDecision,
+  type PolicyRequest,
+  parsePolicy,
+} from './policy/evaluate.js';
+export { MemoryStore } from './storage/memory-store.js';
+export { SqliteStore } from './storage/sqlite-store.js';
+export type { AuditQuery, KmsStore } from './storage/store.js';
+export {
+  type AwsJsonDispatchOptions,
+  type AwsJsonHttpRequest,
+  type AwsJsonHttpResponse,
+  dispatchAwsJson,
+} from './transport/aws-json-dispatch.js';
+export {
+  AWS_JSON_CONTENT_TYPE,
+  accessKeyIdFromRequest,
+  BLOB_MEMBERS,
+  decodeRequestBody,
+  type EncodedError,
+  encodeError,
+  encodeResponseBody,
+  type HeaderBag,
+  KMS_TARGET_PREFIX,
+  operationFromTarget,
+  regionFromRequest,
+} from './transport/aws-json-protocol.js';
+export {
+  createKmsRequestHandler,
+  KmsRequestHandler,
+  type KmsRequestHandlerOptions,
+} from './transport/request-handler.js';

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { kmsError, validationError } from '../errors.js';
+import { readGrantTokens } from './envelope-crypto.js';
+import { principalAccount } from './ids.js';
+import type { OperationTable } from './operation.js';
+import { paginate } from './paginate.js';
+import { accessDenied } from './scope.js';
+import type { GrantConstraints, GrantRecord } from './types.js';
+import { type Input, optionalString, optionalStringMap, requireString } from './validate.js';
+
+/** CreateGrant, ListGrants, RetireGrant, RevokeGrant, ListRetirableGrants. */
+export const GRANT_OPERATIONS = [
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'Sign',
+  'Verify',
+  'GetPublicKey',
+  'CreateGrant',
+  'RetireGrant',
+  'DescribeKey',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateMac',
+  'VerifyMac',
+  'DeriveSharedSecret',
+] as const;
+
+const PRINCIPAL = /^(arn:aws[a-z-]*:(iam|sts)::\d{12}:.+|\d{12}|[a-z0-9.-]+\.amazonaws\.com)$/;
+
+function readConstraints(input: Input): GrantConstraints | undefined {
+  const raw = input.Constraints;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object')
+    throw kmsError('SerializationException', "Unexpected type for member 'Constraints'");
+  const subset = optionalStringMap(raw as Input, 'EncryptionContextSubset');
+  const equals = optionalStringMap(raw as Input, 'EncryptionContextEquals');
+  return {
+    ...(subset ? { EncryptionContextSubset: subset } : {}),
+    ...(equals ? { EncryptionContextEquals: equals } : {}),
+  };
+}
+
+const grantEntry = (g: GrantRecord) => ({
+  KeyId: g.keyArn,
+  GrantId: g.grantId,
+  ...(g.name ? { Name: g.name } : {}),
+  CreationDate: new Date(g.creationDate),
+  GranteePrincipal: g.granteePrincipal,
+  ...(g.retiringPrincipal ? { RetiringPrincipal: g.retiringPrincipal } : {}),
+  IssuingAccount: `arn:aws:iam::${g.issuingAccount}:root`,
+  Operations: g.operations,
+  ...(g.constraints ? { Constraints: g.constraints } : {}),
+});
+
+const grantIdOfToken = (token: string): string =>
+  Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8');
+
+export const grantOperations: OperationTable = {
+  CreateGrant(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    const grantee = requireString(input, 'GranteePrincipal', 256);
+    const retiring = optionalString(input, 'RetiringPrincipal', 256);
+    for (const [member, p] of [
+      ['granteePrincipal', grantee],
+      ['retiringPrincipal', retiring],
+    ] as const) {
+      if (p !== undefined && !PRINCIPAL.test(p))
+        throw validationError(member, p, 'Member must be a valid principal ARN');
+    }
+    const ops = input.Operations;
+    if (!Array.isArray(ops) || ops.length === 0)
+      throw validationError('operations', undefined, 'Member must not be null');
+    for (const op of ops) {
+      if (!(GRANT_OPERATIONS as readonly unknown[]).includes(op)) {
+        throw validationError(
+          'operations',
+          op,
+          `Member must satisfy enum value set: [${GRANT_OPERATIONS.join(', ')}]`,
+        );
+      }
+    }
+    const name = optionalString(input, 'Name', 256);
+    const constraints = readConstraints(input);
+    readGrantTokens(input);
+    scope.authorize(key, 'CreateGrant');
+    scope.requireNotPendingDeletion(key);
+    // An existing grant with the same name and parameters is returned again, as AWS does.
+    const same =
+      name && scope.store.listGrants(key.arn).find((g) => g.name === name && g.granteePrincipal === grantee);
+    if (same) return { GrantId: same.grantId, GrantToken: same.grantToken };
+    const grantId = randomBytes(32).toString('hex');
+    const grantToken = `gt1.${Buffer.from(grantId, 'utf8').toString('base64url')}.${randomBytes(48).toString('base64url')}`;
+    scope.store.putGrant({
+      grantId,
+      grantToken,
+      keyArn: key.arn,
+      keyId: key.keyId,
+      ...(name ? { name } : {}),
+      creationDate: scope.now(),
+      granteePrincipal: grantee,
+      ...(retiring ? { retiringPrincipal: retiring } : {}),
+      issuingAccount: scope.ctx.accountId,
+      operations: [...new Set(ops as string[])],
+      ...(constraints ? { constraints } : {}),
+    });
+    return { GrantId: grantId, GrantToken: grantToken };
+  },
+
+  ListGrants(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    const grantId = optionalString(input, 'GrantId', 128);
+    const grantee = optionalString(input, 'GranteePrincipal', 256);
+    scope.authorize(key, 'ListGrants');
+    const grants = scope.store
+      .listGrants(key.arn)
+      .filter((g) => (!grantId || g.grantId === grantId) && (!grantee || g.granteePrincipal === grantee));
+    const { page, ...rest } = paginate(grants, input, 100, 50);
+    return { Grants: page.map(grantEntry), ...rest };
+  },
+
+  ListRetirableGrants(scope, input) {
+    const principal = requireString(input, 'RetiringPrincipal', 256);
+    const grants = scope.store
+      .listKeys(scope.ctx.accountId, scope.ctx.region)
+      .flatMap((k) => scope.store.listGrants(k.arn))
+      .filter((g) => g.retiringPrincipal === principal);
+    const { page, ...rest } = paginate(grants, input, 100, 50);
+    return { Grants: page.map(grantEntry), ...rest };
+  },
+
+  RetireGrant(scope, input) {
+    const token = optionalString(input, 'GrantToken', 8192);
+    const keyIdParam = optionalString(input, 'KeyId');
+    const grantIdParam = optionalString(input, 'GrantId', 128);
+    let grant: GrantRecord | undefined;
+    if (token !== undefined) {
+      readGrantTokens({ GrantTokens: [token] });
+      grant = scope.store.getGrant(grantIdOfToken(token));
+      if (!grant || grant.grantToken !== token)
+        throw kmsError('InvalidGrantTokenException', 'Invalid grant token');
+    } else if (keyIdParam !== undefined && grantIdParam !== undefined) {
+      const key = scope.resolveKey(keyIdParam);
+      grant = scope.store.getGrant(grantIdParam);
+      if (!grant || grant.keyArn !== key.arn)
+        throw kmsError('InvalidGrantIdException', `Grant ID ${grantIdParam} is not valid`);
+    } else {
+      throw validationError('grantToken', undefined, 'Specify GrantToken, or both KeyId and GrantId');
+    }
+    const key = scope.store.getKey(grant.keyArn);
+    if (key) scope.touched.push(key);
+    const caller = scope.ctx.principal;
+    const mayRetire =
+      caller === grant.retiringPrincipal ||
+      (caller === grant.granteePrincipal && grant.operations.includes('RetireGrant')) ||
+      caller === `arn:aws:iam::${grant.issuingAccount}:root` ||
+      (grant.retiringPrincipal !== undefined &&
+        grant.retiringPrincipal === `arn:aws:iam::${principalAccount(caller)}:root`);
+    if (!mayRetire) throw accessDenied(caller, 'kms:RetireGrant', grant.keyArn, false);
+    scope.store.deleteGrant(grant.grantId);
+    return {};
+  },
+
+  RevokeGrant(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    const grantId = requireString(input, 'GrantId', 128);
+    scope.authorize(key, 'RevokeGrant');
+    const grant = scope.store.getGrant(grantId);
+    if (!grant || grant.keyArn !== key.arn)
+      throw kmsError('NotFoundException', `Grant ID ${grantId} not found`);
+    scope.store.deleteGrant(grantId);
+    return {};
+  },
+};

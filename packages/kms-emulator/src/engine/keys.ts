@@ -1,0 +1,156 @@
+import { kmsError, validationError } from '../errors.js';
+import { defaultKeyPolicy } from '../policy/evaluate.js';
+import { deletionDue, purgeKey } from './deletion.js';
+import { keyArn, newKeyId } from './ids.js';
+import { checkPolicyLockout } from './key-policy.js';
+import { KEY_SPEC_NAMES, KEY_SPECS, KEY_USAGES, type KeySpec } from './key-specs.js';
+import { keyMetadata } from './metadata.js';
+import type { OperationTable } from './operation.js';
+import { paginate } from './paginate.js';
+import { parseTags } from './tags.js';
+import type { KeyRecord } from './types.js';
+import { optionalBoolean, optionalEnum, optionalInt, optionalString, requireString } from './validate.js';
+import { firstVersion } from './versions.js';
+
+const DAY = 86_400_000;
+
+/** Key lifecycle: create, describe, list, enable/disable, schedule/cancel deletion. */
+export const keyOperations: OperationTable = {
+  CreateKey(scope, input) {
+    const legacySpec = optionalEnum(input, 'CustomerMasterKeySpec', KEY_SPEC_NAMES);
+    const keySpec: KeySpec =
+      optionalEnum(input, 'KeySpec', KEY_SPEC_NAMES) ?? legacySpec ?? 'SYMMETRIC_DEFAULT';
+    if (legacySpec && input.KeySpec !== undefined) {
+      throw validationError('keySpec', keySpec, 'Specify KeySpec or CustomerMasterKeySpec, not both');
+    }
+    const keyUsage = optionalEnum(input, 'KeyUsage', KEY_USAGES) ?? 'ENCRYPT_DECRYPT';
+    if (!KEY_SPECS[keySpec].usages.includes(keyUsage)) {
+      throw validationError(
+        'keyUsage',
+        keyUsage,
+        `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`,
+      );
+    }
+    const origin = optionalEnum(input, 'Origin', [
+      'AWS_KMS',
+      'EXTERNAL',
+      'AWS_CLOUDHSM',
+      'EXTERNAL_KEY_STORE',
+    ]);
+    if (origin && origin !== 'AWS_KMS') {
+      throw kmsError('UnsupportedOperationException', `Origin ${origin} is not supported by the emulator`);
+    }
+    const description = optionalString(input, 'Description', 8192, 0) ?? '';
+    const multiRegion = optionalBoolean(input, 'MultiRegion') ?? false;
+    const tags = parseTags(input) ?? [];
+    const policyText = optionalString(input, 'Policy', 32768);
+    const bypass = optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck') ?? false;
+
+    const { region, accountId } = scope.ctx;
+    const keyId = newKeyId(multiRegion);
+    const arn = keyArn(region, accountId, keyId);
+    if (policyText !== undefined) checkPolicyLockout(scope, policyText, arn, bypass);
+    const record: KeyRecord = {
+      arn,
+      keyId,
+      accountId,
+      region,
+      creationDate: scope.now(),
+      description,
+      keyUsage,
+      keySpec,
+      keyState: 'Enabled',
+      multiRegion,
+      ...(multiRegion ? { mrk: { primaryRegion: region, regions: [region] } } : {}),
+      policy: policyText ?? defaultKeyPolicy(accountId),
+      tags,
+      rotation: { enabled: false },
+      versions: [firstVersion(scope.vault, { arn, keySpec })],
+    };
+    scope.store.putKey(record);
+    scope.touched.push(record);
+    return { KeyMetadata: keyMetadata(record) };
+  },
+
+  DescribeKey(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    scope.authorize(key, 'DescribeKey');
+    return { KeyMetadata: keyMetadata(key) };
+  },
+
+  ListKeys(scope, input) {
+    const now = scope.now();
+    const all = scope.store.listKeys(scope.ctx.accountId, scope.ctx.region);
+    for (const key of all) if (deletionDue(key, now)) purgeKey(scope.store, key);
+    const keys = all.filter((k) => !deletionDue(k, now));
+    const { page, ...rest } = paginate(keys, input);
+    return { Keys: page.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })), ...rest };
+  },
+
+  EnableKey(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    scope.authorize(key, 'EnableKey');
+    scope.requireNotPendingDeletion(key);
+    key.keyState = 'Enabled';
+    scope.store.putKey(key);
+    return {};
+  },
+
+  DisableKey(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    scope.authorize(key, 'DisableKey');
+    scope.requireNotPendingDeletion(key);
+    key.keyState = 'Disabled';
+    scope.store.putKey(key);
+    return {};
+  },
+
+  UpdateKeyDescription(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    const description = optionalString(input, 'Description', 8192, 0);
+    if (description === undefined) throw validationError('description', undefined, 'Member must not be null');
+    scope.authorize(key, 'UpdateKeyDescription');
+    scope.requireNotPendingDeletion(key);
+    key.description = description;
+    scope.store.putKey(key);
+    return {};
+  },
+
+  ScheduleKeyDeletion(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    const days = optionalInt(input, 'PendingWindowInDays', 7, 30) ?? 30;
+    scope.authorize(key, 'ScheduleKeyDeletion');
+    scope.requireNotPendingDeletion(key);
+    if (key.mrk && key.mrk.primaryRegion === key.region && key.mrk.regions.length > 1) {
+      // AWS refuses to delete a primary while replicas exist.
+      throw kmsError(
+        'UnsupportedOperationException',
+        `${key.arn} is a multi-Region primary key with replicas; delete its replicas first or change the primary Region`,
+      );
+    }
+    key.keyState = 'PendingDeletion';
+    key.deletionDate = scope.now() + days * DAY;
+    key.pendingWindowDays = days;
+    scope.store.putKey(key);
+    return {
+      KeyId: key.arn,
+      DeletionDate: new Date(key.deletionDate),
+      KeyState: key.keyState,
+      PendingWindowInDays: days,
+    };
+  },
+
+  CancelKeyDeletion(scope, input) {
+    const key = scope.resolveKey(requireString(input, 'KeyId'));
+    scope.authorize(key, 'CancelKeyDeletion');
+    if (key.keyState !== 'PendingDeletion') {
+      throw kmsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
+    }
+    // As in AWS, a key whose deletion is cancelled comes back Disabled.
+    key.keyState = 'Disabled';
+    delete key.deletionDate;
+    delete key.pendingWindowDays;
+    scope.store.putKey(key);
+    return { KeyId: key.arn };
+  },
+};

@@ -1,0 +1,126 @@
+import { aliasNotFound, disabled, invalidState, type KmsError, kmsError, notFound } from '../errors.js';
+import { evaluatePolicy, parsePolicy } from '../policy/evaluate.js';
+import { deletionDue } from './deletion.js';
+import { grantAllows } from './grant-check.js';
+import { aliasArn, keyArn, parseKmsArn } from './ids.js';
+import { unwrapMaterial } from './material.js';
+import type { KeyRecord, RequestContext } from './types.js';
+import { type MaterialVault, rotate } from './versions.js';
+
+export interface AuthorizeOptions {
+  encryptionContext?: Readonly<Record<string, string>>;
+  /** Grant operation name when it differs from the action (ReEncryptFrom / ReEncryptTo). */
+  grantOperation?: string;
+}
+
+/** Everything one operation needs: the caller, the vault, key resolution, authorization and state checks. */
+export class OperationScope {
+  /** Keys this call touched, for the audit event. */
+  readonly touched: KeyRecord[] = [];
+  /** Keys found past their deletion date, to purge once the call ends. */
+  readonly expired: KeyRecord[] = [];
+
+  constructor(
+    readonly vault: MaterialVault,
+    readonly ctx: RequestContext,
+  ) {}
+
+  get store() {
+    return this.vault.store;
+  }
+  now(): number {
+    return this.vault.now();
+  }
+
+  /** Resolves a key id, key ARN, alias name or alias ARN in the caller's account and region. */
+  resolveKey(keyIdParam: string): KeyRecord {
+    const { region, accountId } = this.ctx;
+    let arn: string;
+    if (keyIdParam.startsWith('arn:')) {
+      const parsed = parseKmsArn(keyIdParam);
+      if (!parsed) throw notFound(keyIdParam);
+      if (parsed.resourceType === 'alias') {
+        const alias = this.store.getAlias(parsed.accountId, parsed.region, parsed.resource);
+        if (!alias) throw aliasNotFound(keyIdParam);
+        arn = keyArn(parsed.region, parsed.accountId, alias.targetKeyId);
+      } else {
+        arn = keyIdParam;
+      }
+    } else if (keyIdParam.startsWith('alias/')) {
+      const alias = this.store.getAlias(accountId, region, keyIdParam);
+      if (!alias) throw aliasNotFound(aliasArn(region, accountId, keyIdParam));
+      arn = keyArn(region, accountId, alias.targetKeyId);
+    } else {
+      arn = keyArn(region, accountId, keyIdParam);
+    }
+    let record = this.store.getKey(arn);
+    if (!record) throw notFound(arn);
+    record = this.#applyDueLifecycle(record);
+    this.touched.push(record);
+    return record;
+  }
+
+  /** Scheduled deletion and automatic rotation happen lazily, when a key is next looked at. */
+  #applyDueLifecycle(record: KeyRecord): KeyRecord {
+    const now = this.now();
+    if (deletionDue(record, now)) {
+      // Purged by the engine after this call, outside its transaction, so a rollback cannot undo it.
+      this.expired.push(record);
+      throw notFound(record.arn);
+    }
+    const due = record.rotation.enabled && record.rotation.nextRotationDate !== undefined;
+    const isPrimary = !record.mrk || record.mrk.primaryRegion === record.region;
+    if (due && isPrimary && now >= record.rotation.nextRotationDate! && record.keyState === 'Enabled') {
+      return rotate(this.vault, record, 'AUTOMATIC');
+    }
+    return record;
+  }
+
+  /** Key policy first (explicit Deny wins), then grants. Throws AccessDeniedException. */
+  authorize(record: KeyRecord, action: string, options: AuthorizeOptions = {}): void {
+    const { principal, accountId } = this.ctx;
+    const decision = evaluatePolicy(parsePolicy(record.policy), {
+      principal,
+      callerAccount: accountId,
+      action: `kms:${action}`,
+      resourceArn: record.arn,
+      ...(options.encryptionContext ? { encryptionContext: options.encryptionContext } : {}),
+    });
+    if (decision === 'Allow') return;
+    if (decision === 'NoMatch') {
+      const operation = options.grantOperation ?? action;
+      const grants = this.store.listGrants(record.arn);
+      if (grants.some((g) => grantAllows(g, principal, operation, options.encryptionContext))) return;
+    }
+    throw accessDenied(principal, `kms:${action}`, record.arn, decision === 'Deny');
+  }
+
+  /** Cryptographic operations need an Enabled key. */
+  requireEnabled(record: KeyRecord): void {
+    if (record.keyState === 'Enabled') return;
+    if (record.keyState === 'Disabled') throw disabled(record.arn);
+    throw invalidState(record.arn, record.keyState);
+  }
+
+  /** Management operations are refused only while the key is pending deletion. */
+  requireNotPendingDeletion(record: KeyRecord): void {
+    if (record.keyState === 'PendingDeletion') throw invalidState(record.arn, record.keyState);
+  }
+
+  /** Unwraps one version's material; the caller zero-fills it in a finally. */
+  material(record: KeyRecord, versionId = record.versions.at(-1)!.versionId): Buffer {
+    const version = record.versions.find((v) => v.versionId === versionId);
+    if (!version) throw kmsError('InvalidCiphertextException', '');
+    return unwrapMaterial(this.vault.rootKey, record.arn, versionId, version.wrappedMaterial);
+  }
+}
+
+export function accessDenied(principal: string, action: string, arn: string, explicit: boolean): KmsError {
+  const why = explicit
+    ? `with an explicit deny in a resource-based policy`
+    : `because no resource-based policy allows the ${action} action`;
+  return kmsError(
+    'AccessDeniedException',
+    `User: ${principal} is not authorized to perform: ${action} on resource: ${arn} ${why}`,
+  );
+}

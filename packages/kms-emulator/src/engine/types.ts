@@ -1,0 +1,103 @@
+import type { KeySpec, KeyUsage } from './key-specs.js';
+
+/** Who is calling, from where. Transports derive it from the request (SigV4 scope, access key). */
+export interface RequestContext {
+  region: string;
+  /** IAM principal ARN of the caller, e.g. `arn:aws:iam::111122223333:root`. */
+  principal: string;
+  accountId: string;
+  requestId?: string;
+}
+
+export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable';
+
+export interface Tag {
+  TagKey: string;
+  TagValue: string;
+}
+
+export interface KeyVersionRecord {
+  versionId: string;
+  createdAt: number;
+  /** Key material (raw bytes or PKCS#8 DER) encrypted under the root key, base64. */
+  wrappedMaterial: string;
+  /** DER SubjectPublicKeyInfo for asymmetric keys, base64. */
+  publicKey?: string;
+  rotationType?: 'AUTOMATIC' | 'ON_DEMAND';
+}
+
+export interface MultiRegionRecord {
+  primaryRegion: string;
+  /** Every region holding a copy, primary included. */
+  regions: string[];
+}
+
+/** Everything the engine persists about one KMS key in one region (JSON-serializable). */
+export interface KeyRecord {
+  arn: string;
+  keyId: string;
+  accountId: string;
+  region: string;
+  creationDate: number;
+  description: string;
+  keyUsage: KeyUsage;
+  keySpec: KeySpec;
+  keyState: KeyState;
+  deletionDate?: number;
+  pendingWindowDays?: number;
+  multiRegion: boolean;
+  mrk?: MultiRegionRecord;
+  policy: string;
+  tags: Tag[];
+  rotation: { enabled: boolean; periodDays?: number; nextRotationDate?: number };
+  /** Oldest first; the last one is current. */
+  versions: KeyVersionRecord[];
+}
+
+export interface AliasRecord {
+  aliasName: string;
+  aliasArn: string;
+  accountId: string;
+  region: string;
+  targetKeyId: string;
+  creationDate: number;
+  lastUpdatedDate: number;
+}
+
+export interface GrantConstraints {
+  EncryptionContextSubset?: Record<string, string>;
+  EncryptionContextEquals?: Record<string, string>;
+}
+
+export interface GrantRecord {
+  grantId: string;
+  grantToken: string;
+  keyArn: string;
+  keyId: string;
+  name?: string;
+  creationDate: number;
+  granteePrincipal: string;
+  retiringPrincipal?: string;
+  issuingAccount: string;
+  operations: string[];
+  constraints?: GrantConstraints;
+}
+
+/** A CloudTrail-shaped record of one call. Never contains plaintext or key material. */
+export interface AuditEvent {
+  eventVersion: '1.08';
+  eventTime: string;
+  eventSource: 'kms.amazonaws.com';
+  eventName: string;
+  awsRegion: string;
+  requestID: string;
+  eventID: string;
+  userIdentity: { type: string; arn: string; accountId: string };
+  requestParameters: Record<string, unknown>;
+  responseElements: Record<string, unknown> | null;
+  resources: { ARN: string; accountId: string; type: 'AWS::KMS::Key' }[];
+  /** Key id of the key the call acted on, when one was resolved (not a CloudTrail field; for filtering). */
+  keyId?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}

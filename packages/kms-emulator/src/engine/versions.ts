@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { KmsStore } from '../storage/store.js';
+import { keyArn } from './ids.js';
+import { generateMaterial, unwrapMaterial, wrapMaterial } from './material.js';
+import type { KeyRecord, KeyVersionRecord } from './types.js';
+
+export interface MaterialVault {
+  store: KmsStore;
+  rootKey: Buffer;
+  now(): number;
+}
+
+/** Wraps fresh material for a new key record's first version. */
+export function firstVersion(
+  vault: MaterialVault,
+  record: Pick<KeyRecord, 'arn' | 'keySpec'>,
+): KeyVersionRecord {
+  const { material, publicKey } = generateMaterial(record.keySpec);
+  try {
+    const versionId = randomUUID();
+    return {
+      versionId,
+      createdAt: vault.now(),
+      wrappedMaterial: wrapMaterial(vault.rootKey, record.arn, versionId, material),
+      ...(publicKey ? { publicKey: publicKey.toString('base64') } : {}),
+    };
+  } finally {
+    material.fill(0);
+  }
+}
+
+/** Re-wraps every version of `source` for another ARN (a multi-Region replica shares the material). */
+export function copyVersions(vault: MaterialVault, source: KeyRecord, targetArn: string): KeyVersionRecord[] {
+  return source.versions.map((v) => {
+    const material = unwrapMaterial(vault.rootKey, source.arn, v.versionId, v.wrappedMaterial);
+    try {
+      return { ...v, wrappedMaterial: wrapMaterial(vault.rootKey, targetArn, v.versionId, material) };
+    } finally {
+      material.fill(0);
+    }
+  });
+}
+
+/**
+ * Adds a new current version (rotation). For a multi-Region key the same material goes to every
+ * copy, so each replica keeps decrypting what any other copy encrypts. Returns the updated record.
+ */
+export function rotate(vault: MaterialVault, record: KeyRecord, type: 'AUTOMATIC' | 'ON_DEMAND'): KeyRecord {
+  const { material } = generateMaterial(record.keySpec);
+  try {
+    const versionId = randomUUID();
+    const createdAt = vault.now();
+    const copies = record.mrk
+      ? record.mrk.regions.map((r) =>
+          r === record.region ? record : vault.store.getKey(keyArn(r, record.accountId, record.keyId)),
+        )
+      : [record];
+    let updated = record;
+    for (const copy of copies) {
+      if (!copy) continue;
+      copy.versions.push({
+        versionId,
+        createdAt,
+        rotationType: type,
+        wrappedMaterial: wrapMaterial(vault.rootKey, copy.arn, versionId, material),
+      });
+      if (copy.rotation.enabled && copy.rotation.periodDays) {
+        copy.rotation.nextRotationDate = createdAt + copy.rotation.periodDays * 86_400_000;
+      }
+      vault.store.putKey(copy);
+      if (copy.arn === record.arn) updated = copy;
+    }
+    return updated;
+  } finally {
+    material.fill(0);
+  }
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import {
+  decodeRequestBody,
+  dispatchAwsJson,
+  encodeError,
+  encodeResponseBody,
+  KmsEngine,
+  KmsError,
+  MemoryStore,
+  operationFromTarget,
+  regionFromRequest,
+} from '../src/index.js';
+
+describe('AWS JSON 1.1 codec', () => {
+  it('maps X-Amz-Target to the operation and rejects other targets', () => {
+    expect(operationFromTarget('TrentService.GenerateDataKey')).to.equal('GenerateDataKey');
+    for (const bad of [undefined, 'Other.Encrypt', 'TrentService.']) {
+      expect(() => operationFromTarget(bad))
+        .to.throw(KmsError)
+        .with.property('exceptionName', 'UnknownOperationException');
+    }
+  });
+
+  it('decodes blob members from base64 and leaves other members alone', () => {
+    const input = decodeRequestBody('{"KeyId":"k","Plaintext":"aGk=","EncryptionContext":{"Plaintext":"x"}}');
+    expect(Buffer.isBuffer(input.Plaintext)).to.equal(true);
+    expect((input.Plaintext as Buffer).toString()).to.equal('hi');
+    expect(input.EncryptionContext).to.deep.equal({ Plaintext: 'x' });
+    expect(decodeRequestBody('')).to.deep.equal({});
+  });
+
+  it('rejects bad JSON and bad base64 with SerializationException', () => {
+    for (const body of ['{', '[]', '{"Plaintext":"***"}']) {
+      expect(() => decodeRequestBody(body))
+        .to.throw(KmsError)
+        .with.property('exceptionName', 'SerializationException');
+    }
+  });
+
+  it('encodes blobs as base64 and dates as epoch seconds, recursively', () => {
+    const body = JSON.parse(
+      encodeResponseBody({
+        CiphertextBlob: Buffer.from('hi'),
+        KeyMetadata: { CreationDate: new Date(1_700_000_000_500) },
+      }),
+    );
+    expect(body).to.deep.equal({ CiphertextBlob: 'aGk=', KeyMetadata: { CreationDate: 1_700_000_000.5 } });
+  });
+
+  it('encodes errors as __type and message with AWS status codes', () => {
+    const notFound = encodeError(new KmsError('NotFoundException', 'gone'));
+    expect(notFound.statusCode).to.equal(400);
+    expect(JSON.parse(notFound.body)).to.deep.equal({ __type: 'NotFoundException', message: 'gone' });
+    const internal = encodeError(new Error('secret detail'));
+    expect(internal.statusCode).to.equal(500);
+    expect(internal.body).not.to.contain('secret detail');
+  });
+
+  it('reads the region from the SigV4 credential scope, then the Host', () => {
+    const auth =
+      'AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-central-1/kms/aws4_request, SignedHeaders=host, Signature=00';
+    expect(regionFromRequest({ Authorization: auth, host: 'kms.us-east-1.amazonaws.com' })).to.equal(
+      'eu-central-1',
+    );
+    expect(regionFromRequest({ host: 'kms.ap-southeast-2.amazonaws.com' })).to.equal('ap-southeast-2');
+    expect(regionFromRequest({ host: 'localhost:4566' })).to.equal(undefined);
+  });
+
+  it('dispatches a raw request to the engine with a request id header', async () => {
+    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const headers = {
+      'x-amz-target': 'TrentService.GenerateRandom',
+      'content-type': 'application/x-amz-json-1.1',
+    };
+    const ok = await dispatchAwsJson(engine, { headers, body: '{"NumberOfBytes":16}' });
+    expect(ok.statusCode).to.equal(200);
+    expect(ok.headers['x-amzn-requestid']).to.match(/^[0-9a-f-]{36}$/);
+    expect(Buffer.from(JSON.parse(ok.body.toString()).Plaintext, 'base64')).to.have.length(16);
+    const bad = await dispatchAwsJson(engine, {
+      headers: { ...headers, 'x-amz-target': 'TrentService.Nope' },
+      body: '{}',
+    });
+    expect(bad.statusCode).to.equal(400);
+    expect(JSON.parse(bad.body.toString()).__type).to.equal('UnknownOperationException');
+  });
+});
