@@ -51,6 +51,8 @@ export interface Envelope {
   readonly config: EnvelopeConfig;
   readonly keyring: Keyring;
   readonly materialsManager: MaterialsManager;
+  /** Where AWS/GCP/Azure keyrings were pointed when the emulator switch is on. */
+  readonly emulator: EmulatorTarget | undefined;
   encrypt(plaintext: Uint8Array | string, options?: EncryptCallOptions): Promise<EncryptResult>;
   decrypt(ciphertext: Uint8Array, options?: DecryptCallOptions): Promise<DecryptResult>;
   encryptStream(options?: EncryptCallOptions): Duplex;
@@ -92,6 +94,7 @@ export async function createEnvelope(options: CreateEnvelopeOptions): Promise<En
     config,
     keyring,
     materialsManager,
+    emulator,
     encrypt: (plaintext, call) => encrypt(plaintext, encryptOptions(call)),
     decrypt: (ciphertext, call) => decrypt(ciphertext, decryptOptions(call)),
     encryptStream: (call) => encryptStream(encryptOptions(call)),

@@ -7,7 +7,12 @@ export {
   type EncryptCallOptions,
   type Envelope,
 } from './create-envelope.js';
-export { resolveEmulatorTarget } from './emulator-target.js';
+export {
+  EMULATOR_CREDENTIALS,
+  emulatorServerTarget,
+  inProcessEmulatorTarget,
+  resolveEmulatorTarget,
+} from './emulator-target.js';
 export { interpolate } from './interpolate.js';
 export { KeyringResolver } from './keyring-resolver.js';
 export { type LoadedConfig, loadConfigFile, parseConfig } from './load-config.js';

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { createEnvelope, inProcessEmulatorTarget } from '@envelope/config';
+import { KeyringError } from '@envelope/core';
+import { KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { expect } from 'chai';
+
+const CONFIG = (generator: string, child: string) => `
+keyring:
+  type: multi
+  generator: { type: aws-kms, generator: "${generator}" }
+  children: [ { type: aws-kms, keyIds: [ "${child}" ] } ]
+`;
+
+describe('the emulator switch', () => {
+  it('points aws-kms keyrings at an in-process emulator with no change to the keyring config', async () => {
+    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const create = async (region: string) =>
+      ((await engine.execute('CreateKey', {}, engine.context(region))) as { KeyMetadata: { Arn: string } })
+        .KeyMetadata.Arn;
+    const [east, west] = [await create('us-east-1'), await create('us-west-2')];
+    const envelope = await createEnvelope({
+      configText: CONFIG(east, west),
+      emulator: inProcessEmulatorTarget(engine),
+    });
+    const { ciphertext } = await envelope.encrypt('hello', { encryptionContext: { app: 'demo' } });
+    expect((await envelope.decrypt(ciphertext)).plaintext.toString()).to.equal('hello');
+    const calls = engine.auditLog({}).map((e) => `${e.eventName}@${e.awsRegion}`);
+    expect(calls).to.include.members(['GenerateDataKey@us-east-1', 'Encrypt@us-west-2', 'Decrypt@us-east-1']);
+  });
+
+  it('turns on from the config file alone (emulator: true) and never reaches AWS', async () => {
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const envelope = await createEnvelope({ configText: `emulator: true\n${CONFIG(arn, arn)}`, env: {} });
+    expect(envelope.emulator?.url).to.equal(undefined);
+    const error = (await envelope.encrypt('x').catch((e: Error) => e)) as Error;
+    expect(error).to.be.instanceOf(KeyringError);
+    expect(error.message).to.match(/NotFoundException/);
+  });
+
+  it('turns on from ENVELOPE_EMULATOR with a server URL', async () => {
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const envelope = await createEnvelope({
+      configText: CONFIG(arn, arn),
+      env: { ENVELOPE_EMULATOR: 'http://127.0.0.1:4599' },
+    });
+    expect(envelope.emulator?.url).to.equal('http://127.0.0.1:4599');
+    expect(envelope.emulator?.clientOverrides('aws-kms')).to.deep.include({
+      endpoint: 'http://127.0.0.1:4599',
+    });
+  });
+});
