@@ -7,7 +7,7 @@ const SUITES = [
   SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
   SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
 ];
-const CONTEXTS = [
+const CONTEXTS: Record<string, string>[] = [
   {},
   { tenant: 'acme', purpose: 'interop' },
   { a: '1', héllo: 'wörld', zé: 'é', z: 'last', 日本: '語' },
