@@ -1,0 +1,95 @@
+/**
+ * One benchmark target in its own process (so server and client do not share a CPU):
+ * `ceiling` — a bare node:http server answering canned GenerateDataKey / Decrypt JSON;
+ * `sqlite-full` / `sqlite-normal` / `memory` — the real KMS server.
+ * Prints one JSON line `{ url, keyId, ciphertext }` on stdout when ready; exits on SIGTERM.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createKmsServer,
+  encodeResponseBody,
+  KmsEngine,
+  MemoryStore,
+} from '../packages/kms-server/bench/bench-deps.js';
+
+const mode = process.argv[2] ?? 'ceiling';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+async function startCeiling(): Promise<{
+  url: string;
+  keyId: string;
+  ciphertext: string;
+  stop(): Promise<void>;
+}> {
+  // Canned bodies are real engine responses, so the client parses exactly what the KMS server sends.
+  const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const ctx = engine.context('us-east-1');
+  const { KeyMetadata } = (await engine.execute('CreateKey', {}, ctx)) as { KeyMetadata: { KeyId: string } };
+  const gdk = await engine.execute('GenerateDataKey', { KeyId: KeyMetadata.KeyId, NumberOfBytes: 32 }, ctx);
+  const decrypt = await engine.execute('Decrypt', { CiphertextBlob: gdk.CiphertextBlob }, ctx);
+  const bodies: Record<string, Buffer> = {
+    'TrentService.GenerateDataKey': Buffer.from(encodeResponseBody(gdk)),
+    'TrentService.Decrypt': Buffer.from(encodeResponseBody(decrypt)),
+  };
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const body = bodies[String(request.headers['x-amz-target'])] ?? bodies['TrentService.GenerateDataKey']!;
+      response.writeHead(200, {
+        'content-type': CONTENT_TYPE,
+        'content-length': body.length,
+        'x-amzn-requestid': '00000000-0000-0000-0000-000000000000',
+      });
+      response.end(body);
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    keyId: KeyMetadata.KeyId,
+    ciphertext: Buffer.from(gdk.CiphertextBlob as Uint8Array).toString('base64'),
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function startKms() {
+  const dataDir = mode === 'memory' ? undefined : mkdtempSync(join(tmpdir(), 'envelope-kms-bench-'));
+  const server = await createKmsServer({
+    port: 0,
+    rootKey: randomBytes(32),
+    ...(dataDir ? { dataDir, synchronous: mode === 'sqlite-full' ? 'FULL' : 'NORMAL' } : { inMemory: true }),
+  });
+  const ctx = server.engine.context('us-east-1');
+  const { KeyMetadata } = (await server.engine.execute('CreateKey', {}, ctx)) as {
+    KeyMetadata: { KeyId: string };
+  };
+  const gdk = await server.engine.execute(
+    'GenerateDataKey',
+    { KeyId: KeyMetadata.KeyId, NumberOfBytes: 32 },
+    ctx,
+  );
+  return {
+    url: server.url,
+    keyId: KeyMetadata.KeyId,
+    ciphertext: Buffer.from(gdk.CiphertextBlob as Uint8Array).toString('base64'),
+    async stop() {
+      await server.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const target = mode === 'ceiling' ? await startCeiling() : await startKms();
+process.stdout.write(
+  `${JSON.stringify({ url: target.url, keyId: target.keyId, ciphertext: target.ciphertext })}\n`,
+);
+process.on('SIGTERM', () => {
+  void target.stop().then(() => process.exit(0));
+});

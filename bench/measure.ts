@@ -1,0 +1,34 @@
+/** Median wall time of `runs` calls after one warm-up, in milliseconds. */
+export async function medianMs(
+  fn: () => Promise<unknown> | unknown,
+  runs: number,
+  perRun = 1,
+): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    for (let i = 0; i < perRun; i++) await fn();
+    times.push((performance.now() - start) / perRun);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+export function mbPerSecond(bytes: number, ms: number): number {
+  return bytes / 1e6 / (ms / 1000);
+}
+
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [
+    header,
+    ...rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(c >= 100 ? 0 : 2) : c))),
+  ];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
+  const line = (r: (string | number)[]) => `| ${r.map((c, i) => String(c).padEnd(widths[i]!)).join(' | ')} |`;
+  return [
+    line(cells[0]!),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...cells.slice(1).map(line),
+  ].join('\n');
+}

@@ -1,0 +1,29 @@
+/**
+ * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
+ * comma-separated subset of: throughput, frames, rss.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { frameLengthSweep, throughputBench } from './throughput.js';
+
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,frames,rss').split(','));
+console.log(`Envelope benchmarks — Node ${process.version}, ${new Date().toISOString()}\n`);
+
+if (only.has('throughput')) {
+  console.log('## Buffer API throughput (median of runs; higher is better)\n');
+  console.log(await throughputBench());
+  console.log();
+}
+if (only.has('frames')) {
+  console.log('## 64 MiB, suite 0x0478, by frame length\n');
+  console.log(await frameLengthSweep());
+  console.log();
+}
+if (only.has('rss')) {
+  console.log('## Streaming 1 GiB through encryptStream → decryptStream (separate process)\n');
+  const script = fileURLToPath(new URL('./stream-rss.ts', import.meta.url));
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {
+    encoding: 'utf8',
+  });
+  console.log(out.trim());
+}
