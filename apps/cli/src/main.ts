@@ -4,9 +4,15 @@ import { collectContext } from './commands/context-option.js';
 import { decryptCommand } from './commands/decrypt.js';
 import { encryptCommand } from './commands/encrypt.js';
 import { inspectCommand } from './commands/inspect.js';
+import { registerKeysCommands } from './commands/keys.js';
+import { registerKmsCommands } from './commands/kms-serve.js';
 import { rewrapCommand } from './commands/rewrap.js';
 import { describeFailure, ExitCode } from './exit-codes.js';
 import { Reporter } from './report.js';
+
+// The AWS SDK warns on every run under Node 20 that future releases need Node 22; a CLI user cannot act
+// on that per command. Set the variable to "false" to see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const program = new Command('envelope')
   .description('Envelope encryption with pluggable key management (AWS Encryption SDK message format).')
@@ -72,6 +78,9 @@ program
   .argument('[input]', 'file to inspect; - or none for stdin')
   .option('--json', 'print as JSON')
   .action(async (input, o) => inspectCommand(input, new Reporter(o)));
+
+registerKeysCommands(program);
+registerKmsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

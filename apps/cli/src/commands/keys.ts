@@ -1,0 +1,141 @@
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListKeysCommand,
+  ReplicateKeyCommand,
+  RotateKeyOnDemandCommand,
+} from '@aws-sdk/client-kms';
+import type { Command } from 'commander';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { Reporter } from '../report.js';
+
+interface KeysOptions {
+  endpoint: string;
+  region: string;
+  json?: boolean;
+}
+
+/** Emulator credentials: accepted when the server does not verify signatures. */
+const CREDENTIALS = { accessKeyId: 'ENVELOPEEMULATOR', secretAccessKey: 'envelope-emulator' };
+
+function client(o: KeysOptions, region = o.region): KMSClient {
+  if (!o.endpoint) {
+    throw new CliError(
+      'No emulator endpoint.',
+      ExitCode.USAGE,
+      'pass --endpoint http://127.0.0.1:4599 or set ENVELOPE_KMS_URL',
+    );
+  }
+  return new KMSClient({ region, endpoint: o.endpoint, credentials: CREDENTIALS, maxAttempts: 2 });
+}
+
+/** `envelope keys …`: manage keys of a running emulator (`envelope kms serve`) with the AWS SDK. */
+export function registerKeysCommands(program: Command): void {
+  const keys = program
+    .command('keys')
+    .description('create, list, describe, rotate and alias keys in a running emulator')
+    .option('--endpoint <url>', 'emulator URL', process.env.ENVELOPE_KMS_URL ?? 'http://127.0.0.1:4599')
+    .option('--region <region>', 'region to act in', process.env.AWS_REGION ?? 'us-east-1')
+    .option('--json', 'print JSON');
+  const opts = (): KeysOptions => keys.opts<KeysOptions>();
+  const print = (human: string, data: Record<string, unknown>) =>
+    new Reporter({ json: opts().json ?? false }).done(human, data);
+
+  keys
+    .command('create')
+    .description('create a symmetric key (optionally multi-Region, replicated, aliased)')
+    .option('--description <text>', 'key description', '')
+    .option('--multi-region', 'create a multi-Region primary key')
+    .option('--replicate <region...>', 'replicate the multi-Region key to these regions')
+    .option('--alias <name>', 'alias to create for it (alias/...)')
+    .action(
+      async (o: { description: string; multiRegion?: boolean; replicate?: string[]; alias?: string }) => {
+        const kms = client(opts());
+        const created = await kms.send(
+          new CreateKeyCommand({
+            Description: o.description,
+            MultiRegion: o.multiRegion || !!o.replicate?.length,
+          }),
+        );
+        const arn = created.KeyMetadata!.Arn!;
+        const replicas: string[] = [];
+        for (const region of o.replicate ?? []) {
+          const out = await kms.send(new ReplicateKeyCommand({ KeyId: arn, ReplicaRegion: region }));
+          replicas.push(out.ReplicaKeyMetadata!.Arn!);
+        }
+        if (o.alias) await kms.send(new CreateAliasCommand({ AliasName: o.alias, TargetKeyId: arn }));
+        print([arn, ...replicas].join('\n'), { arn, replicas, alias: o.alias ?? null });
+      },
+    );
+
+  keys
+    .command('list')
+    .description('list keys and aliases in the region')
+    .action(async () => {
+      const kms = client(opts());
+      const [listed, aliases] = await Promise.all([
+        kms.send(new ListKeysCommand({})),
+        kms.send(new ListAliasesCommand({})),
+      ]);
+      const rows = (listed.Keys ?? []).map((k) => ({
+        arn: k.KeyArn!,
+        aliases: (aliases.Aliases ?? []).filter((a) => a.TargetKeyId === k.KeyId).map((a) => a.AliasName!),
+      }));
+      print(
+        rows.map((r) => `${r.arn}${r.aliases.length ? `  ${r.aliases.join(', ')}` : ''}`).join('\n') ||
+          '(no keys)',
+        {
+          keys: rows,
+        },
+      );
+    });
+
+  keys
+    .command('describe')
+    .argument('<key-id>', 'key id, ARN or alias')
+    .description('show a key’s metadata')
+    .action(async (keyId: string) => {
+      const meta = (
+        await client(opts(), regionOf(keyId) ?? opts().region).send(new DescribeKeyCommand({ KeyId: keyId }))
+      ).KeyMetadata!;
+      print(
+        [
+          meta.Arn,
+          `  state ${meta.KeyState}, spec ${meta.KeySpec}, usage ${meta.KeyUsage}`,
+          `  multi-Region ${meta.MultiRegion ? meta.MultiRegionConfiguration?.MultiRegionKeyType : 'no'}`,
+          `  created ${meta.CreationDate?.toISOString()}${meta.Description ? `, "${meta.Description}"` : ''}`,
+        ].join('\n'),
+        { keyMetadata: meta },
+      );
+    });
+
+  keys
+    .command('rotate')
+    .argument('<key-id>', 'key id, ARN or alias')
+    .description('rotate a key now (old versions keep decrypting)')
+    .action(async (keyId: string) => {
+      await client(opts(), regionOf(keyId) ?? opts().region).send(
+        new RotateKeyOnDemandCommand({ KeyId: keyId }),
+      );
+      print(`rotated ${keyId}`, { rotated: keyId });
+    });
+
+  keys
+    .command('alias')
+    .argument('<alias>', 'alias/name')
+    .argument('<key-id>', 'key id or ARN')
+    .description('point an alias at a key')
+    .action(async (alias: string, keyId: string) => {
+      await client(opts(), regionOf(keyId) ?? opts().region).send(
+        new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }),
+      );
+      print(`${alias} -> ${keyId}`, { alias, keyId });
+    });
+}
+
+function regionOf(keyId: string): string | undefined {
+  return /^arn:[^:]+:kms:([^:]+):/.exec(keyId)?.[1];
+}

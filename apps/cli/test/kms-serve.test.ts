@@ -1,0 +1,115 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  EncryptCommand,
+  GenerateRandomCommand,
+  KMSClient,
+} from '@aws-sdk/client-kms';
+import { expect } from 'chai';
+
+const BIN = fileURLToPath(new URL('../dist/envelope.mjs', import.meta.url));
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  logs: Record<string, unknown>[];
+  exit: Promise<number | null>;
+}
+
+/** Starts `envelope kms serve` and waits for its "kms server ready" JSON log line on stderr. */
+async function serve(args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'kms', 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const logs: Record<string, unknown>[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      logs.push(record);
+      if (record.msg === 'kms server ready') resolve(record.url as string);
+    });
+    void exit.then((code) =>
+      reject(new Error(`envelope kms serve exited with ${code}: ${JSON.stringify(logs)}`)),
+    );
+  });
+  return { child, url, logs, exit };
+}
+
+describe('envelope kms serve (built binary)', () => {
+  let dir: string;
+  let rootKeyFile: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'envelope-kms-serve-'));
+    rootKeyFile = join(dir, 'root.hex');
+    await writeFile(rootKeyFile, randomBytes(32).toString('hex'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('serves the AWS SDK, keeps data across restarts, and exits 0 on SIGTERM after in-flight calls finish', async function () {
+    this.timeout(30_000);
+    const dataDir = join(dir, 'data');
+    const args = [
+      '--data-dir',
+      dataDir,
+      '--root-key-file',
+      rootKeyFile,
+      '--fault',
+      '{"latency":{"ms":400,"operation":"GenerateRandom"}}',
+    ];
+    const first = await serve(args);
+    const kms = new KMSClient({
+      endpoint: first.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dummy' },
+      maxAttempts: 1,
+    });
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'cli' }));
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/cli', TargetKeyId: KeyMetadata!.KeyId }));
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({ KeyId: 'alias/cli', Plaintext: Buffer.from('hi') }),
+    );
+
+    const inFlight = kms.send(new GenerateRandomCommand({ NumberOfBytes: 8 }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    first.child.kill('SIGTERM');
+    expect((await inFlight).Plaintext).to.have.length(8);
+    expect(await first.exit).to.equal(0);
+    expect(first.logs.map((l) => l.msg)).to.include.members(['request', 'shutting down', 'stopped']);
+    kms.destroy();
+
+    const second = await serve(args);
+    const again = new KMSClient({
+      endpoint: second.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dummy' },
+    });
+    const plain = await again.send(new DecryptCommand({ CiphertextBlob }));
+    expect(Buffer.from(plain.Plaintext!).toString()).to.equal('hi');
+    again.destroy();
+    second.child.kill('SIGINT');
+    expect(await second.exit).to.equal(0);
+  });
+
+  it('refuses to start without a root key source, saying how to provide one (exit 3)', async () => {
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [BIN, 'kms', 'serve', '--port', '0', '--data-dir', join(dir, 'no-key')],
+        { env: { ...process.env, ENVELOPE_KMS_ROOT_KEY: '' } },
+        (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }),
+      ),
+    );
+    expect(result.code).to.equal(3);
+    expect(result.stderr).to.match(/--root-key-file/);
+  });
+});
