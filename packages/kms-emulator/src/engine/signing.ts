@@ -53,19 +53,7 @@ function readSignRequest(scope: OperationScope, input: Input, action: 'Sign' | '
   const key = scope.resolveKey(keyIdParam);
   scope.authorize(key, action);
   scope.requireEnabled(key);
-  const supported = signingAlgorithmsFor(key.keySpec, key.keyUsage);
-  if (!supported) {
-    throw kmsError(
-      'InvalidKeyUsageException',
-      `${key.arn} key usage is ${key.keyUsage} which is not valid for ${action}.`,
-    );
-  }
-  if (!supported.includes(algorithm)) {
-    throw kmsError(
-      'InvalidKeyUsageException',
-      `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`,
-    );
-  }
+  requireAlgorithm(key, signingAlgorithmsFor(key.keySpec, key.keyUsage), algorithm, action);
   const { hash, padding } = SIGNING_ALGORITHMS[algorithm];
   if (digest) {
     if (message.length !== HASH_LENGTH[hash]) {
@@ -101,8 +89,18 @@ const publicKeyOf = (key: KeyRecord) =>
   });
 
 function requireMacKey(key: KeyRecord, algorithm: MacAlgorithm, action: string): void {
-  const supported = macAlgorithmsFor(key.keySpec);
-  if (!supported || key.keyUsage !== 'GENERATE_VERIFY_MAC') {
+  const supported = key.keyUsage === 'GENERATE_VERIFY_MAC' ? macAlgorithmsFor(key.keySpec) : undefined;
+  requireAlgorithm(key, supported, algorithm, action);
+}
+
+/** The key's usage must allow the action, and its spec the algorithm (InvalidKeyUsageException). */
+function requireAlgorithm(
+  key: KeyRecord,
+  supported: readonly string[] | undefined,
+  algorithm: string,
+  action: string,
+): void {
+  if (!supported) {
     throw kmsError(
       'InvalidKeyUsageException',
       `${key.arn} key usage is ${key.keyUsage} which is not valid for ${action}.`,
