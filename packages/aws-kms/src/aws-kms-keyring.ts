@@ -28,6 +28,8 @@ export interface AwsKmsKeyringOptions {
   readonly clientSupplier: ClientSupplier;
   readonly grantTokens?: readonly string[];
   readonly retry?: RetryOptions;
+  /** Provider id of the EDKs it writes and reads; default `aws-kms` (as the AWS Encryption SDK). */
+  readonly providerId?: string;
 }
 
 /**
@@ -53,7 +55,11 @@ export class AwsKmsKeyring extends KeyringBase {
     this.#generator = options.generatorKeyId;
     this.#keyIds = Object.freeze(keyIds);
     this.#clients = options.clientSupplier;
-    this.#call = { grantTokens: options.grantTokens, retry: options.retry };
+    this.#call = {
+      grantTokens: options.grantTokens,
+      retry: options.retry,
+      providerId: options.providerId ?? AWS_KMS_PROVIDER_ID,
+    };
     this.description = `aws-kms(${[this.#generator, ...keyIds].filter(Boolean).join(', ')})`;
   }
 
@@ -89,7 +95,7 @@ export class AwsKmsKeyring extends KeyringBase {
   protected async unwrap(materials: DecryptionMaterials, edks: readonly EncryptedDataKey[]): Promise<void> {
     const candidates: Array<{ edk: EncryptedDataKey; keyId: string }> = [];
     for (const edk of edks) {
-      if (edk.providerId !== AWS_KMS_PROVIDER_ID) continue;
+      if (edk.providerId !== this.#call.providerId) continue;
       const arn = providerInfoText(edk);
       const keyId = [this.#generator, ...this.#keyIds].find((k) => k !== undefined && mrkMatch(k, arn));
       if (keyId) candidates.push({ edk, keyId });

@@ -8,6 +8,8 @@ import { type RetryOptions, withRetry } from './retry.js';
 export const AWS_KMS_PROVIDER_ID = 'aws-kms';
 
 export interface CallOptions {
+  /** Provider id written on new EDKs; default `aws-kms`. */
+  readonly providerId?: string | undefined;
   readonly grantTokens?: readonly string[] | undefined;
   readonly retry?: RetryOptions | undefined;
 }
@@ -22,6 +24,7 @@ function grantTokens(options: CallOptions): { GrantTokens?: string[] } {
 
 /** The EDK for a KMS ciphertext: provider info is the key ARN KMS reported. */
 function edkFor(
+  providerId: string,
   keyArn: string | undefined,
   ciphertext: Uint8Array | undefined,
   asked: string,
@@ -32,7 +35,7 @@ function edkFor(
     );
   }
   return {
-    providerId: AWS_KMS_PROVIDER_ID,
+    providerId,
     providerInfo: Buffer.from(keyArn, 'utf8'),
     ciphertext: Buffer.from(ciphertext),
   };
@@ -63,7 +66,10 @@ export async function generateDataKey(
     plaintext.fill(0);
     throw new KeyringError(`AWS KMS GenerateDataKey with ${keyId} returned a data key of the wrong length.`);
   }
-  return { plaintext, edk: edkFor(out.KeyId, out.CiphertextBlob, keyId) };
+  return {
+    plaintext,
+    edk: edkFor(options.providerId ?? AWS_KMS_PROVIDER_ID, out.KeyId, out.CiphertextBlob, keyId),
+  };
 }
 
 export async function encryptDataKey(
@@ -85,7 +91,7 @@ export async function encryptDataKey(
       ),
     options.retry,
   );
-  return edkFor(out.KeyId, out.CiphertextBlob, keyId);
+  return edkFor(options.providerId ?? AWS_KMS_PROVIDER_ID, out.KeyId, out.CiphertextBlob, keyId);
 }
 
 /**

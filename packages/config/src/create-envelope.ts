@@ -18,6 +18,7 @@ import {
 } from '@envelope/core';
 import { Container, type ContainerModule } from 'inversify';
 import { coreKeyringsModule } from './adapters/core-keyrings.js';
+import { emulatorKeyringModule } from './adapters/emulator-keyring.js';
 import { resolveEmulatorTarget } from './emulator-target.js';
 import { KeyringResolver } from './keyring-resolver.js';
 import { loadConfigFile, parseConfig } from './load-config.js';
@@ -62,7 +63,8 @@ export interface Envelope {
 /** The container every Envelope resolves from: our adapters plus any the caller adds. */
 export function createContainer(modules: readonly ContainerModule[] = []): Container {
   const container = new Container();
-  for (const module of [coreKeyringsModule, awsKmsModule, ...modules]) container.load(module);
+  for (const module of [coreKeyringsModule, awsKmsModule, emulatorKeyringModule, ...modules])
+    container.load(module);
   return container;
 }
 

@@ -1,5 +1,10 @@
 export { coreKeyringsModule, multiAdapter, rawAesAdapter, rawRsaAdapter } from './adapters/core-keyrings.js';
 export {
+  EMULATOR_PROVIDER_ID,
+  emulatorKeyringAdapter,
+  emulatorKeyringModule,
+} from './adapters/emulator-keyring.js';
+export {
   type CreateEnvelopeOptions,
   createContainer,
   createEnvelope,

@@ -48,4 +48,22 @@ describe('the emulator switch', () => {
       endpoint: 'http://127.0.0.1:4599',
     });
   });
+
+  it("offers an 'emulator' keyring that creates its alias on first use and writes envelope-emulator EDKs", async () => {
+    const envelope = await createEnvelope({
+      configText: 'emulator: true\nkeyring: { type: emulator, key: alias/tests }',
+      env: {},
+    });
+    const { ciphertext, header } = await envelope.encrypt('offline');
+    expect(header.encryptedDataKeys[0]!.providerId).to.equal('envelope-emulator');
+    expect((await envelope.decrypt(ciphertext)).plaintext.toString()).to.equal('offline');
+  });
+
+  it("refuses the 'emulator' keyring without the emulator switch", async () => {
+    const error = await createEnvelope({
+      configText: 'keyring: { type: emulator, key: alias/tests }',
+      env: {},
+    }).catch((e: Error) => e);
+    expect((error as Error).message).to.match(/needs the emulator switch/);
+  });
 });
