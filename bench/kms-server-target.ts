@@ -10,12 +10,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createKmsServer,
-  encodeResponseBody,
-  KmsEngine,
-  MemoryStore,
-} from '../packages/kms-server/bench/bench-deps.js';
+import { encodeResponseBody, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { createKmsServer } from '@envelope/kms-server';
 
 const mode = process.argv[2] ?? 'ceiling';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';

@@ -1,12 +1,12 @@
 /**
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
- * comma-separated subset of: throughput, frames, rss.
+ * comma-separated subset of: throughput, frames, rss, kms.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { frameLengthSweep, throughputBench } from './throughput.js';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,frames,rss').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,frames,rss,kms').split(','));
 console.log(`Envelope benchmarks — Node ${process.version}, ${new Date().toISOString()}\n`);
 
 if (only.has('throughput')) {
@@ -26,4 +26,13 @@ if (only.has('rss')) {
     encoding: 'utf8',
   });
   console.log(out.trim());
+}
+if (only.has('kms')) {
+  console.log(
+    '\n## KMS server: requests per second through @aws-sdk/client-kms vs a bare node:http ceiling\n',
+  );
+  const script = fileURLToPath(new URL('./kms-server.ts', import.meta.url));
+  execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {
+    stdio: 'inherit',
+  });
 }

@@ -1,3 +1,11 @@
+export { adminRoutes, FAULTS_PATH, HEALTH_PATH } from './admin/admin-routes.js';
+export {
+  applyFault,
+  type FaultSpec,
+  FaultSpecError,
+  faultSpecSchema,
+  parseFaultSpec,
+} from './admin/fault-spec.js';
 export {
   type AccessKey,
   credentialAccessKeyId,
@@ -6,3 +14,32 @@ export {
   type SigV4Result,
   verifySigV4,
 } from './auth/sigv4.js';
+export { type AccessKeys, AccessKeysFileError, loadAccessKeysFile } from './config/access-keys.js';
+export {
+  createKmsServer,
+  DEFAULT_SYNCHRONOUS,
+  type KmsServer,
+  type KmsServerOptions,
+} from './create-kms-server.js';
+export { engineCallHandler } from './http/engine-handler.js';
+export {
+  DEFAULT_PORT,
+  DropConnectionError,
+  type KmsCall,
+  type KmsCallHandler,
+  type KmsHttpServerOptions,
+  type KmsReply,
+  type LogRecord,
+  type RunningServer,
+  startKmsHttpServer,
+} from './http/kms-http-server.js';
+export { applySeed, type SeedSummary } from './seed/apply-seed.js';
+export {
+  loadSeedFile,
+  type SeedFile,
+  SeedFileError,
+  type SeedKey,
+  seedFileSchema,
+} from './seed/seed-file.js';
+export { DATA_DIR_ENV, DATABASE_FILE, defaultDataDir } from './storage/data-dir.js';
+export { PLAINTEXT_ROOT_KEY_FILE, ROOT_KEY_ENV, RootKeyError, resolveRootKey } from './storage/root-key.js';

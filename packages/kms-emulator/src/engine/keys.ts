@@ -47,7 +47,7 @@ export const keyOperations: OperationTable = {
     const bypass = optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck') ?? false;
 
     const { region, accountId } = scope.ctx;
-    const keyId = newKeyId(multiRegion);
+    const keyId = scope.ctx.seedKeyId ?? newKeyId(multiRegion);
     const arn = keyArn(region, accountId, keyId);
     if (policyText !== undefined) checkPolicyLockout(scope, policyText, arn, bypass);
     const record: KeyRecord = {

@@ -7,6 +7,11 @@ export interface RequestContext {
   principal: string;
   accountId: string;
   requestId?: string;
+  /**
+   * Seeding only (set by the server from its seed file, never from a request): CreateKey uses this
+   * key id instead of a random one, so configs can name stable ARNs.
+   */
+  seedKeyId?: string;
 }
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable';

@@ -25,11 +25,15 @@ export class SqliteStore implements KmsStore {
   readonly #db: Database.Database;
   readonly #stmt;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    /** `NORMAL` survives process crashes (not power loss) in WAL mode and skips the fsync per commit. */
+    options: { synchronous?: 'FULL' | 'NORMAL' } = {},
+  ) {
     if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.#db.exec(SCHEMA);
     if (path !== ':memory:') {
       for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);

@@ -17,8 +17,16 @@ export interface KmsCall {
 export interface KmsReply {
   readonly status: number;
   readonly body: Buffer | string;
-  /** The AWS error type, for logs. */
+  /** The AWS error type, for logs and the `x-amzn-errortype` header. */
   readonly errorType?: string;
+}
+
+/**
+ * Thrown by a handler to fail the connection instead of answering (a region marked down): the client
+ * sees a reset socket, as during a real outage, and the SDK retries it as a transient network error.
+ */
+export class DropConnectionError extends Error {
+  override readonly name = 'DropConnectionError';
 }
 
 /** Serves one call; the emulator's protocol codec provides it. */
@@ -73,8 +81,15 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
     const started = performance.now();
     const requestId = randomUUID();
     response.setHeader('x-amzn-requestid', requestId);
+    let dropped = false;
     serve(request, response, requestId)
       .catch((error: unknown) => {
+        if (error instanceof DropConnectionError) {
+          log({ level: 'warn', msg: 'connection dropped', requestId, reason: error.message });
+          dropped = true;
+          request.socket.destroy();
+          return;
+        }
         log({ level: 'error', msg: 'request failed', requestId, error: (error as Error).message });
         if (!response.headersSent) reply(response, 500, awsError('KMSInternalException', 'Internal error.'));
         else response.destroy();
@@ -86,7 +101,7 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
           requestId,
           method: request.method,
           target: request.headers['x-amz-target'],
-          status: response.statusCode,
+          status: dropped ? null : response.statusCode,
           ms: Math.round((performance.now() - started) * 100) / 100,
         });
         if (--inFlight === 0) draining?.();
@@ -113,7 +128,8 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
       );
     }
     const caller = authenticate(request, body);
-    if (!caller.ok) return reply(response, caller.status, awsError(caller.errorType, caller.message));
+    if (!caller.ok)
+      return reply(response, caller.status, awsError(caller.errorType, caller.message), caller.errorType);
     const result = await options.handle({
       operation: target.slice(TARGET_PREFIX.length),
       body,
@@ -121,7 +137,7 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
       principal: caller.principal,
       requestId,
     });
-    reply(response, result.status, result.body);
+    reply(response, result.status, result.body, result.errorType);
   }
 
   function authenticate(request: IncomingMessage, body: Buffer) {
@@ -168,10 +184,11 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
   };
 }
 
-function reply(response: ServerResponse, status: number, body: Buffer | string): void {
+function reply(response: ServerResponse, status: number, body: Buffer | string, errorType?: string): void {
   response.writeHead(status, {
     'content-type': 'application/x-amz-json-1.1',
     'content-length': Buffer.byteLength(body),
+    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
   });
   response.end(body);
 }

@@ -1,0 +1,158 @@
+import { join } from 'node:path';
+import {
+  accountRoot,
+  type FaultInjector,
+  KmsEngine,
+  type KmsStore,
+  MemoryStore,
+  SqliteStore,
+} from '@envelope/kms-emulator';
+import { adminRoutes } from './admin/admin-routes.js';
+import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
+import type { AccessKey } from './auth/sigv4.js';
+import { engineCallHandler } from './http/engine-handler.js';
+import { DEFAULT_PORT, type LogRecord, startKmsHttpServer } from './http/kms-http-server.js';
+import { applySeed } from './seed/apply-seed.js';
+import { loadSeedFile, type SeedFile } from './seed/seed-file.js';
+import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
+import { checkRootKeyMatches, resolveRootKey } from './storage/root-key.js';
+
+/**
+ * SQLite `synchronous` level for the durable store. `NORMAL` in WAL mode keeps every acknowledged
+ * write across a crash or SIGKILL of the server process (the WAL is in the OS page cache); only an
+ * OS crash or power loss can lose the last commits. See docs/kms-server.md for the measurements.
+ */
+export const DEFAULT_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'NORMAL';
+
+export interface KmsServerOptions {
+  /** Where `kms.sqlite` lives; default `$ENVELOPE_KMS_DATA_DIR` or `~/.envelope/kms`. */
+  readonly dataDir?: string;
+  /** Keep everything in memory (nothing survives a restart); the root key may then be ephemeral. */
+  readonly inMemory?: boolean;
+  /** 32-byte key wrapping key material at rest. */
+  readonly rootKey?: Buffer;
+  /** File holding the root key (32 raw bytes or 64 hex characters). */
+  readonly rootKeyFile?: string;
+  /** Environment variable holding the root key (hex or base64); default `ENVELOPE_KMS_ROOT_KEY`. */
+  readonly rootKeyEnv?: string;
+  /** Generate and keep `<dataDir>/root.key` (0600) when no other root key source is given. */
+  readonly allowPlaintextRootKey?: boolean;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 4599; 0 picks a free port. */
+  readonly port?: number;
+  /** Region for unsigned requests. Default us-east-1. */
+  readonly defaultRegion?: string;
+  /** Default account (unsigned and unknown callers act as its root). Default 111122223333. */
+  readonly accountId?: string;
+  /** When given, every KMS request must carry a valid SigV4 signature by one of these keys. */
+  readonly accessKeys?: Readonly<Record<string, AccessKey>>;
+  /** Access key id → principal ARN when SigV4 verification is off. */
+  readonly principals?: Readonly<Record<string, string>>;
+  /** YAML seed file applied (idempotently) at start. */
+  readonly seedFile?: string;
+  /** An already-parsed seed, applied after `seedFile`. */
+  readonly seed?: SeedFile;
+  /** Faults active from the start (the same shapes as `POST /_envelope/faults`). */
+  readonly faults?: readonly unknown[];
+  /** Serve `POST /_envelope/faults` (default true). */
+  readonly admin?: boolean;
+  /** SQLite synchronous level; default {@link DEFAULT_SYNCHRONOUS}. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  /** Structured log sink (one record per request, plus start/stop). Default: silent. */
+  readonly log?: (record: LogRecord) => void;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface KmsServer {
+  readonly url: string;
+  readonly port: number;
+  readonly engine: KmsEngine;
+  /** Undefined in memory mode. */
+  readonly dataDir: string | undefined;
+  readonly faults: FaultInjector;
+  /** Stops accepting connections, finishes in-flight requests, then closes the store. */
+  close(): Promise<void>;
+}
+
+/** The local AWS KMS server: engine + durable storage + AWS JSON 1.1 over HTTP. */
+export async function createKmsServer(options: KmsServerOptions = {}): Promise<KmsServer> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const accountId = options.accountId ?? '111122223333';
+  const defaultRegion = options.defaultRegion ?? 'us-east-1';
+  const faultSpecs: FaultSpec[] = (options.faults ?? []).map(parseFaultSpec);
+  const seeds = [
+    ...(options.seedFile ? [{ file: options.seedFile, seed: loadSeedFile(options.seedFile) }] : []),
+    ...(options.seed ? [{ file: '(inline seed)', seed: options.seed }] : []),
+  ];
+
+  const prepared = options.inMemory ? undefined : prepareDataDir(options.dataDir ?? defaultDataDir(env));
+  const dataDir = prepared?.dir;
+  if (prepared?.shared) {
+    log({
+      level: 'warn',
+      msg: 'data dir is accessible to group or others; consider chmod 700',
+      dataDir: prepared.dir,
+    });
+  }
+  const rootKey = resolveRootKey({ ...options, env }, dataDir);
+  let store: KmsStore;
+  if (dataDir) {
+    checkRootKeyMatches(dataDir, rootKey.key);
+    store = new SqliteStore(join(dataDir, DATABASE_FILE), {
+      synchronous: options.synchronous ?? DEFAULT_SYNCHRONOUS,
+    });
+  } else {
+    store = new MemoryStore();
+  }
+  const engine = new KmsEngine({ store, rootKey: rootKey.key, defaultAccountId: accountId });
+  rootKey.key.fill(0);
+
+  try {
+    for (const { file, seed } of seeds) {
+      const summary = await applySeed(engine, seed, { file, defaultRegion, accountId });
+      log({ level: 'info', msg: 'seed applied', file, ...summary });
+    }
+    for (const spec of faultSpecs) applyFault(engine.faults, spec);
+
+    const accessKeys = options.accessKeys ? new Map(Object.entries(options.accessKeys)) : undefined;
+    const http = await startKmsHttpServer({
+      handle: engineCallHandler(engine),
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? DEFAULT_PORT,
+      defaultRegion,
+      defaultPrincipal: accountRoot(accountId),
+      ...(accessKeys ? { accessKeys } : {}),
+      ...(options.principals ? { principals: new Map(Object.entries(options.principals)) } : {}),
+      routes: adminRoutes(engine.faults, { admin: options.admin ?? true }),
+      log,
+    });
+    log({
+      level: 'info',
+      msg: 'kms server ready',
+      url: http.url,
+      storage: dataDir ? 'sqlite' : 'memory',
+      dataDir: dataDir ?? null,
+      rootKeySource: rootKey.source,
+      sigv4: accessKeys !== undefined,
+      defaultRegion,
+      accountId,
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      url: http.url,
+      port: http.port,
+      engine,
+      dataDir,
+      faults: engine.faults,
+      close: () =>
+        (closing ??= http.close().finally(() => {
+          engine.close();
+        })),
+    };
+  } catch (error) {
+    engine.close();
+    throw error;
+  }
+}
