@@ -147,6 +147,12 @@ describe('the envelope command (built binary)', () => {
     expect(run.stderr).to.match(/bad\.yaml: keyring\.key/);
   });
 
+  it('refuses --json without --output, since stdout carries the data', async () => {
+    const run = await envelope(dir, 'encrypt', 'data.bin', '--json', '--config', 'east.yaml');
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(/--json needs --output/);
+  });
+
   it('rejects unknown options with exit code 2', async () => {
     expect((await envelope(dir, 'encrypt', '--frobnicate')).code).to.equal(2);
   });

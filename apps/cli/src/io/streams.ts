@@ -38,6 +38,13 @@ export async function runPipeline(
   transform: NodeJS.ReadWriteStream,
   io: IoOptions,
 ): Promise<{ bytesIn: number | undefined; output: string }> {
+  if (io.json && !io.output) {
+    throw new CliError(
+      '--json needs --output: stdout carries the data.',
+      ExitCode.USAGE,
+      'pass --output <file>',
+    );
+  }
   if (!io.output && process.stdout.isTTY) {
     throw new CliError(
       'Refusing to write binary output to a terminal.',
