@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { type ByteReader, uint16 } from './byte-reader.js';
+import { ByteReader, TruncatedInput, uint16 } from './byte-reader.js';
 
 export type EncryptionContext = Readonly<Record<string, string>>;
 
@@ -64,15 +64,24 @@ export function readEncryptionContext(reader: ByteReader): EncryptionContext {
   const length = reader.uint16();
   if (length === 0) return Object.freeze({});
   const start = reader.offset;
-  const countAt = reader.offset;
-  const count = reader.uint16();
+  reader.bytes(length); // the whole section must be present; a stream reads more if it is not
+  // Pairs are read within the declared length: a count or pair length that overruns it is a format
+  // error, not a reason to wait for more input.
+  const section = new ByteReader(reader.buffer.subarray(0, start + length));
+  section.offset = start;
+  const countAt = section.offset;
+  const count = section.uint16();
   if (count === 0) reader.fail('encryption context count', countAt, 'is zero but the context is not empty');
   const context: Record<string, string> = Object.create(null);
   for (let i = 0; i < count; i++) {
-    const keyAt = reader.offset;
-    const key = reader.lengthPrefixed();
-    const value = reader.lengthPrefixed();
-    if (reader.offset - start > length) {
+    const keyAt = section.offset;
+    let key: Buffer;
+    let value: Buffer;
+    try {
+      key = section.lengthPrefixed();
+      value = section.lengthPrefixed();
+    } catch (error) {
+      if (!(error instanceof TruncatedInput)) throw error;
       reader.fail('encryption context', lengthAt, `overruns its declared length ${length}`);
     }
     // Order is not checked: other SDKs sort differently, and the header tag covers the raw bytes.
@@ -80,11 +89,11 @@ export function readEncryptionContext(reader: ByteReader): EncryptionContext {
     if (Object.hasOwn(context, name)) reader.fail(`encryption context key ${i}`, keyAt, 'is a duplicate');
     context[name] = decodeUtf8(value, reader, keyAt);
   }
-  if (reader.offset - start !== length) {
+  if (section.offset - start !== length) {
     reader.fail(
       'encryption context',
       lengthAt,
-      `declares ${length} bytes but its pairs use ${reader.offset - start}`,
+      `declares ${length} bytes but its pairs use ${section.offset - start}`,
     );
   }
   return Object.freeze({ ...context });
