@@ -4,7 +4,9 @@ import {
   decrypt,
   type EncryptedDataKey,
   type EncryptionMaterials,
+  EnvelopeError,
   encrypt,
+  encryptMessage,
   InvalidArgumentError,
   type Keyring,
   KeyringError,
@@ -174,6 +176,133 @@ describe('keyrings', () => {
       await encrypt('x', { keyring: spy });
       expect(JSON.parse(json)).to.deep.include({ hasDataKey: true });
       expect(json).to.not.match(/dataKey"/);
+    });
+  });
+  describe('keyring invariants', () => {
+    it('refuses a second data key from the same keyring on decrypt', async () => {
+      const inner = aes('twice');
+      const { ciphertext } = await encrypt('x', { keyring: inner });
+      const twice: Keyring = {
+        description: 'twice',
+        onEncrypt: (m) => inner.onEncrypt(m),
+        async onDecrypt(m, edks) {
+          await inner.onDecrypt(m, edks);
+          m.setDataKey(randomBytes(32));
+          return m;
+        },
+      };
+      const error = await decrypt(ciphertext, { keyring: twice }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(KeyringError);
+      expect((error as Error).message).to.match(/already set/);
+    });
+
+    it('refuses a data key of the wrong length for the suite', async () => {
+      const short: Keyring = {
+        description: 'short',
+        async onEncrypt(m) {
+          m.setDataKey(randomBytes(16));
+          return m;
+        },
+        onDecrypt: async (m) => m,
+      };
+      expect(await encrypt('x', { keyring: short }).catch((e: unknown) => e)).to.be.instanceOf(KeyringError);
+    });
+
+    it('refuses an encrypted data key added before the data key is set', async () => {
+      const early: Keyring = {
+        description: 'early',
+        async onEncrypt(m) {
+          m.addEncryptedDataKey({
+            providerId: 'p',
+            providerInfo: 'i',
+            encryptedDataKey: Buffer.of(1),
+          } as never);
+          return m;
+        },
+        onDecrypt: async (m) => m,
+      };
+      expect(await encrypt('x', { keyring: early }).catch((e: unknown) => e)).to.be.instanceOf(KeyringError);
+    });
+
+    it('lets a keyring add encrypted data keys but never remove the ones already there', async () => {
+      const remover: Keyring = {
+        description: 'remover',
+        async onEncrypt(m) {
+          (m.encryptedDataKeys as EncryptedDataKey[]).length = 0;
+          return m;
+        },
+        onDecrypt: async (m) => m,
+      };
+      const { header } = await encrypt('x', {
+        keyring: new MultiKeyring({ generator: aes('g'), children: [remover] }),
+      });
+      expect(header.encryptedDataKeys).to.have.length(1);
+    });
+
+    it('falls over past a child that throws a plain Error, then reports only when all fail', async () => {
+      const good = aes('good');
+      const { ciphertext } = await encrypt('x', { keyring: good });
+      const broken: Keyring = {
+        description: 'broken',
+        onEncrypt: async (m) => m,
+        onDecrypt: async () => {
+          throw new Error('socket hang up');
+        },
+      };
+      const ok = new MultiKeyring({ generator: broken, children: [good] });
+      expect((await decrypt(ciphertext, { keyring: ok })).plaintext.toString()).to.equal('x');
+      const none = new MultiKeyring({ generator: broken, children: [new FailingKeyring('region-1')] });
+      const error = (await decrypt(ciphertext, { keyring: none }).catch((e: unknown) => e)) as NoDataKeyError;
+      expect(error).to.be.instanceOf(NoDataKeyError);
+      expect(error.failures.map((f) => f.keyring)).to.deep.equal(['broken', 'region-1']);
+    });
+  });
+
+  describe('data key hygiene', () => {
+    /** A keyring that keeps a reference to the materials' data key buffer. */
+    function spyOn(inner: Keyring) {
+      const seen: Buffer[] = [];
+      const spy: Keyring = {
+        description: 'spy',
+        async onEncrypt(m: EncryptionMaterials) {
+          await inner.onEncrypt(m);
+          seen.push(m.dataKey);
+          return m;
+        },
+        async onDecrypt(m: DecryptionMaterials, edks: readonly EncryptedDataKey[]) {
+          await inner.onDecrypt(m, edks);
+          if (m.hasDataKey) seen.push(m.dataKey);
+          return m;
+        },
+      };
+      return { spy, seen };
+    }
+
+    it('zero-fills the data key once a streaming encrypt finishes', async () => {
+      const { spy, seen } = spyOn(aes('stream'));
+      for await (const _ of encryptMessage([randomBytes(10_000)], { keyring: spy, frameLength: 1000 })) {
+        // drain
+      }
+      expect(seen).to.have.length(1);
+      expect(seen[0]!.every((b) => b === 0)).to.equal(true);
+    });
+
+    it('zero-fills the data key once decrypt resolves, and once it rejects', async () => {
+      const inner = aes('decrypt');
+      const { ciphertext } = await encrypt(randomBytes(5000), { keyring: inner });
+      const ok = spyOn(inner);
+      await decrypt(ciphertext, { keyring: ok.spy });
+      expect(ok.seen).to.have.length(1);
+      expect(ok.seen[0]!.every((b) => b === 0)).to.equal(true);
+
+      const forged = Buffer.from(ciphertext);
+      forged[forged.length - 200]! ^= 1;
+      const bad = spyOn(inner);
+      expect(await decrypt(forged, { keyring: bad.spy }).catch((e: unknown) => e)).to.be.instanceOf(
+        EnvelopeError,
+      );
+      expect(bad.seen).to.have.length(1);
+      expect(bad.seen[0]!.every((b) => b === 0)).to.equal(true);
     });
   });
 });

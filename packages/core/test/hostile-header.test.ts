@@ -3,21 +3,26 @@ import {
   BodyFormatError,
   type DecryptionMaterials,
   decrypt,
+  decryptMessage,
   type EncryptedDataKey,
   EncryptionContextMismatchError,
   encrypt,
   HeaderFormatError,
   InvalidArgumentError,
+  inspectMessage,
   type Keyring,
   LimitExceededError,
+  MultiKeyring,
   parseHeader,
   RawAesKeyring,
   SuiteId,
   UnsupportedSuiteError,
 } from '@envelope/core';
 import { expect } from 'chai';
+import { awsLegacy, awsRawAes } from './support/aws-sdk.js';
 
-const keyring = new RawAesKeyring({ keyNamespace: 'hdr', keyName: 'k', wrappingKey: randomBytes(32) });
+const wrappingKey = randomBytes(32);
+const keyring = new RawAesKeyring({ keyNamespace: 'hdr', keyName: 'k', wrappingKey });
 const limits = { maxEncryptedDataKeys: 32, maxFrameLength: 64 * 1024 * 1024 };
 
 async function message(): Promise<Buffer> {
@@ -43,7 +48,7 @@ async function expectError(bytes: Buffer, type: new (...args: never[]) => Error,
   return error as Error;
 }
 
-describe('header parsing', () => {
+describe('hostile message headers', () => {
   it('names the field and offset of an unknown version', async () => {
     const bytes = await message();
     bytes[AT.version] = 0x07;
@@ -163,5 +168,111 @@ describe('header parsing', () => {
     expect(
       (await decrypt(bytes, { keyring: spy, requiredEncryptionContext: { a: 'b' } })).plaintext.toString(),
     ).to.equal('hello');
+  });
+  it('names the field and offset of an unknown algorithm suite', async () => {
+    const bytes = await message();
+    bytes.writeUInt16BE(0xbeef, AT.suite);
+    const error = (await expectError(bytes, HeaderFormatError)) as HeaderFormatError;
+    expect(error.offset).to.equal(AT.suite);
+    expect(error.code).to.equal('ENVELOPE_HEADER_INVALID');
+  });
+
+  it('refuses 65535 EDKs with the default limit from a buffer far too small to hold them', async () => {
+    const header = Buffer.concat([
+      Buffer.from([2, 0x04, 0x78]),
+      randomBytes(32),
+      Buffer.from([0, 0, 0xff, 0xff]),
+    ]);
+    // Through decrypt too: the limit is hit before the reader asks for more input.
+    await expectError(header, LimitExceededError);
+  });
+
+  it('refuses a frame length of 0xFFFFFFFF even with the largest maxFrameLength a reader can name', async () => {
+    const bytes = await message();
+    const frameAt = bytes.indexOf(Buffer.from([0x02, 0, 0, 0x10, 0]), 50);
+    bytes.writeUInt32BE(0xffffffff, frameAt + 1);
+    const error = await decrypt(bytes, { keyring, maxFrameLength: 1024 * 1024 }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(LimitExceededError);
+  });
+
+  it('rejects an encryption-context length that runs past the end of the header', async () => {
+    const bytes = await message();
+    bytes.writeUInt16BE(0xffff, AT.aadLength);
+    // The declared section is longer than the whole message: a truncated header, not a bad pair.
+    await expectError(bytes, BodyFormatError, /inside its header/);
+  });
+
+  it('rejects a pair count that promises more pairs than the context length holds', async () => {
+    const bytes = await message();
+    bytes.writeUInt16BE(2, AT.aadCount);
+    const error = (await expectError(bytes, HeaderFormatError, /overruns/)) as HeaderFormatError;
+    expect(error.offset).to.equal(AT.aadLength);
+  });
+
+  it('rejects a version 1 header whose reserved bytes are not zero', async () => {
+    const { result } = await awsLegacy.encrypt(awsRawAes('hdr', 'k', wrappingKey), Buffer.from('legacy'), {
+      suiteId: SuiteId.AES_256_GCM_IV12_TAG16_HKDF_SHA256 as never,
+    });
+    const message = Buffer.from(result);
+    const { raw } = await inspectMessage([message]);
+    // v1 header tail: content type (1), reserved (4), IV length (1), frame length (4); then IV and tag (28).
+    const reservedAt = raw.length - 28 - 9;
+    expect(message.readUInt32BE(reservedAt)).to.equal(0);
+    message[reservedAt + 3] = 1;
+    const error = (await decrypt(message, {
+      keyring,
+      commitmentPolicy: 'require-encrypt-allow-decrypt',
+    }).catch((e: unknown) => e)) as HeaderFormatError;
+    expect(error).to.be.instanceOf(HeaderFormatError);
+    expect(error.offset).to.equal(reservedAt);
+  });
+
+  it('refuses a message with more EDKs than maxEncryptedDataKeys allows', async () => {
+    const keyrings = [0, 1, 2].map(
+      (i) => new RawAesKeyring({ keyNamespace: 'hdr', keyName: `k${i}`, wrappingKey: randomBytes(32) }),
+    );
+    const multi = new MultiKeyring({ generator: keyrings[0]!, children: keyrings.slice(1) });
+    const { ciphertext } = await encrypt('three keys', { keyring: multi });
+    const refused = await decrypt(ciphertext, { keyring: keyrings[0]!, maxEncryptedDataKeys: 2 }).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).to.be.instanceOf(LimitExceededError);
+    const read = await decrypt(ciphertext, { keyring: keyrings[2]!, maxEncryptedDataKeys: 3 });
+    expect(read.plaintext.toString()).to.equal('three keys');
+  });
+
+  it('fails with EncryptionContextMismatchError when a required key is missing altogether', async () => {
+    const error = await decrypt(await message(), {
+      keyring,
+      requiredEncryptionContext: { tenant: 'x' },
+    }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(EncryptionContextMismatchError);
+  });
+  it('reports every prefix of a valid header as a header truncation', async () => {
+    const bytes = await message();
+    const { raw } = await inspectMessage([bytes]);
+    for (let cut = 1; cut < raw.length; cut++) {
+      const error = await decrypt(bytes.subarray(0, cut), { keyring }).catch((e: unknown) => e);
+      expect(error, `cut at ${cut}`).to.be.instanceOf(BodyFormatError);
+      expect((error as Error).message, `cut at ${cut}`).to.match(/inside its header/);
+    }
+  });
+
+  it('refuses a bad pair count as soon as the context arrives, without waiting for more input', async () => {
+    const bytes = await message();
+    bytes.writeUInt16BE(2, AT.aadCount);
+    async function* headerThenSilence() {
+      yield bytes.subarray(0, AT.edkCount + 2);
+      await new Promise(() => {}); // a peer that never sends the rest
+    }
+    const outcome = await Promise.race([
+      (async () => {
+        for await (const _ of decryptMessage(headerThenSilence(), { keyring })) {
+          // nothing is expected
+        }
+      })().catch((e: unknown) => e),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1000)),
+    ]);
+    expect(outcome).to.be.instanceOf(HeaderFormatError);
   });
 });
