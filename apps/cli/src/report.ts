@@ -1,4 +1,4 @@
-import { formatSuiteId, type MessageHeader } from '@envelope/core';
+import { formatSuiteId, type MessageHeader, masterKeyName } from '@envelope/core';
 
 /** Prints results as one human line (stderr-friendly) or as one JSON document with --json. */
 export class Reporter {
@@ -25,17 +25,7 @@ export function summarizeHeader(header: MessageHeader) {
     encryptionContext: { ...header.encryptionContext },
     encryptedDataKeys: header.encryptedDataKeys.map((edk) => ({
       providerId: edk.providerId,
-      key: keyName(edk.providerInfo),
+      key: masterKeyName(edk),
     })),
   };
-}
-
-/** Provider info is an ARN or key name, possibly followed by binary (raw AES: tag/IV lengths, IV). */
-function keyName(info: Buffer): string {
-  const raw =
-    info.length >= 20 && info.readUInt32BE(info.length - 20) === 128
-      ? info.subarray(0, info.length - 20)
-      : info;
-  const text = raw.toString('utf8');
-  return /^[\x20-\x7e]*$/.test(text) ? text : raw.toString('hex');
 }

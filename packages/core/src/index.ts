@@ -1,6 +1,6 @@
 export * from './client.js';
 export * from './errors.js';
-export { type EncryptedDataKey, providerInfoText } from './format/encrypted-data-key.js';
+export { type EncryptedDataKey, masterKeyName, providerInfoText } from './format/encrypted-data-key.js';
 export {
   type EncryptionContext,
   PUBLIC_KEY_CONTEXT_KEY,

@@ -11,6 +11,7 @@ import {
   type Keyring,
   KeyringError,
   MultiKeyring,
+  masterKeyName,
   NoDataKeyError,
   NotSupportedError,
   RawAesKeyring,
@@ -304,5 +305,24 @@ describe('keyrings', () => {
       expect(bad.seen).to.have.length(1);
       expect(bad.seen[0]!.every((b) => b === 0)).to.equal(true);
     });
+  });
+});
+
+describe('masterKeyName', () => {
+  it('names raw AES, raw RSA and KMS keys as a person would read them', async () => {
+    const { header } = await encrypt('x', {
+      keyring: new MultiKeyring({
+        generator: new RawAesKeyring({
+          keyNamespace: 'ns',
+          keyName: 'backup-2026',
+          wrappingKey: randomBytes(32),
+        }),
+      }),
+    });
+    expect(masterKeyName(header.encryptedDataKeys[0]!)).to.equal('backup-2026');
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const kms = { providerId: 'aws-kms', providerInfo: Buffer.from(arn), ciphertext: Buffer.alloc(1) };
+    expect(masterKeyName(kms)).to.equal(arn);
+    expect(masterKeyName({ ...kms, providerInfo: Buffer.of(0, 1, 255) })).to.equal('0001ff');
   });
 });

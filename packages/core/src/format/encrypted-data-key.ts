@@ -15,6 +15,24 @@ export function providerInfoText(edk: EncryptedDataKey): string {
   return edk.providerInfo.toString('utf8');
 }
 
+/** Raw AES provider info ends with tag bits (4) || IV length (4) || IV (12) after the key name. */
+const RAW_AES_INFO_SUFFIX = 4 + 4 + 12;
+
+/**
+ * The master key an EDK names, for messages and `inspect`: the key ARN (KMS), the key name (raw
+ * RSA, and raw AES without its binary IV suffix), or hex when the info is not printable.
+ */
+export function masterKeyName(edk: EncryptedDataKey): string {
+  const info = edk.providerInfo;
+  const suffixAt = info.length - RAW_AES_INFO_SUFFIX;
+  const name =
+    suffixAt >= 0 && info.readUInt32BE(suffixAt) === 128 && info.readUInt32BE(suffixAt + 4) === 12
+      ? info.subarray(0, suffixAt)
+      : info;
+  const text = name.toString('utf8');
+  return /^[\x20-\x7e]*$/.test(text) ? text : name.toString('hex');
+}
+
 const MAX_FIELD = 0xffff;
 
 export function serializeEncryptedDataKeys(edks: readonly EncryptedDataKey[]): Buffer {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NoDataKeyError } from '../errors.js';
+import { masterKeyName } from '../format/encrypted-data-key.js';
 import { PUBLIC_KEY_CONTEXT_KEY } from '../format/encryption-context.js';
 import type { Keyring } from '../keyrings/keyring.js';
 import { generateSigningKey, importVerificationKey } from '../suites/signature.js';
@@ -64,9 +65,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
     const materials = new DecryptionMaterials(suite, encryptionContext, verificationKey);
     await this.keyring.onDecrypt(materials, encryptedDataKeys);
     if (!materials.hasDataKey) {
-      const providers = encryptedDataKeys.map(
-        (edk) => `${edk.providerId}:${edk.providerInfo.toString('utf8').replace(/[^\x20-\x7e]/g, '.')}`,
-      );
+      const providers = encryptedDataKeys.map((edk) => `${edk.providerId}:${masterKeyName(edk)}`);
       throw new NoDataKeyError(
         `Keyring ${this.keyring.description} holds none of the message's ${encryptedDataKeys.length} master key(s) (${providers.join(', ')}).`,
       );
