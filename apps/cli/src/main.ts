@@ -59,16 +59,14 @@ io(
   program
     .command('rewrap')
     .description(
-      'replace, add or remove master keys by rewriting only the header (the body is not re-encrypted)',
+      'rewrite a message for other master keys: a new message (new id, body re-encrypted in one pass)',
     )
     .argument('[input]', 'message to rewrap; - or none for stdin')
     .addOption(configOption())
-    .option('--to <file>', 'config whose keyring wraps the data key anew')
-    .option('--keep-existing', 'keep the existing wrapped keys too (unsigned suites only)')
+    .requiredOption('--to <file>', "config whose keyring holds the message's new master keys")
     .option(
-      '--remove <key-name>',
-      'drop wrapped keys whose key name or ARN contains this (repeatable)',
-      (v, p: string[] = []) => [...p, v],
+      '--add',
+      "keep the data key and every existing wrapped key; only add --to's master keys (unsigned suites)",
     ),
 ).action(async (input, o) => rewrapCommand(input, o, reporter(o)));
 
