@@ -18,7 +18,7 @@ export async function* decryptMessage(
   options: DecryptOptions,
   onHeader?: (header: MessageHeader) => void,
 ): AsyncGenerator<Buffer> {
-  const queue = new ChunkQueue(toAsync(source));
+  const queue = new ChunkQueue(source);
   const limits = readerLimits(options);
   const { parsed, materials, key } = await openMessage(queue, options, limits);
   const { header } = parsed;
@@ -39,7 +39,7 @@ export async function* decryptMessage(
       const plaintext = decryptFrame(header, key, frame, await body.content(frame));
       // A signed message's final frame waits for the signature, so a forged ending is never released.
       if (holdAll || (frame.final && verifier)) {
-        held.push(...plaintext);
+        for (const piece of plaintext) held.push(piece);
         heldLength += frame.length;
         if (heldLength > maxHeld) {
           throw new LimitExceededError(
