@@ -77,7 +77,7 @@ describe('streaming decrypt cost, whatever the chunk sizes', () => {
     expect(work, `work ${work} for a ${headerLength}-byte header`).to.be.at.most(8 * ciphertext.length);
   });
 
-  it('hands the reader pieces of at least 4 KiB, not one per input byte', async () => {
+  it('hands the reader pieces per 4 KiB of plaintext, not one per input byte', async () => {
     const plaintext = randomBytes(64 * KiB);
     const frameLength = 16 * KiB;
     const { ciphertext } = await encrypt(plaintext, { keyring, suiteId: SIGNED, frameLength });
