@@ -8,7 +8,7 @@ const SLAB_SIZE = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Pulls bytes from an async iterable in the amounts a parser asks for. Frame contents come back as
+ * Pulls bytes from an iterable (async or not) in the amounts a parser asks for. Frame contents come back as
  * views of the source chunks, or of the slab small chunks were copied into (no further copy); only
  * small fields that straddle chunks are concatenated.
  *
