@@ -1,7 +1,11 @@
 import { createHash, type KeyObject, randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
 import type { EncryptedDataKey } from '../format/encrypted-data-key.js';
-import { type EncryptionContext, serializeEncryptionContext } from '../format/encryption-context.js';
+import {
+  type EncryptionContext,
+  hasLoneSurrogate,
+  serializeEncryptionContext,
+} from '../format/encryption-context.js';
 import type { Keyring } from '../keyrings/keyring.js';
 import { DefaultMaterialsManager } from './default-materials-manager.js';
 import { DecryptionMaterials, EncryptionMaterials } from './materials.js';
@@ -79,6 +83,12 @@ export class CachingMaterialsManager implements MaterialsManager {
     );
     this.#capacity = bound('capacity', options.capacity ?? 1000, 2 ** 31);
     this.#partition = options.partition ?? randomUUID();
+    if (hasLoneSurrogate(this.#partition)) {
+      // As UTF-8 it would be the same bytes as other partitions that differ only in lone surrogates.
+      throw new InvalidArgumentError(
+        `partition ${JSON.stringify(this.#partition)} is not well-formed Unicode (it has a lone UTF-16 surrogate); repair the string, e.g. with String.prototype.toWellFormed().`,
+      );
+    }
     this.#now = options.now ?? Date.now;
   }
 
