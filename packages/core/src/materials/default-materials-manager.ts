@@ -32,7 +32,13 @@ export class DefaultMaterialsManager implements MaterialsManager {
     } else {
       materials = new EncryptionMaterials(suite, Object.freeze({ ...encryptionContext }));
     }
-    await this.keyring.onEncrypt(materials);
+    try {
+      await this.keyring.onEncrypt(materials);
+    } catch (error) {
+      // A child keyring failing after the generator set the data key must not leave it readable.
+      materials.zeroize();
+      throw error;
+    }
     if (!materials.hasDataKey || materials.encryptedDataKeys.length === 0) {
       materials.zeroize();
       throw new InvalidArgumentError(
