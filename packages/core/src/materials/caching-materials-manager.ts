@@ -212,7 +212,7 @@ export class CachingMaterialsManager implements MaterialsManager {
     while (this.#entries.size > this.#capacity) this.#evict(this.#entries.keys().next().value!);
   }
 
-  /** Evicts the entry once it is `maxAgeMs` old by {@link CachingMaterialsManagerOptions.now}, untouched or not. */
+  /** Evicts the entry once it is `maxAgeMs` old (by the `now` clock), whether or not it is used again. */
   #expireLater(id: string, entry: Expiring, delay: number): void {
     entry.expiry = setTimeout(
       () => {
