@@ -16,7 +16,7 @@ export function envelope(cwd: string, ...args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd, env: { ...process.env, ENVELOPE_CONFIG: '' }, maxBuffer: 64 * 1024 * 1024 },
+      { cwd, env: { ...process.env, ENVELOPE_CONFIG: '' }, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
