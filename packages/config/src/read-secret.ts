@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '@envelope/core';
 import { formatPath } from './interpolate.js';
+import { readBounded } from './read-bounded.js';
 import { secretSource } from './schema.js';
 
 /**
@@ -68,22 +69,12 @@ async function readKeyFile(file: string, where: string): Promise<Buffer> {
         `${where}: key file ${file} is not a regular file; name a file that holds the key.`,
       );
     }
-    // Read one byte more than allowed so a file that grew since stat is still caught.
-    const buffer = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length === buffer.length) {
-        buffer.fill(0);
-        throw new ConfigError(
-          `${where}: key file ${file} is larger than ${MAX_KEY_FILE_BYTES} bytes; it does not look like key material.`,
-        );
-      }
+    const key = await readBounded(handle, MAX_KEY_FILE_BYTES);
+    if (!key) {
+      throw new ConfigError(
+        `${where}: key file ${file} is larger than ${MAX_KEY_FILE_BYTES} bytes; it does not look like key material.`,
+      );
     }
-    const key = Buffer.from(buffer.subarray(0, length));
-    buffer.fill(0);
     return key;
   } catch (cause) {
     if (cause instanceof ConfigError) throw cause;

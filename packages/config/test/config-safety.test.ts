@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEnvelope, parseConfig } from '@envelope/config';
+import { createEnvelope, loadConfigFile, parseConfig } from '@envelope/config';
 import { ConfigError } from '@envelope/core';
 import { expect } from 'chai';
 
@@ -61,6 +61,24 @@ describe('config: hostile or mistaken input gives a ConfigError naming the file 
       `keyring: { type: multi, children: [ { type: raw-aes, keyNamespace: n, keyName: k, key: { file: short.key } } ] }\n`,
     );
     expect(nested.message).to.match(/nested\.yaml: keyring\.children\[0\]: .*got 5/);
+  });
+
+  it('stops reading a config file at 1 MiB, so --config /dev/zero fails at once', async function () {
+    this.timeout(5000);
+    const error = await configError(loadConfigFile('/dev/zero', {}));
+    expect(error.message).to.match(/Config file \/dev\/zero is larger than 1048576 bytes/);
+  });
+
+  it('still reads a config from a pipe, as with --config <(...)', async function () {
+    this.timeout(10_000);
+    const fifo = join(dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = new Promise<void>((resolve) =>
+      execFile('sh', ['-c', `echo 'keyring: { type: x }' > ${fifo}`], { timeout: 8000 }, () => resolve()),
+    );
+    const loaded = await loadConfigFile(fifo, {});
+    await writer;
+    expect(loaded.config.keyring.type).to.equal('x');
   });
 
   it('refuses a cyclic YAML alias with the path where it loops', () => {
