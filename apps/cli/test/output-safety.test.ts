@@ -1,6 +1,8 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -54,6 +56,30 @@ describe('the CLI never leaves plaintext behind, nor replaces what is not a regu
     expect((await stat(join(dir, 'outdir'))).isDirectory()).to.equal(true);
   });
 
+  it('refuses a socket as output and leaves it in place', async () => {
+    const socket = join(dir, 'out.sock');
+    const server = createServer().listen(socket);
+    await once(server, 'listening');
+    try {
+      const run = await envelope(
+        dir,
+        'decrypt',
+        'data.env',
+        '-o',
+        'out.sock',
+        '--force',
+        '--config',
+        'east.yaml',
+      );
+      expect(await partials(dir)).to.deep.equal([]);
+      expect((await stat(socket)).isSocket()).to.equal(true);
+      expect(run.code).to.equal(7);
+      expect(run.stderr).to.match(/out\.sock is a socket/);
+    } finally {
+      server.close();
+    }
+  });
+
   it('AtomicOutput removes its temporary file when the rename is refused', async () => {
     const target = join(dir, 'became-a-dir');
     const output = await AtomicOutput.open(target, true);
@@ -72,7 +98,7 @@ describe('the CLI never leaves plaintext behind, nor replaces what is not a regu
     ['SIGTERM', 143],
   ] as const) {
     it(`removes the partial plaintext on ${signal} and exits with ${code}`, async function () {
-      this.timeout(30_000);
+      this.timeout(60_000);
       const out = `signal-${signal}.bin`;
       const child = spawn(process.execPath, [BIN, 'decrypt', '-', '-o', out, '--config', 'east.yaml'], {
         cwd: dir,
@@ -85,7 +111,7 @@ describe('the CLI never leaves plaintext behind, nor replaces what is not a regu
       // Feed part of a large message and keep stdin open: decrypt is mid-way, plaintext on disk.
       child.stdin.write(large.subarray(0, 8 * 1024 * 1024));
       let written = 0;
-      for (let i = 0; i < 200 && written === 0; i++) {
+      for (let i = 0; i < 600 && written === 0; i++) {
         await sleep(50);
         for (const f of await partials(dir)) written = (await stat(join(dir, f))).size;
       }
