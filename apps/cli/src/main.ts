@@ -9,6 +9,7 @@ import { registerKmsCommands } from './commands/kms-serve.js';
 import { rewrapCommand } from './commands/rewrap.js';
 import { describeFailure, ExitCode } from './exit-codes.js';
 import { Reporter } from './report.js';
+import { forTerminal } from './terminal-text.js';
 
 // The AWS SDK warns on every run under Node 20 that future releases need Node 22; a CLI user cannot act
 // on that per command. Set the variable to "false" to see it.
@@ -87,7 +88,9 @@ try {
     process.exitCode = error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   } else {
     const failure = describeFailure(error);
-    process.stderr.write(`envelope: ${failure.message}${failure.hint ? ` (${failure.hint})` : ''}\n`);
+    // Messages may quote the message's contents (provider ids, context keys): escape for the terminal.
+    const hint = failure.hint ? ` (${forTerminal(failure.hint)})` : '';
+    process.stderr.write(`envelope: ${forTerminal(failure.message)}${hint}\n`);
     process.exitCode = failure.exitCode;
   }
 }
