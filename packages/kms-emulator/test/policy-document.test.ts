@@ -280,6 +280,24 @@ describe('policies through the API', () => {
     }
   });
 
+  it('fails closed on a stored policy it does not understand (a store written elsewhere)', async () => {
+    const h = harness('memory');
+    try {
+      const admin = h.client();
+      const { Arn, KeyId } = (await admin.send(new CreateKeyCommand({}))).KeyMetadata!;
+      const record = h.store.getKey(Arn!)!;
+      h.store.putKey({
+        ...record,
+        policy: JSON.stringify({ Statement: [{ ...rootAllowsAll, NotAction: 'kms:Decrypt' }] }),
+      });
+      const err = await rejection(admin.send(new EncryptCommand({ KeyId, Plaintext: bytes('x') })));
+      expect(err.name).to.equal('KMSInternalException');
+      expect(err.message).to.contain(`The stored key policy of ${Arn} is not one this emulator understands`);
+    } finally {
+      h.dispose();
+    }
+  });
+
   it('stores and returns only what it understood (canonical JSON)', async () => {
     const h = harness('memory');
     try {
