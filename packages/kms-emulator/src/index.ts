@@ -1,7 +1,7 @@
 export { type AuditOutcome, auditParameters } from './audit/audit-event.js';
 export { ciphertextBlobKeyId } from './engine/blob-info.js';
 export { KMS_OPERATIONS, KmsEngine, type KmsEngineOptions } from './engine/engine.js';
-export { accountRoot, keyArn, newKeyId, parseKmsArn } from './engine/ids.js';
+export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './engine/ids.js';
 export type {
   DataKeyPairSpec,
   KeySpec,
@@ -29,11 +29,17 @@ export {
   type ThrottleFault,
 } from './faults/faults.js';
 export {
+  type KeyPolicy,
+  type PolicyCondition,
+  type PolicyStatement,
+  type PrincipalPattern,
+  parsePolicy,
+} from './policy/document.js';
+export {
   defaultKeyPolicy,
   evaluatePolicy,
   type PolicyDecision,
   type PolicyRequest,
-  parsePolicy,
 } from './policy/evaluate.js';
 export { MemoryStore } from './storage/memory-store.js';
 export { SqliteStore } from './storage/sqlite-store.js';

@@ -8,7 +8,7 @@ import { cryptoOperations } from './crypto-ops.js';
 import { dataKeyPairOperations } from './data-key-pairs.js';
 import { purgeKey } from './deletion.js';
 import { grantOperations } from './grants.js';
-import { accountRoot } from './ids.js';
+import { accountRoot, REGION_NAME } from './ids.js';
 import { keyPolicyOperations } from './key-policy.js';
 import { keyOperations } from './keys.js';
 import { multiRegionOperations } from './multi-region.js';
@@ -92,6 +92,13 @@ export class KmsEngine {
     input: Readonly<Record<string, unknown>>,
     ctx: RequestContext,
   ): Promise<Record<string, unknown>> {
+    if (!REGION_NAME.test(ctx.region)) {
+      // Not audited: a call with no valid region has no region to be recorded in.
+      throw kmsError(
+        'ValidationException',
+        `The region '${ctx.region}' is not a valid AWS Region name (lower-case, such as us-east-1); sign the request for a region of that form`,
+      );
+    }
     this.faults.checkConnection(ctx.region);
     const requestId = ctx.requestId ?? randomUUID();
     const handler = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
