@@ -9,6 +9,7 @@ export type {
   MacAlgorithm,
   SigningAlgorithm,
 } from './engine/key-specs.js';
+export { type MemberShape, REQUEST_SHAPES, type StructureShape } from './engine/request-shapes.js';
 export type {
   AliasRecord,
   AuditEvent,
