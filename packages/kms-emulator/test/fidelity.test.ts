@@ -214,6 +214,12 @@ for (const kind of STORE_KINDS) {
         );
         expect(listed.name).to.equal('ValidationException');
         expect(listed.message).not.to.contain('AAAAAAAA');
+        const empty = await rejection(
+          kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: bytes('x'), GrantTokens: [''] })),
+        );
+        expect(empty.message).to.contain(
+          "at 'grantTokens' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        );
         const audit = JSON.stringify(h.engine.auditLog());
         expect(audit).not.to.contain('AAAAAAAA');
         expect(audit).not.to.contain('secretsecret');

@@ -147,7 +147,9 @@ export function optionalStringList(
       throw validationError(
         camel(member),
         '[...]',
-        `Member must have length less than or equal to ${maxLen}`,
+        v.length < 1
+          ? 'Member must have length greater than or equal to 1'
+          : `Member must have length less than or equal to ${maxLen}`,
       );
     }
   }
