@@ -174,6 +174,27 @@ for (const kind of STORE_KINDS) {
       });
     });
 
+    it('refuses grant members it cannot enforce rather than granting more than asked', async () => {
+      for (const extra of [
+        { Constraints: { SourceArn: 'arn:aws:s3:::bucket' } },
+        { GranteeServicePrincipal: 'logs.amazonaws.com' },
+        { RetiringServicePrincipal: 'logs.amazonaws.com' },
+      ]) {
+        const err = await rejection(
+          kms.send(
+            new CreateGrantCommand({
+              KeyId: keyId,
+              GranteePrincipal: BOB,
+              Operations: ['Decrypt'],
+              ...extra,
+            }),
+          ),
+        );
+        expect(err.name, JSON.stringify(extra)).to.equal('UnsupportedOperationException');
+      }
+      expect((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants).to.deep.equal([]);
+    });
+
     describe('bounds', () => {
       it('answers ValidationException for an encryption context over 8192 bytes, by value size or pair count', async () => {
         const big = { k: 'v'.repeat(70 * 1024) };

@@ -36,6 +36,13 @@ function readConstraints(input: Input): GrantConstraints | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'object')
     throw kmsError('SerializationException', "Unexpected type for member 'Constraints'");
+  // Ignoring a constraint would grant more than was asked, so one the emulator cannot enforce is refused.
+  if ((raw as Input).SourceArn !== undefined) {
+    throw kmsError(
+      'UnsupportedOperationException',
+      'The SourceArn grant constraint is not supported by the emulator',
+    );
+  }
   const subset = optionalStringMap(raw as Input, 'EncryptionContextSubset');
   const equals = optionalStringMap(raw as Input, 'EncryptionContextEquals');
   return {
@@ -84,6 +91,11 @@ export const grantOperations: OperationTable = {
     const key = scope.resolveKey(requireString(input, 'KeyId'));
     const grantee = requireString(input, 'GranteePrincipal', 256);
     const retiring = optionalString(input, 'RetiringPrincipal', 256);
+    for (const member of ['GranteeServicePrincipal', 'RetiringServicePrincipal']) {
+      if (input[member] !== undefined) {
+        throw kmsError('UnsupportedOperationException', `${member} is not supported by the emulator`);
+      }
+    }
     for (const [member, p] of [
       ['granteePrincipal', grantee],
       ['retiringPrincipal', retiring],
