@@ -23,7 +23,7 @@ describe('server refusals', () => {
       const res = await post(server.url, target, body);
       expect(res.status, target).to.equal(status);
       expect(res.headers.get('x-amzn-errortype'), target).to.equal(type);
-      expect((await res.json()).__type).to.equal(type);
+      expect(((await res.json()) as { __type: string }).__type).to.equal(type);
     }
   });
 });
