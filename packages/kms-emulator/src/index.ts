@@ -1,6 +1,11 @@
 export { type AuditOutcome, auditParameters } from './audit/audit-event.js';
 export { ciphertextBlobKeyId } from './engine/blob-info.js';
-export { KMS_OPERATIONS, KmsEngine, type KmsEngineOptions } from './engine/engine.js';
+export {
+  type AuditRetentionOptions,
+  KMS_OPERATIONS,
+  KmsEngine,
+  type KmsEngineOptions,
+} from './engine/engine.js';
 export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './engine/ids.js';
 export type {
   DataKeyPairSpec,
@@ -9,6 +14,7 @@ export type {
   MacAlgorithm,
   SigningAlgorithm,
 } from './engine/key-specs.js';
+export { type MemberShape, REQUEST_SHAPES, type StructureShape } from './engine/request-shapes.js';
 export type {
   AliasRecord,
   AuditEvent,
@@ -43,7 +49,7 @@ export {
 } from './policy/evaluate.js';
 export { MemoryStore } from './storage/memory-store.js';
 export { SqliteStore } from './storage/sqlite-store.js';
-export type { AuditQuery, KmsStore } from './storage/store.js';
+export type { AuditPruning, AuditQuery, KmsStore } from './storage/store.js';
 export {
   type AwsJsonDispatchOptions,
   type AwsJsonHttpRequest,

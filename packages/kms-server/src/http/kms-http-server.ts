@@ -91,8 +91,9 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
           return;
         }
         log({ level: 'error', msg: 'request failed', requestId, error: (error as Error).message });
-        if (!response.headersSent) reply(response, 500, awsError('KMSInternalException', 'Internal error.'));
-        else response.destroy();
+        if (!response.headersSent) {
+          reply(response, 500, awsError('KMSInternalException', 'Internal error.'), 'KMSInternalException');
+        } else response.destroy();
       })
       .finally(() => {
         log({
@@ -115,7 +116,7 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
       body = await readBody(request, maxBody);
     } catch (error) {
       if (error instanceof BodyTooLargeError)
-        return reply(response, 413, awsError('ValidationException', error.message));
+        return reply(response, 413, awsError('ValidationException', error.message), 'ValidationException');
       throw error;
     }
     if (options.routes && (await options.routes(request, response, body))) return;
@@ -125,6 +126,7 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
         response,
         400,
         awsError('UnknownOperationException', 'Expected POST / with X-Amz-Target: TrentService.<Operation>.'),
+        'UnknownOperationException',
       );
     }
     const caller = authenticate(request, body);
