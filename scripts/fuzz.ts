@@ -7,7 +7,8 @@
  *                                       rerun and print case n of that campaign alone
  *   FUZZ_TIMEOUT_MS=5000                per-target bound on one case; past it, a hang
  *   FUZZ_SAVE_CORPUS=1                  add each new (mutator, outcomes) input to test/fixtures/fuzz-corpus
- *   FUZZ_WRITE_SEEDS=1                  re-encrypt the seed messages (then re-record the corpus)
+ *   FUZZ_WRITE_SEEDS=1                  encrypt seed messages missing from test/fixtures/fuzz-corpus/seeds;
+ *                                       =all re-encrypts every seed (then record the corpus again)
  *   FUZZ_REPORT=path.json               also write the report as JSON
  *
  * Exits non-zero when any untyped error, hang, or plaintext release finding was seen.
@@ -16,15 +17,15 @@ import { writeFile } from 'node:fs/promises';
 import { addToCorpus } from '../test/fuzz/corpus.js';
 import { runCase, TARGETS } from '../test/fuzz/fuzz-case.js';
 import { loadSeeds, writeSeedMessages } from '../test/fuzz/seeds.js';
-import { type CampaignReport, runCampaign } from '../test/fuzz/supervisor.js';
+import { type CampaignReport, runCampaign, SLOW_CASE_MS } from '../test/fuzz/supervisor.js';
 
 const env = process.env;
 const seed = env.FUZZ_SEED ?? String(Date.now());
 const timeoutMs = Number(env.FUZZ_TIMEOUT_MS ?? 5000);
 
 if (env.FUZZ_WRITE_SEEDS) {
-  await writeSeedMessages();
-  console.log('wrote new seed messages to test/fixtures/fuzz-corpus/seeds/');
+  const written = await writeSeedMessages(env.FUZZ_WRITE_SEEDS === 'all');
+  console.log(`wrote seed message(s) ${written.join(', ') || '(none missing)'}`);
 }
 
 if (env.FUZZ_CASE !== undefined) {
@@ -77,6 +78,8 @@ function print(r: CampaignReport): void {
     `peak RSS (worker): ${r.peakRssMiB} MiB   slowest case: #${s.index} ${s.ms} ms (${s.inputLength} bytes, ${s.chunking} chunks)`,
   );
   console.log(`buffer/stream code mismatches: ${r.codeMismatches}`);
+  const slow = Object.entries(r.slowByChunking).map(([kind, n]) => `${n} with ${kind} chunks`);
+  console.log(`cases over ${SLOW_CASE_MS} ms: ${slow.join(', ') || 'none'}`);
   console.log(`known-defect outcomes (test/fuzz/known-defects.ts): ${r.knownDefects}`);
   const codes = [...new Set(TARGETS.flatMap((t) => Object.keys(r.outcomes[t])))].sort();
   console.log(`\n| outcome | ${TARGETS.join(' | ')} |\n|---|${TARGETS.map(() => '---:').join('|')}|`);

@@ -77,7 +77,8 @@ describe('message fuzzing (pnpm fuzz)', function () {
           );
         }
         const rng = new SeededRandom(`replay:${file}`);
-        for (const kind of chunkings) {
+        // One-byte chunks of the large-frame seed take a second per run; its other chunkings suffice.
+        for (const kind of chunkings.filter((k) => k !== 'bytes' || input.length <= 4096)) {
           for (const mode of ['per-frame', 'after-message'] as ReleaseMode[]) {
             const stream = await fuzzStream(input, chunk(rng, input, kind), mode, options);
             if (!acceptedCodes(entry, entry.stream).includes(stream.outcome) || stream.finding) {

@@ -52,7 +52,10 @@ export async function readCorpus(): Promise<{ file: string; entry: CorpusEntry; 
   );
 }
 
-/** Adds inputs to the corpus (skipping any whose bytes are already there); returns the files written. */
+/**
+ * Adds inputs to the corpus, one per (first mutator, outcomes) signature not already stored and
+ * never the same bytes twice; returns the files written.
+ */
 export async function addToCorpus(
   cases: readonly { result: CaseResult; input: Buffer }[],
 ): Promise<string[]> {
@@ -65,21 +68,26 @@ export async function addToCorpus(
   }
   const written: string[] = [];
   const hashes = new Set(Object.keys(manifest).map((file) => file.slice(-'0123456789ab.bin'.length)));
+  const signature = (e: CorpusEntry) => `${e.mutations[0]}|${e.buffer}|${e.stream}`;
+  const signatures = new Set(Object.values(manifest).map(signature));
   for (const { result, input } of cases) {
     const hash = createHash('sha256').update(input).digest('hex').slice(0, 12);
     if (hashes.has(`${hash}.bin`)) continue;
-    hashes.add(`${hash}.bin`);
-    const file = `${result.mutations.join('+')}-${hash}.bin`;
-    await writeFile(new URL(file, CORPUS_DIR), input);
     const buffer = expectation(result.results.buffer.outcome);
     const stream = expectation(result.results.stream.outcome);
-    manifest[file] = {
+    const entry: CorpusEntry = {
       seed: result.seedName,
       mutations: result.mutations,
       buffer: buffer.expected,
       stream: stream.expected,
       ...(buffer.knownDefect ? { knownDefect: buffer.knownDefect } : {}),
     };
+    if (signatures.has(signature(entry))) continue;
+    signatures.add(signature(entry));
+    hashes.add(`${hash}.bin`);
+    const file = `${result.mutations.join('+')}-${hash}.bin`;
+    await writeFile(new URL(file, CORPUS_DIR), input);
+    manifest[file] = entry;
     written.push(file);
   }
   const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => a.localeCompare(b)));

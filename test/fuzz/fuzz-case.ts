@@ -36,8 +36,8 @@ export function planCase(campaignSeed: string, index: number, seeds: readonly Se
   const rng = new SeededRandom(`${campaignSeed}:${index}`);
   const mutant: Mutant = mutate(rng, seeds);
   const kinds: Chunking[] = ['whole', 'fixed', 'random', 'with-empty'];
-  // One-byte chunks cost one read per byte; kept to small inputs so a case stays fast.
-  if (mutant.bytes.length <= 16 * 1024) kinds.push('bytes');
+  // One-byte chunks cost one read per byte; kept to inputs of a few frames so a case stays fast.
+  if (mutant.bytes.length <= 32 * 1024) kinds.push('bytes');
   const chunking = rng.pick(kinds);
   const releasePlaintext: ReleaseMode = rng.chance(0.25) ? 'after-message' : 'per-frame';
   return { mutant, chunking, releasePlaintext, chunks: chunk(rng, mutant.bytes, chunking) };

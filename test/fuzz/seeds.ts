@@ -96,6 +96,13 @@ const SEED_SPECS: readonly SeedSpec[] = [
     keyring: new MultiKeyring({ generator: absentKeyring, children: [fuzzKeyring] }),
   },
   {
+    // One large frame: tiny chunks make the reader gather a frame from thousands of pieces.
+    name: 'v2-0478-large-frame',
+    suiteId: SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+    frameLength: 20_000,
+    plaintextLength: 24 * 1024,
+  },
+  {
     name: 'v1-0178-framed',
     suiteId: SuiteId.AES_256_GCM_IV12_TAG16_HKDF_SHA256,
     frameLength: 80,
@@ -124,27 +131,20 @@ function seedPlaintext(spec: SeedSpec): Buffer {
 }
 
 /** Encrypts fresh seed messages (random message ids and data keys): run once, then stored. */
-export async function buildSeedMessages(): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  for (const spec of SEED_SPECS) {
-    const plaintext = seedPlaintext(spec);
-    if (spec.nonFramed) {
-      out.set(spec.name, await nonFramedV1(spec, plaintext));
-      continue;
-    }
-    const { ciphertext } = await encrypt(plaintext, {
-      keyring: spec.keyring ?? fuzzKeyring,
-      suiteId: spec.suiteId,
-      frameLength: spec.frameLength,
-      encryptionContext: spec.encryptionContext ?? {},
-      commitmentPolicy:
-        spec.suiteId >= SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
-          ? CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
-          : CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT,
-    });
-    out.set(spec.name, ciphertext);
-  }
-  return out;
+async function buildSeedMessage(spec: SeedSpec): Promise<Buffer> {
+  const plaintext = seedPlaintext(spec);
+  if (spec.nonFramed) return nonFramedV1(spec, plaintext);
+  const { ciphertext } = await encrypt(plaintext, {
+    keyring: spec.keyring ?? fuzzKeyring,
+    suiteId: spec.suiteId,
+    frameLength: spec.frameLength,
+    encryptionContext: spec.encryptionContext ?? {},
+    commitmentPolicy:
+      spec.suiteId >= SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
+        ? CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
+        : CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT,
+  });
+  return ciphertext;
 }
 
 /** Records the data key a wrapped keyring generates, to build a body Envelope itself never writes. */
@@ -209,9 +209,20 @@ async function nonFramedV1(spec: SeedSpec, plaintext: Buffer): Promise<Buffer> {
 
 export const SEED_DIR = new URL('../fixtures/fuzz-corpus/seeds/', import.meta.url);
 
-export async function writeSeedMessages(dir: URL = SEED_DIR): Promise<void> {
+/**
+ * Writes the seed messages that are missing (all of them with `replace`). Replacing a stored seed
+ * changes its message id, so the corpus must then be recorded again.
+ */
+export async function writeSeedMessages(replace = false, dir: URL = SEED_DIR): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  for (const [name, bytes] of await buildSeedMessages()) await writeFile(new URL(`${name}.bin`, dir), bytes);
+  const present = new Set(await readdir(dir));
+  const written: string[] = [];
+  for (const spec of SEED_SPECS) {
+    if (!replace && present.has(`${spec.name}.bin`)) continue;
+    await writeFile(new URL(`${spec.name}.bin`, dir), await buildSeedMessage(spec));
+    written.push(spec.name);
+  }
+  return written;
 }
 
 /** Loads the stored seeds and checks each still decrypts to its known plaintext. */

@@ -41,9 +41,14 @@ export interface CampaignReport {
   readonly findings: Finding[];
   peakRssMiB: number;
   slowest: { index: number; ms: number; inputLength: number; chunking: string };
+  /** Cases slower than {@link SLOW_CASE_MS}, by chunking: tiny chunks should not cost more per byte. */
+  readonly slowByChunking: Record<string, number>;
   /** The first input of each distinct (mutator, outcomes) signature: corpus candidates. */
   readonly interesting: Map<string, { result: CaseResult; input: string }>;
 }
+
+/** A case (three targets) slower than this is counted as slow: well short of a hang, worth a look. */
+export const SLOW_CASE_MS = 1000;
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -72,6 +77,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     findings: [],
     peakRssMiB: 0,
     slowest: { index: -1, ms: 0, inputLength: 0, chunking: '' },
+    slowByChunking: {},
     interesting: new Map(),
   };
 
@@ -168,6 +174,9 @@ function record(report: CampaignReport, message: Extract<WorkerMessage, { type: 
   const { result } = message;
   report.casesRun++;
   report.peakRssMiB = Math.max(report.peakRssMiB, Math.round((message.maxRssKiB / 1024) * 10) / 10);
+  if (result.ms > SLOW_CASE_MS) {
+    report.slowByChunking[result.chunking] = (report.slowByChunking[result.chunking] ?? 0) + 1;
+  }
   if (result.ms > report.slowest.ms) {
     const { index, inputLength, chunking } = result;
     report.slowest = { index, ms: Math.round(result.ms), inputLength, chunking };
