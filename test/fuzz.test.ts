@@ -15,7 +15,8 @@ import {
   releaseFinding,
 } from './fuzz/targets.js';
 
-const TIMEOUT_MS = 5000;
+// Generous: a hang never ends, and a shared CI machine may run a slow-but-finite case slowly.
+const TIMEOUT_MS = 15_000;
 /** CI's short setting; `pnpm fuzz` runs the long one (docs/reliability.md). */
 const CI_ITERATIONS = Number(process.env.FUZZ_CI_ITERATIONS ?? 250);
 
