@@ -5,7 +5,7 @@
  *   FUZZ_ITERATIONS=2000 pnpm fuzz      run that many cases (default when neither is given: 2000)
  *   FUZZ_SEED=abc                       campaign seed (default: the start time); with FUZZ_CASE=<n>,
  *                                       rerun and print case n of that campaign alone
- *   FUZZ_TIMEOUT_MS=5000                per-target bound on one case; past it, a hang
+ *   FUZZ_TIMEOUT_MS=15000               per-target bound on one case; past it, a hang
  *   FUZZ_SAVE_CORPUS=1                  add each new (mutator, outcomes) input to test/fixtures/fuzz-corpus
  *   FUZZ_WRITE_SEEDS=1                  encrypt seed messages missing from test/fixtures/fuzz-corpus/seeds;
  *                                       =all re-encrypts every seed (then record the corpus again)
@@ -21,7 +21,7 @@ import { type CampaignReport, runCampaign, SLOW_CASE_MS } from '../test/fuzz/sup
 
 const env = process.env;
 const seed = env.FUZZ_SEED ?? String(Date.now());
-const timeoutMs = Number(env.FUZZ_TIMEOUT_MS ?? 5000);
+const timeoutMs = Number(env.FUZZ_TIMEOUT_MS ?? 15_000);
 
 if (env.FUZZ_WRITE_SEEDS) {
   const written = await writeSeedMessages(env.FUZZ_WRITE_SEEDS === 'all');

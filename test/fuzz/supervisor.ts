@@ -58,7 +58,7 @@ const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
  * as a hang, and the campaign resumes at the next case in a fresh worker.
  */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? 15_000;
   const started = Date.now();
   const deadline = options.seconds ? started + options.seconds * 1000 : Number.POSITIVE_INFINITY;
   const until = options.iterations ?? Number.MAX_SAFE_INTEGER;
