@@ -29,11 +29,24 @@ export function acceptedCodes(entry: CorpusEntry, expected: string): string[] {
   return codes;
 }
 
-/** For an input that currently shows a known defect: the codes the fixed core may give instead. */
-const AFTER_FIX = 'ENVELOPE_DECRYPTION_FAILED|ENVELOPE_HEADER_INVALID';
+/**
+ * For an input that currently shows a known defect: the codes the fixed core may give instead. With
+ * one mutation only the authenticated header changed, so its tag (or a header check) fails; stacked
+ * mutations may also have damaged an encrypted data key, which a fix that checks the context after
+ * unwrapping would report first.
+ */
+function afterFix(mutations: readonly string[]): string {
+  const header = 'ENVELOPE_DECRYPTION_FAILED|ENVELOPE_HEADER_INVALID';
+  return mutations.length === 1 ? header : `${header}|ENVELOPE_KEYRING_FAILED|ENVELOPE_NO_DATA_KEY`;
+}
 
-function expectation(outcome: string): { expected: string; knownDefect?: string } {
-  return KNOWN_DEFECTS[outcome] ? { expected: AFTER_FIX, knownDefect: outcome } : { expected: outcome };
+function expectation(
+  outcome: string,
+  mutations: readonly string[],
+): { expected: string; knownDefect?: string } {
+  return KNOWN_DEFECTS[outcome]
+    ? { expected: afterFix(mutations), knownDefect: outcome }
+    : { expected: outcome };
 }
 
 export type CorpusManifest = Record<string, CorpusEntry>;
@@ -69,12 +82,12 @@ export async function addToCorpus(
   const written: string[] = [];
   const hashes = new Set(Object.keys(manifest).map((file) => file.slice(-'0123456789ab.bin'.length)));
   const signature = (e: CorpusEntry) => `${e.mutations[0]}|${e.buffer}|${e.stream}`;
-  const signatures = new Set(Object.values(manifest).map(signature));
+  const signatures = new Set(Object.values<CorpusEntry>(manifest).map(signature));
   for (const { result, input } of cases) {
     const hash = createHash('sha256').update(input).digest('hex').slice(0, 12);
     if (hashes.has(`${hash}.bin`)) continue;
-    const buffer = expectation(result.results.buffer.outcome);
-    const stream = expectation(result.results.stream.outcome);
+    const buffer = expectation(result.results.buffer.outcome, result.mutations);
+    const stream = expectation(result.results.stream.outcome, result.mutations);
     const entry: CorpusEntry = {
       seed: result.seedName,
       mutations: result.mutations,
