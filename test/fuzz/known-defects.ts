@@ -3,14 +3,7 @@
  * apart instead of failing, and the corpus replay accepts them for inputs marked `knownDefect`.
  * Delete an entry once its fix is merged: every input that still shows it then fails the fuzz test.
  */
-export const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
-  // The harness always passes valid decrypt options, so an InvalidArgumentError here is the message's
-  // fault blamed on the caller: DefaultMaterialsManager checks the aws-crypto-public-key pair (absent
-  // for a signed suite, present for an unsigned one, or not a valid point) before the header tag
-  // has authenticated the context.
-  ENVELOPE_INVALID_ARGUMENT:
-    'tampered public-key context entry (or suite swapped signed <-> unsigned) surfaces as InvalidArgumentError',
-};
+export const KNOWN_DEFECTS: Readonly<Record<string, string>> = {};
 
 /** Codes a damaged message may never produce: the caller's arguments were valid. */
 export const CALLER_ONLY_CODES: readonly string[] = ['ENVELOPE_INVALID_ARGUMENT'];
