@@ -34,6 +34,10 @@ export type {
   EncryptionMaterialsRequest,
   MaterialsManager,
 } from './materials/materials-manager.js';
+export {
+  RequiredEncryptionContextMaterialsManager,
+  type RequiredEncryptionContextMaterialsManagerOptions,
+} from './materials/required-encryption-context-materials-manager.js';
 export * from './options.js';
 export { decryptMessage } from './stream/decrypt-message.js';
 export { encryptMessage } from './stream/encrypt-message.js';

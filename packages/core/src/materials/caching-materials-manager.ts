@@ -10,6 +10,7 @@ import type {
   EncryptionMaterialsRequest,
   MaterialsManager,
 } from './materials-manager.js';
+import { reproduceEncryptionContext } from './required-encryption-context.js';
 
 export interface CachingMaterialsManagerOptions {
   /** Where fresh materials come from: a keyring (wrapped in the default manager) or a manager. */
@@ -123,11 +124,15 @@ export class CachingMaterialsManager implements MaterialsManager {
     );
     const entry = this.#get(id);
     if (entry?.kind === 'decrypt') {
-      return new DecryptionMaterials(
-        request.suite,
+      // As the default manager does: reproduced pairs the message does not store become required,
+      // so the header tag still authenticates them on a cache hit.
+      const { encryptionContext, requiredKeys } = reproduceEncryptionContext(
         request.encryptionContext,
-        entry.verificationKey,
-      ).setDataKey(entry.dataKey);
+        request.reproducedEncryptionContext,
+      );
+      return new DecryptionMaterials(request.suite, encryptionContext, entry.verificationKey)
+        .setDataKey(entry.dataKey)
+        .requireEncryptionContextKeys(requiredKeys);
     }
     const fresh = await this.#source.getDecryptionMaterials(request);
     this.#put(id, {

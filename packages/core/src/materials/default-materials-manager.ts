@@ -9,6 +9,7 @@ import type {
   EncryptionMaterialsRequest,
   MaterialsManager,
 } from './materials-manager.js';
+import { reproduceEncryptionContext } from './required-encryption-context.js';
 
 /**
  * The default materials manager (framework/default-cmm.md): for signed suites it makes a fresh
@@ -44,9 +45,14 @@ export class DefaultMaterialsManager implements MaterialsManager {
 
   async getDecryptionMaterials({
     suite,
-    encryptionContext,
+    encryptionContext: storedContext,
     encryptedDataKeys,
+    reproducedEncryptionContext,
   }: DecryptionMaterialsRequest): Promise<DecryptionMaterials> {
+    const { encryptionContext, requiredKeys } = reproduceEncryptionContext(
+      storedContext,
+      reproducedEncryptionContext,
+    );
     const encodedKey = encryptionContext[PUBLIC_KEY_CONTEXT_KEY];
     if (suite.signature && encodedKey === undefined) {
       throw new InvalidArgumentError(
@@ -63,6 +69,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
         ? importVerificationKey(suite.signature, Buffer.from(encodedKey, 'base64'))
         : undefined;
     const materials = new DecryptionMaterials(suite, encryptionContext, verificationKey);
+    materials.requireEncryptionContextKeys(requiredKeys);
     await this.keyring.onDecrypt(materials, encryptedDataKeys);
     if (!materials.hasDataKey) {
       const providers = encryptedDataKeys.map((edk) => `${edk.providerId}:${masterKeyName(edk)}`);
