@@ -12,6 +12,12 @@ export {
   type DiscoveryFilter,
 } from './aws-kms-discovery-keyring.js';
 export { AwsKmsKeyring, type AwsKmsKeyringOptions } from './aws-kms-keyring.js';
+export {
+  AWS_KMS_RSA_PROVIDER_ID,
+  AwsKmsRsaKeyring,
+  type AwsKmsRsaKeyringOptions,
+  type KmsRsaEncryptionAlgorithm,
+} from './aws-kms-rsa-keyring.js';
 export { type ClientSupplier, cachingClientSupplier } from './client-supplier.js';
 export { awsKmsAdapter, awsKmsDiscoveryAdapter, awsKmsModule } from './container-module.js';
 export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
