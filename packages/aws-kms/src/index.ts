@@ -11,6 +11,7 @@ export {
   type AwsKmsDiscoveryKeyringOptions,
   type DiscoveryFilter,
 } from './aws-kms-discovery-keyring.js';
+export { AwsKmsEcdhKeyring, type AwsKmsEcdhKeyringOptions } from './aws-kms-ecdh-keyring.js';
 export { AwsKmsKeyring, type AwsKmsKeyringOptions } from './aws-kms-keyring.js';
 export {
   AWS_KMS_RSA_PROVIDER_ID,
