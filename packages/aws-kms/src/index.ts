@@ -20,6 +20,12 @@ export {
   type KmsRsaEncryptionAlgorithm,
 } from './aws-kms-rsa-keyring.js';
 export { type ClientSupplier, cachingClientSupplier } from './client-supplier.js';
-export { awsKmsAdapter, awsKmsDiscoveryAdapter, awsKmsModule } from './container-module.js';
+export {
+  awsKmsAdapter,
+  awsKmsDiscoveryAdapter,
+  awsKmsEcdhAdapter,
+  awsKmsModule,
+  awsKmsRsaAdapter,
+} from './container-module.js';
 export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
 export { isRetryable, type RetryOptions, withRetry } from './retry.js';

@@ -39,18 +39,29 @@ function assertCurve(key: KeyObject, spec: EcdhCurveSpec, what: string): KeyObje
   return key;
 }
 
-/** A public key given as DER SubjectPublicKeyInfo bytes (as the 4.x SDKs and KMS GetPublicKey return it). */
+/**
+ * A public key given as DER SubjectPublicKeyInfo bytes (as the 4.x SDKs and KMS GetPublicKey return it),
+ * or the same in PEM.
+ */
 export function importEccPublicKey(
   key: Uint8Array | KeyObject,
   spec: EcdhCurveSpec,
   what: string,
 ): KeyObject {
   if (key instanceof Uint8Array) {
+    const bytes = Buffer.from(key);
+    const pem = bytes.subarray(0, 11).toString('latin1') === '-----BEGIN ';
     try {
-      return assertCurve(createPublicKey({ key: Buffer.from(key), format: 'der', type: 'spki' }), spec, what);
+      return assertCurve(
+        createPublicKey(pem ? { key: bytes, format: 'pem' } : { key: bytes, format: 'der', type: 'spki' }),
+        spec,
+        what,
+      );
     } catch (cause) {
       if (cause instanceof InvalidArgumentError) throw cause;
-      throw new InvalidArgumentError(`The ${what} is not a DER SubjectPublicKeyInfo public key.`, { cause });
+      throw new InvalidArgumentError(`The ${what} is not a DER or PEM SubjectPublicKeyInfo public key.`, {
+        cause,
+      });
     }
   }
   if (key.type !== 'public') throw new InvalidArgumentError(`The ${what} must be a public key.`);
