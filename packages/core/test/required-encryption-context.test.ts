@@ -231,6 +231,20 @@ describe('required encryption context materials manager', () => {
       );
     });
 
+    it('a caching manager over the required-context manager keeps the pairs unstored on cache hits', async () => {
+      const caching = new CachingMaterialsManager({ materialsManager: manager, maxAgeMs: 60_000 });
+      for (let i = 0; i < 3; i++) {
+        const { ciphertext } = await encrypt('hit', {
+          materialsManager: caching,
+          encryptionContext: context,
+        });
+        const stored = parseHeader(ciphertext, { maxEncryptedDataKeys: 10, maxFrameLength: 1 << 20 }).header;
+        expect(stored.encryptionContext, `message ${i}`).to.not.have.property('tenant');
+        const out = await decrypt(ciphertext, { keyring, encryptionContext: { tenant: 'acme', é: 'ü' } });
+        expect(out.plaintext.toString()).to.equal('hit');
+      }
+    });
+
     it('refuses to encrypt when the context lacks a required key', async () => {
       await expectRejection(
         encrypt('x', { materialsManager: manager, encryptionContext: { tenant: 'acme' } }),

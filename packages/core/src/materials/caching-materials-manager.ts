@@ -35,6 +35,8 @@ interface EncryptEntry {
   readonly encryptionContext: EncryptionContext;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
   readonly signingKey: KeyObject | undefined;
+  /** Pairs the source marked required (authenticated, not stored): every message keeps them so. */
+  readonly requiredEncryptionContextKeys: readonly string[];
   readonly createdAt: number;
   messages: number;
   bytes: number;
@@ -158,6 +160,7 @@ export class CachingMaterialsManager implements MaterialsManager {
         encryptionContext: fresh.encryptionContext,
         encryptedDataKeys: fresh.encryptedDataKeys,
         signingKey: fresh.signingKey,
+        requiredEncryptionContextKeys: fresh.requiredEncryptionContextKeys,
         createdAt: this.#now(),
         messages: 0,
         bytes: 0,
@@ -173,7 +176,7 @@ export class CachingMaterialsManager implements MaterialsManager {
     const materials = new EncryptionMaterials(request.suite, entry.encryptionContext, entry.signingKey);
     materials.setDataKey(entry.dataKey);
     for (const edk of entry.encryptedDataKeys) materials.addEncryptedDataKey(edk);
-    return materials;
+    return materials.requireEncryptionContextKeys(entry.requiredEncryptionContextKeys);
   }
 
   #id(kind: string, suiteId: number, ...parts: Buffer[]): string {
