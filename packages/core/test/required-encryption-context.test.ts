@@ -1,11 +1,13 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createCipheriv, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
 import {
   CachingMaterialsManager,
   DecryptionFailedError,
   decrypt,
   EncryptionContextMismatchError,
+  type EncryptionMaterials,
   encrypt,
   InvalidArgumentError,
+  KeyringBase,
   KeyringError,
   parseHeader,
   RawAesKeyring,
@@ -243,6 +245,59 @@ describe('required encryption context materials manager', () => {
         const out = await decrypt(ciphertext, { keyring, encryptionContext: { tenant: 'acme', é: 'ü' } });
         expect(out.plaintext.toString()).to.equal('hit');
       }
+    });
+
+    it('writes the specification layout: header tag AAD = header || count || sorted required pairs', async () => {
+      // A keyring with a known data key, so the test can derive the content key independently.
+      const dataKey = randomBytes(32);
+      class KnownKey extends KeyringBase {
+        readonly description = 'known';
+        protected async wrap(materials: EncryptionMaterials) {
+          materials.setDataKey(dataKey);
+          materials.addEncryptedDataKey({
+            providerId: 'known',
+            providerInfo: Buffer.alloc(1),
+            ciphertext: Buffer.alloc(1),
+          });
+        }
+        protected async unwrap() {}
+      }
+      const known = new RequiredEncryptionContextMaterialsManager({
+        keyring: new KnownKey(),
+        requiredEncryptionContextKeys: ['é', 'tenant'],
+      });
+      const { ciphertext } = await encrypt('layout', {
+        materialsManager: known,
+        encryptionContext: context,
+        suiteId: 0x0478,
+      });
+      const parsed = parseHeader(ciphertext, { maxEncryptedDataKeys: 10, maxFrameLength: 1 << 20 });
+      // HKDF-SHA512(data key, salt = message id, info = suite id || "DERIVEKEY") (data-format/message-header.md v2)
+      const key = Buffer.from(
+        hkdfSync(
+          'sha512',
+          dataKey,
+          parsed.header.messageId,
+          Buffer.concat([Buffer.of(0x04, 0x78), Buffer.from('DERIVEKEY')]),
+          32,
+        ),
+      );
+      const pair = (k: string, v: string) => {
+        const [kb, vb] = [Buffer.from(k), Buffer.from(v)];
+        return Buffer.concat([
+          Buffer.of(kb.length >> 8, kb.length & 0xff),
+          kb,
+          Buffer.of(vb.length >> 8, vb.length & 0xff),
+          vb,
+        ]);
+      };
+      // Sorted by UTF-8 bytes: 'tenant' (0x74…) before 'é' (0xc3 0xa9).
+      const required = Buffer.concat([Buffer.of(0, 2), pair('tenant', 'acme'), pair('é', 'ü')]);
+      const cipher = createCipheriv('aes-256-gcm', key, Buffer.alloc(12));
+      cipher.setAAD(Buffer.concat([parsed.headerBytes, required]));
+      cipher.final();
+      expect(cipher.getAuthTag().equals(parsed.headerTag)).to.equal(true);
+      expect(parsed.header.encryptionContext).to.deep.equal({ purpose: 'backup' });
     });
 
     it('refuses to encrypt when the context lacks a required key', async () => {

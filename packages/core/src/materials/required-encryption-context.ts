@@ -1,4 +1,4 @@
-import { EncryptionContextMismatchError } from '../errors.js';
+import { EncryptionContextMismatchError, InvalidArgumentError } from '../errors.js';
 import type { EncryptionContext } from '../format/encryption-context.js';
 
 /**
@@ -42,9 +42,7 @@ export function reproduceEncryptionContext(
   const requiredKeys: string[] = [];
   for (const [key, value] of Object.entries(reproduced)) {
     if (typeof value !== 'string') {
-      throw new EncryptionContextMismatchError(
-        `Reproduced encryption context value for '${key}' must be a string.`,
-      );
+      throw new InvalidArgumentError(`Reproduced encryption context value for '${key}' must be a string.`);
     }
     if (!Object.hasOwn(stored, key)) requiredKeys.push(key);
     else if (stored[key] !== value) {
