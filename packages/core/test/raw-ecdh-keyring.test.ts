@@ -1,4 +1,12 @@
-import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createDecipheriv,
+  createHmac,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import {
   compressEccPublicKey,
   DecryptionFailedError,
@@ -182,6 +190,43 @@ describe('raw ECDH keyring', () => {
         expect(info.subarray(9 + keyLength).equals(compressEccPublicKey(alice.publicKey))).to.equal(true);
         // salt (32) || commitment key (32) || AES-256 data key (32) || tag (16)
         expect(edk.ciphertext.length).to.equal(32 + 32 + 32 + 16);
+      });
+
+      it('wraps byte for byte as framework/key-agreement-schemas.md derives it (checked independently)', async () => {
+        const context2 = { b: '2', a: '1' };
+        const { ciphertext } = await encrypt('exact', {
+          keyring: aliceToBob,
+          encryptionContext: context2,
+          suiteId: 0x0478,
+        });
+        const edk = firstEdk(ciphertext);
+        const [salt, commitment, wrapped, tag] = [0, 32, 64, 96].map((at, i, all) =>
+          edk.ciphertext.subarray(at, all[i + 1] ?? edk.ciphertext.length),
+        ) as [Buffer, Buffer, Buffer, Buffer];
+        const z = diffieHellman({ privateKey: bob.privateKey, publicKey: alice.publicKey });
+        const curveName = { ECC_NIST_P256: 'p256', ECC_NIST_P384: 'p384', ECC_NIST_P521: 'p521' }[spec];
+        const serializedContext = Buffer.from('0002000161000131000162000132', 'hex'); // count 2, a=1, b=2
+        const fixedInfo = Buffer.concat([
+          Buffer.from(`ecdh-key-derivation\0${curveName}\0HMAC_SHA384\0`),
+          compressEccPublicKey(alice.publicKey), // sender
+          compressEccPublicKey(bob.publicKey), // recipient
+          Buffer.of(0, 1, 0),
+          serializedContext,
+        ]);
+        // SP 800-108 counter mode: HMAC-SHA384(Z, [i]_32 || FixedInfo || 0x00 || salt || [512]_32), i = 1, 2
+        const block = (i: number) =>
+          createHmac('sha384', z)
+            .update(
+              Buffer.concat([Buffer.of(0, 0, 0, i), fixedInfo, Buffer.of(0), salt, Buffer.of(0, 0, 2, 0)]),
+            )
+            .digest();
+        const keying = Buffer.concat([block(1), block(2)]).subarray(0, 64);
+        expect(commitment.equals(keying.subarray(0, 32))).to.equal(true);
+        const decipher = createDecipheriv('aes-256-gcm', keying.subarray(32), Buffer.alloc(12));
+        decipher.setAAD(fixedInfo);
+        decipher.setAuthTag(tag);
+        const dataKey = Buffer.concat([decipher.update(wrapped), decipher.final()]);
+        expect(dataKey.length).to.equal(32);
       });
 
       it('never reuses an AES-GCM (wrapping key, zero IV) pair: every wrap has a fresh salt', async () => {
