@@ -16,8 +16,8 @@ import {
   KeyringBase,
   KeyringError,
   KMS_ECDH_PROVIDER_ID,
-  parseEcdhProviderInfo,
   RAW_ECDH_PROVIDER_ID,
+  readEcdhProviderInfo,
   serializeEcdhProviderInfo,
   unwrapFirst,
 } from '@envelope/core';
@@ -131,21 +131,11 @@ export class AwsKmsEcdhKeyring extends KeyringBase {
     );
     if (ecdh.length === 0) return;
     const own = await this.#ownKey();
-    const failures: string[] = [];
     const mine: Array<{ edk: EncryptedDataKey; parties: EcdhParties; peer: Buffer }> = [];
     for (const edk of ecdh) {
-      try {
-        const parties = parseEcdhProviderInfo(edk.providerInfo, this.curveSpec);
-        const peer = this.#peerOf(parties, own);
-        if (peer) mine.push({ edk, parties, peer });
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-    }
-    if (mine.length === 0 && failures.length > 0) {
-      throw new KeyringError(
-        `${this.description} could not read its encrypted data key(s): ${failures.join('; ')}`,
-      );
+      const parties = readEcdhProviderInfo(edk.providerInfo, this.curveSpec);
+      const peer = parties && this.#peerOf(parties, own);
+      if (parties && peer) mine.push({ edk, parties, peer });
     }
     const byEdk = new Map(mine.map((m) => [m.edk, m]));
     await unwrapFirst(

@@ -24,6 +24,7 @@ export {
   KMS_ECDH_PROVIDER_ID,
   parseEcdhProviderInfo,
   RAW_ECDH_PROVIDER_ID,
+  readEcdhProviderInfo,
   serializeEcdhProviderInfo,
 } from './keyrings/ecdh-wrapping.js';
 export { generateDataKey } from './keyrings/generate-data-key.js';

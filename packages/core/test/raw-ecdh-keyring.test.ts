@@ -267,9 +267,9 @@ describe('raw ECDH keyring', () => {
         (badSender[infoAt + edk.providerInfo.length - 1] as number) ^= 1; // another sender point
         expect(await rejection(decrypt(badSender, { keyring: bobDiscovery }))).to.be.instanceOf(Error);
         const badVersion = Buffer.from(ciphertext);
-        (badVersion[infoAt] as number) = 2;
+        (badVersion[infoAt] as number) = 2; // not a layout this keyring knows: not its EDK
         expect(await rejection(decrypt(badVersion, { keyring: bobDiscovery }))).to.be.instanceOf(
-          KeyringError,
+          NoDataKeyError,
         );
       });
 
@@ -320,6 +320,38 @@ describe('raw ECDH keyring', () => {
           curveSpec: 'ECC_NIST_P256',
         } as never),
     ).to.throw(InvalidArgumentError, /scheme/);
+  });
+
+  it("an EDK on another curve is not the keyring's: recipients on P-256 and P-384 each read their own", async () => {
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const to = (curveSpec: EcdhCurveSpec, key: KeyObject) =>
+      new RawEcdhKeyring({
+        keyAgreementScheme: 'EphemeralPrivateKeyToStaticPublicKey',
+        curveSpec,
+        recipientPublicKey: key,
+      });
+    const reader = (curveSpec: EcdhCurveSpec, key: KeyObject) =>
+      new RawEcdhKeyring({
+        keyAgreementScheme: 'PublicKeyDiscovery',
+        curveSpec,
+        recipientStaticPrivateKey: key,
+      });
+    const both = new MultiKeyring({
+      generator: to('ECC_NIST_P256', p256.publicKey),
+      children: [to('ECC_NIST_P384', p384.publicKey)],
+    });
+    const { ciphertext } = await encrypt('two curves', { keyring: both });
+    for (const keyring of [
+      reader('ECC_NIST_P256', p256.privateKey),
+      reader('ECC_NIST_P384', p384.privateKey),
+    ]) {
+      expect((await decrypt(ciphertext, { keyring })).plaintext.toString()).to.equal('two curves');
+    }
+    const only384 = await encrypt('x', { keyring: to('ECC_NIST_P384', p384.publicKey) });
+    expect(
+      await rejection(decrypt(only384.ciphertext, { keyring: reader('ECC_NIST_P256', p256.privateKey) })),
+    ).to.be.instanceOf(NoDataKeyError);
   });
 
   it('a multi-keyring mixes an ECDH recipient with a raw AES key: either one decrypts', async () => {

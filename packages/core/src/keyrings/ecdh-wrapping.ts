@@ -57,6 +57,18 @@ export function parseEcdhProviderInfo(info: Buffer, spec: EcdhCurveSpec): EcdhPa
 }
 
 /**
+ * The filter step of OnDecrypt: an EDK whose provider info is not a version-1 layout on `spec`'s
+ * curve (another curve's key, a later version, garbage) is simply not this keyring's.
+ */
+export function readEcdhProviderInfo(info: Buffer, spec: EcdhCurveSpec): EcdhParties | undefined {
+  try {
+    return parseEcdhProviderInfo(info, spec);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * FixedInfo = "ecdh-key-derivation" 0 curve 0 "HMAC_SHA384" 0 (sender || recipient) 0 version 0
  * canonical(EC). It is both the KDF's label and the AES-GCM AAD, binding the key and the context.
  */

@@ -17,6 +17,7 @@ import {
   KMS_ECDH_PROVIDER_ID,
   parseEcdhProviderInfo,
   RAW_ECDH_PROVIDER_ID,
+  readEcdhProviderInfo,
   serializeEcdhProviderInfo,
 } from './ecdh-wrapping.js';
 import { generateDataKey } from './generate-data-key.js';
@@ -144,21 +145,11 @@ export class RawEcdhKeyring extends KeyringBase {
         `${this.description} cannot decrypt: an ephemeral sender keeps no private key; use PublicKeyDiscovery or RawPrivateKeyToStaticPublicKey.`,
       );
     }
-    const failures: string[] = [];
     const mine = edks.filter((edk) => {
       if (edk.providerId !== RAW_ECDH_PROVIDER_ID && edk.providerId !== KMS_ECDH_PROVIDER_ID) return false;
-      try {
-        return this.#peerOf(parseEcdhProviderInfo(edk.providerInfo, this.curveSpec)) !== undefined;
-      } catch (error) {
-        failures.push((error as Error).message);
-        return false;
-      }
+      const parties = readEcdhProviderInfo(edk.providerInfo, this.curveSpec);
+      return parties !== undefined && this.#peerOf(parties) !== undefined;
     });
-    if (mine.length === 0 && failures.length > 0) {
-      throw new KeyringError(
-        `${this.description} could not read its encrypted data key(s): ${failures.join('; ')}`,
-      );
-    }
     await unwrapFirst(this.description, materials, mine, async (edk) => {
       const parties = parseEcdhProviderInfo(edk.providerInfo, this.curveSpec);
       const peer = decompressEccPublicKey(this.#peerOf(parties) as Buffer, this.curveSpec);
