@@ -58,6 +58,11 @@ for (const kind of STORE_KINDS) {
         expect(out.KeyAgreementAlgorithm).to.equal('ECDH');
         const meta = await kms.send(new DescribeKeyCommand({ KeyId }));
         expect(meta.KeyMetadata?.KeyAgreementAlgorithms).to.deep.equal(['ECDH']);
+        // Audited, and neither the secret nor the peer key is in the audit log.
+        const audit = JSON.stringify(h.engine.auditLog({}));
+        expect(audit).to.include('DeriveSharedSecret');
+        for (const encoding of ['hex', 'base64'] as const)
+          expect(audit).not.to.include(expected.toString(encoding));
       });
     }
 
