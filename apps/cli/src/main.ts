@@ -53,6 +53,11 @@ io(
       '-c, --require-context <key=value>',
       'context pair the message must carry (repeatable)',
       collectContext,
+    )
+    .option(
+      '--reproduce-context <key=value>',
+      'context pair the message authenticates but does not store (required encryption context; repeatable)',
+      collectContext,
     ),
 ).action(async (input, o) => decryptCommand(input, o, reporter(o)));
 

@@ -77,6 +77,42 @@ describe('the envelope command (built binary)', () => {
     expect((await readFile(join(dir, 'out.bin'))).equals(data)).to.equal(true);
   });
 
+  it('decrypts a message with required encryption context only when --reproduce-context gives it', async () => {
+    await writeFile(
+      join(dir, 'required.yaml'),
+      'keyring: { type: raw-aes, keyNamespace: dr, keyName: east, key: { file: east.key } }\nrequiredEncryptionContextKeys: [tenant]\n',
+    );
+    const enc = await envelope(
+      dir,
+      'encrypt',
+      'data.bin',
+      '-o',
+      'req.env',
+      '--config',
+      'required.yaml',
+      '-c',
+      'tenant=acme',
+    );
+    expect(enc.code, enc.stderr).to.equal(0);
+    const header = JSON.parse((await envelope(dir, 'inspect', 'req.env', '--json')).stdout);
+    expect(header.encryptionContext).to.not.have.property('tenant');
+    const without = await envelope(dir, 'decrypt', 'req.env', '-o', 'req-no.bin', '--config', 'east.yaml');
+    expect(without.code).to.not.equal(0);
+    const dec = await envelope(
+      dir,
+      'decrypt',
+      'req.env',
+      '-o',
+      'req.bin',
+      '--config',
+      'east.yaml',
+      '--reproduce-context',
+      'tenant=acme',
+    );
+    expect(dec.code, dec.stderr).to.equal(0);
+    expect((await readFile(join(dir, 'req.bin'))).equals(data)).to.equal(true);
+  });
+
   it('streams through stdin and stdout in a pipe', async () => {
     const node = JSON.stringify(process.execPath);
     const bin = JSON.stringify(BIN);

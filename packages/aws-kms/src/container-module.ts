@@ -2,7 +2,9 @@ import { type EmulatorTarget, KEYRING_ADAPTER, type KeyringAdapter } from '@enve
 import { ContainerModule } from 'inversify';
 import { z } from 'zod';
 import { AwsKmsDiscoveryKeyring } from './aws-kms-discovery-keyring.js';
+import { AwsKmsEcdhKeyring } from './aws-kms-ecdh-keyring.js';
 import { AwsKmsKeyring } from './aws-kms-keyring.js';
+import { AwsKmsRsaKeyring } from './aws-kms-rsa-keyring.js';
 import { cachingClientSupplier } from './client-supplier.js';
 
 const common = {
@@ -34,6 +36,43 @@ const discoveryOptions = z
     ...common,
   })
   .strict();
+
+const rsaOptions = z
+  .object({
+    type: z.literal('aws-kms-rsa'),
+    keyId: z.string().min(1),
+    encryptionAlgorithm: z.enum(['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']),
+    /** The key's public key (PEM or DER) from { file } or { env }; fetched with GetPublicKey if left out. */
+    publicKey: z.unknown().optional(),
+    ...common,
+  })
+  .strict();
+
+const ecdhCommon = {
+  type: z.literal('aws-kms-ecdh'),
+  curveSpec: z.enum(['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521']),
+};
+const ecdhOptions = z.discriminatedUnion('keyAgreementScheme', [
+  z
+    .object({
+      ...ecdhCommon,
+      keyAgreementScheme: z.literal('KmsPrivateKeyToStaticPublicKey'),
+      senderKmsIdentifier: z.string().min(1),
+      senderPublicKey: z.unknown().optional(),
+      recipientPublicKey: z.unknown(),
+      ...common,
+    })
+    .strict(),
+  z
+    .object({
+      ...ecdhCommon,
+      keyAgreementScheme: z.literal('KmsPublicKeyDiscovery'),
+      recipientKmsIdentifier: z.string().min(1),
+      recipientPublicKey: z.unknown().optional(),
+      ...common,
+    })
+    .strict(),
+]);
 
 function clients(
   o: { region?: string | undefined; endpoint?: string | undefined },
@@ -76,8 +115,62 @@ export const awsKmsDiscoveryAdapter: KeyringAdapter = {
   },
 };
 
-/** Registers the `aws-kms` and `aws-kms-discovery` keyring types. */
+export const awsKmsRsaAdapter: KeyringAdapter = {
+  type: 'aws-kms-rsa',
+  description: 'an AWS KMS RSA key: wraps locally with its public key, unwraps with KMS Decrypt',
+  async create(options, context) {
+    const o = await context.validate(rsaOptions, options);
+    const publicKey =
+      o.publicKey === undefined
+        ? undefined
+        : await context.readSecret(o.publicKey, [...context.path, 'publicKey']);
+    return new AwsKmsRsaKeyring({
+      keyId: o.keyId,
+      encryptionAlgorithm: o.encryptionAlgorithm,
+      ...(publicKey ? { publicKey } : {}),
+      clientSupplier: clients(o, context.emulator),
+      ...(o.grantTokens ? { grantTokens: o.grantTokens } : {}),
+      ...(o.maxAttempts ? { retry: { maxAttempts: o.maxAttempts } } : {}),
+    });
+  },
+};
+
+export const awsKmsEcdhAdapter: KeyringAdapter = {
+  type: 'aws-kms-ecdh',
+  description: 'ECDH with an AWS KMS KEY_AGREEMENT key (DeriveSharedSecret) and a peer public key',
+  async create(options, context) {
+    const o = await context.validate(ecdhOptions, options);
+    const read = async (source: unknown, name: string) =>
+      source === undefined ? undefined : context.readSecret(source, [...context.path, name]);
+    const shared = {
+      curveSpec: o.curveSpec,
+      clientSupplier: clients(o, context.emulator),
+      ...(o.grantTokens ? { grantTokens: o.grantTokens } : {}),
+      ...(o.maxAttempts ? { retry: { maxAttempts: o.maxAttempts } } : {}),
+    };
+    if (o.keyAgreementScheme === 'KmsPublicKeyDiscovery') {
+      const recipientPublicKey = await read(o.recipientPublicKey, 'recipientPublicKey');
+      return new AwsKmsEcdhKeyring({
+        ...shared,
+        keyAgreementScheme: o.keyAgreementScheme,
+        recipientKmsIdentifier: o.recipientKmsIdentifier,
+        ...(recipientPublicKey ? { recipientPublicKey } : {}),
+      });
+    }
+    const senderPublicKey = await read(o.senderPublicKey, 'senderPublicKey');
+    return new AwsKmsEcdhKeyring({
+      ...shared,
+      keyAgreementScheme: o.keyAgreementScheme,
+      senderKmsIdentifier: o.senderKmsIdentifier,
+      ...(senderPublicKey ? { senderPublicKey } : {}),
+      recipientPublicKey: (await read(o.recipientPublicKey, 'recipientPublicKey')) as Buffer,
+    });
+  },
+};
+
+/** Registers the `aws-kms`, `aws-kms-discovery`, `aws-kms-rsa` and `aws-kms-ecdh` keyring types. */
 export const awsKmsModule = new ContainerModule((options) => {
-  options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(awsKmsAdapter);
-  options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(awsKmsDiscoveryAdapter);
+  for (const adapter of [awsKmsAdapter, awsKmsDiscoveryAdapter, awsKmsRsaAdapter, awsKmsEcdhAdapter]) {
+    options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(adapter);
+  }
 });

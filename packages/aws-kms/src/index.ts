@@ -11,8 +11,21 @@ export {
   type AwsKmsDiscoveryKeyringOptions,
   type DiscoveryFilter,
 } from './aws-kms-discovery-keyring.js';
+export { AwsKmsEcdhKeyring, type AwsKmsEcdhKeyringOptions } from './aws-kms-ecdh-keyring.js';
 export { AwsKmsKeyring, type AwsKmsKeyringOptions } from './aws-kms-keyring.js';
+export {
+  AWS_KMS_RSA_PROVIDER_ID,
+  AwsKmsRsaKeyring,
+  type AwsKmsRsaKeyringOptions,
+  type KmsRsaEncryptionAlgorithm,
+} from './aws-kms-rsa-keyring.js';
 export { type ClientSupplier, cachingClientSupplier } from './client-supplier.js';
-export { awsKmsAdapter, awsKmsDiscoveryAdapter, awsKmsModule } from './container-module.js';
+export {
+  awsKmsAdapter,
+  awsKmsDiscoveryAdapter,
+  awsKmsEcdhAdapter,
+  awsKmsModule,
+  awsKmsRsaAdapter,
+} from './container-module.js';
 export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
 export { isRetryable, type RetryOptions, withRetry } from './retry.js';

@@ -15,6 +15,7 @@ import {
   encryptStream,
   type Keyring,
   type MaterialsManager,
+  RequiredEncryptionContextMaterialsManager,
 } from '@envelope/core';
 import { Container, type ContainerModule } from 'inversify';
 import { coreKeyringsModule } from './adapters/core-keyrings.js';
@@ -44,6 +45,8 @@ export interface EncryptCallOptions {
 
 export interface DecryptCallOptions {
   readonly requiredEncryptionContext?: EncryptionContext;
+  /** The reproduced encryption context: must include the pairs of `requiredEncryptionContextKeys`. */
+  readonly encryptionContext?: EncryptionContext;
   readonly releasePlaintext?: DecryptOptions['releasePlaintext'];
 }
 
@@ -74,9 +77,15 @@ export async function createEnvelope(options: CreateEnvelopeOptions): Promise<En
   const emulator = options.emulator ?? (await resolveEmulatorTarget(config.emulator, env));
   const resolver = new KeyringResolver(createContainer(options.modules), { file, env, emulator });
   const keyring = await resolver.resolve(config.keyring, ['keyring']);
-  const materialsManager: MaterialsManager = config.cache
+  const baseManager: MaterialsManager = config.cache
     ? new CachingMaterialsManager({ keyring, ...config.cache })
     : new DefaultMaterialsManager(keyring);
+  const materialsManager: MaterialsManager = config.requiredEncryptionContextKeys
+    ? new RequiredEncryptionContextMaterialsManager({
+        materialsManager: baseManager,
+        requiredEncryptionContextKeys: config.requiredEncryptionContextKeys,
+      })
+    : baseManager;
 
   const encryptOptions = (call: EncryptCallOptions = {}): EncryptOptions => ({
     materialsManager,

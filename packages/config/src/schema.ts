@@ -52,6 +52,8 @@ export const envelopeConfig = z
       ])
       .optional(),
     requiredEncryptionContext: z.record(z.string(), z.string()).optional(),
+    /** Context keys authenticated but not stored in messages (required encryption context CMM). */
+    requiredEncryptionContextKeys: z.array(z.string().min(1)).min(1).optional(),
     cache: z
       .object({
         maxAgeMs: z.number().int().min(1),

@@ -122,7 +122,7 @@ describe('config', () => {
     it('lists the registered types when a type is unknown', async () => {
       await expectConfigError(
         createEnvelope({ configText: 'keyring: { type: multi, children: [ { type: vault } ] }', env }),
-        /keyring\.children\[0\]\.type: unknown keyring type 'vault'; registered types: aws-kms, aws-kms-discovery, emulator, multi, raw-aes, raw-rsa/,
+        /keyring\.children\[0\]\.type: unknown keyring type 'vault'; registered types: aws-kms, aws-kms-discovery, aws-kms-ecdh, aws-kms-rsa, emulator, multi, raw-aes, raw-ecdh, raw-rsa/,
       );
     });
 

@@ -9,6 +9,24 @@ export {
 } from './format/encryption-context.js';
 export { ContentType, type MessageHeader, type ParsedHeader, parseHeader } from './format/header.js';
 export { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
+export {
+  compressEccPublicKey,
+  decompressEccPublicKey,
+  type EcdhCurveSpec,
+  importEccPrivateKey,
+  importEccPublicKey,
+} from './keyrings/ecc-keys.js';
+export {
+  type EcdhParties,
+  type EcdhWrapInput,
+  ecdhUnwrapDataKey,
+  ecdhWrapDataKey,
+  KMS_ECDH_PROVIDER_ID,
+  parseEcdhProviderInfo,
+  RAW_ECDH_PROVIDER_ID,
+  readEcdhProviderInfo,
+  serializeEcdhProviderInfo,
+} from './keyrings/ecdh-wrapping.js';
 export { generateDataKey } from './keyrings/generate-data-key.js';
 export { type Keyring, KeyringBase } from './keyrings/keyring.js';
 export {
@@ -21,6 +39,11 @@ export {
 } from './keyrings/keyring-adapter.js';
 export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring.js';
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
+export {
+  type EcdhKeyAgreementScheme,
+  RawEcdhKeyring,
+  type RawEcdhKeyringOptions,
+} from './keyrings/raw-ecdh-keyring.js';
 export { RawRsaKeyring, type RawRsaKeyringOptions, type RsaPadding } from './keyrings/raw-rsa-keyring.js';
 export { unwrapFirst } from './keyrings/unwrap-first.js';
 export {
@@ -34,6 +57,10 @@ export type {
   EncryptionMaterialsRequest,
   MaterialsManager,
 } from './materials/materials-manager.js';
+export {
+  RequiredEncryptionContextMaterialsManager,
+  type RequiredEncryptionContextMaterialsManagerOptions,
+} from './materials/required-encryption-context-materials-manager.js';
 export * from './options.js';
 export { decryptMessage } from './stream/decrypt-message.js';
 export { encryptMessage } from './stream/encrypt-message.js';

@@ -37,6 +37,13 @@ export interface EncryptOptions extends KeySource {
 export interface DecryptOptions extends KeySource {
   /** Pairs the message's encryption context must contain, checked before any key is unwrapped. */
   readonly requiredEncryptionContext?: EncryptionContext;
+  /**
+   * The reproduced encryption context, as the 4.x AWS Encryption SDKs take it on decrypt: a pair the
+   * message stores must have the same value here; the pairs it does not store (required encryption
+   * context, written by a {@link RequiredEncryptionContextMaterialsManager}) must be given here, or
+   * the header does not authenticate. Leave it out for messages without required context.
+   */
+  readonly encryptionContext?: EncryptionContext;
   readonly maxEncryptedDataKeys?: number;
   /** Frames (and non-framed bodies) longer than this are refused before any allocation. */
   readonly maxFrameLength?: number;

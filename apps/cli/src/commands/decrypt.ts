@@ -6,6 +6,8 @@ import { type Reporter, summarizeHeader } from '../report.js';
 export interface DecryptCommandOptions extends IoOptions {
   readonly config: string;
   readonly requireContext?: Record<string, string>;
+  /** The reproduced encryption context (pairs authenticated but not stored in the message). */
+  readonly reproduceContext?: Record<string, string>;
 }
 
 export async function decryptCommand(
@@ -14,7 +16,10 @@ export async function decryptCommand(
   report: Reporter,
 ) {
   const envelope = await createEnvelope({ configFile: options.config });
-  const stream = envelope.decryptStream({ requiredEncryptionContext: options.requireContext ?? {} });
+  const stream = envelope.decryptStream({
+    requiredEncryptionContext: options.requireContext ?? {},
+    ...(options.reproduceContext ? { encryptionContext: options.reproduceContext } : {}),
+  });
   let header: MessageHeader | undefined;
   stream.on('header', (h: MessageHeader) => (header = h));
   const result = await runPipeline('decrypt', input, stream, options);

@@ -4,6 +4,7 @@ import {
   type KeyringAdapterContext,
   MultiKeyring,
   RawAesKeyring,
+  RawEcdhKeyring,
   RawRsaKeyring,
 } from '@envelope/core';
 import { ContainerModule } from 'inversify';
@@ -26,6 +27,36 @@ const rawRsaOptions = z
     (o) => o.publicKey !== undefined || o.privateKey !== undefined,
     'needs publicKey, privateKey or both',
   );
+
+const ecdhCurve = z.enum(['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521']);
+
+const rawEcdhOptions = z.discriminatedUnion('keyAgreementScheme', [
+  z
+    .object({
+      type: z.literal('raw-ecdh'),
+      curveSpec: ecdhCurve,
+      keyAgreementScheme: z.literal('RawPrivateKeyToStaticPublicKey'),
+      senderStaticPrivateKey: z.unknown(),
+      recipientPublicKey: z.unknown(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('raw-ecdh'),
+      curveSpec: ecdhCurve,
+      keyAgreementScheme: z.literal('EphemeralPrivateKeyToStaticPublicKey'),
+      recipientPublicKey: z.unknown(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('raw-ecdh'),
+      curveSpec: ecdhCurve,
+      keyAgreementScheme: z.literal('PublicKeyDiscovery'),
+      recipientStaticPrivateKey: z.unknown(),
+    })
+    .strict(),
+]);
 
 const multiOptions = z
   .object({
@@ -73,6 +104,45 @@ export const rawRsaAdapter: KeyringAdapter = {
   },
 };
 
+export const rawEcdhAdapter: KeyringAdapter = {
+  type: 'raw-ecdh',
+  description: 'ECDH key agreement with EC keys held by the application (PEM private, DER or PEM public)',
+  async create(options, context) {
+    const o = await context.validate(rawEcdhOptions, options);
+    const read = (source: unknown, name: string) => context.readSecret(source, [...context.path, name]);
+    switch (o.keyAgreementScheme) {
+      case 'RawPrivateKeyToStaticPublicKey': {
+        const senderStaticPrivateKey = await read(o.senderStaticPrivateKey, 'senderStaticPrivateKey');
+        try {
+          return new RawEcdhKeyring({
+            ...o,
+            senderStaticPrivateKey,
+            recipientPublicKey: await read(o.recipientPublicKey, 'recipientPublicKey'),
+          });
+        } finally {
+          senderStaticPrivateKey.fill(0);
+        }
+      }
+      case 'EphemeralPrivateKeyToStaticPublicKey':
+        return new RawEcdhKeyring({
+          ...o,
+          recipientPublicKey: await read(o.recipientPublicKey, 'recipientPublicKey'),
+        });
+      case 'PublicKeyDiscovery': {
+        const recipientStaticPrivateKey = await read(
+          o.recipientStaticPrivateKey,
+          'recipientStaticPrivateKey',
+        );
+        try {
+          return new RawEcdhKeyring({ ...o, recipientStaticPrivateKey });
+        } finally {
+          recipientStaticPrivateKey.fill(0);
+        }
+      }
+    }
+  },
+};
+
 export const multiAdapter: KeyringAdapter = {
   type: 'multi',
   description: 'one data key wrapped by a generator and every child keyring; any one decrypts',
@@ -89,9 +159,9 @@ export const multiAdapter: KeyringAdapter = {
   },
 };
 
-/** Registers the keyrings `@envelope/core` ships: raw-aes, raw-rsa and multi. */
+/** Registers the keyrings `@envelope/core` ships: raw-aes, raw-rsa, raw-ecdh and multi. */
 export const coreKeyringsModule = new ContainerModule((options) => {
-  for (const adapter of [rawAesAdapter, rawRsaAdapter, multiAdapter]) {
+  for (const adapter of [rawAesAdapter, rawRsaAdapter, rawEcdhAdapter, multiAdapter]) {
     options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(adapter);
   }
 });

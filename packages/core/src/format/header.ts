@@ -185,9 +185,10 @@ export function computeHeaderTag(
   encryptionKey: Buffer,
   headerBytes: Buffer,
   iv: Buffer,
+  requiredContext: Buffer = Buffer.alloc(0),
 ): Buffer {
   const cipher = createCipheriv(suite.cipher, encryptionKey, iv, { authTagLength: suite.tagLength });
-  cipher.setAAD(headerBytes);
+  cipher.setAAD(Buffer.concat([headerBytes, requiredContext]));
   cipher.final();
   return cipher.getAuthTag();
 }
@@ -196,12 +197,20 @@ export function serializeHeaderAuth(version: 1 | 2, iv: Buffer, tag: Buffer): Bu
   return version === 1 ? Buffer.concat([iv, tag]) : tag;
 }
 
-export function verifyHeaderTag(parsed: ParsedHeader, encryptionKey: Buffer): void {
+/**
+ * `requiredContext` is the serialized required encryption context (pairs authenticated but not
+ * stored; empty when there are none): the tag's AAD is the header followed by it.
+ */
+export function verifyHeaderTag(
+  parsed: ParsedHeader,
+  encryptionKey: Buffer,
+  requiredContext: Buffer = Buffer.alloc(0),
+): void {
   const { suite } = parsed.header;
   const decipher = createDecipheriv(suite.cipher, encryptionKey, parsed.headerIv, {
     authTagLength: suite.tagLength,
   });
-  decipher.setAAD(parsed.headerBytes);
+  decipher.setAAD(Buffer.concat([parsed.headerBytes, requiredContext]));
   decipher.setAuthTag(parsed.headerTag);
   try {
     decipher.final();

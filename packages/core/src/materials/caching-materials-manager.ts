@@ -14,6 +14,7 @@ import type {
   EncryptionMaterialsRequest,
   MaterialsManager,
 } from './materials-manager.js';
+import { reproduceEncryptionContext } from './required-encryption-context.js';
 
 export interface CachingMaterialsManagerOptions {
   /** Where fresh materials come from: a keyring (wrapped in the default manager) or a manager. */
@@ -44,6 +45,8 @@ interface EncryptEntry extends Expiring {
   readonly encryptionContext: EncryptionContext;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
   readonly signingKey: KeyObject | undefined;
+  /** Pairs the source marked required (authenticated, not stored): every message keeps them so. */
+  readonly requiredEncryptionContextKeys: readonly string[];
   messages: number;
   bytes: number;
 }
@@ -141,11 +144,15 @@ export class CachingMaterialsManager implements MaterialsManager {
     );
     const entry = this.#get(id);
     if (entry?.kind === 'decrypt') {
-      return new DecryptionMaterials(
-        request.suite,
+      // As the default manager does: reproduced pairs the message does not store become required,
+      // so the header tag still authenticates them on a cache hit.
+      const { encryptionContext, requiredKeys } = reproduceEncryptionContext(
         request.encryptionContext,
-        entry.verificationKey,
-      ).setDataKey(entry.dataKey);
+        request.reproducedEncryptionContext,
+      );
+      return new DecryptionMaterials(request.suite, encryptionContext, entry.verificationKey)
+        .setDataKey(entry.dataKey)
+        .requireEncryptionContextKeys(requiredKeys);
     }
     const fresh = await this.#source.getDecryptionMaterials(request);
     this.#put(id, {
@@ -171,6 +178,7 @@ export class CachingMaterialsManager implements MaterialsManager {
         encryptionContext: fresh.encryptionContext,
         encryptedDataKeys: fresh.encryptedDataKeys,
         signingKey: fresh.signingKey,
+        requiredEncryptionContextKeys: fresh.requiredEncryptionContextKeys,
         createdAt: this.#now(),
         messages: 0,
         bytes: 0,
@@ -186,7 +194,7 @@ export class CachingMaterialsManager implements MaterialsManager {
     const materials = new EncryptionMaterials(request.suite, entry.encryptionContext, entry.signingKey);
     materials.setDataKey(entry.dataKey);
     for (const edk of entry.encryptedDataKeys) materials.addEncryptedDataKey(edk);
-    return materials;
+    return materials.requireEncryptionContextKeys(entry.requiredEncryptionContextKeys);
   }
 
   #id(kind: string, suiteId: number, ...parts: Buffer[]): string {

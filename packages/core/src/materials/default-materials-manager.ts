@@ -9,6 +9,7 @@ import type {
   EncryptionMaterialsRequest,
   MaterialsManager,
 } from './materials-manager.js';
+import { reproduceEncryptionContext } from './required-encryption-context.js';
 
 /**
  * The default materials manager (framework/default-cmm.md): for signed suites it makes a fresh
@@ -50,9 +51,14 @@ export class DefaultMaterialsManager implements MaterialsManager {
 
   async getDecryptionMaterials({
     suite,
-    encryptionContext,
+    encryptionContext: storedContext,
     encryptedDataKeys,
+    reproducedEncryptionContext,
   }: DecryptionMaterialsRequest): Promise<DecryptionMaterials> {
+    const { encryptionContext, requiredKeys } = reproduceEncryptionContext(
+      storedContext,
+      reproducedEncryptionContext,
+    );
     // The context is not authenticated yet: a signing key that is missing, unexpected or malformed
     // means a damaged message (spec default-cmm.md), so it fails like any other damage, before any
     // keyring call.
@@ -63,6 +69,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
         ? importVerificationKey(suite.signature, strictBase64(encodedKey))
         : undefined;
     const materials = new DecryptionMaterials(suite, encryptionContext, verificationKey);
+    materials.requireEncryptionContextKeys(requiredKeys);
     await this.keyring.onDecrypt(materials, encryptedDataKeys);
     if (!materials.hasDataKey) {
       const providers = encryptedDataKeys.map((edk) => `${edk.providerId}:${masterKeyName(edk)}`);

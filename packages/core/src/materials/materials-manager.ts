@@ -14,6 +14,11 @@ export interface DecryptionMaterialsRequest {
   readonly suite: AlgorithmSuite;
   readonly encryptionContext: EncryptionContext;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  /**
+   * The pairs the caller supplied again on decrypt (the 4.x SDKs' `encryptionContext` on decrypt):
+   * each must agree with the message; those it does not store become required encryption context.
+   */
+  readonly reproducedEncryptionContext?: EncryptionContext;
 }
 
 /** Assembles the materials for one message: the default one asks a keyring; a caching one reuses them. */

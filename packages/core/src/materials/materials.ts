@@ -51,6 +51,7 @@ class DataKeySlot {
 
 abstract class Materials {
   readonly #dataKey: DataKeySlot;
+  readonly #requiredKeys = new Set<string>();
 
   constructor(
     readonly suite: AlgorithmSuite,
@@ -77,8 +78,34 @@ abstract class Materials {
     this.#dataKey.zeroize();
   }
 
+  /**
+   * Keys of the encryption context that are authenticated but not stored in the message
+   * (framework/structures.md "required encryption context keys"): the reader must supply them again.
+   */
+  get requiredEncryptionContextKeys(): readonly string[] {
+    return [...this.#requiredKeys];
+  }
+
+  /** Add-only, like encrypted data keys: a required key can never be dropped once set. */
+  requireEncryptionContextKeys(keys: Iterable<string>): this {
+    for (const key of keys) {
+      if (!Object.hasOwn(this.encryptionContext, key)) {
+        throw new InvalidArgumentError(
+          `Required encryption context key '${key}' is not in the materials' encryption context.`,
+        );
+      }
+      this.#requiredKeys.add(key);
+    }
+    return this;
+  }
+
   toJSON(): Record<string, unknown> {
-    return { suite: this.suite.name, encryptionContext: this.encryptionContext, hasDataKey: this.hasDataKey };
+    return {
+      suite: this.suite.name,
+      encryptionContext: this.encryptionContext,
+      requiredEncryptionContextKeys: this.requiredEncryptionContextKeys,
+      hasDataKey: this.hasDataKey,
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { serializeEncryptionContext } from '../format/encryption-context.js';
 import {
   ContentType,
   computeHeaderTag,
@@ -8,6 +9,10 @@ import {
   serializeHeaderAuth,
 } from '../format/header.js';
 import type { EncryptionMaterials } from '../materials/materials.js';
+import {
+  requiredEncryptionContext,
+  storedEncryptionContext,
+} from '../materials/required-encryption-context.js';
 import { deriveCommitmentKey, deriveEncryptionKey } from '../suites/key-derivation.js';
 
 export interface BegunMessage {
@@ -37,7 +42,8 @@ export function beginMessage(materials: EncryptionMaterials, frameLength: number
       version: suite.messageFormat,
       suite,
       messageId,
-      encryptionContext: materials.encryptionContext,
+      // Required encryption context is authenticated below but never stored.
+      encryptionContext: storedEncryptionContext(materials),
       encryptedDataKeys: materials.encryptedDataKeys,
       contentType: ContentType.FRAMED,
       frameLength,
@@ -48,7 +54,17 @@ export function beginMessage(materials: EncryptionMaterials, frameLength: number
     const iv = Buffer.alloc(suite.ivLength);
     const headerBytes = Buffer.concat([
       serialized,
-      serializeHeaderAuth(header.version, iv, computeHeaderTag(suite, key, serialized, iv)),
+      serializeHeaderAuth(
+        header.version,
+        iv,
+        computeHeaderTag(
+          suite,
+          key,
+          serialized,
+          iv,
+          serializeEncryptionContext(requiredEncryptionContext(materials)),
+        ),
+      ),
     ]);
     return { header, headerBytes, key };
   } catch (error) {

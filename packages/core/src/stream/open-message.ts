@@ -1,7 +1,8 @@
 import { EncryptionContextMismatchError } from '../errors.js';
-import { missingContextPairs } from '../format/encryption-context.js';
+import { missingContextPairs, serializeEncryptionContext } from '../format/encryption-context.js';
 import { type HeaderLimits, verifyHeaderTag } from '../format/header.js';
 import type { DecryptionMaterials } from '../materials/materials.js';
+import { requiredEncryptionContext } from '../materials/required-encryption-context.js';
 import { type DecryptOptions, materialsManagerOf } from '../options.js';
 import { assertSuiteAllowedForDecrypt, DEFAULT_COMMITMENT_POLICY } from '../suites/commitment-policy.js';
 import { assertKeyCommitment, deriveEncryptionKey } from '../suites/key-derivation.js';
@@ -40,12 +41,13 @@ export async function openMessage(
     suite,
     encryptionContext: header.encryptionContext,
     encryptedDataKeys: header.encryptedDataKeys,
+    ...(options.encryptionContext ? { reproducedEncryptionContext: options.encryptionContext } : {}),
   });
   let key: Buffer | undefined;
   try {
     assertKeyCommitment(suite, materials.dataKey, header.messageId, header.suiteData);
     key = deriveEncryptionKey(suite, materials.dataKey, header.messageId);
-    verifyHeaderTag(parsed, key);
+    verifyHeaderTag(parsed, key, serializeEncryptionContext(requiredEncryptionContext(materials)));
     return { parsed, materials, key };
   } catch (error) {
     key?.fill(0);

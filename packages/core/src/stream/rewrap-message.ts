@@ -97,7 +97,7 @@ export async function* rewrapMessage(
     const newMaterials =
       mode === 'add'
         ? await addMasterKeys(before, suite, materials, options.newKeyring)
-        : await replaceDataKey(before, suite, materials, options.newKeyring);
+        : await replaceDataKey(suite, materials, options.newKeyring);
     const { signingKey } = newMaterials;
     const begun = beginMessage(newMaterials, frameLength);
     newKey = begun.key;
@@ -178,8 +178,10 @@ async function addMasterKeys(
       `suite ${suite.name} signs each message with its own key, which its data keys are bound to (wrap it under every master key it should have)`,
     );
   }
-  const materials = new EncryptionMaterials(suite, before.encryptionContext);
+  // The opened context: the stored pairs plus any required ones, which stay required (unstored).
+  const materials = new EncryptionMaterials(suite, opened.encryptionContext);
   try {
+    materials.requireEncryptionContextKeys(opened.requiredEncryptionContextKeys);
     materials.setDataKey(opened.dataKey);
     opened.zeroize();
     for (const edk of before.encryptedDataKeys) materials.addEncryptedDataKey(edk);
@@ -197,16 +199,22 @@ async function addMasterKeys(
 
 /** Mode `replace`: a fresh data key (and signing key) from `newKeyring`, as a new encrypt would make. */
 async function replaceDataKey(
-  before: MessageHeader,
   suite: AlgorithmSuite,
   opened: DecryptionMaterials,
   newKeyring: Keyring,
 ): Promise<EncryptionMaterials> {
   opened.zeroize();
+  // The opened context: the stored pairs plus any required ones, which stay required (unstored).
   const { [PUBLIC_KEY_CONTEXT_KEY]: _signingKey, ...callerContext }: EncryptionContext =
-    before.encryptionContext;
-  return new DefaultMaterialsManager(newKeyring).getEncryptionMaterials({
+    opened.encryptionContext;
+  const materials = await new DefaultMaterialsManager(newKeyring).getEncryptionMaterials({
     suite,
     encryptionContext: callerContext,
   });
+  try {
+    return materials.requireEncryptionContextKeys(opened.requiredEncryptionContextKeys);
+  } catch (error) {
+    materials.zeroize();
+    throw error;
+  }
 }

@@ -9,6 +9,7 @@ import { dataKeyPairOperations } from './data-key-pairs.js';
 import { purgeKey } from './deletion.js';
 import { grantOperations } from './grants.js';
 import { accountRoot, REGION_NAME } from './ids.js';
+import { keyAgreementOperations } from './key-agreement.js';
 import { keyPolicyOperations } from './key-policy.js';
 import { keyOperations } from './keys.js';
 import { multiRegionOperations } from './multi-region.js';
@@ -49,6 +50,7 @@ const OPERATIONS: OperationTable = {
   ...cryptoOperations,
   ...dataKeyPairOperations,
   ...signingOperations,
+  ...keyAgreementOperations,
   ...aliasOperations,
   ...tagOperations,
   ...rotationOperations,

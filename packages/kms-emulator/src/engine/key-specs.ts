@@ -12,7 +12,7 @@ export type KeySpec =
   | 'HMAC_384'
   | 'HMAC_512';
 
-export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC';
+export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT';
 
 export interface KeySpecInfo {
   family: 'symmetric' | 'rsa' | 'ecc' | 'hmac';
@@ -28,9 +28,24 @@ export const KEY_SPECS: Readonly<Record<KeySpec, KeySpecInfo>> = {
   RSA_2048: { family: 'rsa', usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'], size: 2048 },
   RSA_3072: { family: 'rsa', usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'], size: 3072 },
   RSA_4096: { family: 'rsa', usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'], size: 4096 },
-  ECC_NIST_P256: { family: 'ecc', usages: ['SIGN_VERIFY'], defaultUsage: 'SIGN_VERIFY', namedCurve: 'P-256' },
-  ECC_NIST_P384: { family: 'ecc', usages: ['SIGN_VERIFY'], defaultUsage: 'SIGN_VERIFY', namedCurve: 'P-384' },
-  ECC_NIST_P521: { family: 'ecc', usages: ['SIGN_VERIFY'], defaultUsage: 'SIGN_VERIFY', namedCurve: 'P-521' },
+  ECC_NIST_P256: {
+    family: 'ecc',
+    usages: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+    defaultUsage: 'SIGN_VERIFY',
+    namedCurve: 'P-256',
+  },
+  ECC_NIST_P384: {
+    family: 'ecc',
+    usages: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+    defaultUsage: 'SIGN_VERIFY',
+    namedCurve: 'P-384',
+  },
+  ECC_NIST_P521: {
+    family: 'ecc',
+    usages: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+    defaultUsage: 'SIGN_VERIFY',
+    namedCurve: 'P-521',
+  },
   HMAC_224: {
     family: 'hmac',
     usages: ['GENERATE_VERIFY_MAC'],
@@ -58,7 +73,17 @@ export const KEY_SPECS: Readonly<Record<KeySpec, KeySpecInfo>> = {
 };
 
 export const KEY_SPEC_NAMES = Object.keys(KEY_SPECS) as KeySpec[];
-export const KEY_USAGES: readonly KeyUsage[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC'];
+export const KEY_USAGES: readonly KeyUsage[] = [
+  'ENCRYPT_DECRYPT',
+  'SIGN_VERIFY',
+  'GENERATE_VERIFY_MAC',
+  'KEY_AGREEMENT',
+];
+
+/** ECC keys with usage KEY_AGREEMENT allow ECDH (DeriveSharedSecret). */
+export function keyAgreementAlgorithmsFor(usage: KeyUsage): ['ECDH'] | undefined {
+  return usage === 'KEY_AGREEMENT' ? ['ECDH'] : undefined;
+}
 
 export const SIGNING_ALGORITHMS = {
   RSASSA_PSS_SHA_256: { hash: 'sha256', padding: 'pss', family: 'rsa' },

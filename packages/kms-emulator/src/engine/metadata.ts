@@ -1,5 +1,10 @@
 import { keyArn } from './ids.js';
-import { encryptionAlgorithmsFor, macAlgorithmsFor, signingAlgorithmsFor } from './key-specs.js';
+import {
+  encryptionAlgorithmsFor,
+  keyAgreementAlgorithmsFor,
+  macAlgorithmsFor,
+  signingAlgorithmsFor,
+} from './key-specs.js';
 import type { KeyRecord } from './types.js';
 
 /** The DescribeKey `KeyMetadata` shape. Dates are `Date`s; transports encode them. */
@@ -27,6 +32,8 @@ export function keyMetadata(record: KeyRecord): Record<string, unknown> {
   if (sig) meta.SigningAlgorithms = sig;
   const mac = macAlgorithmsFor(record.keySpec);
   if (mac) meta.MacAlgorithms = mac;
+  const agreement = keyAgreementAlgorithmsFor(record.keyUsage);
+  if (agreement) meta.KeyAgreementAlgorithms = agreement;
   if (record.mrk) {
     const arnIn = (region: string) => ({
       Arn: keyArn(region, record.accountId, record.keyId),

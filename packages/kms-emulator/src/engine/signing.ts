@@ -192,6 +192,7 @@ export const signingOperations: OperationTable = {
       ...(key.keyUsage === 'SIGN_VERIFY'
         ? { SigningAlgorithms: signingAlgorithmsFor(key.keySpec, key.keyUsage) }
         : {}),
+      ...(key.keyUsage === 'KEY_AGREEMENT' ? { KeyAgreementAlgorithms: ['ECDH'] } : {}),
     };
   },
 
