@@ -3,7 +3,7 @@ import { kmsError, validationError } from '../errors.js';
 import { privateKeyObject, readGrantTokens } from './envelope-crypto.js';
 import { KEY_SPECS } from './key-specs.js';
 import type { OperationTable } from './operation.js';
-import { optionalBoolean, requireBlob, requireEnum, requireString } from './validate.js';
+import { requireBlob, requireEnum, requireString } from './validate.js';
 
 /**
  * DeriveSharedSecret (AWS KMS API reference): ECDH between the private key of a KEY_AGREEMENT ECC
@@ -21,9 +21,6 @@ export const keyAgreementOperations: OperationTable = {
         'UnsupportedOperationException',
         'Recipient (Nitro Enclaves attestation) is not supported by the emulator',
       );
-    }
-    if (optionalBoolean(input, 'DryRun')) {
-      throw kmsError('UnsupportedOperationException', 'DryRun is not supported by the emulator');
     }
     const key = scope.resolveKey(keyIdParam);
     scope.authorize(key, 'DeriveSharedSecret');
