@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { collectContext } from './commands/context-option.js';
 import { decryptCommand } from './commands/decrypt.js';
 import { encryptCommand } from './commands/encrypt.js';
@@ -11,11 +12,8 @@ import { describeFailure, ExitCode } from './exit-codes.js';
 import { Reporter } from './report.js';
 import { forTerminal } from './terminal-text.js';
 
-// The AWS SDK warns on every run under Node 20 that future releases need Node 22; a CLI user cannot act
-// on that per command. Set the variable to "false" to see it.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const program = new Command('envelope')
+  .version(packageJson.version, '-V, --version', 'print the version of envelope')
   .description('Envelope encryption with pluggable key management (AWS Encryption SDK message format).')
   .showHelpAfterError('(run envelope --help for usage)')
   .exitOverride();

@@ -19,7 +19,15 @@ function envelope(cwd: string, ...args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd, env: { ...process.env, ENVELOPE_CONFIG: '' } },
+      // The AWS SDK's Node-version notice is for users; these tests assert one-line errors.
+      {
+        cwd,
+        env: {
+          ...process.env,
+          ENVELOPE_CONFIG: '',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { AliasRecord, AuditEvent, GrantRecord, KeyRecord } from '../engine/types.js';
+import { loadBetterSqlite3 } from './load-better-sqlite3.js';
 import type { AuditPruning, AuditQuery, KmsStore } from './store.js';
 
 const SCHEMA = `
@@ -31,7 +32,8 @@ export class SqliteStore implements KmsStore {
     options: { synchronous?: 'FULL' | 'NORMAL' } = {},
   ) {
     if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-    this.#db = new Database(path);
+    const Sqlite = loadBetterSqlite3();
+    this.#db = new Sqlite(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.#db.exec(SCHEMA);
