@@ -38,8 +38,9 @@ export interface RawRsaKeyringOptions {
  * SDK's raw RSA keyring: provider id = namespace, provider info = key name, ciphertext = RSA output.
  * OAEP uses MGF1 with the same hash as the label hash, as the AWS SDKs do.
  *
- * PKCS#1 v1.5: Node 20+ refuses PKCS#1 v1.5 private decryption (the Marvin attack fix), so this
- * keyring encrypts with it but decrypt fails with {@link NotSupportedError}; prefer OAEP.
+ * PKCS#1 v1.5: Node 20 refuses PKCS#1 v1.5 private decryption (the Marvin attack fix), so there
+ * decrypt fails with {@link NotSupportedError}; Node 22 and later decrypt it (OpenSSL's implicit
+ * rejection answers a bad padding with a random key instead of an error). Prefer OAEP.
  */
 export class RawRsaKeyring extends KeyringBase {
   readonly description: string;
