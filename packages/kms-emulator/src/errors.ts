@@ -66,7 +66,10 @@ export type KmsExceptionName =
   | 'KeyUnavailableException'
   | 'UnknownOperationException'
   | 'SerializationException'
-  | 'DryRunOperationException';
+  | 'DryRunOperationException'
+  | 'IncorrectKeyMaterialException'
+  | 'ExpiredImportTokenException'
+  | 'InvalidImportTokenException';
 
 export const kmsError = (name: KmsExceptionName, message: string): KmsError => new KmsError(name, message);
 
@@ -99,7 +102,11 @@ export const disabled = (arn: string): KmsError => kmsError('DisabledException',
 export const invalidState = (arn: string, state: string): KmsError =>
   kmsError(
     'KMSInvalidStateException',
-    state === 'PendingDeletion' ? `${arn} is pending deletion.` : `${arn} is ${state}.`,
+    state === 'PendingDeletion'
+      ? `${arn} is pending deletion.`
+      : state === 'PendingImport'
+        ? `${arn} is pending import.`
+        : `${arn} is ${state}.`,
   );
 /** Deliberately says nothing about which check failed. */
 export const invalidCiphertext = (): KmsError => kmsError('InvalidCiphertextException', '');

@@ -6,6 +6,13 @@ export {
   KmsEngine,
   type KmsEngineOptions,
 } from './engine/engine.js';
+export {
+  WRAPPING_ALGORITHMS,
+  WRAPPING_KEY_SPECS,
+  type WrappingAlgorithm,
+  type WrappingKeySpec,
+  wrapKeyMaterial,
+} from './engine/import-wrapping.js';
 export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './engine/ids.js';
 export type {
   DataKeyPairSpec,
@@ -19,6 +26,7 @@ export type {
   AliasRecord,
   AuditEvent,
   GrantRecord,
+  ImportedMaterialRecord,
   KeyRecord,
   KeyState,
   KeyVersionRecord,

@@ -9,6 +9,7 @@ import { dataKeyPairOperations } from './data-key-pairs.js';
 import { purgeKey } from './deletion.js';
 import { grantOperations } from './grants.js';
 import { accountRoot, REGION_NAME } from './ids.js';
+import { importOperations } from './import-material.js';
 import { keyAgreementOperations } from './key-agreement.js';
 import { keyPolicyOperations } from './key-policy.js';
 import { keyOperations } from './keys.js';
@@ -51,6 +52,7 @@ const OPERATIONS: OperationTable = {
   ...dataKeyPairOperations,
   ...signingOperations,
   ...keyAgreementOperations,
+  ...importOperations,
   ...aliasOperations,
   ...tagOperations,
   ...rotationOperations,

@@ -2,6 +2,7 @@ import { kmsError, validationError } from '../errors.js';
 import { defaultKeyPolicy } from '../policy/evaluate.js';
 import { deletionDue, purgeKey } from './deletion.js';
 import { keyArn, newKeyId } from './ids.js';
+import { requireMaterial } from './import-material.js';
 import { checkPolicyLockout } from './key-policy.js';
 import { KEY_SPEC_NAMES, KEY_SPECS, KEY_USAGES, type KeySpec } from './key-specs.js';
 import { keyMetadata } from './metadata.js';
@@ -37,14 +38,21 @@ export const keyOperations: OperationTable = {
       'AWS_CLOUDHSM',
       'EXTERNAL_KEY_STORE',
     ]);
-    if (origin && origin !== 'AWS_KMS') {
+    if (origin && origin !== 'AWS_KMS' && origin !== 'EXTERNAL') {
       throw kmsError('UnsupportedOperationException', `Origin ${origin} is not supported by the emulator`);
     }
+    const external = origin === 'EXTERNAL';
     const description = optionalString(input, 'Description', 8192, 0) ?? '';
     const multiRegion = optionalBoolean(input, 'MultiRegion') ?? false;
     const tags = parseTags(input) ?? [];
     const policyText = optionalString(input, 'Policy', 32768);
     const bypass = optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck') ?? false;
+    if (external && multiRegion) {
+      throw kmsError(
+        'UnsupportedOperationException',
+        'Multi-Region keys with Origin EXTERNAL are not supported by the emulator; create a single-Region key',
+      );
+    }
 
     const { region, accountId } = scope.ctx;
     const keyId = scope.ctx.seedKeyId ?? newKeyId(multiRegion);
@@ -59,13 +67,15 @@ export const keyOperations: OperationTable = {
       description,
       keyUsage,
       keySpec,
-      keyState: 'Enabled',
+      // An EXTERNAL key has no material until ImportKeyMaterial.
+      keyState: external ? 'PendingImport' : 'Enabled',
       multiRegion,
       ...(multiRegion ? { mrk: { primaryRegion: region, regions: [region] } } : {}),
       policy: policy?.text ?? defaultKeyPolicy(accountId),
       tags,
       rotation: { enabled: false },
-      versions: [firstVersion(scope.vault, { arn, keySpec })],
+      versions: external ? [] : [firstVersion(scope.vault, { arn, keySpec })],
+      ...(external ? { origin: 'EXTERNAL' as const } : {}),
     };
     scope.store.putKey(record);
     scope.touched.push(record);
@@ -91,6 +101,7 @@ export const keyOperations: OperationTable = {
     const key = scope.resolveKey(requireString(input, 'KeyId'));
     scope.authorize(key, 'EnableKey');
     scope.requireNotPendingDeletion(key);
+    requireMaterial(key);
     key.keyState = 'Enabled';
     scope.store.putKey(key);
     return {};
@@ -100,6 +111,7 @@ export const keyOperations: OperationTable = {
     const key = scope.resolveKey(requireString(input, 'KeyId'));
     scope.authorize(key, 'DisableKey');
     scope.requireNotPendingDeletion(key);
+    requireMaterial(key);
     key.keyState = 'Disabled';
     scope.store.putKey(key);
     return {};
@@ -146,8 +158,8 @@ export const keyOperations: OperationTable = {
     if (key.keyState !== 'PendingDeletion') {
       throw kmsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
     }
-    // As in AWS, a key whose deletion is cancelled comes back Disabled.
-    key.keyState = 'Disabled';
+    // As in AWS, a key whose deletion is cancelled comes back Disabled (PendingImport with no material).
+    key.keyState = key.versions.length > 0 ? 'Disabled' : 'PendingImport';
     delete key.deletionDate;
     delete key.pendingWindowDays;
     scope.store.putKey(key);

@@ -18,12 +18,16 @@ export function keyMetadata(record: KeyRecord): Record<string, unknown> {
     Description: record.description,
     KeyUsage: record.keyUsage,
     KeyState: record.keyState,
-    Origin: 'AWS_KMS',
+    Origin: record.origin ?? 'AWS_KMS',
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
     MultiRegion: record.multiRegion,
   };
+  if (record.imported && record.versions.length > 0) {
+    meta.ExpirationModel = record.imported.expirationModel;
+    if (record.imported.validTo !== undefined) meta.ValidTo = new Date(record.imported.validTo);
+  }
   if (record.deletionDate !== undefined) meta.DeletionDate = new Date(record.deletionDate);
   if (record.pendingWindowDays !== undefined) meta.PendingDeletionWindowInDays = record.pendingWindowDays;
   const enc = encryptionAlgorithmsFor(record.keySpec, record.keyUsage);

@@ -18,6 +18,12 @@ function rotatableKey(scope: OperationScope, input: Input, action: string): KeyR
       `${key.arn} key spec ${key.keySpec} does not support rotation.`,
     );
   }
+  if (key.origin === 'EXTERNAL') {
+    throw kmsError(
+      'UnsupportedOperationException',
+      `${key.arn} has imported key material (Origin EXTERNAL); the emulator does not rotate imported material.`,
+    );
+  }
   if (key.mrk && key.mrk.primaryRegion !== key.region) {
     throw kmsError(
       'UnsupportedOperationException',

@@ -4,6 +4,7 @@ import { storedPolicy } from '../policy/stored-policy.js';
 import { deletionDue } from './deletion.js';
 import { grantAllows } from './grant-check.js';
 import { aliasArn, keyArn, parseKmsArn } from './ids.js';
+import { importedMaterialExpired, removeImportedMaterial } from './import-material.js';
 import { unwrapMaterial } from './material.js';
 import type { KeyRecord, RequestContext } from './types.js';
 import { type MaterialVault, rotate } from './versions.js';
@@ -76,6 +77,11 @@ export class OperationScope {
       // Purged by the engine after this call, outside its transaction, so a rollback cannot undo it.
       this.expired.push(record);
       throw notFound(record.arn);
+    }
+    if (importedMaterialExpired(record, now)) {
+      // KMS deletes expired imported material; the key waits for the same material again.
+      removeImportedMaterial(record);
+      this.store.putKey(record);
     }
     const due = record.rotation.enabled && record.rotation.nextRotationDate !== undefined;
     const isPrimary = !record.mrk || record.mrk.primaryRegion === record.region;

@@ -55,8 +55,25 @@ export interface KeyRecord {
   policy: string;
   tags: Tag[];
   rotation: { enabled: boolean; periodDays?: number; nextRotationDate?: number };
-  /** Oldest first; the last one is current. */
+  /** Oldest first; the last one is current. Empty while an EXTERNAL key has no material. */
   versions: KeyVersionRecord[];
+  /** `EXTERNAL` for a bring-your-own-key key; absent means `AWS_KMS`. */
+  origin?: 'EXTERNAL';
+  /** What was imported into an EXTERNAL key; kept after expiry or deletion, so only it can come back. */
+  imported?: ImportedMaterialRecord;
+}
+
+/** The identity of an EXTERNAL key's material, never the material itself. */
+export interface ImportedMaterialRecord {
+  /** HMAC of the material under a key derived from the root key, hex: tells "the same material" apart. */
+  materialId: string;
+  /** The version the material lives in, restored on re-import so earlier ciphertexts decrypt again. */
+  versionId: string;
+  createdAt: number;
+  publicKey?: string;
+  expirationModel: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+  /** Epoch milliseconds when the material expires (KEY_MATERIAL_EXPIRES only). */
+  validTo?: number;
 }
 
 export interface AliasRecord {
