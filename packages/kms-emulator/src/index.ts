@@ -6,6 +6,7 @@ export {
   KmsEngine,
   type KmsEngineOptions,
 } from './engine/engine.js';
+export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './engine/ids.js';
 export {
   WRAPPING_ALGORITHMS,
   WRAPPING_KEY_SPECS,
@@ -13,7 +14,6 @@ export {
   type WrappingKeySpec,
   wrapKeyMaterial,
 } from './engine/import-wrapping.js';
-export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './engine/ids.js';
 export type {
   DataKeyPairSpec,
   KeySpec,
