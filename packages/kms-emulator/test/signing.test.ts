@@ -1,4 +1,4 @@
-import { createPublicKey, createVerify } from 'node:crypto';
+import { constants, createHash, createPublicKey, createVerify, verify } from 'node:crypto';
 import {
   CreateKeyCommand,
   GenerateMacCommand,
@@ -87,6 +87,84 @@ for (const kind of STORE_KINDS) {
           }),
         );
         expect(raw.SignatureValid).to.equal(true);
+      });
+
+      for (const [KeySpec, SigningAlgorithm, hash] of [
+        ['RSA_2048', 'RSASSA_PSS_SHA_256', 'sha256'],
+        ['RSA_3072', 'RSASSA_PSS_SHA_384', 'sha384'],
+        ['RSA_2048', 'RSASSA_PSS_SHA_512', 'sha512'],
+        ['ECC_NIST_P256', 'ECDSA_SHA_256', 'sha256'],
+        ['ECC_NIST_P384', 'ECDSA_SHA_384', 'sha384'],
+        ['ECC_NIST_P521', 'ECDSA_SHA_512', 'sha512'],
+      ] as const) {
+        it(`signs and verifies a DIGEST with ${SigningAlgorithm} (${KeySpec}), interoperable with RAW and OpenSSL`, async () => {
+          const KeyId = (await kms.send(new CreateKeyCommand({ KeySpec, KeyUsage: 'SIGN_VERIFY' })))
+            .KeyMetadata!.KeyId!;
+          const message = bytes('the message');
+          const digest = createHash(hash).update(message).digest();
+          const signed = await kms.send(
+            new SignCommand({ KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm }),
+          );
+          const raw = await kms.send(
+            new VerifyCommand({ KeyId, Message: message, SigningAlgorithm, Signature: signed.Signature! }),
+          );
+          expect(raw.SignatureValid).to.equal(true);
+          const pub = await kms.send(new GetPublicKeyCommand({ KeyId }));
+          const publicKey = createPublicKey({
+            key: Buffer.from(pub.PublicKey!),
+            format: 'der',
+            type: 'spki',
+          });
+          const pss = SigningAlgorithm.startsWith('RSASSA_PSS')
+            ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: digest.length }
+            : {};
+          expect(verify(hash, message, { key: publicKey, ...pss }, Buffer.from(signed.Signature!))).to.equal(
+            true,
+          );
+
+          const rawSig = await kms.send(new SignCommand({ KeyId, Message: message, SigningAlgorithm }));
+          const asDigest = await kms.send(
+            new VerifyCommand({
+              KeyId,
+              Message: digest,
+              MessageType: 'DIGEST',
+              SigningAlgorithm,
+              Signature: rawSig.Signature!,
+            }),
+          );
+          expect(asDigest.SignatureValid).to.equal(true);
+          const other = createHash(hash).update('another message').digest();
+          const bad = await rejection(
+            kms.send(
+              new VerifyCommand({
+                KeyId,
+                Message: other,
+                MessageType: 'DIGEST',
+                SigningAlgorithm,
+                Signature: rawSig.Signature!,
+              }),
+            ),
+          );
+          expect(bad.name).to.equal('KMSInvalidSignatureException');
+        });
+      }
+
+      it('refuses a digest of the wrong length (ValidationException)', async () => {
+        const ecc = (
+          await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' }))
+        ).KeyMetadata!.KeyId!;
+        const err = await rejection(
+          kms.send(
+            new SignCommand({
+              KeyId: ecc,
+              Message: createHash('sha256').update('m').digest(),
+              MessageType: 'DIGEST',
+              SigningAlgorithm: 'ECDSA_SHA_384',
+            }),
+          ),
+        );
+        expect(err.name).to.equal('ValidationException');
+        expect(err.message).to.contain('Digest is invalid length for algorithm ECDSA_SHA_384');
       });
 
       it('rejects an algorithm the key does not support and GetPublicKey on a symmetric key', async () => {

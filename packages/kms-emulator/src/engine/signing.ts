@@ -1,14 +1,6 @@
-import {
-  constants,
-  createHmac,
-  createPublicKey,
-  privateEncrypt,
-  publicDecrypt,
-  sign,
-  timingSafeEqual,
-  verify,
-} from 'node:crypto';
-import { kmsError, validationError } from '../errors.js';
+import { constants, createHmac, createPublicKey, sign, timingSafeEqual, verify } from 'node:crypto';
+import { kmsError } from '../errors.js';
+import { DIGEST_LENGTH, signDigest, verifyDigest } from './digest-signing.js';
 import { privateKeyObject, readGrantTokens } from './envelope-crypto.js';
 import {
   MAC_ALGORITHMS,
@@ -26,14 +18,6 @@ import { type Input, optionalEnum, requireBlob, requireEnum, requireString } fro
 /** Sign, Verify, GetPublicKey, GenerateMac, VerifyMac. */
 const SIGNING_NAMES = Object.keys(SIGNING_ALGORITHMS) as SigningAlgorithm[];
 const MAC_NAMES = Object.keys(MAC_ALGORITHMS) as MacAlgorithm[];
-const HASH_LENGTH = { sha256: 32, sha384: 48, sha512: 64 } as const;
-
-/** DER DigestInfo prefixes from RFC 8017 §9.2 note 1, for PKCS#1 v1.5 signatures over a given digest. */
-const DIGEST_INFO = {
-  sha256: '3031300d060960864801650304020105000420',
-  sha384: '3041300d060960864801650304020205000430',
-  sha512: '3051300d060960864801650304020305000440',
-} as const;
 
 interface SignRequest {
   key: KeyRecord;
@@ -54,20 +38,12 @@ function readSignRequest(scope: OperationScope, input: Input, action: 'Sign' | '
   scope.authorize(key, action);
   scope.requireEnabled(key);
   requireAlgorithm(key, signingAlgorithmsFor(key.keySpec, key.keyUsage), algorithm, action);
-  const { hash, padding } = SIGNING_ALGORITHMS[algorithm];
+  const { hash } = SIGNING_ALGORITHMS[algorithm];
   if (digest) {
-    if (message.length !== HASH_LENGTH[hash]) {
-      throw validationError(
-        'message',
-        'java.nio.HeapByteBuffer',
-        `Digest length must be ${HASH_LENGTH[hash]} bytes for ${algorithm}`,
-      );
-    }
-    // Node exposes no pre-hashed PSS / ECDSA signing; PKCS#1 v1.5 works via the raw RSA primitive.
-    if (padding !== 'pkcs1') {
+    if (message.length !== DIGEST_LENGTH[hash]) {
       throw kmsError(
-        'UnsupportedOperationException',
-        `MessageType DIGEST is supported only for RSASSA_PKCS1_V1_5_* in the emulator`,
+        'ValidationException',
+        `Digest is invalid length for algorithm ${algorithm}. It must be ${DIGEST_LENGTH[hash]} bytes, the ${hash.toUpperCase()} digest of the message.`,
       );
     }
   }
@@ -137,10 +113,7 @@ export const signingOperations: OperationTable = {
     const { hash, padding } = SIGNING_ALGORITHMS[algorithm];
     const privateKey = privateKeyObject(scope, key);
     const signature = digest
-      ? privateEncrypt(
-          { key: privateKey, padding: constants.RSA_PKCS1_PADDING },
-          Buffer.concat([Buffer.from(DIGEST_INFO[hash], 'hex'), message]),
-        )
+      ? signDigest(privateKey, hash, padding, message)
       : sign(hash, message, { key: privateKey, ...rsaOptions(padding) });
     return { KeyId: key.arn, Signature: signature, SigningAlgorithm: algorithm };
   },
@@ -152,12 +125,7 @@ export const signingOperations: OperationTable = {
     let valid = false;
     try {
       if (digest) {
-        const recovered = publicDecrypt(
-          { key: publicKeyOf(key), padding: constants.RSA_PKCS1_PADDING },
-          signature,
-        );
-        const expected = Buffer.concat([Buffer.from(DIGEST_INFO[hash], 'hex'), message]);
-        valid = recovered.length === expected.length && timingSafeEqual(recovered, expected);
+        valid = verifyDigest(publicKeyOf(key), hash, padding, message, signature);
       } else {
         valid = verify(hash, message, { key: publicKeyOf(key), ...rsaOptions(padding) }, signature);
       }
