@@ -11,6 +11,7 @@ import {
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { Reporter } from '../report.js';
+import { importKeyMaterial, type KeysImportOptions } from './keys-import.js';
 
 interface KeysOptions {
   endpoint: string;
@@ -21,7 +22,9 @@ interface KeysOptions {
 /** Emulator credentials: accepted when the server does not verify signatures. */
 const CREDENTIALS = { accessKeyId: 'ENVELOPEEMULATOR', secretAccessKey: 'envelope-emulator' };
 
-function client(o: KeysOptions, region = o.region): KMSClient {
+function client(o: KeysOptions, region = o.region, aws = false): KMSClient {
+  // Real AWS KMS: the SDK's default endpoint and credential chain.
+  if (aws) return new KMSClient({ region });
   if (!o.endpoint) {
     throw new CliError(
       'No emulator endpoint.',
@@ -70,6 +73,39 @@ export function registerKeysCommands(program: Command): void {
         print([arn, ...replicas].join('\n'), { arn, replicas, alias: o.alias ?? null });
       },
     );
+
+  keys
+    .command('import')
+    .argument('[key-id]', 'EXTERNAL key to import into (default: create one)')
+    .description('bring your own key: import key material, generated locally or read from a file')
+    .option('--material <file>', 'key material to import (raw bytes; PKCS#8 DER for RSA/ECC keys)')
+    .option('--material-out <file>', 'generate 256-bit material and save it here (0600) before importing')
+    .option('--key-spec <spec>', 'key spec of a key created for the import', 'SYMMETRIC_DEFAULT')
+    .option('--key-usage <usage>', 'key usage of a key created for the import')
+    .option('--description <text>', 'description of a key created for the import', '')
+    .option('--alias <name>', 'alias for a key created for the import (alias/...)')
+    .option(
+      '--wrapping-algorithm <alg>',
+      'RSAES_OAEP_SHA_1|RSAES_OAEP_SHA_256|RSA_AES_KEY_WRAP_SHA_1|RSA_AES_KEY_WRAP_SHA_256',
+    )
+    .option('--wrapping-key-spec <spec>', 'RSA_2048|RSA_3072|RSA_4096', 'RSA_4096')
+    .option('--valid-to <time>', 'ISO 8601 time the material expires (default: never)')
+    .option('--aws', 'use AWS KMS (default credentials, --region) instead of the emulator')
+    .action(async (keyId: string | undefined, o: KeysImportOptions & { aws?: boolean }) => {
+      const kms = client(opts(), (keyId && regionOf(keyId)) || opts().region, o.aws ?? false);
+      try {
+        const r = await importKeyMaterial(kms, keyId, o);
+        print(
+          [
+            r.arn,
+            `  imported (${r.wrappingAlgorithm}), ${r.validTo ? `expires ${r.validTo}` : 'does not expire'}`,
+          ].join('\n'),
+          { ...r },
+        );
+      } finally {
+        kms.destroy();
+      }
+    });
 
   keys
     .command('list')
