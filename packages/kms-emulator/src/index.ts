@@ -9,6 +9,7 @@ export type {
   MacAlgorithm,
   SigningAlgorithm,
 } from './engine/key-specs.js';
+export { probeRootKey, type RootKeyProbe } from './engine/root-key-probe.js';
 export type {
   AliasRecord,
   AuditEvent,

@@ -5,6 +5,7 @@ import {
   KmsEngine,
   type KmsStore,
   MemoryStore,
+  probeRootKey,
   SqliteStore,
 } from '@envelope/kms-emulator';
 import { adminRoutes, healthRoute } from './admin/admin-routes.js';
@@ -21,7 +22,7 @@ import {
 import { applySeed } from './seed/apply-seed.js';
 import { loadSeedFile, type SeedFile } from './seed/seed-file.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
-import { checkRootKeyMatches, resolveRootKey } from './storage/root-key.js';
+import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/root-key.js';
 
 /**
  * SQLite `synchronous` level for the durable store. `NORMAL` in WAL mode keeps every acknowledged
@@ -110,12 +111,26 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     });
   }
   const rootKey = resolveRootKey({ ...options, env }, dataDir);
+  if (rootKey.file && isSharedKeyFile(rootKey.file)) {
+    log({
+      level: 'warn',
+      msg: 'root key file is readable by group or others; run chmod 600 on it',
+      file: rootKey.file,
+    });
+  }
   let store: KmsStore;
   if (dataDir) {
-    checkRootKeyMatches(dataDir, rootKey.key);
-    store = new SqliteStore(join(dataDir, DATABASE_FILE), {
+    const sqlite = new SqliteStore(join(dataDir, DATABASE_FILE), {
       synchronous: options.synchronous ?? DEFAULT_SYNCHRONOUS,
     });
+    try {
+      checkRootKeyMatches(dataDir, rootKey.key, () => probeRootKey(rootKey.key, sqlite.sampleKeys(16)));
+    } catch (error) {
+      sqlite.close();
+      rootKey.key.fill(0);
+      throw error;
+    }
+    store = sqlite;
   } else {
     store = new MemoryStore();
   }

@@ -127,6 +127,14 @@ export class SqliteStore implements KmsStore {
     );
   }
 
+  /** Up to `limit` keys of any account and region, oldest first (to probe the root key at start). */
+  sampleKeys(limit: number): KeyRecord[] {
+    return this.#db
+      .prepare<[number], { record: string }>('SELECT record FROM keys ORDER BY creation_date, arn LIMIT ?')
+      .all(limit)
+      .map((row) => JSON.parse(row.record) as KeyRecord);
+  }
+
   transaction<T>(fn: () => T): T {
     return this.#db.transaction(fn)();
   }
