@@ -12,7 +12,18 @@ export {
   type DiscoveryFilter,
 } from './aws-kms-discovery-keyring.js';
 export { AwsKmsKeyring, type AwsKmsKeyringOptions } from './aws-kms-keyring.js';
-export { type ClientSupplier, cachingClientSupplier } from './client-supplier.js';
+export {
+  type CachingClientSupplierOptions,
+  type ClientSupplier,
+  cachingClientSupplier,
+} from './client-supplier.js';
 export { awsKmsAdapter, awsKmsDiscoveryAdapter, awsKmsModule } from './container-module.js';
 export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
-export { isRetryable, type RetryOptions, withRetry } from './retry.js';
+export {
+  DEFAULT_TOTAL_TIMEOUT_MS,
+  isRetryable,
+  KmsCallTimeoutError,
+  type RetryOptions,
+  sendWithRetry,
+  withRetry,
+} from './retry.js';
