@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,7 @@ export async function runLoad(settings: LoadSettings): Promise<LoadReport> {
     await slow.ready;
     const [load, probes] = await Promise.all([
       mixedLoad(target, settings.clients, running),
-      probeHealth(target.url, running),
+      probeHealth(target.url, stopAt - performance.now()),
     ]);
     const slowOpenAtEnd = slow.open();
     slow.close();
@@ -164,27 +164,45 @@ async function mixedLoad(target: Target, clients: number, running: () => boolean
   return { latencies, errors };
 }
 
-/** GET /health on a fresh connection every 100 ms. */
-async function probeHealth(url: string, running: () => boolean) {
-  const { hostname, port } = new URL(url);
-  const latencies: number[] = [];
-  let failures = 0;
-  while (running()) {
-    const started = performance.now();
-    const ok = await new Promise<boolean>((resolve) => {
-      const req = request({ host: hostname, port, path: '/health', agent: false, timeout: 5000 }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode === 200));
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
-      req.end();
+/**
+ * GET /health on a fresh connection every 100 ms, from a process of its own: in the load
+ * generator's busy event loop a probe would time the client's queueing, not the server.
+ */
+const PROBE_SCRIPT = `
+import { request } from 'node:http';
+const [host, port, ms] = process.argv.slice(1);
+const stopAt = performance.now() + Number(ms);
+const latencies = [];
+let failures = 0;
+while (performance.now() < stopAt) {
+  const started = performance.now();
+  const ok = await new Promise((resolve) => {
+    const req = request({ host, port, path: '/health', agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
     });
-    if (ok) latencies.push(performance.now() - started);
-    else failures++;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { latencies, failures };
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+  if (ok) latencies.push(performance.now() - started);
+  else failures++;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+process.stdout.write(JSON.stringify({ latencies, failures }));
+`;
+
+async function probeHealth(url: string, ms: number): Promise<{ latencies: number[]; failures: number }> {
+  const { hostname, port } = new URL(url);
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', PROBE_SCRIPT, hostname, port, String(ms)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const chunks: Buffer[] = [];
+  child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise((resolve) => child.once('exit', resolve));
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
 /**
