@@ -1,12 +1,14 @@
 /**
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
- * comma-separated subset of: throughput, frames, rss, kms.
+ * comma-separated subset of: throughput, frames, chunks, rewrap, rss, kms.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { chunkingBench } from './chunking.js';
+import { rewrapBench } from './rewrap.js';
 import { frameLengthSweep, throughputBench } from './throughput.js';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,frames,rss,kms').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,frames,chunks,rewrap,rss,kms').split(','));
 console.log(`Envelope benchmarks — Node ${process.version}, ${new Date().toISOString()}\n`);
 
 if (only.has('throughput')) {
@@ -17,6 +19,16 @@ if (only.has('throughput')) {
 if (only.has('frames')) {
   console.log('## 64 MiB, suite 0x0478, by frame length\n');
   console.log(await frameLengthSweep());
+  console.log();
+}
+if (only.has('chunks')) {
+  console.log('## Streaming decrypt of 8 MiB, 4 MiB frames, by input chunk size (median; vs one chunk)\n');
+  console.log(await chunkingBench());
+  console.log();
+}
+if (only.has('rewrap')) {
+  console.log('## Rewrap of a 64 MiB message (new message, body re-encrypted in one pass)\n');
+  console.log(await rewrapBench());
   console.log();
 }
 if (only.has('rss')) {

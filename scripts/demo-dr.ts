@@ -101,7 +101,9 @@ try {
   );
   if (!same) process.exitCode = 1;
 
-  step(`bring the regions back and rewrap to add ${NEW_REGION} (header only; the body is not re-encrypted)`);
+  step(
+    `bring the regions back and rewrap to add ${NEW_REGION} (a new message: fresh data key, body re-encrypted)`,
+  );
   await admin({ clear: true });
   const added = await keyIn(NEW_REGION);
   await writeFile(join(dir, 'envelope-4.yaml'), ring([...keys, added]));

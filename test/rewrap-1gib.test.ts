@@ -31,7 +31,7 @@ describe('rewrap of a 1 GiB message', function () {
   before(async () => (dir = await mkdtemp(join(tmpdir(), 'envelope-rewrap-'))));
   after(async () => rm(dir, { recursive: true, force: true }));
 
-  it('reads the message once and writes the body unchanged, adding a region', async () => {
+  it('reads the message once, in bounded memory, and writes a new message adding a region', async () => {
     const east = new RawAesKeyring({
       keyNamespace: 'dr',
       keyName: 'us-east-1',
@@ -67,31 +67,45 @@ describe('rewrap of a 1 GiB message', function () {
         yield piece as Buffer;
       }
     }
-    await pipeline(
-      Readable.from(rewrapMessage(counted(), { keyring: east, newKeyring: west, keep: () => true })),
-      createWriteStream(rewrapped),
-    );
+    let peakRss = process.memoryUsage.rss();
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
+    const rssBefore = process.memoryUsage.rss();
+    try {
+      await pipeline(
+        Readable.from(rewrapMessage(counted(), { keyring: east, newKeyring: west, mode: 'add' })),
+        createWriteStream(rewrapped),
+      );
+    } finally {
+      clearInterval(sampler);
+    }
     const originalSize = (await stat(original)).size;
     expect(bytesRead, 'the input is read exactly once').to.equal(originalSize);
     expect(reads).to.equal(Math.ceil(originalSize / (1024 * 1024)));
+    // Frames are 64 KiB and the input arrives in 1 MiB chunks: a few MiB in flight, never the message.
+    expect(peakRss - rssBefore, 'memory stays bounded while 1 GiB streams through').to.be.below(
+      128 * 1024 * 1024,
+    );
 
     const before = await inspectMessage(createReadStream(original, { end: 64 * 1024 }));
     const after = await inspectMessage(createReadStream(rewrapped, { end: 64 * 1024 }));
     expect(after.header.encryptedDataKeys).to.have.length(2);
-    expect(after.header.messageId.equals(before.header.messageId)).to.equal(true);
-    expect(await hashFrom(rewrapped, after.length), 'body bytes are identical').to.equal(
+    expect(after.header.messageId.equals(before.header.messageId), 'a new message id').to.equal(false);
+    expect(await hashFrom(rewrapped, after.length), 'the body is re-encrypted').not.to.equal(
       await hashFrom(original, before.length),
     );
 
-    // And the new region alone decrypts it.
-    const outHash = createHash('sha256');
-    await pipeline(
-      createReadStream(rewrapped),
-      decryptStream({ keyring: west }),
-      async (source: AsyncIterable<Buffer>) => {
-        for await (const piece of source) outHash.update(piece);
-      },
-    );
-    expect(outHash.digest('hex')).to.equal(plainHash.digest('hex'));
+    // The old region still decrypts it (its wrapped key was kept), and the new region alone does too.
+    const expected = plainHash.digest('hex');
+    for (const keyring of [east, west]) {
+      const outHash = createHash('sha256');
+      await pipeline(
+        createReadStream(rewrapped),
+        decryptStream({ keyring }),
+        async (source: AsyncIterable<Buffer>) => {
+          for await (const piece of source) outHash.update(piece);
+        },
+      );
+      expect(outHash.digest('hex'), keyring.description).to.equal(expected);
+    }
   });
 });

@@ -1,8 +1,10 @@
 import {
+  BodyFormatError,
   ConfigError,
   DecryptionFailedError,
   EncryptionContextMismatchError,
   EnvelopeError,
+  HeaderFormatError,
   InvalidArgumentError,
   KeyringError,
   NoDataKeyError,
@@ -14,6 +16,7 @@ export const ExitCode = {
   FAILURE: 1,
   USAGE: 2,
   CONFIG: 3,
+  /** The input is not an intact, authentic message (damaged, truncated, trailing bytes, bad tag or signature). */
   NOT_AUTHENTIC: 4,
   NO_KEY_ACCESS: 5,
   OUTPUT_EXISTS: 6,
@@ -38,11 +41,16 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
   const message = oneLine((error as Error)?.message ?? String(error));
   if (error instanceof ConfigError)
     return { message, exitCode: ExitCode.CONFIG, hint: 'check the file named above' };
-  if (error instanceof DecryptionFailedError || error instanceof EncryptionContextMismatchError) {
+  if (
+    error instanceof DecryptionFailedError ||
+    error instanceof HeaderFormatError ||
+    error instanceof BodyFormatError ||
+    error instanceof EncryptionContextMismatchError
+  ) {
     return {
       message,
       exitCode: ExitCode.NOT_AUTHENTIC,
-      hint: 'the input was altered, or is not for this context',
+      hint: 'the input is damaged, truncated or altered, or is not for this context',
     };
   }
   if (error instanceof NoDataKeyError || error instanceof KeyringError) {

@@ -9,6 +9,7 @@ import { registerKmsCommands } from './commands/kms-serve.js';
 import { rewrapCommand } from './commands/rewrap.js';
 import { describeFailure, ExitCode } from './exit-codes.js';
 import { Reporter } from './report.js';
+import { forTerminal } from './terminal-text.js';
 
 // The AWS SDK warns on every run under Node 20 that future releases need Node 22; a CLI user cannot act
 // on that per command. Set the variable to "false" to see it.
@@ -59,16 +60,14 @@ io(
   program
     .command('rewrap')
     .description(
-      'replace, add or remove master keys by rewriting only the header (the body is not re-encrypted)',
+      'rewrite a message for other master keys: a new message (new id, body re-encrypted in one pass)',
     )
     .argument('[input]', 'message to rewrap; - or none for stdin')
     .addOption(configOption())
-    .option('--to <file>', 'config whose keyring wraps the data key anew')
-    .option('--keep-existing', 'keep the existing wrapped keys too (unsigned suites only)')
+    .requiredOption('--to <file>', "config whose keyring holds the message's new master keys")
     .option(
-      '--remove <key-name>',
-      'drop wrapped keys whose key name or ARN contains this (repeatable)',
-      (v, p: string[] = []) => [...p, v],
+      '--add',
+      "keep the data key and every existing wrapped key; only add --to's master keys (unsigned suites)",
     ),
 ).action(async (input, o) => rewrapCommand(input, o, reporter(o)));
 
@@ -89,7 +88,9 @@ try {
     process.exitCode = error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   } else {
     const failure = describeFailure(error);
-    process.stderr.write(`envelope: ${failure.message}${failure.hint ? ` (${failure.hint})` : ''}\n`);
+    // Messages may quote the message's contents (provider ids, context keys): escape for the terminal.
+    const hint = failure.hint ? ` (${forTerminal(failure.hint)})` : '';
+    process.stderr.write(`envelope: ${forTerminal(failure.message)}${hint}\n`);
     process.exitCode = failure.exitCode;
   }
 }

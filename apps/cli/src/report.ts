@@ -1,14 +1,22 @@
 import { formatSuiteId, type MessageHeader, masterKeyName } from '@envelope/core';
+import { forTerminal, jsonForTerminal } from './terminal-text.js';
 
-/** Prints results as one human line (stderr-friendly) or as one JSON document with --json. */
+/**
+ * Prints results as human lines (stderr-friendly) or as one JSON document with --json. Both are
+ * safe for a terminal: control and bidi characters in either are printed as visible escapes.
+ * Callers that put untrusted values in `human` escape each value themselves (`forTerminal`), so a
+ * newline inside a value cannot forge a line.
+ */
 export class Reporter {
   constructor(private readonly options: { json?: boolean; quiet?: boolean; toStderr?: boolean }) {}
 
   done(human: string, data: Record<string, unknown>): void {
     if (this.options.json) {
-      process.stdout.write(`${JSON.stringify(data)}\n`);
+      process.stdout.write(`${jsonForTerminal(data)}\n`);
     } else if (!this.options.quiet) {
-      (this.options.toStderr ? process.stderr : process.stdout).write(`${human}\n`);
+      (this.options.toStderr ? process.stderr : process.stdout).write(
+        `${human.split('\n').map(forTerminal).join('\n')}\n`,
+      );
     }
   }
 }

@@ -40,6 +40,7 @@ describe('the envelope command (built binary)', () => {
       join(dir, 'both.yaml'),
       `keyring: { type: multi, generator: ${ring('east')}, children: [${ring('west')}] }\n`,
     );
+    await writeFile(join(dir, 'east-unsigned.yaml'), `suite: "0x0478"\nkeyring: ${ring('east')}\n`);
     await writeFile(join(dir, 'data.bin'), data);
   });
 
@@ -117,24 +118,84 @@ describe('the envelope command (built binary)', () => {
     expect(run.stderr).to.match(/^envelope: .*\(check the keyring/);
   });
 
-  it('rewraps to add a master key without touching the body', async () => {
+  it('rewraps with --add: the data key and its wrapped copy are kept, a master key is added', async () => {
+    const enc = await envelope(
+      dir,
+      'encrypt',
+      'data.bin',
+      '-o',
+      'unsigned.env',
+      '--config',
+      'east-unsigned.yaml',
+    );
+    expect(enc.code, enc.stderr).to.equal(0);
     const run = await envelope(
       dir,
       'rewrap',
-      'data.env',
+      'unsigned.env',
       '-o',
       'both.env',
       '--config',
       'east.yaml',
       '--to',
-      'both.yaml',
+      'west.yaml',
+      '--add',
       '--json',
     );
     expect(run.code, run.stderr).to.equal(0);
-    expect(JSON.parse(run.stdout).after).to.have.length(2);
-    const dec = await envelope(dir, 'decrypt', 'both.env', '-o', 'west-out.bin', '--config', 'west.yaml');
-    expect(dec.code, dec.stderr).to.equal(0);
-    expect((await readFile(join(dir, 'west-out.bin'))).equals(data)).to.equal(true);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.dataKey).to.equal('kept');
+    expect(summary.after).to.have.length(2);
+    expect(summary.messageIdAfter).not.to.equal(summary.messageIdBefore);
+    for (const config of ['west.yaml', 'east.yaml']) {
+      const dec = await envelope(dir, 'decrypt', 'both.env', '-o', `out-${config}.bin`, '--config', config);
+      expect(dec.code, dec.stderr).to.equal(0);
+      expect((await readFile(join(dir, `out-${config}.bin`))).equals(data)).to.equal(true);
+    }
+  });
+
+  it('rewraps to replace the master keys under a new data key, and says so', async () => {
+    const run = await envelope(
+      dir,
+      'rewrap',
+      'data.env',
+      '-o',
+      'west-only.env',
+      '--config',
+      'east.yaml',
+      '--to',
+      'west.yaml',
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/rewrapped data\.env -> .*west-only\.env \(new data key, 1 master key\)/);
+    const west = await envelope(dir, 'decrypt', 'west-only.env', '-o', 'w.bin', '--config', 'west.yaml');
+    expect(west.code, west.stderr).to.equal(0);
+    const east = await envelope(dir, 'decrypt', 'west-only.env', '-o', 'e.bin', '--config', 'east.yaml');
+    expect(east.code).to.equal(5);
+  });
+
+  it('refuses --add for a signed message, saying what to do instead (exit code 2)', async () => {
+    const run = await envelope(
+      dir,
+      'rewrap',
+      'data.env',
+      '-o',
+      'add-signed.env',
+      '--config',
+      'east.yaml',
+      '--to',
+      'west.yaml',
+      '--add',
+    );
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(/use mode 'replace'/);
+    expect((await readdir(dir)).filter((f) => f.startsWith('add-signed'))).to.deep.equal([]);
+  });
+
+  it('refuses rewrap without --to (exit code 2)', async () => {
+    const run = await envelope(dir, 'rewrap', 'data.env', '-o', 'x.env', '--config', 'east.yaml');
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(/--to/);
   });
 
   it('reports config errors with the file and path, exit code 3', async () => {

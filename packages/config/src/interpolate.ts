@@ -12,6 +12,20 @@ export function interpolate(
   file: string,
   path: string[] = [],
 ): unknown {
+  return interpolateIn(value, env, file, path, new Set());
+}
+
+/**
+ * `ancestors` holds the arrays and objects on the way down: a YAML alias to an enclosing anchor
+ * (`a: &x { b: *x }`) parses to a cyclic object, which is refused here rather than recursed into.
+ */
+function interpolateIn(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  file: string,
+  path: string[],
+  ancestors: Set<object>,
+): unknown {
   if (typeof value === 'string') {
     return value
       .split('$${')
@@ -27,13 +41,26 @@ export function interpolate(
       )
       .join('${');
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, file, [...path, String(i)]));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolate(item, env, file, [...path, key])]),
+  if (!value || typeof value !== 'object') return value;
+  if (ancestors.has(value)) {
+    throw new ConfigError(
+      `${file}: ${formatPath(path)} refers to an enclosing value through a YAML alias, which makes the config endless; replace the alias with the value it should have.`,
     );
   }
-  return value;
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      return value.map((item, i) => interpolateIn(item, env, file, [...path, String(i)], ancestors));
+    }
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        interpolateIn(item, env, file, [...path, key], ancestors),
+      ]),
+    );
+  } finally {
+    ancestors.delete(value);
+  }
 }
 
 export function formatPath(path: readonly (string | number | symbol)[]): string {

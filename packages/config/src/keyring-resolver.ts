@@ -1,6 +1,7 @@
 import {
   ConfigError,
   type EmulatorTarget,
+  InvalidArgumentError,
   KEYRING_ADAPTER,
   type Keyring,
   type KeyringAdapter,
@@ -54,7 +55,16 @@ export class KeyringResolver {
         `${file}: ${formatPath([...path, 'type'])}: unknown keyring type '${parsed.data.type}'; registered types: ${this.types.join(', ')}.`,
       );
     }
-    return adapter.create(parsed.data, this.#context(path));
+    try {
+      return await adapter.create(parsed.data, this.#context(path));
+    } catch (error) {
+      // A keyring refusing its options (a 5-byte AES key, a reserved namespace) is a config mistake:
+      // say which file and which keyring in it, so the CLI reports it as one (exit code 3).
+      if (error instanceof InvalidArgumentError) {
+        throw new ConfigError(`${file}: ${formatPath(path)}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   #context(path: readonly string[]): KeyringAdapterContext {

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { ConfigError } from '@envelope/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, interpolate } from './interpolate.js';
+import { readBounded } from './read-bounded.js';
 import { type EnvelopeConfig, envelopeConfig } from './schema.js';
 
 export interface LoadedConfig {
@@ -11,18 +12,32 @@ export interface LoadedConfig {
   readonly config: EnvelopeConfig;
 }
 
+/** A config file is a few KiB; reading stops here so `--config /dev/zero` fails fast. Pipes are fine. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
 /** Reads `envelope.yaml` / `envelope.json`, interpolates `${ENV}`, and validates it. */
 export async function loadConfigFile(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LoadedConfig> {
   const path = resolve(file);
-  let text: string;
+  let bytes: Buffer | undefined;
   try {
-    text = await readFile(path, 'utf8');
+    const handle = await open(path, 'r');
+    try {
+      bytes = await readBounded(handle, MAX_CONFIG_FILE_BYTES);
+    } finally {
+      await handle.close();
+    }
   } catch (cause) {
     throw new ConfigError(`Cannot read config file ${path}: ${(cause as Error).message}`, { cause });
   }
+  if (!bytes) {
+    throw new ConfigError(
+      `Config file ${path} is larger than ${MAX_CONFIG_FILE_BYTES} bytes; name an envelope.yaml or envelope.json.`,
+    );
+  }
+  const text = bytes.toString('utf8');
   return { file: path, config: parseConfig(text, path, env) };
 }
 

@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '@envelope/core';
 import { formatPath } from './interpolate.js';
+import { readBounded } from './read-bounded.js';
 import { secretSource } from './schema.js';
 
 /**
@@ -25,11 +27,7 @@ export async function readSecret(
   let text: Buffer;
   if ('file' in s) {
     const file = isAbsolute(s.file) ? s.file : resolve(configFile, '..', s.file);
-    try {
-      text = await readFile(file);
-    } catch (cause) {
-      throw new ConfigError(`${where}: cannot read key file ${file}: ${(cause as Error).message}`, { cause });
-    }
+    text = await readKeyFile(file, where);
   } else {
     const value = env[s.env];
     if (!value) throw new ConfigError(`${where}: environment variable ${s.env} is not set.`);
@@ -46,6 +44,43 @@ export async function readSecret(
       if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new ConfigError(`${where}: key material is not valid hex.`);
       return decoded(Buffer.from(hex, 'hex'), text, where);
     }
+  }
+}
+
+/** Key files are small: the largest we read is an RSA-4096 private key in PEM (about 3.3 KiB). */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads a key file of at most MAX_KEY_FILE_BYTES. Only regular files are read: a device such as
+ * /dev/zero or /dev/random would never end, and a FIFO would block. O_NONBLOCK makes the open of a
+ * FIFO return at once so it can be refused; it has no effect on regular files.
+ */
+async function readKeyFile(file: string, where: string): Promise<Buffer> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (cause) {
+    throw new ConfigError(`${where}: cannot read key file ${file}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new ConfigError(
+        `${where}: key file ${file} is not a regular file; name a file that holds the key.`,
+      );
+    }
+    const key = await readBounded(handle, MAX_KEY_FILE_BYTES);
+    if (!key) {
+      throw new ConfigError(
+        `${where}: key file ${file} is larger than ${MAX_KEY_FILE_BYTES} bytes; it does not look like key material.`,
+      );
+    }
+    return key;
+  } catch (cause) {
+    if (cause instanceof ConfigError) throw cause;
+    throw new ConfigError(`${where}: cannot read key file ${file}: ${(cause as Error).message}`, { cause });
+  } finally {
+    await handle.close();
   }
 }
 

@@ -3,6 +3,7 @@ import type { EncryptionContext } from './format/encryption-context.js';
 import type { MessageHeader } from './format/header.js';
 import { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
+import { type RewrapOptions, type RewrapReport, rewrapMessage } from './stream/rewrap-message.js';
 
 export interface FormatChoice {
   /** Defaults to the AWS Encryption SDK message format. */
@@ -58,6 +59,21 @@ export async function decrypt(
     throw error;
   }
   return { plaintext: Buffer.concat(parts), header: header!, encryptionContext: header!.encryptionContext };
+}
+
+export interface RewrapResult extends RewrapReport {
+  readonly ciphertext: Buffer;
+}
+
+/**
+ * Rewraps a message held in memory for new master keys: a new message (new message id, body
+ * re-encrypted) that decrypts to the same plaintext. See {@link rewrapMessage} for streams.
+ */
+export async function rewrap(ciphertext: Uint8Array, options: RewrapOptions): Promise<RewrapResult> {
+  let report: RewrapReport | undefined;
+  const parts: Buffer[] = [];
+  for await (const part of rewrapMessage([ciphertext], options, (r) => (report = r))) parts.push(part);
+  return { ciphertext: Buffer.concat(parts), ...report! };
 }
 
 /** A Node duplex: plaintext in, ciphertext out. Emits `header` before the first ciphertext byte. */

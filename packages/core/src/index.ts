@@ -38,7 +38,12 @@ export * from './options.js';
 export { decryptMessage } from './stream/decrypt-message.js';
 export { encryptMessage } from './stream/encrypt-message.js';
 export { inspectMessage, type ParsedHeaderBytes } from './stream/read-header.js';
-export { type RewrapOptions, rewrapMessage } from './stream/rewrap-message.js';
+export {
+  type RewrapMode,
+  type RewrapOptions,
+  type RewrapReport,
+  rewrapMessage,
+} from './stream/rewrap-message.js';
 export {
   type AlgorithmSuite,
   allSuites,

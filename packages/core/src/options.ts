@@ -42,7 +42,8 @@ export interface DecryptOptions extends KeySource {
   readonly maxFrameLength?: number;
   /**
    * Streaming only. `per-frame` (default) releases each frame once its tag verifies; for signed
-   * suites the final frame is held until the signature verifies. `after-message` releases nothing
+   * suites the last frame with content (the final frame, or the one before an empty final frame) is
+   * held until the signature verifies. `after-message` releases nothing
    * until the whole message, signature included, has verified (buffers up to `maxBufferedPlaintext`).
    */
   readonly releasePlaintext?: 'per-frame' | 'after-message';

@@ -275,4 +275,22 @@ describe('hostile message headers', () => {
     ]);
     expect(outcome).to.be.instanceOf(HeaderFormatError);
   });
+
+  it('refuses a bad pair count as soon as it arrives when the header comes one byte at a time', async () => {
+    const bytes = await message();
+    bytes.writeUInt16BE(2, AT.aadCount);
+    async function* byteByByteThenSilence() {
+      for (let at = 0; at < AT.edkCount; at++) yield bytes.subarray(at, at + 1); // up to the context's end
+      await new Promise(() => {}); // a peer that never sends the rest
+    }
+    const outcome = await Promise.race([
+      (async () => {
+        for await (const _ of decryptMessage(byteByByteThenSilence(), { keyring })) {
+          // nothing is expected
+        }
+      })().catch((e: unknown) => e),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1000)),
+    ]);
+    expect(outcome).to.be.instanceOf(HeaderFormatError);
+  });
 });

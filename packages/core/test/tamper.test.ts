@@ -4,6 +4,7 @@ import {
   BodyFormatError,
   DecryptionFailedError,
   decrypt,
+  decryptMessage,
   decryptStream,
   EnvelopeError,
   encrypt,
@@ -179,5 +180,63 @@ describe('message integrity', () => {
     const { emitted, error } = await streamDecrypt(forged);
     expect(error).to.be.instanceOf(DecryptionFailedError);
     expect(emitted.equals(plaintext.subarray(0, frameLength * 3))).to.equal(true);
+  });
+
+  it('holds back the last frame with content when the final frame is empty', async () => {
+    const frameLength = 100;
+    const plaintext = randomBytes(frameLength * 3); // three full frames, then an empty final frame
+    const { ciphertext } = await encrypt(plaintext, { keyring, frameLength, suiteId: SIGNED });
+    const forged = Buffer.from(ciphertext);
+    forged[forged.length - 1]! ^= 1;
+    const { emitted, error } = await streamDecrypt(forged);
+    expect(error).to.be.instanceOf(DecryptionFailedError);
+    expect(emitted.equals(plaintext.subarray(0, frameLength * 2))).to.equal(true);
+  });
+
+  it('never releases any byte of the last frame with content before the signature verifies', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 0, max: 2 }),
+        async (frameLength, fullFrames, extra) => {
+          const length = fullFrames * frameLength + Math.min(extra, frameLength - 1);
+          const plaintext = randomBytes(length);
+          const { ciphertext } = await encrypt(plaintext, { keyring, frameLength, suiteId: SIGNED });
+          const forged = Buffer.from(ciphertext);
+          forged[forged.length - 1]! ^= 1;
+          const { emitted, error } = await streamDecrypt(forged, 1 + (length % 150));
+          expect(error).to.be.instanceOf(DecryptionFailedError);
+          const lastContentStart = length === 0 ? 0 : Math.floor((length - 1) / frameLength) * frameLength;
+          expect(
+            emitted.equals(plaintext.subarray(0, lastContentStart)),
+            `${length} bytes, frames of ${frameLength}`,
+          ).to.equal(true);
+          const { emitted: all, error: none } = await streamDecrypt(ciphertext, 1 + (length % 150));
+          expect(none).to.equal(undefined);
+          expect(all.equals(plaintext)).to.equal(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('releases each earlier frame of a signed message once the next frame with content verified', async () => {
+    const frameLength = 1000;
+    const plaintext = randomBytes(frameLength * 5);
+    const { ciphertext } = await encrypt(plaintext, { keyring, frameLength, suiteId: SIGNED });
+    const bodyStart = (await inspectMessage([ciphertext])).raw.length;
+    let sent = 0;
+    async function* source() {
+      for (let at = 0; at < ciphertext.length; at += 100) {
+        sent = Math.min(at + 100, ciphertext.length);
+        yield ciphertext.subarray(at, sent);
+      }
+    }
+    const readAt: number[] = [];
+    for await (const _ of decryptMessage(source(), { keyring })) readAt.push(sent);
+    // A v2 regular frame: sequence number (4) + IV (12) + content + tag (16). Frame 1 is released
+    // once frame 2 has been read whole, so at most two frames are held.
+    expect(readAt[0]).to.be.at.most(bodyStart + 2 * (frameLength + 32) + 100);
   });
 });

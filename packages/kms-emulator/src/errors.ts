@@ -1,11 +1,12 @@
 import { EnvelopeError } from '@envelope/core';
 
-/** The exceptions the KMS API reference lists with HTTP 500; every other one is a 400. */
-const SERVER_FAULTS: ReadonlySet<string> = new Set([
-  'KMSInternalException',
-  'DependencyTimeoutException',
-  'KeyUnavailableException',
-]);
+/** HTTP statuses from the KMS model; every exception not listed is a 400. */
+const HTTP_STATUS: Readonly<Partial<Record<string, number>>> = {
+  KMSInternalException: 500,
+  DependencyTimeoutException: 500,
+  KeyUnavailableException: 500,
+  DryRunOperationException: 412,
+};
 
 /**
  * An error the emulator returns exactly as AWS KMS would: `exceptionName` is the AWS `__type`
@@ -20,7 +21,7 @@ export class KmsError extends EnvelopeError {
     super(message, options);
     this.exceptionName = exceptionName;
     this.name = exceptionName;
-    this.httpStatus = SERVER_FAULTS.has(exceptionName) ? 500 : 400;
+    this.httpStatus = HTTP_STATUS[exceptionName] ?? 400;
   }
 }
 
@@ -64,17 +65,30 @@ export type KmsExceptionName =
   | 'DependencyTimeoutException'
   | 'KeyUnavailableException'
   | 'UnknownOperationException'
-  | 'SerializationException';
+  | 'SerializationException'
+  | 'DryRunOperationException';
 
 export const kmsError = (name: KmsExceptionName, message: string): KmsError => new KmsError(name, message);
 
+/** Members whose values are secrets: a validation error names them but never shows the value. */
+const SECRET_MEMBERS: ReadonlySet<string> = new Set(['grantToken', 'grantTokens']);
+/** Longest value a validation error echoes; longer ones are cut, so an error stays small. */
+const MAX_ECHOED_CHARACTERS = 256;
+
 /** AWS's "1 validation error detected" shape; `member` is the camelCase request member name. */
 export function validationError(member: string, value: unknown, constraint: string): KmsError {
-  const shown = value === undefined || value === null ? 'null' : `'${String(value)}'`;
   return new KmsError(
     'ValidationException',
-    `1 validation error detected: Value ${shown} at '${member}' failed to satisfy constraint: ${constraint}`,
+    `1 validation error detected: Value ${shownValue(member, value)} at '${member}' failed to satisfy constraint: ${constraint}`,
   );
+}
+
+function shownValue(member: string, value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  const text = String(value);
+  if (SECRET_MEMBERS.has(member)) return `(${text.length} characters, not shown)`;
+  if (text.length <= MAX_ECHOED_CHARACTERS) return `'${text}'`;
+  return `'${text.slice(0, MAX_ECHOED_CHARACTERS)}…' (${text.length} characters)`;
 }
 
 export const notFound = (arn: string): KmsError =>

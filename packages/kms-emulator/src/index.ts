@@ -1,7 +1,12 @@
 export { type AuditOutcome, auditParameters } from './audit/audit-event.js';
 export { ciphertextBlobKeyId } from './engine/blob-info.js';
-export { KMS_OPERATIONS, KmsEngine, type KmsEngineOptions } from './engine/engine.js';
-export { accountRoot, keyArn, newKeyId, parseKmsArn } from './engine/ids.js';
+export {
+  type AuditRetentionOptions,
+  KMS_OPERATIONS,
+  KmsEngine,
+  type KmsEngineOptions,
+} from './engine/engine.js';
+export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './engine/ids.js';
 export type {
   DataKeyPairSpec,
   KeySpec,
@@ -9,6 +14,7 @@ export type {
   MacAlgorithm,
   SigningAlgorithm,
 } from './engine/key-specs.js';
+export { type MemberShape, REQUEST_SHAPES, type StructureShape } from './engine/request-shapes.js';
 export { probeRootKey, type RootKeyProbe } from './engine/root-key-probe.js';
 export type {
   AliasRecord,
@@ -30,15 +36,21 @@ export {
   type ThrottleFault,
 } from './faults/faults.js';
 export {
+  type KeyPolicy,
+  type PolicyCondition,
+  type PolicyStatement,
+  type PrincipalPattern,
+  parsePolicy,
+} from './policy/document.js';
+export {
   defaultKeyPolicy,
   evaluatePolicy,
   type PolicyDecision,
   type PolicyRequest,
-  parsePolicy,
 } from './policy/evaluate.js';
 export { MemoryStore } from './storage/memory-store.js';
 export { SqliteStore } from './storage/sqlite-store.js';
-export type { AuditQuery, KmsStore } from './storage/store.js';
+export type { AuditPruning, AuditQuery, KmsStore } from './storage/store.js';
 export {
   type AwsJsonDispatchOptions,
   type AwsJsonHttpRequest,

@@ -6,7 +6,23 @@ import {
   GenerateDataKeyCommand,
 } from '@aws-sdk/client-kms';
 import { expect } from 'chai';
+import { auditParameters } from '../src/index.js';
 import { ACCOUNT, bytes, harness, rejection, STORE_KINDS } from './helpers.js';
+
+describe('audit parameters', () => {
+  it('note a member too large to record instead of storing it', () => {
+    const params = auditParameters({
+      KeyId: 'k',
+      Description: 'x'.repeat(50_000),
+      Policy: 'p'.repeat(32_768),
+    });
+    expect(params.keyId).to.equal('k');
+    expect(params.policy).to.have.length(32_768);
+    expect(params.description).to.equal(
+      '(omitted from the audit log: 50002 characters, over the 40000-character limit)',
+    );
+  });
+});
 
 for (const kind of STORE_KINDS) {
   describe(`audit log (${kind} store)`, () => {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  type AuditRetentionOptions,
   accountRoot,
   type FaultInjector,
   KmsEngine,
@@ -30,6 +31,9 @@ import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/
  * OS crash or power loss can lose the last commits. See docs/kms-server.md for the measurements.
  */
 export const DEFAULT_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'NORMAL';
+
+/** The server keeps the newest million audit events unless told otherwise (docs/kms-server.md). */
+export const DEFAULT_AUDIT_RETENTION: AuditRetentionOptions = { maxEvents: 1_000_000 };
 
 export interface KmsServerOptions {
   /** Where `kms.sqlite` lives; default `$ENVELOPE_KMS_DATA_DIR` or `~/.envelope/kms`. */
@@ -71,6 +75,8 @@ export interface KmsServerOptions {
   readonly faults?: readonly unknown[];
   /** Serve `POST /_envelope/faults` (default true; behind SigV4 when `accessKeys` are given). */
   readonly admin?: boolean;
+  /** How much of the audit log to keep; default {@link DEFAULT_AUDIT_RETENTION}. */
+  readonly auditRetention?: AuditRetentionOptions;
   /** SQLite synchronous level; default {@link DEFAULT_SYNCHRONOUS}. */
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** Structured log sink (one record per request, plus start/stop). Default: silent. */
@@ -134,7 +140,12 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
   } else {
     store = new MemoryStore();
   }
-  const engine = new KmsEngine({ store, rootKey: rootKey.key, defaultAccountId: accountId });
+  const engine = new KmsEngine({
+    store,
+    rootKey: rootKey.key,
+    defaultAccountId: accountId,
+    auditRetention: options.auditRetention ?? DEFAULT_AUDIT_RETENTION,
+  });
   rootKey.key.fill(0);
 
   try {

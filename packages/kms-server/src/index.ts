@@ -17,6 +17,7 @@ export {
 export { type AccessKeys, AccessKeysFileError, loadAccessKeysFile } from './config/access-keys.js';
 export {
   createKmsServer,
+  DEFAULT_AUDIT_RETENTION,
   DEFAULT_SYNCHRONOUS,
   type KmsServer,
   type KmsServerOptions,

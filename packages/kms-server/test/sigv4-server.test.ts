@@ -64,6 +64,16 @@ describe('KMS server with SigV4 verification on', () => {
     expect(err.name).to.equal('InvalidSignatureException');
   });
 
+  it('refuses a credential scope whose region is not an AWS Region name', async () => {
+    const kms = fx.client(server.url, { credentials: GOOD, region: 'US-EAST-1' });
+    const err = await rejection(() => kms.send(new CreateKeyCommand({})));
+    expect(err.name).to.equal('InvalidSignatureException');
+    expect(err.message).to.contain("Credential should be scoped to a valid region, not 'US-EAST-1'.");
+    expect(server.engine.auditLog().filter((e) => e.awsRegion.toLowerCase() !== e.awsRegion)).to.deep.equal(
+      [],
+    );
+  });
+
   it('refuses a signature older than 15 minutes', async () => {
     const kms = fx.client(server.url, { credentials: GOOD });
     kms.config.systemClockOffset = -20 * 60 * 1000;

@@ -9,13 +9,20 @@ const KEYS = new Map<string, AccessKey>([
 ]);
 
 async function signed(
-  options: { secret?: string; body?: string; date?: Date; region?: string } = {},
+  options: {
+    secret?: string;
+    body?: string;
+    date?: Date;
+    region?: string;
+    service?: string;
+    unsigned?: string[];
+  } = {},
 ): Promise<SignedRequest> {
   const body = options.body ?? '{"KeyId":"alias/app"}';
   const signer = new SignatureV4({
     credentials: { accessKeyId: 'AKIDALICE', secretAccessKey: options.secret ?? 'alice-secret' },
     region: options.region ?? 'eu-west-1',
-    service: 'kms',
+    service: options.service ?? 'kms',
     sha256: Hash.bind(null, 'sha256'),
   });
   const request = await signer.sign(
@@ -32,7 +39,10 @@ async function signed(
       },
       body,
     }),
-    options.date ? { signingDate: options.date } : {},
+    {
+      ...(options.date ? { signingDate: options.date } : {}),
+      ...(options.unsigned ? { unsignableHeaders: new Set(options.unsigned) } : {}),
+    },
   );
   const headers = Object.fromEntries(
     Object.entries((request as HttpRequest).headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
@@ -70,6 +80,38 @@ describe('SigV4 verification', () => {
     const result = verifySigV4(await signed({ date: new Date(Date.now() - 20 * 60 * 1000) }), KEYS);
     expect(result.ok).to.equal(false);
     expect(result.ok === false && result.message).to.match(/^Signature expired/);
+  });
+
+  it('rejects a credential scoped to another service', async () => {
+    const result = verifySigV4(await signed({ service: 's3' }), KEYS);
+    expect(result).to.deep.equal({
+      ok: false,
+      errorType: 'InvalidSignatureException',
+      message: "Credential should be scoped to correct service: 'kms'.",
+    });
+  });
+
+  it('rejects a credential scope whose region is not an AWS Region name', async () => {
+    for (const region of ['US-EAST-1', 'x:999999999999:key', 'useast1', 'us-east-1a']) {
+      const result = verifySigV4(await signed({ region }), KEYS);
+      expect(result, region).to.deep.equal({
+        ok: false,
+        errorType: 'InvalidSignatureException',
+        message: `Credential should be scoped to a valid region, not '${region}'. Use a lower-case AWS Region name such as us-east-1.`,
+      });
+    }
+  });
+
+  it('rejects a request whose X-Amz-Target is not signed', async () => {
+    const request = await signed({ unsigned: ['x-amz-target'] });
+    expect(request.headers['x-amz-target']).to.equal('TrentService.Encrypt');
+    expect(request.headers.authorization).to.not.contain('x-amz-target');
+    const result = verifySigV4(request, KEYS);
+    expect(result).to.deep.equal({
+      ok: false,
+      errorType: 'IncompleteSignatureException',
+      message: "The 'x-amz-target' header must be signed.",
+    });
   });
 
   it('rejects a request with no Authorization header', () => {

@@ -1,52 +1,64 @@
 import { Duplex } from 'node:stream';
 import { createEnvelope } from '@envelope/config';
-import { type MessageHeader, rewrapMessage } from '@envelope/core';
+import { type RewrapReport, rewrapMessage } from '@envelope/core';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { type Reporter, summarizeHeader } from '../report.js';
 
 export interface RewrapCommandOptions extends IoOptions {
   /** Config whose keyring can unwrap the message's data key. */
   readonly config: string;
-  /** Config whose keyring wraps the data key anew (the message's new master keys). */
-  readonly to?: string;
-  /** Keep the message's existing wrapped keys (unsigned suites only). */
-  readonly keepExisting?: boolean;
-  readonly remove?: string[];
+  /** Config whose keyring holds the message's new master keys. */
+  readonly to: string;
+  /** Keep the data key and its existing wrapped copies; only add `to`'s master keys. */
+  readonly add?: boolean;
 }
 
-/** Replaces, adds or removes master keys by rewriting only the header; the body is copied unchanged. */
+/**
+ * Writes the message anew for another set of master keys: new message id, body re-encrypted in one
+ * streaming pass; a fresh data key unless `--add` (see rewrapMessage in @envelope/core).
+ */
 export async function rewrapCommand(
   input: string | undefined,
   options: RewrapCommandOptions,
   report: Reporter,
 ) {
   const from = await createEnvelope({ configFile: options.config });
-  const to = options.to ? await createEnvelope({ configFile: options.to }) : undefined;
-  const removed = options.remove ?? [];
-  let before: MessageHeader | undefined;
-  let after: MessageHeader | undefined;
+  const to = await createEnvelope({ configFile: options.to });
+  let rewrap: RewrapReport | undefined;
   const stream = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
     yield* rewrapMessage(
       source,
       {
         materialsManager: from.materialsManager,
-        ...(to ? { newKeyring: to.keyring } : {}),
-        keep: (edk) =>
-          (options.keepExisting ?? !to) &&
-          !removed.some((name) => edk.providerInfo.toString('latin1').includes(name)),
+        newKeyring: to.keyring,
+        mode: options.add ? 'add' : 'replace',
+        ...(from.config.commitmentPolicy ? { commitmentPolicy: from.config.commitmentPolicy } : {}),
+        ...(to.config.suite === undefined ? {} : { suiteId: to.config.suite }),
+        ...(to.config.frameLength === undefined ? {} : { frameLength: to.config.frameLength }),
       },
-      (b, a) => {
-        before = b;
-        after = a;
-      },
+      (r) => (rewrap = r),
     );
   });
   const result = await runPipeline('rewrap', input, stream, options);
-  report.done(`rewrapped ${input ?? 'stdin'} -> ${result.output}`, {
+  const before = rewrap && summarizeHeader(rewrap.before);
+  const after = rewrap && summarizeHeader(rewrap.after);
+  const count = (n = 0) => `${n} master key${n === 1 ? '' : 's'}`;
+  const how =
+    rewrap?.dataKey === 'kept'
+      ? `data key kept, ${count(after?.encryptedDataKeys.length)} (${(after?.encryptedDataKeys.length ?? 0) - (before?.encryptedDataKeys.length ?? 0)} added)`
+      : `new data key, ${count(after?.encryptedDataKeys.length)}`;
+  report.done(`rewrapped ${input ?? 'stdin'} -> ${result.output} (${how})`, {
     operation: 'rewrap',
     input: input ?? 'stdin',
     output: result.output,
-    ...(before ? { before: summarizeHeader(before).encryptedDataKeys } : {}),
-    ...(after ? { after: summarizeHeader(after).encryptedDataKeys } : {}),
+    ...(rewrap ? { dataKey: rewrap.dataKey } : {}),
+    ...(before && after
+      ? {
+          messageIdBefore: before.messageId,
+          messageIdAfter: after.messageId,
+          before: before.encryptedDataKeys,
+          after: after.encryptedDataKeys,
+        }
+      : {}),
   });
 }

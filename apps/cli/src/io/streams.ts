@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { AtomicOutput } from './atomic-output.js';
+import { openOutput } from './open-output.js';
 import { progressMeter } from './progress.js';
 
 export interface IoOptions {
@@ -29,8 +29,8 @@ export async function openInput(
 }
 
 /**
- * Runs input → (progress) → transform → output. File output is atomic (temp file + rename); stdout
- * output is streamed, and a failure is reported by the exit code.
+ * Runs input → (progress) → transform → output. File output is atomic (temp file + rename); stdout,
+ * device and FIFO output is streamed, and a failure is reported by the exit code.
  */
 export async function runPipeline(
   label: string,
@@ -58,7 +58,7 @@ export async function runPipeline(
     await pipeline(input.stream, meter, transform, process.stdout as Writable, { end: false });
     return { bytesIn: input.size, output: 'stdout' };
   }
-  const output = await AtomicOutput.open(io.output, io.force ?? false);
+  const output = await openOutput(io.output, io.force ?? false);
   try {
     await pipeline(input.stream, meter, transform, output.stream);
     await output.commit();

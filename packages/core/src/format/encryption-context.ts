@@ -9,7 +9,10 @@ export const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key';
 
 const MAX_FIELD = 0xffff;
 
-/** Throws when a caller-supplied context uses a reserved key or is not all strings. */
+/**
+ * Throws when a caller-supplied context uses a reserved key, is not all strings, or is not
+ * well-formed Unicode.
+ */
 export function assertCallerContext(context: EncryptionContext): void {
   for (const [key, value] of Object.entries(context)) {
     if (typeof value !== 'string') {
@@ -21,6 +24,34 @@ export function assertCallerContext(context: EncryptionContext): void {
       );
     }
     if (key.length === 0) throw new InvalidArgumentError('Encryption context keys must not be empty.');
+  }
+  assertWellFormedContext(context);
+}
+
+/**
+ * True when `text` has a lone UTF-16 surrogate, which UTF-8 cannot carry (`Buffer.from` writes
+ * U+FFFD). In a `u` regex a well-formed pair is one code point and does not match.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return /\p{Surrogate}/u.test(text);
+}
+
+/**
+ * Two strings that differ only in lone surrogates would bind to the same bytes, so refuse them. The
+ * key is named escaped (JSON), never raw.
+ */
+function assertWellFormedContext(context: EncryptionContext): void {
+  for (const [key, value] of Object.entries(context)) {
+    if (hasLoneSurrogate(key)) {
+      throw new InvalidArgumentError(
+        `Encryption context key ${JSON.stringify(key)} is not well-formed Unicode (it has a lone UTF-16 surrogate, which UTF-8 cannot represent); repair the string, e.g. with String.prototype.toWellFormed().`,
+      );
+    }
+    if (hasLoneSurrogate(value)) {
+      throw new InvalidArgumentError(
+        `Encryption context value for key ${JSON.stringify(key)} is not well-formed Unicode (it has a lone UTF-16 surrogate, which UTF-8 cannot represent); repair the string, e.g. with String.prototype.toWellFormed().`,
+      );
+    }
   }
 }
 
@@ -39,6 +70,7 @@ function sortedEncodedPairs(context: EncryptionContext): Array<[Buffer, Buffer]>
  * zero bytes (the count is omitted, not zero). This is also the AAD raw AES keyrings bind.
  */
 export function serializeEncryptionContext(context: EncryptionContext): Buffer {
+  assertWellFormedContext(context);
   const pairs = sortedEncodedPairs(context);
   if (pairs.length === 0) return Buffer.alloc(0);
   if (pairs.length > MAX_FIELD) throw new InvalidArgumentError('Encryption context has too many pairs.');
@@ -109,9 +141,19 @@ function decodeUtf8(bytes: Buffer, reader: ByteReader, at: number): string {
   }
 }
 
-/** True when every pair of `required` is present with the same value in `context`. */
+/**
+ * The keys of `required` whose pair `context` lacks. Pairs are compared as the UTF-8 bytes the header
+ * binds, not as strings: a message written with a string that was not well-formed Unicode (before
+ * encrypt refused them, or by another SDK) still matches the string it was written from.
+ */
 export function missingContextPairs(context: EncryptionContext, required: EncryptionContext): string[] {
+  const present = new Map(Object.entries(context).map(([k, v]) => [utf8Key(k), Buffer.from(v, 'utf8')]));
   return Object.entries(required)
-    .filter(([k, v]) => context[k] !== v)
+    .filter(([k, v]) => typeof v !== 'string' || !present.get(utf8Key(k))?.equals(Buffer.from(v, 'utf8')))
     .map(([k]) => k);
+}
+
+/** The UTF-8 bytes of `text` as a map key (latin1 maps each byte to one character). */
+function utf8Key(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
 }

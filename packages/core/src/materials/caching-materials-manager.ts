@@ -1,7 +1,11 @@
 import { createHash, type KeyObject, randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
 import type { EncryptedDataKey } from '../format/encrypted-data-key.js';
-import { type EncryptionContext, serializeEncryptionContext } from '../format/encryption-context.js';
+import {
+  type EncryptionContext,
+  hasLoneSurrogate,
+  serializeEncryptionContext,
+} from '../format/encryption-context.js';
 import type { Keyring } from '../keyrings/keyring.js';
 import { DefaultMaterialsManager } from './default-materials-manager.js';
 import { DecryptionMaterials, EncryptionMaterials } from './materials.js';
@@ -28,29 +32,37 @@ export interface CachingMaterialsManagerOptions {
   readonly now?: () => number;
 }
 
-interface EncryptEntry {
-  readonly kind: 'encrypt';
+/** What every entry has: its own copy of the data key, and the timer that zero-fills it at expiry. */
+interface Expiring {
   readonly dataKey: Buffer;
+  readonly createdAt: number;
+  expiry?: NodeJS.Timeout;
+}
+
+interface EncryptEntry extends Expiring {
+  readonly kind: 'encrypt';
   readonly encryptionContext: EncryptionContext;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
   readonly signingKey: KeyObject | undefined;
-  readonly createdAt: number;
   messages: number;
   bytes: number;
 }
 
-interface DecryptEntry {
+interface DecryptEntry extends Expiring {
   readonly kind: 'decrypt';
-  readonly dataKey: Buffer;
   readonly verificationKey: KeyObject | undefined;
-  readonly createdAt: number;
 }
+
+/** Longest delay `setTimeout` honours; longer ages are waited out in steps. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 /**
  * Reuses data keys across messages to cut key-management calls (framework/caching-cmm.md), bounded
  * by age, messages and bytes per data key, and by entry count (LRU). Concurrent encrypts that miss
  * the cache for the same context share one request for fresh materials. Encrypt requests without a
- * known `plaintextLength` bypass the cache, since their bytes could not be accounted.
+ * known `plaintextLength` bypass the cache, since their bytes could not be accounted. A data key is
+ * zero-filled when its entry expires (an unref'd timer: it never keeps the process alive), is
+ * evicted, or is cleared.
  */
 export class CachingMaterialsManager implements MaterialsManager {
   readonly #source: MaterialsManager;
@@ -79,6 +91,12 @@ export class CachingMaterialsManager implements MaterialsManager {
     );
     this.#capacity = bound('capacity', options.capacity ?? 1000, 2 ** 31);
     this.#partition = options.partition ?? randomUUID();
+    if (hasLoneSurrogate(this.#partition)) {
+      // As UTF-8 it would be the same bytes as other partitions that differ only in lone surrogates.
+      throw new InvalidArgumentError(
+        `partition ${JSON.stringify(this.#partition)} is not well-formed Unicode (it has a lone UTF-16 surrogate); repair the string, e.g. with String.prototype.toWellFormed().`,
+      );
+    }
     this.#now = options.now ?? Date.now;
   }
 
@@ -190,11 +208,29 @@ export class CachingMaterialsManager implements MaterialsManager {
   #put(id: string, entry: EncryptEntry | DecryptEntry): void {
     this.#evict(id);
     this.#entries.set(id, entry);
+    this.#expireLater(id, entry, this.#maxAge);
     while (this.#entries.size > this.#capacity) this.#evict(this.#entries.keys().next().value!);
   }
 
+  /** Evicts the entry once it is `maxAgeMs` old (by the `now` clock), whether or not it is used again. */
+  #expireLater(id: string, entry: Expiring, delay: number): void {
+    entry.expiry = setTimeout(
+      () => {
+        if (this.#entries.get(id) !== entry) return;
+        const left = this.#maxAge - (this.#now() - entry.createdAt);
+        if (left > 0) this.#expireLater(id, entry, left);
+        else this.#evict(id);
+      },
+      Math.min(delay, MAX_TIMER_DELAY),
+    );
+    entry.expiry.unref();
+  }
+
   #evict(id: string): void {
-    this.#entries.get(id)?.dataKey.fill(0);
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    clearTimeout(entry.expiry);
+    entry.dataKey.fill(0);
     this.#entries.delete(id);
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NoDataKeyError } from '../errors.js';
+import { DecryptionFailedError, InvalidArgumentError, NoDataKeyError } from '../errors.js';
 import { masterKeyName } from '../format/encrypted-data-key.js';
 import { PUBLIC_KEY_CONTEXT_KEY } from '../format/encryption-context.js';
 import type { Keyring } from '../keyrings/keyring.js';
@@ -32,7 +32,13 @@ export class DefaultMaterialsManager implements MaterialsManager {
     } else {
       materials = new EncryptionMaterials(suite, Object.freeze({ ...encryptionContext }));
     }
-    await this.keyring.onEncrypt(materials);
+    try {
+      await this.keyring.onEncrypt(materials);
+    } catch (error) {
+      // A child keyring failing after the generator set the data key must not leave it readable.
+      materials.zeroize();
+      throw error;
+    }
     if (!materials.hasDataKey || materials.encryptedDataKeys.length === 0) {
       materials.zeroize();
       throw new InvalidArgumentError(
@@ -47,20 +53,14 @@ export class DefaultMaterialsManager implements MaterialsManager {
     encryptionContext,
     encryptedDataKeys,
   }: DecryptionMaterialsRequest): Promise<DecryptionMaterials> {
+    // The context is not authenticated yet: a signing key that is missing, unexpected or malformed
+    // means a damaged message (spec default-cmm.md), so it fails like any other damage, before any
+    // keyring call.
     const encodedKey = encryptionContext[PUBLIC_KEY_CONTEXT_KEY];
-    if (suite.signature && encodedKey === undefined) {
-      throw new InvalidArgumentError(
-        `The message uses signed suite ${suite.name} but its encryption context has no '${PUBLIC_KEY_CONTEXT_KEY}'.`,
-      );
-    }
-    if (!suite.signature && encodedKey !== undefined) {
-      throw new InvalidArgumentError(
-        `The message uses unsigned suite ${suite.name} but its encryption context carries a signing key.`,
-      );
-    }
+    if ((suite.signature === undefined) !== (encodedKey === undefined)) throw new DecryptionFailedError();
     const verificationKey =
       suite.signature && encodedKey !== undefined
-        ? importVerificationKey(suite.signature, Buffer.from(encodedKey, 'base64'))
+        ? importVerificationKey(suite.signature, strictBase64(encodedKey))
         : undefined;
     const materials = new DecryptionMaterials(suite, encryptionContext, verificationKey);
     await this.keyring.onDecrypt(materials, encryptedDataKeys);
@@ -72,4 +72,11 @@ export class DefaultMaterialsManager implements MaterialsManager {
     }
     return materials;
   }
+}
+
+/** Base64 that re-encodes to itself: `Buffer.from` would silently skip characters a flip introduced. */
+function strictBase64(encoded: string): Buffer {
+  const bytes = Buffer.from(encoded, 'base64');
+  if (bytes.toString('base64') !== encoded) throw new DecryptionFailedError();
+  return bytes;
 }

@@ -1,74 +1,85 @@
 /**
- * Pulls bytes from an async iterable in the amounts a parser asks for. Frame contents come back as
- * views of the source chunks (no copy); only small fields that straddle chunks are concatenated.
+ * Chunks shorter than this are copied into a shared slab rather than queued as they come: a sender
+ * that splits its message into 1-byte chunks would otherwise cost one Buffer object (~100 bytes of
+ * heap) per byte buffered, and one cipher call, verifier update and output buffer per byte downstream.
+ */
+const SMALL_CHUNK = 4 * 1024;
+const SLAB_SIZE = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Pulls bytes from an iterable (async or not) in the amounts a parser asks for. Frame contents come back as
+ * views of the source chunks, or of the slab small chunks were copied into (no further copy); only
+ * small fields that straddle chunks are concatenated.
+ *
+ * Every operation costs O(bytes copied + chunks consumed), whatever the chunk sizes: consumed chunks
+ * are skipped by an index and compacted away in amortized O(1), never shifted off the array one by
+ * one; small chunks are coalesced, so the queue holds O(bytes / 4 KiB + large chunks) entries.
  */
 export class ChunkQueue {
   #chunks: Buffer[] = [];
-  #head = 0; // offset into #chunks[0]
+  #first = 0; // index of the first unconsumed chunk in #chunks
+  #head = 0; // offset into #chunks[#first]
   #buffered = 0;
+  #slab = EMPTY; // small chunks are copied to #slab[#slabUsed..]
+  #slabUsed = 0;
   #done = false;
-  readonly #source: AsyncIterator<Uint8Array>;
+  readonly #source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
+  readonly #sync: boolean;
 
-  constructor(source: AsyncIterable<Uint8Array>) {
-    this.#source = source[Symbol.asyncIterator]();
+  /** A synchronous source (an array, a generator) is read without an async step per chunk. */
+  constructor(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {
+    this.#sync = !(Symbol.asyncIterator in source);
+    this.#source =
+      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   }
 
   get buffered(): number {
     return this.#buffered;
   }
 
-  /** Reads one more chunk from the source; false at its end. */
-  async pull(): Promise<boolean> {
-    while (!this.#done) {
-      const next = await this.#source.next();
+  /** Buffers at least `n` bytes; false when the source ends first. */
+  async ensure(n: number): Promise<boolean> {
+    while (this.#buffered < n && !this.#done) {
+      const next = this.#sync ? (this.#source as Iterator<Uint8Array>).next() : await this.#source.next();
       if (next.done) {
         this.#done = true;
         break;
       }
       const chunk = toBuffer(next.value);
-      if (chunk.length === 0) continue;
-      this.#chunks.push(chunk);
       this.#buffered += chunk.length;
-      return true;
+      if (chunk.length > 0) this.#append(chunk);
     }
-    return false;
+    return this.#buffered >= n;
   }
 
-  /** Buffers at least `n` bytes; false when the source ends first. */
-  async ensure(n: number): Promise<boolean> {
-    while (this.#buffered < n) if (!(await this.pull())) return false;
-    return true;
-  }
-
-  /** Everything buffered, as one contiguous buffer (for header parsing). */
+  /**
+   * Everything buffered, as one contiguous buffer (for header parsing). Copies what is buffered when
+   * it spans chunks, so a caller that asks repeatedly should let the buffered amount grow
+   * geometrically in between.
+   */
   contiguous(): Buffer {
-    if (this.#chunks.length !== 1 || this.#head !== 0) {
-      const all = Buffer.concat([
-        this.#chunks[0]?.subarray(this.#head) ?? Buffer.alloc(0),
-        ...this.#chunks.slice(1),
-      ]);
-      this.#chunks = all.length ? [all] : [];
+    const live = this.#chunks.length - this.#first;
+    if (live === 0) return EMPTY;
+    if (live > 1 || this.#head !== 0) {
+      const all = Buffer.concat(
+        [this.#chunks[this.#first]!.subarray(this.#head), ...this.#chunks.slice(this.#first + 1)],
+        this.#buffered,
+      );
+      this.#chunks = [all];
+      this.#first = 0;
       this.#head = 0;
     }
-    return this.#chunks[0] ?? Buffer.alloc(0);
+    return this.#chunks[this.#first]!;
   }
 
   /** Removes `n` buffered bytes and returns them as views, in order. Caller ensured they are buffered. */
   takePieces(n: number): Buffer[] {
     const pieces: Buffer[] = [];
-    let left = n;
-    while (left > 0) {
-      const chunk = this.#chunks[0]!;
-      const available = chunk.length - this.#head;
-      const take = Math.min(available, left);
-      pieces.push(chunk.subarray(this.#head, this.#head + take));
-      left -= take;
-      if (take === available) {
-        this.#chunks.shift();
-        this.#head = 0;
-      } else {
-        this.#head += take;
-      }
+    for (let left = n; left > 0; ) {
+      const piece = this.#next(left);
+      pieces.push(piece);
+      left -= piece.length;
     }
     this.#buffered -= n;
     return pieces;
@@ -83,6 +94,52 @@ export class ChunkQueue {
   /** True when the source has no bytes left. */
   async atEnd(): Promise<boolean> {
     return !(await this.ensure(1));
+  }
+
+  /** Queues a chunk: large ones as they are, small ones copied to the end of the slab. */
+  #append(chunk: Buffer): void {
+    if (chunk.length >= SMALL_CHUNK) {
+      this.#chunks.push(chunk);
+      return;
+    }
+    if (this.#slab.length - this.#slabUsed < chunk.length) {
+      this.#slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      this.#slabUsed = 0;
+    }
+    const start = this.#slabUsed;
+    this.#slabUsed += chunk.copy(this.#slab, start);
+    // Extend the last queued view when it ends where this chunk was copied; else queue a new view.
+    // Bytes already handed out are never written again: the slab only grows past #slabUsed.
+    const last = this.#chunks.length - 1;
+    const tail = last >= this.#first ? this.#chunks[last]! : undefined;
+    if (tail && tail.buffer === this.#slab.buffer && tail.byteOffset + tail.length === start) {
+      this.#chunks[last] = this.#slab.subarray(tail.byteOffset, this.#slabUsed);
+    } else {
+      this.#chunks.push(this.#slab.subarray(start, this.#slabUsed));
+    }
+  }
+
+  /** Consumes up to `max` bytes of the first chunk, as a view. */
+  #next(max: number): Buffer {
+    const chunk = this.#chunks[this.#first]!;
+    const available = chunk.length - this.#head;
+    if (max < available) {
+      this.#head += max;
+      return chunk.subarray(this.#head - max, this.#head);
+    }
+    const piece = this.#head === 0 ? chunk : chunk.subarray(this.#head);
+    this.#chunks[this.#first++] = EMPTY; // the queue no longer keeps the consumed chunk alive
+    this.#head = 0;
+    // Drop consumed slots once they are at least half the array: each live slot is moved at most
+    // once per halving, so the cost is amortized O(1) per chunk.
+    if (this.#first === this.#chunks.length) {
+      this.#chunks = [];
+      this.#first = 0;
+    } else if (this.#first >= 1024 && this.#first * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#first);
+      this.#first = 0;
+    }
+    return piece;
   }
 }
 

@@ -18,7 +18,7 @@ export async function* decryptMessage(
   options: DecryptOptions,
   onHeader?: (header: MessageHeader) => void,
 ): AsyncGenerator<Buffer> {
-  const queue = new ChunkQueue(toAsync(source));
+  const queue = new ChunkQueue(source);
   const limits = readerLimits(options);
   const { parsed, materials, key } = await openMessage(queue, options, limits);
   const { header } = parsed;
@@ -37,15 +37,22 @@ export async function* decryptMessage(
     const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
     for await (const frame of body.frames()) {
       const plaintext = decryptFrame(header, key, frame, await body.content(frame));
-      // A signed message's final frame waits for the signature, so a forged ending is never released.
-      if (holdAll || (frame.final && verifier)) {
-        held.push(...plaintext);
+      if (holdAll) {
+        for (const piece of plaintext) held.push(piece);
         heldLength += frame.length;
         if (heldLength > maxHeld) {
           throw new LimitExceededError(
             `releasePlaintext 'after-message' would buffer more than ${maxHeld} bytes; raise maxBufferedPlaintext or use 'per-frame'.`,
           );
         }
+      } else if (verifier) {
+        // A signed message's last frame with content waits for the signature, so a forged ending is
+        // never released. That is the final frame, or the one before it when the final frame is empty
+        // (plaintext an exact multiple of the frame length); so at most two frames are held at once.
+        if (frame.length === 0) continue;
+        const earlier = held.splice(0);
+        for (const piece of plaintext) held.push(piece);
+        yield* earlier;
       } else {
         yield* plaintext;
       }

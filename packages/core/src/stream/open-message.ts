@@ -33,7 +33,7 @@ export async function openMessage(
   const missing = missingContextPairs(header.encryptionContext, options.requiredEncryptionContext ?? {});
   if (missing.length > 0) {
     throw new EncryptionContextMismatchError(
-      `The message's encryption context lacks the required pair(s) for key(s): ${missing.join(', ')}.`,
+      `The message's encryption context lacks the required pair(s) for key(s): ${missing.map((k) => JSON.stringify(k)).join(', ')}.`,
     );
   }
   const materials = await materialsManagerOf(options).getDecryptionMaterials({

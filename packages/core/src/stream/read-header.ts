@@ -33,13 +33,22 @@ export function readerLimits(
 
 /** Reads and parses just the header from the front of the queue, pulling as many bytes as it needs. */
 export async function readHeader(queue: ChunkQueue, limits: HeaderLimits): Promise<ParsedHeaderBytes> {
+  let parsed = 0; // bytes handed to parseHeader so far, over every attempt
   for (;;) {
+    const buffer = queue.contiguous();
+    parsed += buffer.length;
     try {
-      const parsed = parseHeader(queue.contiguous(), limits);
-      return { ...parsed, raw: Buffer.from(queue.take(parsed.length)) };
+      const header = parseHeader(buffer, limits);
+      return { ...header, raw: Buffer.from(queue.take(header.length)) };
     } catch (error) {
       if (!(error instanceof TruncatedInput)) throw error;
-      if (!(await queue.ensure(queue.buffered + error.needed))) {
+      // Each attempt re-parses everything buffered. Wait for just the bytes the parser asked for (so
+      // a bad field is refused as soon as it arrives) while the attempts so far cost a few times the
+      // header; past that, wait for twice what is buffered, which keeps the total linear in the header
+      // however it is chunked (attempts cost at most 5x the bytes buffered at the end).
+      const needed = queue.buffered + error.needed;
+      await queue.ensure(parsed <= 4 * needed ? needed : Math.max(needed, 2 * queue.buffered));
+      if (queue.buffered < needed) {
         throw new BodyFormatError(
           queue.buffered === 0
             ? 'The input is empty; expected an encrypted message.'
@@ -58,10 +67,6 @@ export async function inspectMessage(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: Pick<DecryptOptions, 'maxEncryptedDataKeys' | 'maxFrameLength'> = {},
 ): Promise<ParsedHeaderBytes> {
-  const queue = new ChunkQueue(
-    (async function* () {
-      yield* source;
-    })(),
-  );
+  const queue = new ChunkQueue(source);
   return readHeader(queue, readerLimits(options));
 }

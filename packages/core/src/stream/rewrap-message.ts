@@ -1,126 +1,212 @@
 import { DecryptionFailedError, InvalidArgumentError } from '../errors.js';
 import { serializeFooter } from '../format/body.js';
-import type { EncryptedDataKey } from '../format/encrypted-data-key.js';
-import { PUBLIC_KEY_CONTEXT_KEY } from '../format/encryption-context.js';
-import {
-  computeHeaderTag,
-  type MessageHeader,
-  serializeHeader,
-  serializeHeaderAuth,
-} from '../format/header.js';
+import { type EncryptionContext, PUBLIC_KEY_CONTEXT_KEY } from '../format/encryption-context.js';
+import { ContentType, type MessageHeader } from '../format/header.js';
 import type { Keyring } from '../keyrings/keyring.js';
-import { EncryptionMaterials } from '../materials/materials.js';
-import type { DecryptOptions } from '../options.js';
-import { createSigner, createVerifier, generateSigningKey } from '../suites/signature.js';
+import { DefaultMaterialsManager } from '../materials/default-materials-manager.js';
+import { type DecryptionMaterials, EncryptionMaterials } from '../materials/materials.js';
+import { DEFAULT_FRAME_LENGTH, type DecryptOptions, MAX_FRAME_LENGTH, positiveInteger } from '../options.js';
+import { type AlgorithmSuite, getSuite, SuiteId } from '../suites/algorithm-suites.js';
+import {
+  assertSuiteAllowedForEncrypt,
+  type CommitmentPolicy,
+  DEFAULT_COMMITMENT_POLICY,
+  suiteAllowedForEncrypt,
+} from '../suites/commitment-policy.js';
+import { createSigner, createVerifier } from '../suites/signature.js';
+import { beginMessage } from './begin-message.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { decryptFrame, toAsync } from './decrypt-message.js';
+import { FramedBodyWriter } from './frame-encryptor.js';
 import { FrameReader } from './frame-reader.js';
 import { openMessage } from './open-message.js';
 import { readerLimits } from './read-header.js';
 
+/**
+ * - `replace` (default): the new message is wrapped only by `newKeyring`'s master keys, under a fresh
+ *   data key, so no master key of the original can open it unless `newKeyring` holds it too. Use it to
+ *   remove or replace master keys (a removed key must lose access, which needs a new data key).
+ * - `add`: the data key is kept, every existing encrypted data key is kept (they stay valid), and
+ *   `newKeyring` wraps the same data key too: one unwrap and one wrap per added master key. Unsigned
+ *   suites with key derivation only (a signed message's data keys are bound to its signing key).
+ */
+export type RewrapMode = 'replace' | 'add';
+
 export interface RewrapOptions extends DecryptOptions {
-  /** Wraps the data key anew: each of its master keys adds an encrypted data key. */
-  readonly newKeyring?: Keyring;
+  /** Wraps the data key of the new message: its master keys are the message's new master keys. */
+  readonly newKeyring: Keyring;
+  readonly mode?: RewrapMode;
   /**
-   * Which of the message's existing encrypted data keys to keep (unsigned suites only: a signed
-   * message gets a new signing key, which changes the encryption context every EDK is bound to).
-   * Default: keep none.
+   * Suite of the new message. Default: the original's, or — when the commitment policy forbids
+   * writing it (a legacy v1 message) — the committing suite with the same signing choice.
    */
-  readonly keep?: (edk: EncryptedDataKey) => boolean;
-  /** Authenticate every frame's tag while copying (default true). The body is never changed. */
-  readonly verifyBody?: boolean;
+  readonly suiteId?: SuiteId | number;
+  /** Frame length of the new message. Default: the original's (64 KiB for a non-framed body). */
+  readonly frameLength?: number;
+}
+
+/** What a rewrap did, reported once the new header is made and before any byte is produced. */
+export interface RewrapReport {
+  readonly before: MessageHeader;
+  readonly after: MessageHeader;
+  /** `kept` (mode `add`) or `replaced` by a fresh data key (mode `replace`). */
+  readonly dataKey: 'kept' | 'replaced';
 }
 
 /**
- * Replaces, adds or removes master keys of an existing message by rewriting only its header: the
- * data key is unwrapped once and wrapped anew, the header tag recomputed; body frames are copied
- * byte for byte. Signed messages are re-signed with a fresh key pair while streaming, after the
- * original signature is verified (so a forged message is never laundered into a valid one).
+ * Rewrites a message for a new set of master keys in one streaming pass: the input is read once,
+ * the header authenticated, each frame authenticated and decrypted under the old content key and
+ * re-encrypted into a **new message** (fresh message id, so a new content key; header and frames
+ * made as {@link encryptMessage} makes them). No (key, IV) pair of the original is used again: the
+ * new content key is derived from a new random message id, and with mode `replace` from a new data
+ * key too. Memory is bounded by the frame length. A signed original's signature is verified before
+ * the new message's final frame and footer are produced, so a damaged input never becomes a complete
+ * message; the plaintext is zero-filled as soon as it is re-encrypted, and never released.
  */
 export async function* rewrapMessage(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: RewrapOptions,
-  onHeader?: (before: MessageHeader, after: MessageHeader) => void,
+  onRewrap?: (report: RewrapReport) => void,
 ): AsyncGenerator<Buffer> {
+  if (!options.newKeyring) {
+    throw new InvalidArgumentError(
+      'Rewrap needs newKeyring: the keyring whose master keys wrap the message.',
+    );
+  }
+  const mode = options.mode ?? 'replace';
+  if (mode !== 'replace' && mode !== 'add') {
+    throw new InvalidArgumentError(`Rewrap mode must be 'replace' or 'add'; got ${String(mode)}.`);
+  }
+  const policy = options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY;
   const queue = new ChunkQueue(toAsync(source));
   const limits = readerLimits(options);
   const { parsed, materials, key } = await openMessage(queue, options, limits);
-  const { header } = parsed;
-  const { suite } = header;
+  const before = parsed.header;
+  const { verificationKey } = materials;
+  let newKey: Buffer | undefined;
+  let writer: FramedBodyWriter | undefined;
+  let frameText: Buffer[] = [];
   try {
-    const kept = header.encryptedDataKeys.filter((edk) => options.keep?.(edk) ?? false);
-    const signing = suite.signature ? await generateSigningKey(suite.signature) : undefined;
-    if (signing && kept.length > 0) {
-      throw new InvalidArgumentError(
-        'A signed message gets a new signing key on rewrap, which changes the encryption context its data keys are bound to; rewrap it with a newKeyring holding every master key it should have, and keep none.',
-      );
-    }
-    const encryptionContext = signing
-      ? {
-          ...header.encryptionContext,
-          [PUBLIC_KEY_CONTEXT_KEY]: signing.compressedPublicKey.toString('base64'),
-        }
-      : header.encryptionContext;
-    const rewrapped = new EncryptionMaterials(suite, Object.freeze(encryptionContext), signing?.privateKey);
-    try {
-      rewrapped.setDataKey(materials.dataKey);
-      materials.zeroize();
-      for (const edk of kept) rewrapped.addEncryptedDataKey(edk);
-      await options.newKeyring?.onEncrypt(rewrapped);
-    } finally {
-      materials.zeroize();
-      rewrapped.zeroize();
-    }
-    if (rewrapped.encryptedDataKeys.length === 0) {
-      throw new InvalidArgumentError(
-        'Rewrap would leave the message with no encrypted data key; pass newKeyring or keep.',
-      );
-    }
+    const suite = outputSuite(before.suite, options.suiteId, policy);
+    const frameLength = positiveInteger(
+      'frameLength',
+      options.frameLength ??
+        (before.contentType === ContentType.FRAMED ? before.frameLength : DEFAULT_FRAME_LENGTH),
+      MAX_FRAME_LENGTH,
+    );
+    const newMaterials =
+      mode === 'add'
+        ? await addMasterKeys(before, suite, materials, options.newKeyring)
+        : await replaceDataKey(before, suite, materials, options.newKeyring);
+    const { signingKey } = newMaterials;
+    const begun = beginMessage(newMaterials, frameLength);
+    newKey = begun.key;
+    const after = begun.header;
+    onRewrap?.({ before, after, dataKey: mode === 'add' ? 'kept' : 'replaced' });
 
-    const newHeader: MessageHeader = Object.freeze({
-      ...header,
-      encryptionContext: rewrapped.encryptionContext,
-      encryptedDataKeys: rewrapped.encryptedDataKeys,
-    });
-    const headerBytes = serializeHeader(newHeader);
-    const iv = Buffer.alloc(suite.ivLength);
-    const headerOut = Buffer.concat([
-      headerBytes,
-      serializeHeaderAuth(header.version, iv, computeHeaderTag(suite, key, headerBytes, iv)),
-    ]);
-    onHeader?.(header, newHeader);
-
-    const verifier = suite.signature ? createVerifier(suite.signature) : undefined;
+    const verifier = before.suite.signature ? createVerifier(before.suite.signature) : undefined;
     const signer = suite.signature ? createSigner(suite.signature) : undefined;
+    const emit = (bytes: Buffer): Buffer => {
+      signer?.update(bytes);
+      return bytes;
+    };
     verifier?.update(parsed.raw);
-    signer?.update(headerOut);
-    yield headerOut;
+    yield emit(begun.headerBytes);
 
-    let pending: Buffer[] = [];
-    const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => {
-      verifier?.update(piece);
-      signer?.update(piece);
-      pending.push(piece);
+    writer = new FramedBodyWriter(suite, newKey, after.messageId, frameLength, (views) => {
+      for (const view of views) view.fill(0);
     });
-    for await (const frame of body.frames()) {
-      const content = await body.content(frame);
-      if (options.verifyBody ?? true)
-        for (const piece of decryptFrame(header, key, frame, content)) piece.fill(0);
-      yield* pending;
-      pending = [];
+    const reader = new FrameReader(queue, before, limits.maxFrameLength, (piece) => verifier?.update(piece));
+    for await (const frame of reader.frames()) {
+      frameText = decryptFrame(before, key, frame, await reader.content(frame));
+      for (const piece of frameText) for (const out of writer.write(piece)) yield emit(out);
     }
-    if (verifier && signer && signing) {
-      const original = await body.footer();
-      if (!materials.verificationKey || !verifier.verify(materials.verificationKey, original)) {
-        throw new DecryptionFailedError();
-      }
-      await body.assertEnd();
-      yield serializeFooter(signer.sign(signing.privateKey));
-    } else {
-      await body.assertEnd();
+    // The original must be whole and authentic before the new message can be complete.
+    if (verifier && (!verificationKey || !verifier.verify(verificationKey, await reader.footer()))) {
+      throw new DecryptionFailedError();
     }
+    await reader.assertEnd();
+    for (const out of writer.end()) yield emit(out);
+    if (signer && signingKey) yield serializeFooter(signer.sign(signingKey));
   } finally {
     materials.zeroize();
     key.fill(0);
+    newKey?.fill(0);
+    // Plaintext not yet re-encrypted when the caller stops early or the input fails.
+    for (const piece of frameText) piece.fill(0);
+    writer?.discard();
   }
+}
+
+function outputSuite(
+  original: AlgorithmSuite,
+  requested: number | undefined,
+  policy: CommitmentPolicy,
+): AlgorithmSuite {
+  if (requested !== undefined) {
+    const suite = getSuite(requested);
+    assertSuiteAllowedForEncrypt(policy, suite);
+    return suite;
+  }
+  if (suiteAllowedForEncrypt(policy, original)) return original;
+  const committing = getSuite(
+    original.signature
+      ? SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384
+      : SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+  );
+  assertSuiteAllowedForEncrypt(policy, committing);
+  return committing;
+}
+
+/** Mode `add`: the same data key, every existing encrypted data key, plus `newKeyring`'s. */
+async function addMasterKeys(
+  before: MessageHeader,
+  suite: AlgorithmSuite,
+  opened: DecryptionMaterials,
+  newKeyring: Keyring,
+): Promise<EncryptionMaterials> {
+  const refuse = (why: string) => {
+    opened.zeroize();
+    return new InvalidArgumentError(`Rewrap mode 'add' keeps the data key, but ${why}; use mode 'replace'.`);
+  };
+  if (suite !== before.suite) throw refuse('the suite cannot change under the same data key');
+  if (!suite.kdfHash) {
+    throw refuse(`suite ${suite.name} uses the data key itself as the content key, so it must be new`);
+  }
+  if (suite.signature) {
+    throw refuse(
+      `suite ${suite.name} signs each message with its own key, which its data keys are bound to (wrap it under every master key it should have)`,
+    );
+  }
+  const materials = new EncryptionMaterials(suite, before.encryptionContext);
+  try {
+    materials.setDataKey(opened.dataKey);
+    opened.zeroize();
+    for (const edk of before.encryptedDataKeys) materials.addEncryptedDataKey(edk);
+    await newKeyring.onEncrypt(materials);
+  } catch (error) {
+    materials.zeroize();
+    throw error;
+  }
+  if (materials.encryptedDataKeys.length === before.encryptedDataKeys.length) {
+    materials.zeroize();
+    throw new InvalidArgumentError(`Keyring ${newKeyring.description} added no master key to the message.`);
+  }
+  return materials;
+}
+
+/** Mode `replace`: a fresh data key (and signing key) from `newKeyring`, as a new encrypt would make. */
+async function replaceDataKey(
+  before: MessageHeader,
+  suite: AlgorithmSuite,
+  opened: DecryptionMaterials,
+  newKeyring: Keyring,
+): Promise<EncryptionMaterials> {
+  opened.zeroize();
+  const { [PUBLIC_KEY_CONTEXT_KEY]: _signingKey, ...callerContext }: EncryptionContext =
+    before.encryptionContext;
+  return new DefaultMaterialsManager(newKeyring).getEncryptionMaterials({
+    suite,
+    encryptionContext: callerContext,
+  });
 }

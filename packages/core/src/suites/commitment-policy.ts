@@ -24,9 +24,14 @@ export function assertCommitmentPolicy(policy: string): asserts policy is Commit
   }
 }
 
+/** Whether `policy` allows writing a message with `suite`. */
+export function suiteAllowedForEncrypt(policy: CommitmentPolicy, suite: AlgorithmSuite): boolean {
+  return (policy === CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT) !== suite.commitment;
+}
+
 export function assertSuiteAllowedForEncrypt(policy: CommitmentPolicy, suite: AlgorithmSuite): void {
   const forbid = policy === CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT;
-  if (forbid === suite.commitment) {
+  if (!suiteAllowedForEncrypt(policy, suite)) {
     throw new UnsupportedSuiteError(
       forbid
         ? `Suite ${formatSuiteId(suite.id)} commits to its key, which policy '${policy}' forbids on encrypt; choose a legacy suite or a requiring policy.`

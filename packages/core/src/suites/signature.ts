@@ -9,7 +9,7 @@ import {
   type Verify,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-import { InvalidArgumentError } from '../errors.js';
+import { DecryptionFailedError } from '../errors.js';
 import type { SignatureAlgorithm } from './algorithm-suites.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -34,7 +34,10 @@ function compressPublicKey(publicKey: KeyObject): Buffer {
   return Buffer.concat([Buffer.of(prefix), x]);
 }
 
-/** Imports the compressed point from the encryption context as a verification key. */
+/**
+ * Imports the compressed point from the encryption context as a verification key. The point comes
+ * from a header that is not yet authenticated, so a bad one is a damaged message, not a bad argument.
+ */
 export function importVerificationKey(algorithm: SignatureAlgorithm, compressed: Buffer): KeyObject {
   try {
     const point = ECDH.convertKey(
@@ -54,11 +57,9 @@ export function importVerificationKey(algorithm: SignatureAlgorithm, compressed:
         y: point.subarray(1 + coordinateLength).toString('base64url'),
       },
     });
-  } catch (cause) {
-    throw new InvalidArgumentError(
-      `The message's public verification key is not a valid compressed ${algorithm.jwkCurve} point.`,
-      { cause },
-    );
+  } catch {
+    // Which check failed stays unsaid (errors.ts); the header tag would fail for a tampered key too.
+    throw new DecryptionFailedError();
   }
 }
 

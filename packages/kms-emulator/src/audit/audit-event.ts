@@ -15,12 +15,23 @@ const REDACTED = new Set([
   'Recipient',
 ]);
 
+/**
+ * Largest member an audit event records, as JSON text. Valid members are far smaller (a key policy,
+ * the largest, is at most 32768 characters); only a refused call can carry a bigger one, and its
+ * event notes the size instead, so failed calls cannot grow the log by a megabyte each.
+ */
+export const MAX_AUDITED_MEMBER_CHARACTERS = 40_000;
+
 /** CloudTrail's camelCase parameters, with every blob and secret member removed. */
 export function auditParameters(input: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [member, value] of Object.entries(input)) {
     if (REDACTED.has(member) || value instanceof Uint8Array) continue;
-    out[member.charAt(0).toLowerCase() + member.slice(1)] = value;
+    const size = JSON.stringify(value)?.length ?? 0;
+    out[member.charAt(0).toLowerCase() + member.slice(1)] =
+      size > MAX_AUDITED_MEMBER_CHARACTERS
+        ? `(omitted from the audit log: ${size} characters, over the ${MAX_AUDITED_MEMBER_CHARACTERS}-character limit)`
+        : value;
   }
   return out;
 }

@@ -36,6 +36,13 @@ function readConstraints(input: Input): GrantConstraints | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'object')
     throw kmsError('SerializationException', "Unexpected type for member 'Constraints'");
+  // Ignoring a constraint would grant more than was asked, so one the emulator cannot enforce is refused.
+  if ((raw as Input).SourceArn !== undefined) {
+    throw kmsError(
+      'UnsupportedOperationException',
+      'The SourceArn grant constraint is not supported by the emulator',
+    );
+  }
   const subset = optionalStringMap(raw as Input, 'EncryptionContextSubset');
   const equals = optionalStringMap(raw as Input, 'EncryptionContextEquals');
   return {
@@ -56,6 +63,26 @@ const grantEntry = (g: GrantRecord) => ({
   ...(g.constraints ? { Constraints: g.constraints } : {}),
 });
 
+type GrantParameters = Pick<GrantRecord, 'granteePrincipal' | 'operations'> & {
+  retiringPrincipal: string | undefined;
+  constraints: GrantConstraints | undefined;
+};
+
+function sameGrantParameters(grant: GrantRecord, asked: GrantParameters): boolean {
+  const sorted = (ops: readonly string[]) => [...ops].sort().join(',');
+  const context = (c: Record<string, string> | undefined) =>
+    JSON.stringify(Object.entries(c ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return (
+    grant.granteePrincipal === asked.granteePrincipal &&
+    grant.retiringPrincipal === asked.retiringPrincipal &&
+    sorted(grant.operations) === sorted(asked.operations) &&
+    context(grant.constraints?.EncryptionContextSubset) ===
+      context(asked.constraints?.EncryptionContextSubset) &&
+    context(grant.constraints?.EncryptionContextEquals) ===
+      context(asked.constraints?.EncryptionContextEquals)
+  );
+}
+
 const grantIdOfToken = (token: string): string =>
   Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8');
 
@@ -64,6 +91,11 @@ export const grantOperations: OperationTable = {
     const key = scope.resolveKey(requireString(input, 'KeyId'));
     const grantee = requireString(input, 'GranteePrincipal', 256);
     const retiring = optionalString(input, 'RetiringPrincipal', 256);
+    for (const member of ['GranteeServicePrincipal', 'RetiringServicePrincipal']) {
+      if (input[member] !== undefined) {
+        throw kmsError('UnsupportedOperationException', `${member} is not supported by the emulator`);
+      }
+    }
     for (const [member, p] of [
       ['granteePrincipal', grantee],
       ['retiringPrincipal', retiring],
@@ -88,10 +120,23 @@ export const grantOperations: OperationTable = {
     readGrantTokens(input);
     scope.authorize(key, 'CreateGrant');
     scope.requireNotPendingDeletion(key);
-    // An existing grant with the same name and parameters is returned again, as AWS does.
-    const same =
-      name && scope.store.listGrants(key.arn).find((g) => g.name === name && g.granteePrincipal === grantee);
-    if (same) return { GrantId: same.grantId, GrantToken: same.grantToken };
+    const operations = [...new Set(ops as string[])];
+    // A Name makes CreateGrant safe to retry: the same name with identical parameters returns the
+    // existing grant, as AWS does. The same name with other parameters is refused rather than
+    // answered with a grant that is not the one asked for, or a second grant under that name.
+    const named = name ? scope.store.listGrants(key.arn).find((g) => g.name === name) : undefined;
+    if (named) {
+      const asked = { granteePrincipal: grantee, retiringPrincipal: retiring, operations, constraints };
+      if (!sameGrantParameters(named, asked)) {
+        throw validationError(
+          'name',
+          name,
+          `A grant named '${name}' already exists on ${key.arn} with different parameters; ` +
+            'retry with identical parameters, or choose another name',
+        );
+      }
+      return { GrantId: named.grantId, GrantToken: named.grantToken };
+    }
     const grantId = randomBytes(32).toString('hex');
     const grantToken = `gt1.${Buffer.from(grantId, 'utf8').toString('base64url')}.${randomBytes(48).toString('base64url')}`;
     scope.store.putGrant({
@@ -104,7 +149,7 @@ export const grantOperations: OperationTable = {
       granteePrincipal: grantee,
       ...(retiring ? { retiringPrincipal: retiring } : {}),
       issuingAccount: scope.ctx.accountId,
-      operations: [...new Set(ops as string[])],
+      operations,
       ...(constraints ? { constraints } : {}),
     });
     return { GrantId: grantId, GrantToken: grantToken };

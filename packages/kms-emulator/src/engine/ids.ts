@@ -3,6 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 export const newKeyId = (multiRegion: boolean): string =>
   multiRegion ? `mrk-${randomBytes(16).toString('hex')}` : randomUUID();
 
+/** An AWS Region name as it appears in ARNs and SigV4 scopes: `us-east-1`, `ap-southeast-2`, `us-gov-west-1`. */
+export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
 export const keyArn = (region: string, accountId: string, keyId: string): string =>
   `arn:aws:kms:${region}:${accountId}:key/${keyId}`;
 

@@ -1,5 +1,6 @@
 import { kmsError } from '../errors.js';
-import { evaluatePolicy, parsePolicy } from '../policy/evaluate.js';
+import { type KeyPolicy, parsePolicy } from '../policy/document.js';
+import { evaluatePolicy } from '../policy/evaluate.js';
 import type { OperationTable } from './operation.js';
 import type { OperationScope } from './scope.js';
 import { optionalBoolean, optionalString, requireString } from './validate.js';
@@ -16,18 +17,19 @@ function readPolicyName(input: Parameters<OperationTable[string]>[1], required: 
 }
 
 /**
- * AWS's policy lockout safety check: refuse a policy under which the caller could no longer put the
- * key policy, unless BypassPolicyLockoutSafetyCheck is set.
+ * Parses a policy being put (once, here) and applies AWS's policy lockout safety check: refuse a
+ * policy under which the caller could no longer put the key policy, unless
+ * BypassPolicyLockoutSafetyCheck is set. The key stores the returned policy's canonical text.
  */
 export function checkPolicyLockout(
   scope: OperationScope,
-  policy: string,
+  policyText: string,
   keyArn: string,
   bypass: boolean,
-): void {
-  const statements = parsePolicy(policy);
-  if (bypass) return;
-  const decision = evaluatePolicy(statements, {
+): KeyPolicy {
+  const policy = parsePolicy(policyText);
+  if (bypass) return policy;
+  const decision = evaluatePolicy(policy, {
     principal: scope.ctx.principal,
     callerAccount: scope.ctx.accountId,
     action: 'kms:PutKeyPolicy',
@@ -39,6 +41,7 @@ export function checkPolicyLockout(
       'The new key policy will not allow you to update the key policy in the future.',
     );
   }
+  return policy;
 }
 
 export const keyPolicyOperations: OperationTable = {
@@ -56,8 +59,7 @@ export const keyPolicyOperations: OperationTable = {
     const bypass = optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck') ?? false;
     scope.authorize(key, 'PutKeyPolicy');
     scope.requireNotPendingDeletion(key);
-    checkPolicyLockout(scope, policy, key.arn, bypass);
-    key.policy = policy;
+    key.policy = checkPolicyLockout(scope, policy, key.arn, bypass).text;
     scope.store.putKey(key);
     return {};
   },

@@ -49,7 +49,7 @@ export const keyOperations: OperationTable = {
     const { region, accountId } = scope.ctx;
     const keyId = scope.ctx.seedKeyId ?? newKeyId(multiRegion);
     const arn = keyArn(region, accountId, keyId);
-    if (policyText !== undefined) checkPolicyLockout(scope, policyText, arn, bypass);
+    const policy = policyText !== undefined ? checkPolicyLockout(scope, policyText, arn, bypass) : undefined;
     const record: KeyRecord = {
       arn,
       keyId,
@@ -62,7 +62,7 @@ export const keyOperations: OperationTable = {
       keyState: 'Enabled',
       multiRegion,
       ...(multiRegion ? { mrk: { primaryRegion: region, regions: [region] } } : {}),
-      policy: policyText ?? defaultKeyPolicy(accountId),
+      policy: policy?.text ?? defaultKeyPolicy(accountId),
       tags,
       rotation: { enabled: false },
       versions: [firstVersion(scope.vault, { arn, keySpec })],

@@ -1,6 +1,7 @@
 import { kmsError, validationError } from '../errors.js';
-import { defaultKeyPolicy, parsePolicy } from '../policy/evaluate.js';
-import { keyArn } from './ids.js';
+import { parsePolicy } from '../policy/document.js';
+import { defaultKeyPolicy } from '../policy/evaluate.js';
+import { keyArn, REGION_NAME } from './ids.js';
 import { keyMetadata } from './metadata.js';
 import type { OperationTable } from './operation.js';
 import type { OperationScope } from './scope.js';
@@ -10,7 +11,6 @@ import { optionalString, requireString } from './validate.js';
 import { copyVersions } from './versions.js';
 
 /** ReplicateKey and UpdatePrimaryRegion: copies of one multi-Region key share id and material. */
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 function copies(scope: OperationScope, key: KeyRecord): KeyRecord[] {
   return key
@@ -24,11 +24,11 @@ export const multiRegionOperations: OperationTable = {
   ReplicateKey(scope, input) {
     const key = scope.resolveKey(requireString(input, 'KeyId'));
     const replicaRegion = requireString(input, 'ReplicaRegion', 32);
-    if (!REGION.test(replicaRegion))
+    if (!REGION_NAME.test(replicaRegion))
       throw validationError('replicaRegion', replicaRegion, 'Member must be a valid AWS Region name');
     const description = optionalString(input, 'Description', 8192, 0);
-    const policy = optionalString(input, 'Policy', 32768);
-    if (policy !== undefined) parsePolicy(policy);
+    const policyText = optionalString(input, 'Policy', 32768);
+    const policy = policyText !== undefined ? parsePolicy(policyText) : undefined;
     const tags = parseTags(input);
     scope.authorize(key, 'ReplicateKey');
     scope.requireNotPendingDeletion(key);
@@ -50,7 +50,7 @@ export const multiRegionOperations: OperationTable = {
       region: replicaRegion,
       creationDate: scope.now(),
       description: description ?? key.description,
-      policy: policy ?? defaultKeyPolicy(key.accountId),
+      policy: policy?.text ?? defaultKeyPolicy(key.accountId),
       tags: tags ?? [],
       keyState: key.keyState === 'Disabled' ? 'Disabled' : 'Enabled',
       rotation: { enabled: key.rotation.enabled },

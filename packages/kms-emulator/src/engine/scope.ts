@@ -1,5 +1,6 @@
 import { aliasNotFound, disabled, invalidState, type KmsError, kmsError, notFound } from '../errors.js';
-import { evaluatePolicy, parsePolicy } from '../policy/evaluate.js';
+import { evaluatePolicy } from '../policy/evaluate.js';
+import { storedPolicy } from '../policy/stored-policy.js';
 import { deletionDue } from './deletion.js';
 import { grantAllows } from './grant-check.js';
 import { aliasArn, keyArn, parseKmsArn } from './ids.js';
@@ -32,13 +33,21 @@ export class OperationScope {
     return this.vault.now();
   }
 
-  /** Resolves a key id, key ARN, alias name or alias ARN in the caller's account and region. */
+  /**
+   * Resolves a key id, key ARN, alias name or alias ARN in the caller's region (ARNs may name another
+   * account; key ids and alias names are the caller's own).
+   */
   resolveKey(keyIdParam: string): KeyRecord {
     const { region, accountId } = this.ctx;
     let arn: string;
     if (keyIdParam.startsWith('arn:')) {
       const parsed = parseKmsArn(keyIdParam);
+      // A key lives in one region: an ARN from another region names nothing here, as in AWS
+      // (multi-Region replicas are separate keys, each used through its own region's endpoint).
       if (!parsed) throw notFound(keyIdParam);
+      if (parsed.region !== region) {
+        throw parsed.resourceType === 'alias' ? aliasNotFound(keyIdParam) : notFound(keyIdParam);
+      }
       if (parsed.resourceType === 'alias') {
         const alias = this.store.getAlias(parsed.accountId, parsed.region, parsed.resource);
         if (!alias) throw aliasNotFound(keyIdParam);
@@ -79,7 +88,7 @@ export class OperationScope {
   /** Key policy first (explicit Deny wins), then grants. Throws AccessDeniedException. */
   authorize(record: KeyRecord, action: string, options: AuthorizeOptions = {}): void {
     const { principal, accountId } = this.ctx;
-    const decision = evaluatePolicy(parsePolicy(record.policy), {
+    const decision = evaluatePolicy(storedPolicy(record.arn, record.policy), {
       principal,
       callerAccount: accountId,
       action: `kms:${action}`,

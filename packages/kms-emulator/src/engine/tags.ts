@@ -3,18 +3,27 @@ import type { OperationTable } from './operation.js';
 import type { Tag } from './types.js';
 import { type Input, optionalString, requireString } from './validate.js';
 
-/** Validates a `Tags` member ([{TagKey, TagValue}], at most 50). */
+/**
+ * Validates a `Tags` member ([{TagKey, TagValue}], at most 50). As in AWS, a tag key may not begin
+ * with `aws:` in any letter case, and one request may not name a tag key twice.
+ */
 export function parseTags(input: Input, member = 'Tags'): Tag[] | undefined {
   const raw = input[member];
   if (raw === undefined || raw === null) return undefined;
   if (!Array.isArray(raw)) throw kmsError('SerializationException', `Unexpected type for member '${member}'`);
   if (raw.length > 50) throw kmsError('TagException', 'Too many tags: a key can have at most 50 tags');
+  const seen = new Set<string>();
   return raw.map((t: unknown) => {
     const tag = (t ?? {}) as Input;
     const TagKey = requireString(tag, 'TagKey', 128);
     const TagValue = optionalString(tag, 'TagValue', 256, 0) ?? '';
-    if (TagKey.startsWith('aws:'))
-      throw kmsError('TagException', `Tag key ${TagKey} uses the reserved prefix aws:`);
+    if (TagKey.toLowerCase().startsWith('aws:')) {
+      throw kmsError('TagException', `Tag key '${TagKey}' uses the reserved prefix 'aws:'`);
+    }
+    if (seen.has(TagKey)) {
+      throw kmsError('TagException', `Tag key '${TagKey}' appears more than once in the request`);
+    }
+    seen.add(TagKey);
     return { TagKey, TagValue };
   });
 }

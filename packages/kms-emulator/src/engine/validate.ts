@@ -98,11 +98,31 @@ export function optionalBlob(input: Input, member: string, max: number, min = 1)
   return buf;
 }
 
+/**
+ * Largest encryption context the emulator accepts: UTF-8 bytes of every key and value together. Every
+ * string map in the KMS API is an encryption context (or a grant constraint on one), and the
+ * ciphertext blob length-prefixes each key and value with 16 bits, so a bound is needed anyway.
+ */
+export const MAX_ENCRYPTION_CONTEXT_BYTES = 8192;
+
 export function optionalStringMap(input: Input, member: string): Record<string, string> | undefined {
   const value = input[member];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw serialization(member);
-  for (const v of Object.values(value)) if (typeof v !== 'string') throw serialization(member);
+  let bytes = 0;
+  let pairs = 0;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw serialization(member);
+    bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    pairs++;
+  }
+  if (bytes > MAX_ENCRYPTION_CONTEXT_BYTES) {
+    throw validationError(
+      camel(member),
+      `{${pairs} pairs, ${bytes} bytes}`,
+      `Member must have a total size (UTF-8 bytes of keys and values) less than or equal to ${MAX_ENCRYPTION_CONTEXT_BYTES}`,
+    );
+  }
   return { ...(value as Record<string, string>) };
 }
 
@@ -127,7 +147,9 @@ export function optionalStringList(
       throw validationError(
         camel(member),
         '[...]',
-        `Member must have length less than or equal to ${maxLen}`,
+        v.length < 1
+          ? 'Member must have length greater than or equal to 1'
+          : `Member must have length less than or equal to ${maxLen}`,
       );
     }
   }

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { AliasRecord, AuditEvent, GrantRecord, KeyRecord } from '../engine/types.js';
-import type { AuditQuery, KmsStore } from './store.js';
+import type { AuditPruning, AuditQuery, KmsStore } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keys (arn TEXT PRIMARY KEY, account_id TEXT NOT NULL, region TEXT NOT NULL,
@@ -68,6 +68,8 @@ export class SqliteStore implements KmsStore {
         'SELECT record FROM grants WHERE key_arn = ? ORDER BY creation_date, grant_id',
       ),
       appendAudit: db.prepare('INSERT INTO audit (event_time, key_id, event) VALUES (?, ?, ?)'),
+      pruneAuditCount: db.prepare('DELETE FROM audit WHERE seq <= (SELECT MAX(seq) FROM audit) - ?'),
+      pruneAuditAge: db.prepare('DELETE FROM audit WHERE event_time < ?'),
       queryAudit: db.prepare<[number], { event: string }>(
         'SELECT event FROM audit WHERE event_time >= ? ORDER BY seq',
       ),
@@ -133,6 +135,11 @@ export class SqliteStore implements KmsStore {
       .prepare<[number], { record: string }>('SELECT record FROM keys ORDER BY creation_date, arn LIMIT ?')
       .all(limit)
       .map((row) => JSON.parse(row.record) as KeyRecord);
+  }
+
+  pruneAudit(pruning: AuditPruning): void {
+    if (pruning.maxEvents !== undefined) this.#stmt.pruneAuditCount.run(pruning.maxEvents);
+    if (pruning.before !== undefined) this.#stmt.pruneAuditAge.run(pruning.before.getTime());
   }
 
   transaction<T>(fn: () => T): T {

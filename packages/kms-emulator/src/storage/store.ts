@@ -7,6 +7,13 @@ export interface AuditQuery {
   keyId?: string;
 }
 
+export interface AuditPruning {
+  /** Keep at most this many of the newest events. */
+  maxEvents?: number;
+  /** Drop events whose time is before this. */
+  before?: Date;
+}
+
 /**
  * Persistence for the engine. Synchronous on purpose: every write is durable before it returns, so
  * an acknowledged call is never lost. Implementations store records as given (they never see raw
@@ -30,8 +37,13 @@ export interface KmsStore {
 
   appendAudit(event: AuditEvent): void;
   queryAudit(query: AuditQuery): AuditEvent[];
+  /** Deletes the audit events the retention rule no longer keeps. */
+  pruneAudit(pruning: AuditPruning): void;
 
-  /** Runs `fn` atomically (all of its writes or none). */
+  /**
+   * Runs `fn` atomically: when it throws, every write it made (nested transactions included) is
+   * undone before the error propagates. A nested transaction that throws undoes only its own writes.
+   */
   transaction<T>(fn: () => T): T;
   close(): void;
 }

@@ -1,4 +1,5 @@
 import { KmsError, kmsError } from '../errors.js';
+import { parseJsonObject, requireBodyWithinLimit } from './json-body.js';
 
 /**
  * AWS JSON 1.1 codec for KMS ("TrentService"), pure functions shared by the in-process transport and
@@ -41,8 +42,13 @@ export function operationFromTarget(target: string | undefined): string {
   return target.slice(KMS_TARGET_PREFIX.length);
 }
 
-/** Parses a request body; top-level blob members become Buffers. Bad JSON or base64 → SerializationException. */
+/**
+ * Parses a request body into a prototype-free object; top-level blob members become Buffers. Bad
+ * JSON, bad base64, a body over 1 MiB or nested deeper than 32 levels (`json-body.ts`) →
+ * SerializationException. The engine drops members the operation does not define.
+ */
 export function decodeRequestBody(body: string | Uint8Array | undefined): Record<string, unknown> {
+  requireBodyWithinLimit(typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0));
   // Views the bytes directly: SDK bodies may be Uint8Array subclasses whose valueOf() is a string.
   const text =
     typeof body === 'string'
@@ -50,20 +56,11 @@ export function decodeRequestBody(body: string | Uint8Array | undefined): Record
       : body
         ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
         : '';
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw kmsError('SerializationException', 'Request body is not valid JSON');
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw kmsError('SerializationException', 'Request body must be a JSON object');
-  }
-  const input: Record<string, unknown> = {};
-  for (const [member, value] of Object.entries(parsed)) {
-    input[member] =
-      BLOB_MEMBERS.has(member) && typeof value === 'string' ? decodeBase64(member, value) : value;
+  if (text.trim() === '') return Object.create(null) as Record<string, unknown>;
+  const input = parseJsonObject(text);
+  for (const member of Object.keys(input)) {
+    const value = input[member];
+    if (BLOB_MEMBERS.has(member) && typeof value === 'string') input[member] = decodeBase64(member, value);
   }
   return input;
 }

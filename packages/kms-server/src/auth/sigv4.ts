@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { REGION_NAME } from '@envelope/kms-emulator';
 
 /** What the verifier needs of an HTTP request. Header names are lower-case. */
 export interface SignedRequest {
@@ -43,6 +44,16 @@ export function verifySigV4(
     );
   }
   const [, accessKeyId, date, region, service, signedHeaderList, signature] = m as unknown as string[];
+  // The credential scope decides the region every key is resolved in, so it must be one.
+  if (service !== 'kms') {
+    return fail('InvalidSignatureException', "Credential should be scoped to correct service: 'kms'.");
+  }
+  if (!REGION_NAME.test(region!)) {
+    return fail(
+      'InvalidSignatureException',
+      `Credential should be scoped to a valid region, not '${region}'. Use a lower-case AWS Region name such as us-east-1.`,
+    );
+  }
   const key = keys.get(accessKeyId!);
   if (!key)
     return fail('UnrecognizedClientException', 'The security token included in the request is invalid.');
@@ -64,6 +75,10 @@ export function verifySigV4(
   const signedHeaders = signedHeaderList!.split(';');
   if (!signedHeaders.includes('host')) {
     return fail('IncompleteSignatureException', "The 'host' header must be signed.");
+  }
+  // The target names the operation: unsigned, it could be swapped (Encrypt → ScheduleKeyDeletion).
+  if (header(request, 'x-amz-target') !== undefined && !signedHeaders.includes('x-amz-target')) {
+    return fail('IncompleteSignatureException', "The 'x-amz-target' header must be signed.");
   }
   const scope = `${date}/${region}/${service}/aws4_request`;
   const expected = sign(

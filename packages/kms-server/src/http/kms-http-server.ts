@@ -143,9 +143,9 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
             return;
           }
           log({ level: 'error', msg: 'request failed', requestId, error: (error as Error).message });
-          if (!response.headersSent)
-            reply(response, 500, awsError('KMSInternalException', 'Internal error.'));
-          else response.destroy();
+          if (!response.headersSent) {
+            reply(response, 500, awsError('KMSInternalException', 'Internal error.'), 'KMSInternalException');
+          } else response.destroy();
         })
         .finally(() => {
           if (outcome === 'answered' && !response.writableEnded && request.socket.destroyed)
@@ -242,6 +242,7 @@ export async function startKmsHttpServer(options: KmsHttpServerOptions): Promise
         response,
         400,
         awsError('UnknownOperationException', 'Expected POST / with X-Amz-Target: TrentService.<Operation>.'),
+        'UnknownOperationException',
       );
     }
     const result = await options.handle({

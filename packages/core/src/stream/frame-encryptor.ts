@@ -1,0 +1,113 @@
+import { createCipheriv } from 'node:crypto';
+import { InvalidArgumentError } from '../errors.js';
+import { BodyAadContent, bodyAad, finalFrameHeader, frameIv, regularFrameHeader } from '../format/body.js';
+import type { AlgorithmSuite } from '../suites/algorithm-suites.js';
+
+const LAST_SEQUENCE_NUMBER = 0xfffffffe;
+
+/**
+ * Writes a framed body (data-format/message-body.md) under one message's content key.
+ *
+ * AES-GCM (key, IV) pairs: the key is the message's content key, derived from the data key and the
+ * message's fresh random message id (or, for the legacy NO_KDF suites, a data key used for this
+ * message only); the header tag uses the all-zero IV and frame n uses IV = n for n = 1 … 2^32 − 2,
+ * each sequence number taken once by {@link FrameEncryptor}. So no pair is used twice in a message,
+ * and no pair of another message can share its key.
+ */
+export class FramedBodyWriter {
+  readonly #frames: FrameEncryptor;
+  #pending: Buffer[] = [];
+  #pendingLength = 0;
+
+  constructor(
+    suite: AlgorithmSuite,
+    key: Buffer,
+    messageId: Buffer,
+    private readonly frameLength: number,
+    /**
+     * Called with plaintext views the writer no longer needs: once their frame is encrypted, or on
+     * {@link discard}. Rewrap zero-fills them; encrypt leaves the caller's buffers alone.
+     */
+    private readonly release?: (plaintext: readonly Buffer[]) => void,
+  ) {
+    this.#frames = new FrameEncryptor(suite, key, messageId, frameLength);
+  }
+
+  /** Takes plaintext by reference; yields every frame it completes. */
+  *write(chunk: Buffer): Generator<Buffer> {
+    let rest = chunk;
+    while (rest.length > 0) {
+      const take = Math.min(this.frameLength - this.#pendingLength, rest.length);
+      this.#pending.push(take === rest.length ? rest : rest.subarray(0, take));
+      this.#pendingLength += take;
+      rest = rest.subarray(take);
+      if (this.#pendingLength === this.frameLength) {
+        yield* this.#frames.regular(this.#pending);
+        this.#release();
+      }
+    }
+  }
+
+  /** Yields the final frame (empty when the plaintext is an exact multiple of the frame length). */
+  *end(): Generator<Buffer> {
+    yield* this.#frames.final(this.#pending, this.#pendingLength);
+    this.#release();
+  }
+
+  /** Drops the plaintext of an unfinished frame (the message is abandoned). */
+  discard(): void {
+    this.#release();
+  }
+
+  #release(): void {
+    this.release?.(this.#pending);
+    this.#pending = [];
+    this.#pendingLength = 0;
+  }
+}
+
+/** Encrypts frames in sequence; yields each frame as header piece, ciphertext pieces and tag. */
+class FrameEncryptor {
+  #sequenceNumber = 1;
+
+  constructor(
+    private readonly suite: AlgorithmSuite,
+    private readonly key: Buffer,
+    private readonly messageId: Buffer,
+    private readonly frameLength: number,
+  ) {}
+
+  *regular(content: readonly Buffer[]): Generator<Buffer> {
+    const seq = this.#next();
+    const iv = frameIv(this.suite.ivLength, seq);
+    yield regularFrameHeader(seq, iv);
+    yield* this.#encrypt(iv, bodyAad(this.messageId, BodyAadContent.FRAME, seq, this.frameLength), content);
+  }
+
+  *final(content: readonly Buffer[], contentLength: number): Generator<Buffer> {
+    const seq = this.#next();
+    const iv = frameIv(this.suite.ivLength, seq);
+    yield finalFrameHeader(seq, iv, contentLength);
+    yield* this.#encrypt(
+      iv,
+      bodyAad(this.messageId, BodyAadContent.FINAL_FRAME, seq, contentLength),
+      content,
+    );
+  }
+
+  *#encrypt(iv: Buffer, aad: Buffer, content: readonly Buffer[]): Generator<Buffer> {
+    const cipher = createCipheriv(this.suite.cipher, this.key, iv, { authTagLength: this.suite.tagLength });
+    cipher.setAAD(aad);
+    for (const piece of content) yield cipher.update(piece);
+    const tail = cipher.final();
+    if (tail.length) yield tail;
+    yield cipher.getAuthTag();
+  }
+
+  #next(): number {
+    if (this.#sequenceNumber > LAST_SEQUENCE_NUMBER) {
+      throw new InvalidArgumentError('The message would exceed 2^32 - 2 frames; use a larger frameLength.');
+    }
+    return this.#sequenceNumber++;
+  }
+}
