@@ -6,7 +6,8 @@ export type RootKeyProbe = 'matches' | 'does-not-match' | 'no-key-material';
 /**
  * Whether `rootKey` opens stored key material: the only proof a candidate root key is the one the
  * data was written under when nothing else records it (a database restored without its check file).
- * Unwrapping is authenticated (AES-GCM tag), so a wrong key cannot pass.
+ * Unwrapping is authenticated (AES-GCM tag), so a wrong key cannot pass. It only decrypts, with the
+ * IV stored beside each wrapped blob; it encrypts nothing, so it uses up no (key, IV) pair.
  */
 export function probeRootKey(rootKey: Buffer, keys: Iterable<KeyRecord>): RootKeyProbe {
   for (const key of keys) {
