@@ -37,6 +37,7 @@ const step = (text: string) => console.log(`\n▶ ${text}`);
 const admin = async (fault: unknown) => {
   const response = await fetch(`${server.url}/_envelope/faults`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify(fault),
   });
   if (!response.ok) throw new Error(`fault injection failed: ${response.status} ${await response.text()}`);

@@ -1,6 +1,8 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -98,6 +100,35 @@ describe('envelope kms serve (built binary)', () => {
     again.destroy();
     second.child.kill('SIGINT');
     expect(await second.exit).to.equal(0);
+  });
+
+  it('on SIGTERM cuts a stalled client after --drain-timeout, and accepts --allow-host names', async function () {
+    this.timeout(30_000);
+    const served = await serve(['--in-memory', '--drain-timeout', '300', '--allow-host', 'kms.internal']);
+    const { hostname, port } = new URL(served.url);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) =>
+        request({ host: hostname, port, path: '/health', headers: { host }, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end(),
+      );
+    expect(await status(`kms.internal:${port}`)).to.equal(200);
+    expect(await status(`attacker.example:${port}`)).to.equal(403);
+    const stalled = connect(Number(port), hostname);
+    stalled.on('error', () => {});
+    stalled.write(`POST / HTTP/1.1\r\nhost: ${hostname}\r\ncontent-length: 1000\r\n\r\n{`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    served.child.kill('SIGTERM');
+    expect(await served.exit).to.equal(0);
+    expect(performance.now() - started).to.be.lessThan(5000);
+    expect(served.logs.map((l) => l.msg)).to.include(
+      'drain deadline reached; closing connections with requests still in flight',
+    );
+    stalled.destroy();
   });
 
   it('refuses to start without a root key source, saying how to provide one (exit 3)', async () => {

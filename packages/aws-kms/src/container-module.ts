@@ -14,7 +14,19 @@ const common = {
   endpoint: z.url().optional(),
   grantTokens: z.array(z.string()).optional(),
   maxAttempts: z.number().int().min(1).max(20).optional(),
+  /** Longest time one KMS call may take, retries included (a region that hangs fails over). */
+  timeoutMs: z.number().int().min(1).max(600_000).optional(),
 };
+
+function retry(o: { maxAttempts?: number | undefined; timeoutMs?: number | undefined }) {
+  if (o.maxAttempts === undefined && o.timeoutMs === undefined) return {};
+  return {
+    retry: {
+      ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
+      ...(o.timeoutMs ? { totalTimeoutMs: o.timeoutMs } : {}),
+    },
+  };
+}
 
 const strictOptions = z
   .object({
@@ -95,7 +107,7 @@ export const awsKmsAdapter: KeyringAdapter = {
       keyIds: o.keyIds,
       clientSupplier: clients(o, context.emulator),
       ...(o.grantTokens ? { grantTokens: o.grantTokens } : {}),
-      ...(o.maxAttempts ? { retry: { maxAttempts: o.maxAttempts } } : {}),
+      ...retry(o),
     });
   },
 };
@@ -110,7 +122,7 @@ export const awsKmsDiscoveryAdapter: KeyringAdapter = {
       ...(o.discoveryFilter ? { discoveryFilter: o.discoveryFilter } : {}),
       ...(o.region ? { region: o.region } : {}),
       ...(o.grantTokens ? { grantTokens: o.grantTokens } : {}),
-      ...(o.maxAttempts ? { retry: { maxAttempts: o.maxAttempts } } : {}),
+      ...retry(o),
     });
   },
 };

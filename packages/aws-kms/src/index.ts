@@ -19,7 +19,11 @@ export {
   type AwsKmsRsaKeyringOptions,
   type KmsRsaEncryptionAlgorithm,
 } from './aws-kms-rsa-keyring.js';
-export { type ClientSupplier, cachingClientSupplier } from './client-supplier.js';
+export {
+  type CachingClientSupplierOptions,
+  type ClientSupplier,
+  cachingClientSupplier,
+} from './client-supplier.js';
 export {
   awsKmsAdapter,
   awsKmsDiscoveryAdapter,
@@ -28,4 +32,11 @@ export {
   awsKmsRsaAdapter,
 } from './container-module.js';
 export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
-export { isRetryable, type RetryOptions, withRetry } from './retry.js';
+export {
+  DEFAULT_TOTAL_TIMEOUT_MS,
+  isRetryable,
+  KmsCallTimeoutError,
+  type RetryOptions,
+  sendWithRetry,
+  withRetry,
+} from './retry.js';

@@ -2,7 +2,7 @@ import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient 
 import { type EncryptedDataKey, type EncryptionContext, KeyringError } from '@envelope/core';
 import { parseKmsArn, regionOf } from './arn.js';
 import type { ClientSupplier } from './client-supplier.js';
-import { type RetryOptions, withRetry } from './retry.js';
+import { type RetryOptions, sendWithRetry } from './retry.js';
 
 /** Provider id of AWS KMS encrypted data keys, as the AWS Encryption SDK writes it. */
 export const AWS_KMS_PROVIDER_ID = 'aws-kms';
@@ -48,8 +48,9 @@ export async function generateDataKey(
   ec: EncryptionContext,
   options: CallOptions,
 ): Promise<{ plaintext: Buffer; edk: EncryptedDataKey }> {
-  const out = await withRetry(
-    () =>
+  const out = await sendWithRetry(
+    client,
+    (abortSignal) =>
       client.send(
         new GenerateDataKeyCommand({
           KeyId: keyId,
@@ -57,6 +58,7 @@ export async function generateDataKey(
           EncryptionContext: context(ec),
           ...grantTokens(options),
         }),
+        { abortSignal },
       ),
     options.retry,
   );
@@ -79,8 +81,9 @@ export async function encryptDataKey(
   ec: EncryptionContext,
   options: CallOptions,
 ): Promise<EncryptedDataKey> {
-  const out = await withRetry(
-    () =>
+  const out = await sendWithRetry(
+    client,
+    (abortSignal) =>
       client.send(
         new EncryptCommand({
           KeyId: keyId,
@@ -88,6 +91,7 @@ export async function encryptDataKey(
           EncryptionContext: context(ec),
           ...grantTokens(options),
         }),
+        { abortSignal },
       ),
     options.retry,
   );
@@ -106,8 +110,9 @@ export async function decryptDataKey(
   keyLength: number,
   options: CallOptions,
 ): Promise<Buffer> {
-  const out = await withRetry(
-    () =>
+  const out = await sendWithRetry(
+    client,
+    (abortSignal) =>
       client.send(
         new DecryptCommand({
           KeyId: keyId,
@@ -115,6 +120,7 @@ export async function decryptDataKey(
           EncryptionContext: context(ec),
           ...grantTokens(options),
         }),
+        { abortSignal },
       ),
     options.retry,
   );

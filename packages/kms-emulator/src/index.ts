@@ -22,6 +22,7 @@ export type {
   SigningAlgorithm,
 } from './engine/key-specs.js';
 export { type MemberShape, REQUEST_SHAPES, type StructureShape } from './engine/request-shapes.js';
+export { probeRootKey, type RootKeyProbe } from './engine/root-key-probe.js';
 export type {
   AliasRecord,
   AuditEvent,

@@ -6,17 +6,24 @@ import {
   KmsEngine,
   type KmsStore,
   MemoryStore,
+  probeRootKey,
   SqliteStore,
 } from '@envelope/kms-emulator';
-import { adminRoutes } from './admin/admin-routes.js';
+import { adminRoutes, healthRoute } from './admin/admin-routes.js';
 import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
 import type { AccessKey } from './auth/sigv4.js';
 import { engineCallHandler } from './http/engine-handler.js';
-import { DEFAULT_PORT, type LogRecord, startKmsHttpServer } from './http/kms-http-server.js';
+import { HostAllowList, isLoopback } from './http/host-check.js';
+import {
+  DEFAULT_PORT,
+  type KmsServerLimits,
+  type LogRecord,
+  startKmsHttpServer,
+} from './http/kms-http-server.js';
 import { applySeed } from './seed/apply-seed.js';
 import { loadSeedFile, type SeedFile } from './seed/seed-file.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
-import { checkRootKeyMatches, resolveRootKey } from './storage/root-key.js';
+import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/root-key.js';
 
 /**
  * SQLite `synchronous` level for the durable store. `NORMAL` in WAL mode keeps every acknowledged
@@ -43,6 +50,13 @@ export interface KmsServerOptions {
   readonly allowPlaintextRootKey?: boolean;
   /** Default 127.0.0.1. */
   readonly host?: string;
+  /**
+   * Host names (the `Host` header) accepted besides IP literals, `localhost` and `host`: the names
+   * clients use to reach the server, e.g. `kms` in a compose network. Others get 403.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Connection, body and drain limits; defaults in {@link DEFAULT_LIMITS}. */
+  readonly limits?: Partial<KmsServerLimits>;
   /** Default 4599; 0 picks a free port. */
   readonly port?: number;
   /** Region for unsigned requests. Default us-east-1. */
@@ -59,7 +73,7 @@ export interface KmsServerOptions {
   readonly seed?: SeedFile;
   /** Faults active from the start (the same shapes as `POST /_envelope/faults`). */
   readonly faults?: readonly unknown[];
-  /** Serve `POST /_envelope/faults` (default true). */
+  /** Serve `POST /_envelope/faults` (default true; behind SigV4 when `accessKeys` are given). */
   readonly admin?: boolean;
   /** How much of the audit log to keep; default {@link DEFAULT_AUDIT_RETENTION}. */
   readonly auditRetention?: AuditRetentionOptions;
@@ -103,12 +117,26 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     });
   }
   const rootKey = resolveRootKey({ ...options, env }, dataDir);
+  if (rootKey.file && isSharedKeyFile(rootKey.file)) {
+    log({
+      level: 'warn',
+      msg: 'root key file is readable by group or others; run chmod 600 on it',
+      file: rootKey.file,
+    });
+  }
   let store: KmsStore;
   if (dataDir) {
-    checkRootKeyMatches(dataDir, rootKey.key);
-    store = new SqliteStore(join(dataDir, DATABASE_FILE), {
+    const sqlite = new SqliteStore(join(dataDir, DATABASE_FILE), {
       synchronous: options.synchronous ?? DEFAULT_SYNCHRONOUS,
     });
+    try {
+      checkRootKeyMatches(dataDir, rootKey.key, () => probeRootKey(rootKey.key, sqlite.sampleKeys(16)));
+    } catch (error) {
+      sqlite.close();
+      rootKey.key.fill(0);
+      throw error;
+    }
+    store = sqlite;
   } else {
     store = new MemoryStore();
   }
@@ -128,15 +156,30 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     for (const spec of faultSpecs) applyFault(engine.faults, spec);
 
     const accessKeys = options.accessKeys ? new Map(Object.entries(options.accessKeys)) : undefined;
+    const host = options.host ?? '127.0.0.1';
+    const hosts = new HostAllowList(host, options.allowedHosts);
+    if (!isLoopback(host) && !accessKeys) {
+      log({
+        level: 'warn',
+        msg:
+          `LISTENING ON ${host} WITHOUT SIGV4: anyone who can reach this address acts as the root of ` +
+          `account ${accountId} and can read, use and delete every key. Use --access-keys <file>, or ` +
+          `listen on 127.0.0.1.`,
+        host,
+      });
+    }
     const http = await startKmsHttpServer({
       handle: engineCallHandler(engine),
-      host: options.host ?? '127.0.0.1',
+      host,
+      hosts,
+      ...(options.limits ? { limits: options.limits } : {}),
       port: options.port ?? DEFAULT_PORT,
       defaultRegion,
       defaultPrincipal: accountRoot(accountId),
       ...(accessKeys ? { accessKeys } : {}),
       ...(options.principals ? { principals: new Map(Object.entries(options.principals)) } : {}),
-      routes: adminRoutes(engine.faults, { admin: options.admin ?? true }),
+      probes: healthRoute(),
+      routes: adminRoutes(engine.faults, { admin: options.admin ?? true, hosts }),
       log,
     });
     log({

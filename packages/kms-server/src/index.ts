@@ -1,4 +1,4 @@
-export { adminRoutes, FAULTS_PATH, HEALTH_PATH } from './admin/admin-routes.js';
+export { adminRoutes, FAULTS_PATH, HEALTH_PATH, healthRoute } from './admin/admin-routes.js';
 export {
   applyFault,
   type FaultSpec,
@@ -23,13 +23,16 @@ export {
   type KmsServerOptions,
 } from './create-kms-server.js';
 export { engineCallHandler } from './http/engine-handler.js';
+export { HostAllowList, isLoopback } from './http/host-check.js';
 export {
+  DEFAULT_LIMITS,
   DEFAULT_PORT,
   DropConnectionError,
   type KmsCall,
   type KmsCallHandler,
   type KmsHttpServerOptions,
   type KmsReply,
+  type KmsServerLimits,
   type LogRecord,
   type RunningServer,
   startKmsHttpServer,

@@ -26,6 +26,10 @@ interface KmsServeOptions {
   account: string;
   fault?: unknown[];
   admin: boolean;
+  allowHost?: string[];
+  maxConnections?: number;
+  maxPendingBodyBytes?: number;
+  drainTimeout?: number;
 }
 
 /** `envelope kms serve`: the local AWS KMS server (docs/kms-server.md). */
@@ -56,6 +60,22 @@ export function registerKmsCommands(program: Command): void {
       collectFault,
     )
     .option('--no-admin', 'do not serve the POST /_envelope/faults admin endpoint')
+    .option(
+      '--allow-host <name>',
+      'accept this Host header name besides IP addresses, localhost and --host (repeatable)',
+      collectString,
+    )
+    .option('--max-connections <n>', 'open connections before new ones get 503 (default 10000)', parseCount)
+    .option(
+      '--max-pending-body-bytes <n>',
+      'request-body bytes held at once across connections before 503 (default 67108864)',
+      parseCount,
+    )
+    .option(
+      '--drain-timeout <ms>',
+      'on SIGTERM, how long in-flight calls may finish (default 10000)',
+      parseCount,
+    )
     .action(async (options: KmsServeOptions) => serve(options));
 }
 
@@ -74,6 +94,12 @@ async function serve(o: KmsServeOptions): Promise<void> {
     ...(o.allowPlaintextRootKey ? { allowPlaintextRootKey: true } : {}),
     ...(o.seed ? { seedFile: o.seed } : {}),
     ...(o.accessKeys ? { accessKeys: readAccessKeys(o.accessKeys) } : {}),
+    ...(o.allowHost ? { allowedHosts: o.allowHost } : {}),
+    limits: {
+      ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
+      ...(o.maxPendingBodyBytes !== undefined ? { maxPendingBodyBytes: o.maxPendingBodyBytes } : {}),
+      ...(o.drainTimeout !== undefined ? { drainTimeoutMs: o.drainTimeout } : {}),
+    },
   });
   await untilSignalled(server);
 }
@@ -131,6 +157,18 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError('must be a port number 0–65535');
   }
   return port;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('must be a whole number of at least 1');
+  }
+  return n;
+}
+
+function collectString(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 function collectFault(value: string, previous: unknown[] = []): unknown[] {

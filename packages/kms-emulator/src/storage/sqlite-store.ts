@@ -131,6 +131,14 @@ export class SqliteStore implements KmsStore {
     );
   }
 
+  /** Up to `limit` keys of any account and region, oldest first (to probe the root key at start). */
+  sampleKeys(limit: number): KeyRecord[] {
+    return this.#db
+      .prepare<[number], { record: string }>('SELECT record FROM keys ORDER BY creation_date, arn LIMIT ?')
+      .all(limit)
+      .map((row) => JSON.parse(row.record) as KeyRecord);
+  }
+
   pruneAudit(pruning: AuditPruning): void {
     if (pruning.maxEvents !== undefined) this.#stmt.pruneAuditCount.run(pruning.maxEvents);
     if (pruning.before !== undefined) this.#stmt.pruneAuditAge.run(pruning.before.getTime());

@@ -1,25 +1,49 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from '@envelope/kms-emulator';
+import type { HostAllowList } from '../http/host-check.js';
 import { applyFault, FaultSpecError, parseFaultSpec } from './fault-spec.js';
 
 export const HEALTH_PATH = '/health';
 export const FAULTS_PATH = '/_envelope/faults';
 
+/** `GET /health`: unauthenticated, so load balancers and probes can call it; reveals nothing. */
+export function healthRoute() {
+  return (request: IncomingMessage, response: ServerResponse): boolean => {
+    if (pathOf(request) !== HEALTH_PATH || (request.method !== 'GET' && request.method !== 'HEAD'))
+      return false;
+    json(response, 200, { status: 'ok' });
+    return true;
+  };
+}
+
 /**
- * `GET /health` and the fault admin endpoint `POST /_envelope/faults`. Both are unauthenticated
- * (the server listens on loopback by default); pass `admin: false` to createKmsServer to turn the
- * fault endpoint off.
+ * The fault admin endpoint `POST /_envelope/faults`. The HTTP server calls it only after the Host
+ * check and, when access keys are configured, after SigV4 verification (the same as KMS calls).
+ * It also refuses what a browser can send cross-site without a CORS preflight: a body that is not
+ * `application/json`, or any foreign `Origin`. Pass `admin: false` to createKmsServer to turn it off.
  */
-export function adminRoutes(faults: FaultInjector, options: { admin: boolean }) {
+export function adminRoutes(faults: FaultInjector, options: { admin: boolean; hosts: HostAllowList }) {
   return (request: IncomingMessage, response: ServerResponse, body: Buffer): boolean => {
-    const path = (request.url ?? '/').split('?', 1)[0];
-    if (path === HEALTH_PATH && (request.method === 'GET' || request.method === 'HEAD')) {
-      json(response, 200, { status: 'ok' });
-      return true;
-    }
-    if (path !== FAULTS_PATH || !options.admin) return false;
+    if (pathOf(request) !== FAULTS_PATH || !options.admin) return false;
     if (request.method !== 'POST') {
       json(response, 405, { error: `Use POST ${FAULTS_PATH}` });
+      return true;
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !options.hosts.allowsOrigin(origin)) {
+      json(response, 403, {
+        error: `Origin ${origin} may not call the admin API; call it from a script or curl, not a web page.`,
+      });
+      return true;
+    }
+    const type = String(request.headers['content-type'] ?? '')
+      .split(';', 1)[0]!
+      .trim()
+      .toLowerCase();
+    if (type !== 'application/json') {
+      json(response, 415, {
+        error: `Send the fault as JSON with Content-Type: application/json (got ${type || 'none'}).`,
+      });
       return true;
     }
     try {
@@ -31,6 +55,10 @@ export function adminRoutes(faults: FaultInjector, options: { admin: boolean }) 
     }
     return true;
   };
+}
+
+function pathOf(request: IncomingMessage): string {
+  return (request.url ?? '/').split('?', 1)[0]!;
 }
 
 function json(response: ServerResponse, status: number, value: unknown): void {

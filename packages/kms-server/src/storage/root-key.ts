@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RootKeyProbe } from '@envelope/kms-emulator';
 
 export const ROOT_KEY_ENV = 'ENVELOPE_KMS_ROOT_KEY';
 export const PLAINTEXT_ROOT_KEY_FILE = 'root.key';
@@ -25,6 +26,8 @@ export interface RootKeySources {
 export interface ResolvedRootKey {
   readonly key: Buffer;
   readonly source: 'option' | 'file' | 'env' | 'plaintext-file' | 'ephemeral';
+  /** The file the key was read from, when it came from one. */
+  readonly file?: string;
 }
 
 const HOW =
@@ -40,7 +43,8 @@ const HOW =
 export function resolveRootKey(sources: RootKeySources, dataDir: string | undefined): ResolvedRootKey {
   const env = sources.env ?? process.env;
   if (sources.rootKey) return { key: checkLength(Buffer.from(sources.rootKey), 'rootKey'), source: 'option' };
-  if (sources.rootKeyFile) return { key: readKeyFile(sources.rootKeyFile), source: 'file' };
+  if (sources.rootKeyFile)
+    return { key: readKeyFile(sources.rootKeyFile), source: 'file', file: sources.rootKeyFile };
   const envName = sources.rootKeyEnv ?? ROOT_KEY_ENV;
   const fromEnv = env[envName];
   if (fromEnv) return { key: decodeText(fromEnv.trim(), `environment variable ${envName}`), source: 'env' };
@@ -48,10 +52,11 @@ export function resolveRootKey(sources: RootKeySources, dataDir: string | undefi
 
   const plaintextFile = join(dataDir, PLAINTEXT_ROOT_KEY_FILE);
   if (sources.allowPlaintextRootKey) {
-    if (existsSync(plaintextFile)) return { key: readKeyFile(plaintextFile), source: 'plaintext-file' };
+    if (existsSync(plaintextFile))
+      return { key: readKeyFile(plaintextFile), source: 'plaintext-file', file: plaintextFile };
     const key = randomBytes(32);
     writeFileSync(plaintextFile, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    return { key, source: 'plaintext-file' };
+    return { key, source: 'plaintext-file', file: plaintextFile };
   }
   if (existsSync(plaintextFile)) {
     throw new RootKeyError(
@@ -62,14 +67,28 @@ export function resolveRootKey(sources: RootKeySources, dataDir: string | undefi
   throw new RootKeyError(`No root key for the KMS data in ${dataDir}. ${HOW}`);
 }
 
+/** True when a key file can be read or written by group or others (the caller warns). */
+export function isSharedKeyFile(file: string): boolean {
+  return (statSync(file).mode & 0o077) !== 0;
+}
+
 /**
  * Refuses a root key that differs from the one the data dir was first opened with, instead of failing
  * later on every Decrypt. Stores only an HMAC of a constant under the key, which reveals nothing.
+ * When the check file is missing (a database restored without it), the candidate key must first
+ * open existing key material (`probe`): otherwise any key would be accepted and pinned, Encrypt
+ * would fail and the right key would be refused from then on.
  */
-export function checkRootKeyMatches(dataDir: string, key: Buffer): void {
+export function checkRootKeyMatches(dataDir: string, key: Buffer, probe: () => RootKeyProbe): void {
   const file = join(dataDir, CHECK_FILE);
   const check = createHmac('sha256', key).update('envelope-kms root key check v1').digest();
   if (!existsSync(file)) {
+    if (probe() === 'does-not-match') {
+      throw new RootKeyError(
+        `The root key does not open the key material already in ${dataDir} (and ${CHECK_FILE} is ` +
+          `missing, so nothing was pinned); start with the key that wrote this data or use another --data-dir.`,
+      );
+    }
     writeFileSync(file, `${check.toString('hex')}\n`, { mode: 0o600 });
     return;
   }
