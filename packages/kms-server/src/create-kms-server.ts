@@ -13,8 +13,7 @@ import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.j
 import type { AccessKey } from './auth/sigv4.js';
 import { engineCallHandler } from './http/engine-handler.js';
 import { DEFAULT_PORT, type LogRecord, startKmsHttpServer } from './http/kms-http-server.js';
-import { applySeed } from './seed/apply-seed.js';
-import { loadSeedFile, type SeedFile } from './seed/seed-file.js';
+import { applySeed, loadSeedFile, type SeedFile } from './seed/seed-file.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
 import { checkRootKeyMatches, resolveRootKey } from './storage/root-key.js';
 

@@ -65,7 +65,7 @@ export const keyOperations: OperationTable = {
       policy: policy?.text ?? defaultKeyPolicy(accountId),
       tags,
       rotation: { enabled: false },
-      versions: [firstVersion(scope.vault, { arn, keySpec })],
+      versions: [firstVersion(scope.vault, { arn, keyId, keySpec }, scope.ctx.seedMaterial)],
     };
     scope.store.putKey(record);
     scope.touched.push(record);
