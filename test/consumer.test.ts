@@ -31,6 +31,8 @@ async function run(cwd: string, command: string, args: string[], env: NodeJS.Pro
   }
 }
 
+const SEEDED_KEY = '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901';
+
 const ESM_APP = `
 import { randomBytes } from 'node:crypto';
 import { decrypt, encrypt, RawAesKeyring, SuiteId } from '@envelope/core';
@@ -76,6 +78,14 @@ import { createEnvelope, type EnvelopeConfig } from '@envelope/config';
 import { AwsKmsKeyring } from '@envelope/aws-kms';
 import { KmsEngine, MemoryStore } from '@envelope/kms-emulator';
 import { createKmsServer, type KmsServerOptions } from '@envelope/kms-server';
+import { type RunningEmulator, startEmulator, useEmulator } from '@envelope/testing';
+
+export async function withEmulator(): Promise<RunningEmulator> {
+  const emulator = await startEmulator({ seed: { keys: [{ id: '${SEEDED_KEY}', aliases: ['alias/app'] }] } });
+  emulator.faults.throttle({ operation: 'Decrypt', everyNth: 2 });
+  return emulator;
+}
+export const hooks = useEmulator;
 
 const ring = (name: string): Keyring =>
   new RawAesKeyring({ keyNamespace: 'app', keyName: name, wrappingKey: randomBytes(32) });
@@ -122,6 +132,33 @@ test('encrypts and decrypts through the published package', async () => {
 });
 `;
 
+const PRODUCTION_CONFIG = `keyring: { type: aws-kms, generator: "arn:aws:kms:us-east-1:111122223333:key/${SEEDED_KEY}" }`;
+
+/** @envelope/testing under a runner whose hooks are `beforeAll`/`afterAll`/`beforeEach` (Vitest, Jest). */
+const testingSuite = (runner: string) => `
+import { createEnvelope } from '@envelope/config';
+import { useEmulator } from '@envelope/testing';
+
+const emulator = useEmulator(
+  { beforeAll, afterAll, beforeEach },
+  { seed: { keys: [{ id: '${SEEDED_KEY}' }] } },
+);
+
+test('a production config runs against the seeded emulator under ${runner}', async () => {
+  const app = await createEnvelope({ configText: '${PRODUCTION_CONFIG}', env: { ENVELOPE_EMULATOR: '1' } });
+  const { ciphertext } = await app.encrypt('${runner}');
+  expect((await app.decrypt(ciphertext)).plaintext.toString()).toBe('${runner}');
+  expect(emulator.auditLog({ operation: 'GenerateDataKey' })).toHaveLength(1);
+});
+
+test('each test starts from the seeded state under ${runner}', () => {
+  expect(emulator.auditLog()).toEqual([]);
+});
+`;
+
+const VITEST_TESTING = `import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';\n${testingSuite('vitest')}`;
+const JEST_TESTING = `import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';\n${testingSuite('jest')}`;
+
 /** Native addons (built or prebuilt) among the application's production dependencies. */
 async function nativeArtifacts(app: string): Promise<string[]> {
   // The application's own dev tools (Vitest ships prebuilt binaries) are not Envelope's to answer for.
@@ -160,7 +197,13 @@ describe('the published packages, installed from their tarballs outside the work
         dependencies: fileSpec,
         // The tarballs name each other by version; point those at the tarballs too, as a registry would.
         overrides: fileSpec,
-        devDependencies: { typescript: '^5.9.3', vitest: '^4.1.9', '@types/node': '^20.19.0' },
+        devDependencies: {
+          typescript: '^5.9.3',
+          vitest: '^4.1.9',
+          jest: '^30.2.0',
+          '@jest/globals': '^30.2.0',
+          '@types/node': '^20.19.0',
+        },
       }),
     );
     await run(app, 'npm', ['install', ...NPM_FLAGS]);
@@ -218,6 +261,32 @@ describe('the published packages, installed from their tarballs outside the work
       'envelope.test.ts',
     ]);
     expect(stdout).to.match(/1 passed/);
+  });
+
+  it('runs @envelope/testing under Vitest (useEmulator with beforeAll/afterAll/beforeEach)', async () => {
+    await writeFile(join(app(), 'emulator.test.ts'), VITEST_TESTING);
+    const { stdout } = await run(app(), process.execPath, [
+      join(app(), 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      'emulator.test.ts',
+    ]);
+    expect(stdout).to.match(/2 passed/);
+  });
+
+  it('runs @envelope/testing under Jest (native ESM, no transform)', async () => {
+    await writeFile(join(app(), 'emulator.jest.mjs'), JEST_TESTING);
+    await writeFile(
+      join(app(), 'jest.config.json'),
+      JSON.stringify({ testMatch: ['**/emulator.jest.mjs'], transform: {}, testEnvironment: 'node' }),
+    );
+    // Jest reports on stderr; ESM needs the VM modules flag.
+    const { stderr } = await run(
+      app(),
+      process.execPath,
+      ['--experimental-vm-modules', join(app(), 'node_modules', 'jest', 'bin', 'jest.js'), '--ci'],
+      { NODE_NO_WARNINGS: '1' },
+    );
+    expect(stderr).to.match(/Tests:\s+2 passed, 2 total/);
   });
 
   it('installs the CLI globally from its tarball alone and runs it', async () => {

@@ -74,7 +74,7 @@ export function createContainer(modules: readonly ContainerModule[] = []): Conta
 export async function createEnvelope(options: CreateEnvelopeOptions): Promise<Envelope> {
   const env = options.env ?? process.env;
   const { file, config } = await readConfig(options, env);
-  const emulator = options.emulator ?? (await resolveEmulatorTarget(config.emulator, env));
+  const emulator = options.emulator ?? (await resolveEmulatorTarget(config.emulator, env, file));
   const resolver = new KeyringResolver(createContainer(options.modules), { file, env, emulator });
   const keyring = await resolver.resolve(config.keyring, ['keyring']);
   const baseManager: MaterialsManager = config.cache

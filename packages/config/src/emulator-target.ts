@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import type { EmulatorTarget } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, type EmulatorTarget } from '@envelope/core';
+import { createKmsRequestHandler, type KmsEngine, loadSeedFile, parseSeed } from '@envelope/kms-emulator';
+import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
 import type { EnvelopeConfig } from './schema.js';
+import { sharedEmulator } from './shared-emulator.js';
 
-/** Credentials the emulator accepts when SigV4 verification is off; never real AWS credentials. */
-export const EMULATOR_CREDENTIALS = { accessKeyId: 'ENVELOPEEMULATOR', secretAccessKey: 'envelope-emulator' };
+export { EMULATOR_CREDENTIALS };
 
 /** Routes AWS KMS clients to a running `envelope kms serve`. */
 export function emulatorServerTarget(url: string): EmulatorTarget {
@@ -30,11 +31,14 @@ export function inProcessEmulatorTarget(engine: KmsEngine): EmulatorTarget & { r
 
 /**
  * Resolves the `emulator:` switch (or `ENVELOPE_EMULATOR`: `1`/`true` for in-process, or a URL) to
- * the client settings that point every backend at the emulator.
+ * the client settings that point every backend at the emulator. In-process, that is the process's
+ * shared engine (`sharedEmulator()`), with `emulator.seed` applied to it; `configFile` anchors a
+ * relative seed path and names the config in errors.
  */
 export async function resolveEmulatorTarget(
   setting: EnvelopeConfig['emulator'],
   env: NodeJS.ProcessEnv,
+  configFile = 'envelope.yaml',
 ): Promise<EmulatorTarget | undefined> {
   const fromEnv = env.ENVELOPE_EMULATOR;
   let url: string | undefined;
@@ -45,6 +49,22 @@ export async function resolveEmulatorTarget(
     if (/^https?:\/\//.test(fromEnv)) url = fromEnv;
   }
   if (!enabled) return undefined;
-  if (url) return emulatorServerTarget(url);
-  return inProcessEmulatorTarget(new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) }));
+  const seed = typeof setting === 'object' ? setting.seed : undefined;
+  if (url) {
+    if (seed !== undefined) {
+      throw new ConfigError(
+        `${configFile}: emulator.seed seeds the in-process emulator only; for a server at ${url}, pass the seed file to it (envelope kms serve --seed <file>)`,
+      );
+    }
+    return emulatorServerTarget(url);
+  }
+  const emulator = sharedEmulator();
+  if (typeof seed === 'string') {
+    await emulator.seed(loadSeedFile(resolve(dirname(configFile), seed)));
+  } else if (seed !== undefined) {
+    await emulator.seed(parseSeed(seed, `${configFile}: emulator.seed`), {
+      file: `${configFile}: emulator.seed`,
+    });
+  }
+  return emulator.target;
 }

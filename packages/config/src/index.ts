@@ -22,3 +22,4 @@ export { interpolate } from './interpolate.js';
 export { KeyringResolver } from './keyring-resolver.js';
 export { type LoadedConfig, loadConfigFile, parseConfig } from './load-config.js';
 export { type EnvelopeConfig, envelopeConfig, type KeyringConfig, type SecretSource } from './schema.js';
+export { type SharedEmulator, sharedEmulator } from './shared-emulator.js';

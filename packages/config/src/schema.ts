@@ -31,6 +31,12 @@ export const emulatorConfig = z.union([
         .string()
         .regex(/^\d{12}$/)
         .optional(),
+      /**
+       * In-process only: a seed for the shared emulator, as a seed file path (relative to this config)
+       * or inline (the `envelope kms serve --seed` format), so configs naming real key ARNs run
+       * unchanged when the seed declares those keys.
+       */
+      seed: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
     })
     .strict(),
 ]);

@@ -56,6 +56,16 @@ export {
   type PolicyDecision,
   type PolicyRequest,
 } from './policy/evaluate.js';
+export { type ApplySeedOptions, applySeed, type SeedSummary } from './seed/apply-seed.js';
+export {
+  loadSeedFile,
+  parseSeed,
+  type SeedFile,
+  SeedFileError,
+  type SeedInput,
+  type SeedKey,
+  seedFileSchema,
+} from './seed/seed-file.js';
 export { MemoryStore } from './storage/memory-store.js';
 export { SqliteStore } from './storage/sqlite-store.js';
 export type { AuditPruning, AuditQuery, KmsStore } from './storage/store.js';

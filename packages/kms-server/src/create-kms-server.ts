@@ -20,8 +20,7 @@ import {
   type LogRecord,
   startKmsHttpServer,
 } from './http/kms-http-server.js';
-import { applySeed } from './seed/apply-seed.js';
-import { loadSeedFile, type SeedFile } from './seed/seed-file.js';
+import { applySeed, loadSeedFile, type SeedFile } from './seed/seed-file.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
 import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/root-key.js';
 

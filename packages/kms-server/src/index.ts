@@ -37,12 +37,13 @@ export {
   type RunningServer,
   startKmsHttpServer,
 } from './http/kms-http-server.js';
-export { applySeed, type SeedSummary } from './seed/apply-seed.js';
 export {
+  applySeed,
   loadSeedFile,
   type SeedFile,
   SeedFileError,
   type SeedKey,
+  type SeedSummary,
   seedFileSchema,
 } from './seed/seed-file.js';
 export { DATA_DIR_ENV, DATABASE_FILE, defaultDataDir } from './storage/data-dir.js';

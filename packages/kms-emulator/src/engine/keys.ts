@@ -74,7 +74,7 @@ export const keyOperations: OperationTable = {
       policy: policy?.text ?? defaultKeyPolicy(accountId),
       tags,
       rotation: { enabled: false },
-      versions: external ? [] : [firstVersion(scope.vault, { arn, keySpec })],
+      versions: external ? [] : [firstVersion(scope.vault, { arn, keyId, keySpec }, scope.ctx.seedMaterial)],
       ...(external ? { origin: 'EXTERNAL' as const } : {}),
     };
     scope.store.putKey(record);

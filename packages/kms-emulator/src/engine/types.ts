@@ -12,6 +12,11 @@ export interface RequestContext {
    * key id instead of a random one, so configs can name stable ARNs.
    */
   seedKeyId?: string;
+  /**
+   * Seeding only, with `seedKeyId`: CreateKey imports this material (32 bytes for SYMMETRIC_DEFAULT,
+   * the HMAC key bytes, or a PKCS#8 DER private key) instead of generating it, for portable fixtures.
+   */
+  seedMaterial?: Buffer;
 }
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable';

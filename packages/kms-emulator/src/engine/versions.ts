@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { KmsStore } from '../storage/store.js';
 import { keyArn } from './ids.js';
-import { generateMaterial, unwrapMaterial, wrapMaterial } from './material.js';
+import {
+  generateMaterial,
+  importMaterial,
+  seededVersionId,
+  unwrapMaterial,
+  wrapMaterial,
+} from './material.js';
 import type { KeyRecord, KeyVersionRecord } from './types.js';
 
 export interface MaterialVault {
@@ -10,14 +16,20 @@ export interface MaterialVault {
   now(): number;
 }
 
-/** Wraps fresh material for a new key record's first version. */
+/**
+ * Wraps material for a new key record's first version: fresh, or the seed's (whose version id is then
+ * derived from it, so two emulators seeded alike produce blobs that each other decrypts).
+ */
 export function firstVersion(
   vault: MaterialVault,
-  record: Pick<KeyRecord, 'arn' | 'keySpec'>,
+  record: Pick<KeyRecord, 'arn' | 'keyId' | 'keySpec'>,
+  seeded?: Buffer,
 ): KeyVersionRecord {
-  const { material, publicKey } = generateMaterial(record.keySpec);
+  const { material, publicKey } = seeded
+    ? importMaterial(record.keySpec, seeded)
+    : generateMaterial(record.keySpec);
   try {
-    const versionId = randomUUID();
+    const versionId = seeded ? seededVersionId(record.keyId, material) : randomUUID();
     return {
       versionId,
       createdAt: vault.now(),

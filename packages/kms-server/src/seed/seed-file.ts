@@ -1,85 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+// The seed format and applySeed live in @envelope/kms-emulator (usable in-process without a server).
+export {
+  applySeed,
+  loadSeedFile,
+  type SeedFile,
+  SeedFileError,
+  type SeedKey,
+  type SeedSummary,
+  seedFileSchema,
+} from '@envelope/kms-emulator';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MRK_ID = /^mrk-[0-9a-f]{32}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-
-const seedKey = z
-  .strictObject({
-    /** Key id: a UUID, or `mrk-` + 32 hex digits for a multi-Region key (as AWS names them). */
-    id: z.string(),
-    /** Region of the key (the primary for multi-Region keys); default the server's region. */
-    region: z.string().regex(REGION, 'must be an AWS Region name such as us-east-1').optional(),
-    description: z.string().max(8192).optional(),
-    keySpec: z.string().optional(),
-    keyUsage: z.string().optional(),
-    multiRegion: z.boolean().optional(),
-    replicaRegions: z
-      .array(z.string().regex(REGION, 'must be an AWS Region name such as eu-west-1'))
-      .optional(),
-    aliases: z.array(z.string().regex(/^alias\/[a-zA-Z0-9/_-]+$/, 'must look like alias/my-key')).optional(),
-    tags: z.record(z.string(), z.string()).optional(),
-    /** A key policy, as a JSON string or as a YAML/JSON object. */
-    policy: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-    /** `false` creates the key Disabled. */
-    enabled: z.boolean().optional(),
-  })
-  .superRefine((key, ctx) => {
-    const mrk = key.multiRegion === true;
-    if (mrk ? !MRK_ID.test(key.id) : !UUID.test(key.id)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['id'],
-        message: mrk
-          ? 'a multi-Region key id must be mrk- followed by 32 lower-case hex digits'
-          : 'a key id must be a lower-case UUID (or set multiRegion: true for an mrk- id)',
-      });
-    }
-    if (!mrk && key.replicaRegions?.length) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['replicaRegions'],
-        message: 'only multi-Region keys (multiRegion: true) have replicas',
-      });
-    }
-  });
-
-export const seedFileSchema = z.strictObject({
-  keys: z.array(seedKey).default([]),
-});
-
-export type SeedFile = z.infer<typeof seedFileSchema>;
-export type SeedKey = SeedFile['keys'][number];
-
-/** A seed file that cannot be read or does not match the schema; the message names file and path. */
-export class SeedFileError extends Error {
-  override readonly name = 'SeedFileError';
-}
-
-/** Reads and validates a YAML (or JSON) seed file. */
-export function loadSeedFile(file: string): SeedFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SeedFileError(`Seed file ${file}: cannot read (${(error as NodeJS.ErrnoException).code})`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new SeedFileError(`Seed file ${file}: not valid YAML: ${(error as Error).message}`);
-  }
-  const parsed = seedFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
-    throw new SeedFileError(`Seed file ${file}: ${issues.join('; ')}`);
-  }
-  return parsed.data;
-}
-
+/** A zod issue path as `keys[0].id` (`(root)` for the whole document). */
 export function formatPath(path: readonly PropertyKey[]): string {
   return (
     path.reduce<string>(

@@ -1,0 +1,130 @@
+import { EMULATOR_CREDENTIALS, emulatorServerTarget, sharedEmulator } from '@envelope/config';
+import { type EmulatorTarget, InvalidArgumentError } from '@envelope/core';
+import {
+  type KmsEngine,
+  loadSeedFile,
+  parseSeed,
+  type SeedFile,
+  type SeedInput,
+} from '@envelope/kms-emulator';
+import { type AuditFilter, matchesAudit } from './audit-filter.js';
+import type { EmulatorFaults, RunningEmulator } from './running-emulator.js';
+
+export interface StartEmulatorOptions {
+  /** Keys to create: a seed file path (YAML/JSON) or a seed object (the `envelope kms serve --seed` format). */
+  readonly seed?: string | SeedInput;
+  /**
+   * `true`: a KMS server on a free 127.0.0.1 port (`url` set), for code that takes an endpoint or
+   * runs in another process. Default: the process's shared in-process engine (no socket).
+   */
+  readonly server?: boolean;
+  /** Region for `aws.clientConfig()` when none is given; default `us-east-1`. */
+  readonly region?: string;
+}
+
+/**
+ * Starts the KMS emulator for a test suite. In-process (default) it is the same engine that
+ * `createEnvelope` uses for `emulator: true`, so application code under test needs no change.
+ */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const seed = readSeed(options.seed);
+  const region = options.region ?? 'us-east-1';
+  return options.server ? startServer(seed, region) : startInProcess(seed, region);
+}
+
+function readSeed(seed: StartEmulatorOptions['seed']): SeedFile | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed === 'string') return loadSeedFile(seed);
+  if (typeof seed !== 'object' || seed === null) {
+    throw new InvalidArgumentError(
+      'startEmulator: seed must be a seed file path or a seed object ({ keys: [...] })',
+    );
+  }
+  return parseSeed(seed, 'startEmulator({ seed })');
+}
+
+async function startInProcess(seed: SeedFile | undefined, region: string): Promise<RunningEmulator> {
+  const shared = sharedEmulator();
+  if (seed) await shared.seed(seed, { file: 'startEmulator({ seed })' });
+  return runningEmulator({
+    url: undefined,
+    engine: () => shared.engine,
+    target: shared.target,
+    region,
+    reset: () => shared.reset(),
+    stop: () => shared.reset({ forgetSeeds: true }),
+  });
+}
+
+async function startServer(seed: SeedFile | undefined, region: string): Promise<RunningEmulator> {
+  // Loaded only when asked for: in-process tests never load the HTTP server.
+  const { createKmsServer } = await import('@envelope/kms-server');
+  const start = (port: number) =>
+    createKmsServer({ inMemory: true, port, defaultRegion: region, ...(seed ? { seed } : {}) });
+  let server = await start(0);
+  const target = emulatorServerTarget(server.url);
+  return runningEmulator({
+    url: server.url,
+    engine: () => server.engine,
+    target,
+    region,
+    // Same port, so clients and configs holding the URL keep working after a reset.
+    reset: async () => {
+      const port = server.port;
+      await server.close();
+      server = await start(port);
+    },
+    stop: () => server.close(),
+  });
+}
+
+interface Parts {
+  url: string | undefined;
+  engine: () => KmsEngine;
+  target: EmulatorTarget;
+  region: string;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function runningEmulator(parts: Parts): RunningEmulator {
+  // The audit log starts after seeding: tests see their own calls, not the seed's CreateKey calls.
+  let mark = { engine: parts.engine(), events: parts.engine().auditLog().length };
+  const setMark = () => {
+    mark = { engine: parts.engine(), events: parts.engine().auditLog().length };
+  };
+  const faults: EmulatorFaults = {
+    throttle: (fault) => parts.engine().faults.throttle(fault),
+    fail: (fault) => parts.engine().faults.fail(fault),
+    latency: (fault) => parts.engine().faults.latency(fault),
+    regionDown: (region) => parts.engine().faults.regionDown(region),
+    clear: () => parts.engine().faults.clear(),
+  };
+  return {
+    url: parts.url,
+    get engine() {
+      return parts.engine();
+    },
+    target: parts.target,
+    aws: {
+      clientConfig: (region = parts.region) => ({
+        region,
+        ...(parts.url ? { endpoint: parts.url, credentials: EMULATOR_CREDENTIALS } : {}),
+        ...parts.target.clientOverrides('aws-kms'),
+      }),
+    },
+    faults,
+    reset: async () => {
+      await parts.reset();
+      setMark();
+    },
+    auditLog: (filter: AuditFilter = {}) => {
+      const engine = parts.engine();
+      return engine
+        .auditLog()
+        .slice(engine === mark.engine ? mark.events : 0)
+        .filter((event) => matchesAudit(event, filter));
+    },
+    stop: parts.stop,
+  };
+}
