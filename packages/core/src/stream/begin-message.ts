@@ -13,7 +13,7 @@ import {
   requiredEncryptionContext,
   storedEncryptionContext,
 } from '../materials/required-encryption-context.js';
-import { deriveCommitmentKey, deriveEncryptionKey } from '../suites/key-derivation.js';
+import { deriveMessageKeys } from '../suites/key-derivation.js';
 
 export interface BegunMessage {
   readonly header: MessageHeader;
@@ -34,10 +34,9 @@ export function beginMessage(materials: EncryptionMaterials, frameLength: number
   const messageId = randomBytes(messageIdLength(suite.messageFormat));
   let key: Buffer | undefined;
   try {
-    key = deriveEncryptionKey(suite, materials.dataKey, messageId);
-    const suiteData = suite.commitment
-      ? deriveCommitmentKey(suite, materials.dataKey, messageId)
-      : Buffer.alloc(0);
+    const derived = deriveMessageKeys(suite, materials.dataKey, messageId);
+    key = derived.key;
+    const suiteData = derived.commitmentKey;
     const header: MessageHeader = Object.freeze({
       version: suite.messageFormat,
       suite,
