@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { serializeEncryptionContext } from '../format/encryption-context.js';
 import {
   ContentType,
@@ -13,6 +12,7 @@ import {
   requiredEncryptionContext,
   storedEncryptionContext,
 } from '../materials/required-encryption-context.js';
+import { randomBytesFromPool } from '../random-pool.js';
 import { deriveMessageKeys } from '../suites/key-derivation.js';
 
 export interface BegunMessage {
@@ -31,7 +31,7 @@ export interface BegunMessage {
  */
 export function beginMessage(materials: EncryptionMaterials, frameLength: number): BegunMessage {
   const { suite } = materials;
-  const messageId = randomBytes(messageIdLength(suite.messageFormat));
+  const messageId = randomBytesFromPool(messageIdLength(suite.messageFormat));
   let key: Buffer | undefined;
   try {
     const derived = deriveMessageKeys(suite, materials.dataKey, messageId);
