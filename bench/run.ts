@@ -1,16 +1,30 @@
 /**
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
- * comma-separated subset of: throughput, frames, chunks, rewrap, rss, kms.
+ * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, rss, kms.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chunkingBench } from './chunking.js';
 import { rewrapBench } from './rewrap.js';
+import { scalingBench } from './scaling.js';
+import { targetsBench } from './targets.js';
 import { frameLengthSweep, throughputBench } from './throughput.js';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,frames,chunks,rewrap,rss,kms').split(','));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'targets,scaling,throughput,frames,chunks,rewrap,rss,kms').split(','),
+);
 console.log(`Envelope benchmarks — Node ${process.version}, ${new Date().toISOString()}\n`);
 
+if (only.has('targets')) {
+  console.log('## Targets (issue #15, one core): ratios against baselines in this run\n');
+  console.log(await targetsBench());
+  console.log();
+}
+if (only.has('scaling')) {
+  console.log('## Scaling: CPU cost of each public operation as its input grows\n');
+  console.log(await scalingBench());
+  console.log();
+}
 if (only.has('throughput')) {
   console.log('## Buffer API throughput (median of runs; higher is better)\n');
   console.log(await throughputBench());

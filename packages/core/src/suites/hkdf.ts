@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 // runs both steps per call; a committing message derives two keys from the same (data key, message
 // id), and one shared extract with two HMAC expands costs about a quarter of two hkdfSync calls.
 
+const FIRST_BLOCK = Buffer.of(1);
 const HASH_LENGTH: Readonly<Record<string, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
 /** The hash's output length in bytes (HashLen in RFC 5869). */
@@ -27,6 +28,14 @@ export function hkdfExpand(hash: string, prk: Buffer, info: Buffer, length: numb
   const blockLength = hashLength(hash);
   if (!Number.isInteger(length) || length < 1 || length > 255 * blockLength) {
     throw new RangeError(`HKDF cannot produce ${length} bytes with ${hash}.`);
+  }
+  if (length <= blockLength) {
+    // One block, the case of every message key: T(1) = HMAC(PRK, info || 0x01).
+    const block = createHmac(hash, prk).update(info).update(FIRST_BLOCK).digest();
+    if (length === blockLength) return block;
+    const result = Buffer.from(block.subarray(0, length));
+    block.fill(0);
+    return result;
   }
   const out = Buffer.alloc(Math.ceil(length / blockLength) * blockLength);
   let previous = Buffer.alloc(0);
