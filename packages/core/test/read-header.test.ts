@@ -34,3 +34,22 @@ describe('reading a header', () => {
     expect((error as Error).message).to.match(/input is empty/);
   });
 });
+
+describe('chunk queue', () => {
+  it('holds a lone small chunk as it is (no slab copy for a small message in memory)', async () => {
+    const message = randomBytes(1300);
+    const queue = new ChunkQueue([message]);
+    expect(await queue.ensure(message.length)).to.equal(true);
+    const taken = queue.take(message.length);
+    expect(taken.equals(message)).to.equal(true);
+    expect(taken.buffer).to.equal(message.buffer);
+  });
+
+  it('still coalesces small chunks that arrive while bytes are buffered', async () => {
+    const chunks = Array.from({ length: 100 }, () => randomBytes(10));
+    const queue = new ChunkQueue(chunks);
+    expect(await queue.ensure(1000)).to.equal(true);
+    // The first chunk as it came, the other 99 copied together into one view.
+    expect(queue.takePieces(1000).length).to.equal(2);
+  });
+});
