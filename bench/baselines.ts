@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import {
   buildClient,
   CommitmentPolicy,
@@ -62,5 +62,25 @@ export function awsEncryptionSdk(wrappingKey: Buffer, suiteId: number) {
     encrypt: async (plaintext: Buffer) =>
       Buffer.from((await client.encrypt(ring, plaintext, { suiteId: suiteId as never })).result),
     decrypt: async (ciphertext: Buffer) => Buffer.from((await client.decrypt(ring, ciphertext)).plaintext),
+  };
+}
+
+/**
+ * Raw AES-256-GCM frames (as {@link rawGcm}) with SHA-384 over every ciphertext byte: the floor of a
+ * signed suite, whose signer or verifier hashes the whole message (the ECDSA sign or verify of the
+ * digest itself is per message, not per byte).
+ */
+export function rawGcmSha384(frameLength: number) {
+  const gcm = rawGcm(frameLength);
+  return {
+    encrypt(plaintext: Buffer): Buffer {
+      const ciphertext = gcm.encrypt(plaintext);
+      createHash('sha384').update(ciphertext).digest();
+      return ciphertext;
+    },
+    decrypt(ciphertext: Buffer): Buffer {
+      createHash('sha384').update(ciphertext).digest();
+      return gcm.decrypt(ciphertext);
+    },
   };
 }

@@ -28,7 +28,7 @@ export function table(header: string[], rows: (string | number)[][]): string {
   const line = (r: (string | number)[]) => `| ${r.map((c, i) => String(c).padEnd(widths[i]!)).join(' | ')} |`;
   return [
     line(cells[0]!),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, // as biome formats a markdown table
     ...cells.slice(1).map(line),
   ].join('\n');
 }

@@ -1,44 +1,63 @@
 /**
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
- * comma-separated subset of: throughput, frames, chunks, rewrap, rss, kms.
+ * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, rss, kms.
+ * `pnpm bench:docs` runs all but kms and writes docs/performance.md (BENCH_DOC names the file).
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chunkingBench } from './chunking.js';
+import { machine, performanceDoc, SECTION_NOTES } from './performance-doc.js';
 import { rewrapBench } from './rewrap.js';
+import { scalingBench } from './scaling.js';
+import { targetsBench } from './targets.js';
 import { frameLengthSweep, throughputBench } from './throughput.js';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,frames,chunks,rewrap,rss,kms').split(','));
-console.log(`Envelope benchmarks — Node ${process.version}, ${new Date().toISOString()}\n`);
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'targets,scaling,throughput,frames,chunks,rewrap,rss,kms').split(','),
+);
+const started = new Date();
+const machineBefore = machine();
+console.log(`Envelope benchmarks — Node ${process.version}, ${started.toISOString()}\n`);
 
-if (only.has('throughput')) {
-  console.log('## Buffer API throughput (median of runs; higher is better)\n');
-  console.log(await throughputBench());
-  console.log();
+const sections: { title: string; body: string }[] = [];
+async function section(key: keyof typeof SECTION_NOTES, title: string, run: () => Promise<string> | string) {
+  if (!only.has(key)) return;
+  const body = await run();
+  console.log(`## ${title}\n\n${body}\n`);
+  sections.push({ title, body: `${body}\n\n${SECTION_NOTES[key]}` });
 }
-if (only.has('frames')) {
-  console.log('## 64 MiB, suite 0x0478, by frame length\n');
-  console.log(await frameLengthSweep());
-  console.log();
+
+await section('targets', 'Targets (issue #15, one core): ratios against baselines in this run', targetsBench);
+await section('scaling', 'Scaling: CPU cost of each public operation as its input grows', scalingBench);
+await section('throughput', 'Buffer API throughput (median of runs; higher is better)', throughputBench);
+await section('frames', '64 MiB, suite 0x0478, by frame length', frameLengthSweep);
+await section(
+  'chunks',
+  'Streaming decrypt of 8 MiB, 4 MiB frames, by input chunk size (median; vs one chunk)',
+  chunkingBench,
+);
+await section(
+  'rewrap',
+  'Rewrap of a 64 MiB message (new message, body re-encrypted in one pass)',
+  rewrapBench,
+);
+await section(
+  'rss',
+  'Memory: streaming 1 GiB through encryptStream → decryptStream (separate process)',
+  () => {
+    const script = fileURLToPath(new URL('./stream-rss.ts', import.meta.url));
+    return execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {
+      encoding: 'utf8',
+    }).trim();
+  },
+);
+
+if (process.env.BENCH_DOC) {
+  writeFileSync(process.env.BENCH_DOC, performanceDoc(started, machineBefore, machine(), sections));
+  console.log(`Wrote ${process.env.BENCH_DOC}`);
 }
-if (only.has('chunks')) {
-  console.log('## Streaming decrypt of 8 MiB, 4 MiB frames, by input chunk size (median; vs one chunk)\n');
-  console.log(await chunkingBench());
-  console.log();
-}
-if (only.has('rewrap')) {
-  console.log('## Rewrap of a 64 MiB message (new message, body re-encrypted in one pass)\n');
-  console.log(await rewrapBench());
-  console.log();
-}
-if (only.has('rss')) {
-  console.log('## Streaming 1 GiB through encryptStream → decryptStream (separate process)\n');
-  const script = fileURLToPath(new URL('./stream-rss.ts', import.meta.url));
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {
-    encoding: 'utf8',
-  });
-  console.log(out.trim());
-}
+
 if (only.has('kms')) {
   console.log(
     '\n## KMS server: requests per second through @aws-sdk/client-kms vs a bare node:http ceiling\n',

@@ -1,9 +1,10 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
 import { uint32 } from '../format/byte-reader.js';
 import type { EncryptedDataKey } from '../format/encrypted-data-key.js';
 import { serializeEncryptionContext } from '../format/encryption-context.js';
 import type { DecryptionMaterials, EncryptionMaterials } from '../materials/materials.js';
+import { randomBytesFromPool } from '../random-pool.js';
 import { generateDataKey } from './generate-data-key.js';
 import { KeyringBase } from './keyring.js';
 import { unwrapFirst } from './unwrap-first.js';
@@ -54,7 +55,7 @@ export class RawAesKeyring extends KeyringBase {
 
   protected async wrap(materials: EncryptionMaterials): Promise<void> {
     if (!materials.hasDataKey) generateDataKey(materials);
-    const iv = randomBytes(IV_LENGTH);
+    const iv = randomBytesFromPool(IV_LENGTH);
     const cipher = createCipheriv(this.#cipher, this.#wrappingKey, iv, { authTagLength: TAG_LENGTH });
     cipher.setAAD(serializeEncryptionContext(materials.encryptionContext));
     const wrapped = Buffer.concat([cipher.update(materials.dataKey), cipher.final(), cipher.getAuthTag()]);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { serializeEncryptionContext } from '../format/encryption-context.js';
 import {
   ContentType,
@@ -13,7 +12,8 @@ import {
   requiredEncryptionContext,
   storedEncryptionContext,
 } from '../materials/required-encryption-context.js';
-import { deriveCommitmentKey, deriveEncryptionKey } from '../suites/key-derivation.js';
+import { randomBytesFromPool } from '../random-pool.js';
+import { deriveMessageKeys } from '../suites/key-derivation.js';
 
 export interface BegunMessage {
   readonly header: MessageHeader;
@@ -31,13 +31,12 @@ export interface BegunMessage {
  */
 export function beginMessage(materials: EncryptionMaterials, frameLength: number): BegunMessage {
   const { suite } = materials;
-  const messageId = randomBytes(messageIdLength(suite.messageFormat));
+  const messageId = randomBytesFromPool(messageIdLength(suite.messageFormat));
   let key: Buffer | undefined;
   try {
-    key = deriveEncryptionKey(suite, materials.dataKey, messageId);
-    const suiteData = suite.commitment
-      ? deriveCommitmentKey(suite, materials.dataKey, messageId)
-      : Buffer.alloc(0);
+    const derived = deriveMessageKeys(suite, materials.dataKey, messageId);
+    key = derived.key;
+    const suiteData = derived.commitmentKey;
     const header: MessageHeader = Object.freeze({
       version: suite.messageFormat,
       suite,

@@ -96,9 +96,13 @@ export class ChunkQueue {
     return !(await this.ensure(1));
   }
 
-  /** Queues a chunk: large ones as they are, small ones copied to the end of the slab. */
+  /**
+   * Queues a chunk: large ones as they are, small ones copied to the end of the slab, unless nothing
+   * is buffered: a lone small chunk (a small message in memory) is queued as it is, since there is
+   * nothing to coalesce it with, which spares a 64 KiB slab per small message.
+   */
   #append(chunk: Buffer): void {
-    if (chunk.length >= SMALL_CHUNK) {
+    if (chunk.length >= SMALL_CHUNK || this.#first === this.#chunks.length) {
       this.#chunks.push(chunk);
       return;
     }

@@ -14,6 +14,11 @@ export interface FrameInfo {
   readonly aad: Buffer;
 }
 
+export interface FrameContent {
+  readonly ciphertext: Buffer[];
+  readonly tag: Buffer;
+}
+
 /**
  * Walks the body's frame structure (data-format/message-body.md) without decrypting: checks
  * sequence numbers and lengths, and hands every consumed byte to `onBytes` (the signature verifier,
@@ -67,9 +72,17 @@ export class FrameReader {
     }
   }
 
-  /** The frame's ciphertext and tag, as views of the input (no copy). */
-  async content(frame: FrameInfo): Promise<{ ciphertext: Buffer[]; tag: Buffer }> {
-    const pieces = await this.#pieces(frame.length + this.header.suite.tagLength, 'frame content');
+  /**
+   * The frame's ciphertext and tag, as views of the input (no copy). Synchronous when they are
+   * already buffered (a message in memory), so a frame costs no extra trip through the event loop.
+   */
+  content(frame: FrameInfo): FrameContent | Promise<FrameContent> {
+    const length = frame.length + this.header.suite.tagLength;
+    if (this.queue.buffered >= length) return this.#split(frame, this.#take(length));
+    return this.#pieces(length, 'frame content').then((pieces) => this.#split(frame, pieces));
+  }
+
+  #split(frame: FrameInfo, pieces: Buffer[]): FrameContent {
     const ciphertext: Buffer[] = [];
     const tagParts: Buffer[] = [];
     let left = frame.length;
@@ -100,13 +113,23 @@ export class FrameReader {
   async #pieces(length: number, field: string): Promise<Buffer[]> {
     if (!(await this.queue.ensure(length)))
       throw new BodyFormatError(`The message ends inside the ${field}.`);
+    return this.#take(length);
+  }
+
+  /** Takes `length` buffered bytes, handing each piece to `onBytes`. */
+  #take(length: number): Buffer[] {
     const pieces = this.queue.takePieces(length);
     for (const piece of pieces) this.onBytes(piece);
     return pieces;
   }
 
-  async #field(length: number, field: string): Promise<Buffer> {
-    const pieces = await this.#pieces(length, field);
-    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  /** A small field: taken at once when buffered, else after waiting for the source. */
+  #field(length: number, field: string): Buffer | Promise<Buffer> {
+    if (this.queue.buffered >= length) return join(this.#take(length));
+    return this.#pieces(length, field).then(join);
   }
+}
+
+function join(pieces: Buffer[]): Buffer {
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }

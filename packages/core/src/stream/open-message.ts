@@ -5,7 +5,7 @@ import type { DecryptionMaterials } from '../materials/materials.js';
 import { requiredEncryptionContext } from '../materials/required-encryption-context.js';
 import { type DecryptOptions, materialsManagerOf } from '../options.js';
 import { assertSuiteAllowedForDecrypt, DEFAULT_COMMITMENT_POLICY } from '../suites/commitment-policy.js';
-import { assertKeyCommitment, deriveEncryptionKey } from '../suites/key-derivation.js';
+import { openMessageKey } from '../suites/key-derivation.js';
 import type { ChunkQueue } from './chunk-queue.js';
 import { type ParsedHeaderBytes, readHeader } from './read-header.js';
 
@@ -45,8 +45,8 @@ export async function openMessage(
   });
   let key: Buffer | undefined;
   try {
-    assertKeyCommitment(suite, materials.dataKey, header.messageId, header.suiteData);
-    key = deriveEncryptionKey(suite, materials.dataKey, header.messageId);
+    // Checks the key commitment before it derives the content key.
+    key = openMessageKey(suite, materials.dataKey, header.messageId, header.suiteData);
     verifyHeaderTag(parsed, key, serializeEncryptionContext(requiredEncryptionContext(materials)));
     return { parsed, materials, key };
   } catch (error) {

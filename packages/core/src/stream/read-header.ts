@@ -34,6 +34,9 @@ export function readerLimits(
 /** Reads and parses just the header from the front of the queue, pulling as many bytes as it needs. */
 export async function readHeader(queue: ChunkQueue, limits: HeaderLimits): Promise<ParsedHeaderBytes> {
   let parsed = 0; // bytes handed to parseHeader so far, over every attempt
+  // Pull the first chunk before the first attempt: parsing an empty buffer could only fail, and a
+  // thrown TruncatedInput costs more than parsing a whole small message's header.
+  if (queue.buffered === 0) await queue.ensure(1);
   for (;;) {
     const buffer = queue.contiguous();
     parsed += buffer.length;

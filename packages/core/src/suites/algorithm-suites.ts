@@ -25,7 +25,7 @@ export type KdfHash = 'sha256' | 'sha384' | 'sha512';
 export interface SignatureAlgorithm {
   /** OpenSSL curve name. */
   readonly curve: 'prime256v1' | 'secp384r1';
-  /** JOSE curve name, used to import the decompressed public key. */
+  /** JOSE curve name. */
   readonly jwkCurve: 'P-256' | 'P-384';
   readonly hash: 'sha256' | 'sha384';
 }

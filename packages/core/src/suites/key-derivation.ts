@@ -1,9 +1,11 @@
-import { hkdfSync, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { DecryptionFailedError } from '../errors.js';
 import type { AlgorithmSuite } from './algorithm-suites.js';
+import { hkdfExpand, hkdfExtract } from './hkdf.js';
 
 // framework/algorithm-suites.md "Key Derivation": committing suites derive the encryption key and the
-// commitment key from the data key with HKDF-SHA512, salted with the 32-byte message id.
+// commitment key from the data key with HKDF-SHA512, salted with the 32-byte message id. Both share
+// the HKDF extract step (same hash, key and salt), so it runs once per message.
 const DERIVE_KEY_LABEL = Buffer.from('DERIVEKEY', 'utf8');
 const COMMIT_KEY_LABEL = Buffer.from('COMMITKEY', 'utf8');
 
@@ -13,47 +15,70 @@ function suiteIdBytes(suite: AlgorithmSuite): Buffer {
   return out;
 }
 
-function hkdf(hash: string, ikm: Buffer, salt: Buffer, info: Buffer, length: number): Buffer {
-  return Buffer.from(hkdfSync(hash, ikm, salt, info, length));
+export interface MessageKeys {
+  /** The content encryption key: the caller zero-fills it when the message is done. */
+  readonly key: Buffer;
+  /** The 32-byte commitment key stored as the header's suite data (empty for non-committing suites). */
+  readonly commitmentKey: Buffer;
 }
 
 /**
- * Derives the content encryption key for a message. The caller owns the returned buffer and must
- * zero-fill it when done. For the legacy NO_KDF suites the result is a copy of the data key.
+ * Derives a new message's content key and commitment key. For the legacy NO_KDF suites the content
+ * key is a copy of the data key.
  */
-export function deriveEncryptionKey(suite: AlgorithmSuite, dataKey: Buffer, messageId: Buffer): Buffer {
-  if (!suite.kdfHash) return Buffer.from(dataKey);
-  if (suite.commitment) {
-    const info = Buffer.concat([suiteIdBytes(suite), DERIVE_KEY_LABEL]);
-    return hkdf(suite.kdfHash, dataKey, messageId, info, suite.keyLength);
+export function deriveMessageKeys(suite: AlgorithmSuite, dataKey: Buffer, messageId: Buffer): MessageKeys {
+  if (!suite.kdfHash) return { key: Buffer.from(dataKey), commitmentKey: Buffer.alloc(0) };
+  if (!suite.commitment)
+    return { key: deriveV1Key(suite, dataKey, messageId), commitmentKey: Buffer.alloc(0) };
+  const prk = hkdfExtract(suite.kdfHash, dataKey, messageId);
+  try {
+    const commitmentKey = hkdfExpand(suite.kdfHash, prk, COMMIT_KEY_LABEL, suite.suiteDataLength);
+    return { key: expandEncryptionKey(suite, prk), commitmentKey };
+  } finally {
+    prk.fill(0);
   }
-  // v1 HKDF suites: no salt (RFC 5869 zero salt), info = suite id || message id.
-  const info = Buffer.concat([suiteIdBytes(suite), messageId]);
-  return hkdf(suite.kdfHash, dataKey, Buffer.alloc(0), info, suite.keyLength);
-}
-
-/** The 32-byte commitment key that committing suites store in the header's suite data. */
-export function deriveCommitmentKey(suite: AlgorithmSuite, dataKey: Buffer, messageId: Buffer): Buffer {
-  return hkdf('sha512', dataKey, messageId, COMMIT_KEY_LABEL, suite.suiteDataLength);
 }
 
 /**
- * Checks, in constant time, that the data key commits to the header's suite data. Must run before
- * any decryption with a key derived from `dataKey`.
+ * Derives the content key of a message being decrypted. For committing suites it first checks, in
+ * constant time, that the data key commits to the header's suite data, and derives no content key
+ * when it does not.
  */
-export function assertKeyCommitment(
+export function openMessageKey(
   suite: AlgorithmSuite,
   dataKey: Buffer,
   messageId: Buffer,
   suiteData: Buffer,
-): void {
-  if (!suite.commitment) return;
-  const expected = deriveCommitmentKey(suite, dataKey, messageId);
+): Buffer {
+  if (!suite.kdfHash) return Buffer.from(dataKey);
+  if (!suite.commitment) return deriveV1Key(suite, dataKey, messageId);
+  const prk = hkdfExtract(suite.kdfHash, dataKey, messageId);
   try {
-    if (expected.length !== suiteData.length || !timingSafeEqual(expected, suiteData)) {
-      throw new DecryptionFailedError();
+    const expected = hkdfExpand(suite.kdfHash, prk, COMMIT_KEY_LABEL, suite.suiteDataLength);
+    try {
+      if (expected.length !== suiteData.length || !timingSafeEqual(expected, suiteData)) {
+        throw new DecryptionFailedError();
+      }
+    } finally {
+      expected.fill(0);
     }
+    return expandEncryptionKey(suite, prk);
   } finally {
-    expected.fill(0);
+    prk.fill(0);
+  }
+}
+
+function expandEncryptionKey(suite: AlgorithmSuite, prk: Buffer): Buffer {
+  const info = Buffer.concat([suiteIdBytes(suite), DERIVE_KEY_LABEL]);
+  return hkdfExpand(suite.kdfHash!, prk, info, suite.keyLength);
+}
+
+/** v1 HKDF suites: no salt (RFC 5869 zero salt), info = suite id || message id. */
+function deriveV1Key(suite: AlgorithmSuite, dataKey: Buffer, messageId: Buffer): Buffer {
+  const prk = hkdfExtract(suite.kdfHash!, dataKey, Buffer.alloc(0));
+  try {
+    return hkdfExpand(suite.kdfHash!, prk, Buffer.concat([suiteIdBytes(suite), messageId]), suite.keyLength);
+  } finally {
+    prk.fill(0);
   }
 }
