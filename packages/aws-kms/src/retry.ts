@@ -35,10 +35,30 @@ const RETRYABLE = new Set([
   'DependencyTimeoutException',
 ]);
 
-/** Throttling and transient service errors: the names above, a 503, or the SDK's `$retryable` mark. */
+/**
+ * A kept-alive connection the other end had already closed (the request never got an answer): worth
+ * one more try on a fresh connection. A refused or unresolvable endpoint is not retried, so a region
+ * that is down costs a fall-over, not a back-off.
+ */
+const CONNECTION_DROPPED = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * Throttling and transient service errors: the names above, a 503, the SDK's `$retryable` mark, or a
+ * dropped pooled connection.
+ */
 export function isRetryable(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  return RETRYABLE.has(e?.name ?? '') || Boolean(e?.$retryable) || e?.$metadata?.httpStatusCode === 503;
+  const e = error as {
+    name?: string;
+    code?: string;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  return (
+    RETRYABLE.has(e?.name ?? '') ||
+    Boolean(e?.$retryable) ||
+    e?.$metadata?.httpStatusCode === 503 ||
+    CONNECTION_DROPPED.has(e?.code ?? '')
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { KmsCallTimeoutError, withRetry } from '@envelope/aws-kms';
+import { isRetryable, KmsCallTimeoutError, withRetry } from '@envelope/aws-kms';
 import { expect } from 'chai';
 
 function throttled(): Error {
@@ -6,6 +6,15 @@ function throttled(): Error {
 }
 
 describe('retry with back-off and jitter', () => {
+  it('retries a dropped pooled connection, but not a refused or unknown endpoint', () => {
+    const network = (code: string) =>
+      Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code });
+    expect(isRetryable(network('ECONNRESET'))).to.equal(true);
+    expect(isRetryable(network('EPIPE'))).to.equal(true);
+    expect(isRetryable(network('ECONNREFUSED'))).to.equal(false);
+    expect(isRetryable(network('ENOTFOUND'))).to.equal(false);
+  });
+
   it('retries throttling until a call succeeds', async () => {
     let calls = 0;
     const result = await withRetry(
