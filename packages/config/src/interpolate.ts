@@ -1,4 +1,4 @@
-import { ConfigError } from '@envelope/core';
+import { ConfigError, formatIssuePath } from '@envelope/core';
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -35,7 +35,7 @@ function interpolateIn(
           if (found !== undefined && found !== '') return found;
           if (fallback !== undefined) return fallback;
           throw new ConfigError(
-            `${file}: ${formatPath(path)} uses \${${name}}, but the environment variable ${name} is not set (set it or write \${${name}:-default}).`,
+            `${file}: ${formatIssuePath(path)} uses \${${name}}, but the environment variable ${name} is not set (set it or write \${${name}:-default}).`,
           );
         }),
       )
@@ -44,7 +44,7 @@ function interpolateIn(
   if (!value || typeof value !== 'object') return value;
   if (ancestors.has(value)) {
     throw new ConfigError(
-      `${file}: ${formatPath(path)} refers to an enclosing value through a YAML alias, which makes the config endless; replace the alias with the value it should have.`,
+      `${file}: ${formatIssuePath(path)} refers to an enclosing value through a YAML alias, which makes the config endless; replace the alias with the value it should have.`,
     );
   }
   ancestors.add(value);
@@ -61,13 +61,4 @@ function interpolateIn(
   } finally {
     ancestors.delete(value);
   }
-}
-
-export function formatPath(path: readonly (string | number | symbol)[]): string {
-  if (path.length === 0) return '(top level)';
-  return path
-    .map((p, i) =>
-      typeof p === 'number' || /^\d+$/.test(String(p)) ? `[${String(p)}]` : `${i ? '.' : ''}${String(p)}`,
-    )
-    .join('');
 }

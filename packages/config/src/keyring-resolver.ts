@@ -1,6 +1,7 @@
 import {
   ConfigError,
   type EmulatorTarget,
+  formatIssuePath,
   InvalidArgumentError,
   KEYRING_ADAPTER,
   type Keyring,
@@ -9,7 +10,6 @@ import {
   type StandardSchema,
 } from '@envelope/core';
 import type { Container } from 'inversify';
-import { formatPath } from './interpolate.js';
 import { readSecret } from './read-secret.js';
 import { keyringConfig } from './schema.js';
 
@@ -47,12 +47,12 @@ export class KeyringResolver {
     const { file } = this.settings;
     const parsed = keyringConfig.safeParse(config);
     if (!parsed.success) {
-      throw new ConfigError(`${file}: ${formatPath(path)}: expected a keyring object with a 'type'.`);
+      throw new ConfigError(`${file}: ${formatIssuePath(path)}: expected a keyring object with a 'type'.`);
     }
     const adapter = this.#adapters.get(parsed.data.type);
     if (!adapter) {
       throw new ConfigError(
-        `${file}: ${formatPath([...path, 'type'])}: unknown keyring type '${parsed.data.type}'; registered types: ${this.types.join(', ')}.`,
+        `${file}: ${formatIssuePath([...path, 'type'])}: unknown keyring type '${parsed.data.type}'; registered types: ${this.types.join(', ')}.`,
       );
     }
     try {
@@ -61,7 +61,7 @@ export class KeyringResolver {
       // A keyring refusing its options (a 5-byte AES key, a reserved namespace) is a config mistake:
       // say which file and which keyring in it, so the CLI reports it as one (exit code 3).
       if (error instanceof InvalidArgumentError) {
-        throw new ConfigError(`${file}: ${formatPath(path)}: ${error.message}`, { cause: error });
+        throw new ConfigError(`${file}: ${formatIssuePath(path)}: ${error.message}`, { cause: error });
       }
       throw error;
     }
@@ -81,7 +81,7 @@ export class KeyringResolver {
           result.issues
             .map((issue) => {
               const sub = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p));
-              return `${file}: ${formatPath([...path, ...sub])}: ${issue.message}`;
+              return `${file}: ${formatIssuePath([...path, ...sub])}: ${issue.message}`;
             })
             .join('\n'),
         );

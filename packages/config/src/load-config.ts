@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { ConfigError } from '@envelope/core';
+import { ConfigError, formatIssuePath } from '@envelope/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { formatPath, interpolate } from './interpolate.js';
+import { interpolate } from './interpolate.js';
 import { readBounded } from './read-bounded.js';
 import { type EnvelopeConfig, envelopeConfig } from './schema.js';
 
@@ -70,7 +70,7 @@ export function validate<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.map(
-    (issue) => `${file}: ${formatPath([...at, ...issue.path.map(String)])}: ${issue.message}`,
+    (issue) => `${file}: ${formatIssuePath([...at, ...issue.path.map(String)])}: ${issue.message}`,
   );
   throw new ConfigError(problems.join('\n'));
 }

@@ -1,8 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError } from '@envelope/core';
-import { formatPath } from './interpolate.js';
+import { ConfigError, formatIssuePath } from '@envelope/core';
 import { readBounded } from './read-bounded.js';
 import { secretSource } from './schema.js';
 
@@ -17,7 +16,7 @@ export async function readSecret(
   env: NodeJS.ProcessEnv,
 ): Promise<Buffer> {
   const parsed = secretSource.safeParse(source);
-  const where = `${configFile}: ${formatPath(path)}`;
+  const where = `${configFile}: ${formatIssuePath(path)}`;
   if (!parsed.success) {
     throw new ConfigError(
       `${where}: key material must come from { file: <path> } or { env: <VARIABLE> } (optional encoding raw|base64|hex|pem); inline keys are not accepted.`,

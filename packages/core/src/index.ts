@@ -9,6 +9,7 @@ export {
 } from './format/encryption-context.js';
 export { ContentType, type MessageHeader, type ParsedHeader, parseHeader } from './format/header.js';
 export { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
+export { formatIssuePath } from './issue-path.js';
 export {
   compressEccPublicKey,
   decompressEccPublicKey,

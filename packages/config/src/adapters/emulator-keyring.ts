@@ -5,13 +5,13 @@ import {
   type DecryptionMaterials,
   type EncryptedDataKey,
   type EncryptionMaterials,
+  formatIssuePath,
   KEYRING_ADAPTER,
   type Keyring,
   type KeyringAdapter,
 } from '@envelope/core';
 import { ContainerModule } from 'inversify';
 import { z } from 'zod';
-import { formatPath } from '../interpolate.js';
 
 /** Provider id of EDKs made by the emulator keyring: readable only with the emulator. */
 export const EMULATOR_PROVIDER_ID = 'envelope-emulator';
@@ -88,7 +88,7 @@ export const emulatorKeyringAdapter: KeyringAdapter = {
     const o = await context.validate(emulatorOptions, options);
     if (!context.emulator) {
       throw new ConfigError(
-        `${formatPath(context.path)}: keyring type 'emulator' needs the emulator switch: add \`emulator: true\` (in-process) or \`emulator: { url: … }\` to the config.`,
+        `${formatIssuePath(context.path)}: keyring type 'emulator' needs the emulator switch: add \`emulator: true\` (in-process) or \`emulator: { url: … }\` to the config.`,
       );
     }
     return new EmulatorKeyring(o.key, o.region, context.emulator.clientOverrides('aws-kms'));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@envelope/core';
+import { ConfigError, formatIssuePath } from '@envelope/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -99,18 +99,8 @@ export function parseSeed(raw: unknown, source = '(inline seed)'): SeedFile {
   const parsed = seedFileSchema.safeParse(raw);
   if (!parsed.success) {
     // Issues name paths and rules, never the rejected values (a seed may carry key material).
-    const issues = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    const issues = parsed.error.issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
     throw new SeedFileError(`Seed file ${source}: ${issues.join('; ')}`);
   }
   return parsed.data;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return (
-    path.reduce<string>(
-      (out, part) =>
-        typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
-      '',
-    ) || '(root)'
-  );
 }

@@ -1,6 +1,6 @@
+import { formatIssuePath } from '@envelope/core';
 import type { FaultInjector, KmsExceptionName } from '@envelope/kms-emulator';
 import { z } from 'zod';
-import { formatPath } from '../seed/seed-file.js';
 
 const match = {
   operation: z.string().min(1).optional(),
@@ -44,7 +44,7 @@ export function parseFaultSpec(raw: unknown): FaultSpec {
   throw new FaultSpecError(
     'Expected exactly one of {"throttle":{…}}, {"latency":{"ms":…}}, {"fail":{"exception":…}}, ' +
       `{"regionDown":"<region>"}, {"regionUp":"<region>"}, {"clear":true}: ${parsed.error.issues
-        .map((i) => `${formatPath(i.path)}: ${i.message}`)
+        .map((i) => `${formatIssuePath(i.path)}: ${i.message}`)
         .join('; ')}`,
   );
 }

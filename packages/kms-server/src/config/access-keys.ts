@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { formatIssuePath } from '@envelope/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { AccessKey } from '../auth/sigv4.js';
-import { formatPath } from '../seed/seed-file.js';
 
 const accessKeysSchema = z.record(
   z.string().regex(/^[A-Z0-9]{4,128}$/, 'access key ids are upper-case letters and digits'),
@@ -34,7 +34,7 @@ export function loadAccessKeysFile(file: string): AccessKeys {
   }
   const parsed = accessKeysSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    const issues = parsed.error.issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
     throw new AccessKeysFileError(`Access keys file ${file}: ${issues.join('; ')}`);
   }
   if (Object.keys(parsed.data).length === 0)

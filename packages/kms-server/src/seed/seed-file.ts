@@ -8,14 +8,3 @@ export {
   type SeedSummary,
   seedFileSchema,
 } from '@envelope/kms-emulator';
-
-/** A zod issue path as `keys[0].id` (`(root)` for the whole document). */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return (
-    path.reduce<string>(
-      (out, part) =>
-        typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
-      '',
-    ) || '(root)'
-  );
-}
