@@ -67,6 +67,13 @@ export {
   seedFileSchema,
 } from './seed/seed-file.js';
 export { MemoryStore } from './storage/memory-store.js';
+export {
+  defaultSqliteDriver,
+  openSqlite,
+  type SqliteDatabase,
+  type SqliteDriverName,
+  type SqliteStatement,
+} from './storage/sqlite-driver.js';
 export { SqliteStore } from './storage/sqlite-store.js';
 export type { AuditPruning, AuditQuery, KmsStore } from './storage/store.js';
 export {

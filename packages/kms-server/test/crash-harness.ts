@@ -12,7 +12,7 @@ import {
   type KMSClient,
   ListGrantsCommand,
 } from '@aws-sdk/client-kms';
-import Database from 'better-sqlite3';
+import { openSqlite } from '@envelope/kms-emulator';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/serve.ts', import.meta.url));
 const GRANTEE = 'arn:aws:iam::111122223333:user/grantee';
@@ -101,9 +101,9 @@ export function writeBurst(kms: KMSClient, ack: Acknowledged, workers: number, t
 
 /** `PRAGMA integrity_check` on the (closed) database: `['ok']` when sound. */
 export function integrityCheck(dataDir: string): string[] {
-  const db = new Database(join(dataDir, 'kms.sqlite'));
+  const db = openSqlite(join(dataDir, 'kms.sqlite'));
   try {
-    const rows = db.pragma('integrity_check') as Record<string, unknown>[];
+    const rows = db.prepare<[], Record<string, unknown>>('PRAGMA integrity_check').all();
     return rows.map((row) => String(Object.values(row)[0]));
   } finally {
     db.close();
@@ -112,7 +112,7 @@ export function integrityCheck(dataDir: string): string[] {
 
 /** Request ids of every audit row in the database. */
 export function auditedRequestIds(dataDir: string): Set<string> {
-  const db = new Database(join(dataDir, 'kms.sqlite'), { readonly: true });
+  const db = openSqlite(join(dataDir, 'kms.sqlite'), { readonly: true });
   try {
     const rows = db.prepare<[], { event: string }>('SELECT event FROM audit').all();
     return new Set(rows.map((row) => (JSON.parse(row.event) as { requestID: string }).requestID));

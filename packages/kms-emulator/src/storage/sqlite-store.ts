@@ -1,7 +1,6 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
-import type Database from 'better-sqlite3';
 import type { AliasRecord, AuditEvent, GrantRecord, KeyRecord } from '../engine/types.js';
-import { loadBetterSqlite3 } from './load-better-sqlite3.js';
+import { openSqlite, type SqliteDatabase, type SqliteDriverName } from './sqlite-driver.js';
 import type { AuditPruning, AuditQuery, KmsStore } from './store.js';
 
 const SCHEMA = `
@@ -19,23 +18,22 @@ CREATE INDEX IF NOT EXISTS audit_by_time ON audit (event_time);
 `;
 
 /**
- * Durable store on SQLite (better-sqlite3). WAL journal with `synchronous = FULL`, so each write is
+ * Durable store on SQLite (`node:sqlite` on Node 24+, better-sqlite3 before: see sqlite-driver.ts). WAL journal with `synchronous = FULL`, so each write is
  * on disk before the call that made it returns; the database file is created with mode 0600.
  */
 export class SqliteStore implements KmsStore {
-  readonly #db: Database.Database;
+  readonly #db: SqliteDatabase;
   readonly #stmt;
 
   constructor(
     readonly path: string,
     /** `NORMAL` survives process crashes (not power loss) in WAL mode and skips the fsync per commit. */
-    options: { synchronous?: 'FULL' | 'NORMAL' } = {},
+    options: { synchronous?: 'FULL' | 'NORMAL'; driver?: SqliteDriverName } = {},
   ) {
     if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-    const Sqlite = loadBetterSqlite3();
-    this.#db = new Sqlite(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    this.#db = openSqlite(path, options.driver ? { driver: options.driver } : {});
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.#db.exec(SCHEMA);
     if (path !== ':memory:') {
       for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
@@ -145,10 +143,10 @@ export class SqliteStore implements KmsStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    return this.#db.transaction(fn);
   }
   close(): void {
-    if (this.#db.open) this.#db.close();
+    this.#db.close();
   }
 }
 

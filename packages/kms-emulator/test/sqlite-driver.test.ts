@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSqliteDriver, openSqlite, type SqliteDriverName } from '@envelope/kms-emulator';
+import { expect } from 'chai';
+
+const major = Number(process.versions.node.split('.')[0]);
+// better-sqlite3 12 aborts Node 24 from a finalizer; node:sqlite exists from Node 22.5.
+const drivers: SqliteDriverName[] = [
+  ...(major < 24 ? (['better-sqlite3'] as const) : []),
+  ...(process.getBuiltinModule?.('node:sqlite') ? (['node:sqlite'] as const) : []),
+];
+
+describe('SQLite drivers', () => {
+  it(`uses ${major >= 24 ? 'node:sqlite' : 'better-sqlite3'} by default on Node ${major}`, () => {
+    expect(defaultSqliteDriver()).to.equal(major >= 24 ? 'node:sqlite' : 'better-sqlite3');
+  });
+
+  for (const driver of drivers) {
+    describe(driver, () => {
+      let dir: string;
+      beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'envelope-sqlite-'))));
+      afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+      it('commits a transaction that returns and undoes one that throws, nested ones by savepoint', () => {
+        const db = openSqlite(join(dir, 'db.sqlite'), { driver });
+        expect(db.driver).to.equal(driver);
+        db.exec('CREATE TABLE t (v TEXT)');
+        const insert = db.prepare<[string]>('INSERT INTO t (v) VALUES (?)');
+        const values = db.prepare<[], { v: string }>('SELECT v FROM t ORDER BY rowid');
+        db.transaction(() => insert.run('kept'));
+        expect(() =>
+          db.transaction(() => {
+            insert.run('undone');
+            throw new Error('abort');
+          }),
+        ).to.throw('abort');
+        db.transaction(() => {
+          insert.run('outer');
+          expect(() =>
+            db.transaction(() => {
+              insert.run('inner');
+              throw new Error('inner abort');
+            }),
+          ).to.throw('inner abort');
+        });
+        expect(values.all().map((r) => r.v)).to.deep.equal(['kept', 'outer']);
+        expect(db.prepare<[string], { v: string }>('SELECT v FROM t WHERE v = ?').get('none')).to.equal(
+          undefined,
+        );
+        db.close();
+        const reader = openSqlite(join(dir, 'db.sqlite'), { driver, readonly: true });
+        expect(reader.prepare<[], { n: number }>('SELECT count(*) AS n FROM t').get()?.n).to.equal(2);
+        expect(() => reader.exec("INSERT INTO t (v) VALUES ('no')")).to.throw();
+        reader.close();
+      });
+    });
+  }
+});
