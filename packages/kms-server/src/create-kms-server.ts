@@ -2,11 +2,14 @@ import { join } from 'node:path';
 import {
   type AuditRetentionOptions,
   accountRoot,
+  applySeed,
   type FaultInjector,
   KmsEngine,
   type KmsStore,
+  loadSeedFile,
   MemoryStore,
   probeRootKey,
+  type SeedFile,
   SqliteStore,
 } from '@envelope/kms-emulator';
 import { adminRoutes, healthRoute } from './admin/admin-routes.js';
@@ -20,7 +23,6 @@ import {
   type LogRecord,
   startKmsHttpServer,
 } from './http/kms-http-server.js';
-import { applySeed, loadSeedFile, type SeedFile } from './seed/seed-file.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
 import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/root-key.js';
 

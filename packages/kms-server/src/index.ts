@@ -1,3 +1,12 @@
+export {
+  applySeed,
+  loadSeedFile,
+  type SeedFile,
+  SeedFileError,
+  type SeedKey,
+  type SeedSummary,
+  seedFileSchema,
+} from '@envelope/kms-emulator';
 export { adminRoutes, FAULTS_PATH, HEALTH_PATH, healthRoute } from './admin/admin-routes.js';
 export {
   applyFault,
@@ -37,14 +46,5 @@ export {
   type RunningServer,
   startKmsHttpServer,
 } from './http/kms-http-server.js';
-export {
-  applySeed,
-  loadSeedFile,
-  type SeedFile,
-  SeedFileError,
-  type SeedKey,
-  type SeedSummary,
-  seedFileSchema,
-} from './seed/seed-file.js';
 export { DATA_DIR_ENV, DATABASE_FILE, defaultDataDir } from './storage/data-dir.js';
 export { PLAINTEXT_ROOT_KEY_FILE, ROOT_KEY_ENV, RootKeyError, resolveRootKey } from './storage/root-key.js';
