@@ -89,7 +89,3 @@ export function decryptFrame(
   }
   return plaintext;
 }
-
-export async function* toAsync<T>(source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
-  yield* source;
-}

@@ -16,7 +16,7 @@ import {
 import { createSigner, createVerifier } from '../suites/signature.js';
 import { beginMessage } from './begin-message.js';
 import { ChunkQueue } from './chunk-queue.js';
-import { decryptFrame, toAsync } from './decrypt-message.js';
+import { decryptFrame } from './decrypt-message.js';
 import { FramedBodyWriter } from './frame-encryptor.js';
 import { FrameReader } from './frame-reader.js';
 import { openMessage } from './open-message.js';
@@ -78,7 +78,7 @@ export async function* rewrapMessage(
     throw new InvalidArgumentError(`Rewrap mode must be 'replace' or 'add'; got ${String(mode)}.`);
   }
   const policy = options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY;
-  const queue = new ChunkQueue(toAsync(source));
+  const queue = new ChunkQueue(source);
   const limits = readerLimits(options);
   const { parsed, materials, key } = await openMessage(queue, options, limits);
   const before = parsed.header;
