@@ -1,0 +1,29 @@
+export {
+  type AuditPruning,
+  type AuditQuery,
+  type AuditRecord,
+  matchesAudit,
+} from './audit-record.js';
+export {
+  type ActiveFault,
+  type FailureFault,
+  type FaultHandle,
+  FaultInjector,
+  type FaultMatch,
+  InjectedFault,
+  type LatencyFault,
+  LocationUnavailableError,
+  type ThrottleFault,
+} from './faults.js';
+export {
+  type AuditRetentionOptions,
+  type CallHandlers,
+  CallScope,
+  HsmCore,
+  type HsmCoreOptions,
+  type ServiceCall,
+  type ServiceFailure,
+} from './hsm-core.js';
+export { MaterialUnavailableError, MaterialVault } from './material-vault.js';
+export { MemoryResourceStore } from './memory-resource-store.js';
+export type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';

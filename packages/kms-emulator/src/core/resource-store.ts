@@ -1,0 +1,54 @@
+import type { AuditPruning, AuditQuery, AuditRecord } from './audit-record.js';
+
+/** One page of a listing, in name order. */
+export interface ResourcePage<T> {
+  records: T[];
+  /** Set when more records may follow: the name to pass as `after` for the next page. */
+  next?: string;
+}
+
+export interface ListQuery {
+  /** Only names that start with this (e.g. `projects/p/locations/l/keyRings/r/cryptoKeys/`). */
+  prefix?: string;
+  /** Only resources that carry this lookup term (see `ResourceStore.put`). */
+  term?: string;
+  /** Only names after this one: keyset pagination (pass the previous page's `next`). */
+  after?: string;
+  /** At most this many records; listing is always bounded. */
+  limit: number;
+}
+
+/**
+ * The emulator's persistence, shared by every cloud's service model. A resource is a JSON-serializable
+ * record filed under a `kind` (e.g. `aws.key`, `gcp.cryptoKeyVersion`, `azure.key`) and a `name`
+ * unique within that kind. Names and terms are ASCII in practice and compared by code unit
+ * (SQLite's BINARY collation on ASCII), so every listing is ordered by name and costs O(page), whatever
+ * the store holds.
+ *
+ * Synchronous on purpose: a write is durable before it returns, so an acknowledged call is never lost.
+ * Implementations store records as given and never see raw key material (cloud modules wrap it under
+ * the root key through `MaterialVault` first).
+ */
+export interface ResourceStore {
+  get<T>(kind: string, name: string): T | undefined;
+  /**
+   * Inserts or replaces a resource. `terms` are the lookup keys it can be listed by (for example
+   * `key:<arn>` and `retiring:<principal>` for an AWS grant); they replace the resource's previous terms.
+   */
+  put<T>(kind: string, name: string, record: T, terms?: readonly string[]): void;
+  delete(kind: string, name: string): void;
+  list<T>(kind: string, query: ListQuery): ResourcePage<T>;
+
+  appendAudit(record: AuditRecord): void;
+  /** Oldest first, at most `query.limit` records when set. */
+  queryAudit(query: AuditQuery): AuditRecord[];
+  /** Deletes the audit records the retention rule no longer keeps. */
+  pruneAudit(pruning: AuditPruning): void;
+
+  /**
+   * Runs `fn` atomically: when it throws, every write it made (nested transactions included) is undone
+   * before the error propagates. A nested transaction that throws undoes only its own writes.
+   */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}

@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { MemoryResourceStore, type ResourceStore } from '../src/core/index.js';
+
+/** Every ResourceStore implementation must pass these; add each new store to the list. */
+const STORES: [string, () => ResourceStore][] = [['MemoryResourceStore', () => new MemoryResourceStore()]];
+
+for (const [label, make] of STORES) {
+  describe(`ResourceStore contract: ${label}`, () => {
+    let store: ResourceStore;
+    beforeEach(() => {
+      store = make();
+    });
+    afterEach(() => store.close());
+
+    it('keeps records apart by kind and returns copies', () => {
+      store.put('a.key', 'k1', { n: 1 });
+      store.put('b.key', 'k1', { n: 2 });
+      const got = store.get<{ n: number }>('a.key', 'k1')!;
+      got.n = 99;
+      expect(store.get('a.key', 'k1')).to.deep.equal({ n: 1 });
+      expect(store.get('b.key', 'k1')).to.deep.equal({ n: 2 });
+      store.delete('a.key', 'k1');
+      expect(store.get('a.key', 'k1')).to.equal(undefined);
+      expect(store.get('b.key', 'k1')).to.deep.equal({ n: 2 });
+    });
+
+    it('lists by prefix in name order, page by page, with a marker that resumes exactly', () => {
+      const names = Array.from({ length: 25 }, (_, i) => `p/x/${String(i).padStart(3, '0')}`);
+      for (const name of [...names].reverse()) store.put('k', name, { name });
+      store.put('k', 'p/y/000', { name: 'p/y/000' });
+      store.put('k', 'p/w/999', { name: 'p/w/999' });
+      const seen: string[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = store.list<{ name: string }>('k', {
+          prefix: 'p/x/',
+          limit: 10,
+          ...(after ? { after } : {}),
+        });
+        seen.push(...page.records.map((r) => r.name));
+        after = page.next;
+        pages++;
+      } while (after);
+      expect(seen).to.deep.equal(names);
+      expect(pages).to.equal(3);
+    });
+
+    it('says there is no next page when the last page is exactly full', () => {
+      for (let i = 0; i < 4; i++) store.put('k', `n${i}`, { i });
+      const first = store.list('k', { limit: 2 });
+      expect(first.next).to.equal('n1');
+      const second = store.list('k', { limit: 2, after: first.next! });
+      expect(second.records).to.have.length(2);
+      expect(second.next).to.equal(undefined);
+    });
+
+    it('lists by term, and a put replaces the terms', () => {
+      store.put('grant', 'g1', { id: 'g1' }, ['key:a', 'retiring:p']);
+      store.put('grant', 'g2', { id: 'g2' }, ['key:a']);
+      store.put('grant', 'g3', { id: 'g3' }, ['key:b', 'retiring:p']);
+      expect(
+        store.list<{ id: string }>('grant', { term: 'key:a', limit: 10 }).records.map((r) => r.id),
+      ).to.deep.equal(['g1', 'g2']);
+      expect(
+        store.list<{ id: string }>('grant', { term: 'retiring:p', limit: 10 }).records.map((r) => r.id),
+      ).to.deep.equal(['g1', 'g3']);
+      store.put('grant', 'g1', { id: 'g1' }, ['key:b']);
+      expect(
+        store.list<{ id: string }>('grant', { term: 'key:a', limit: 10 }).records.map((r) => r.id),
+      ).to.deep.equal(['g2']);
+      store.delete('grant', 'g3');
+      expect(store.list<{ id: string }>('grant', { term: 'retiring:p', limit: 10 }).records).to.deep.equal(
+        [],
+      );
+    });
+
+    it('undoes every write of a transaction that throws, resources, terms and audit alike', () => {
+      store.put('k', 'keep', { v: 1 }, ['t']);
+      const audit = (id: string) => ({
+        id,
+        time: new Date(0).toISOString(),
+        service: 's',
+        location: 'l',
+        operation: 'Op',
+        requestId: id,
+        principal: 'p',
+        resources: ['keep'],
+        parameters: {},
+      });
+      store.appendAudit(audit('a1'));
+      expect(() =>
+        store.transaction(() => {
+          store.put('k', 'keep', { v: 2 }, ['u']);
+          store.put('k', 'new', { v: 3 }, ['t']);
+          store.appendAudit(audit('a2'));
+          store.pruneAudit({ maxEvents: 1 });
+          throw new Error('boom');
+        }),
+      ).to.throw('boom');
+      expect(store.get('k', 'keep')).to.deep.equal({ v: 1 });
+      expect(store.get('k', 'new')).to.equal(undefined);
+      expect(store.list('k', { term: 't', limit: 10 }).records).to.deep.equal([{ v: 1 }]);
+      expect(store.list('k', { term: 'u', limit: 10 }).records).to.deep.equal([]);
+      expect(store.queryAudit({}).map((r) => r.id)).to.deep.equal(['a1']);
+    });
+
+    it('a nested transaction that throws undoes only its own writes', () => {
+      store.transaction(() => {
+        store.put('k', 'outer', { v: 1 });
+        expect(() =>
+          store.transaction(() => {
+            store.put('k', 'inner', { v: 2 });
+            throw new Error('inner');
+          }),
+        ).to.throw('inner');
+      });
+      expect(store.get('k', 'outer')).to.deep.equal({ v: 1 });
+      expect(store.get('k', 'inner')).to.equal(undefined);
+    });
+  });
+}
