@@ -1,8 +1,11 @@
 import { expect } from 'chai';
-import { MemoryResourceStore, type ResourceStore } from '../src/core/index.js';
+import { MemoryResourceStore, type ResourceStore, SqliteResourceStore } from '../src/core/index.js';
 
 /** Every ResourceStore implementation must pass these; add each new store to the list. */
-const STORES: [string, () => ResourceStore][] = [['MemoryResourceStore', () => new MemoryResourceStore()]];
+const STORES: [string, () => ResourceStore][] = [
+  ['MemoryResourceStore', () => new MemoryResourceStore()],
+  ['SqliteResourceStore', () => new SqliteResourceStore(':memory:')],
+];
 
 for (const [label, make] of STORES) {
   describe(`ResourceStore contract: ${label}`, () => {
@@ -117,6 +120,41 @@ for (const [label, make] of STORES) {
       });
       expect(store.get('k', 'outer')).to.deep.equal({ v: 1 });
       expect(store.get('k', 'inner')).to.equal(undefined);
+    });
+
+    it('filters the audit log by time, service, location, operation and resource, oldest first', () => {
+      const record = (id: string, ms: number, service: string, operation: string, resources: string[]) => ({
+        id,
+        time: new Date(ms).toISOString(),
+        service,
+        location: service === 'aws' ? 'us-east-1' : 'projects/p/locations/l',
+        operation,
+        requestId: id,
+        principal: 'p',
+        resources,
+        parameters: {},
+      });
+      store.appendAudit(record('a', 1000, 'aws', 'Encrypt', ['arn:aws:kms:us-east-1:111122223333:key/k1']));
+      store.appendAudit(
+        record('b', 2000, 'gcp', 'Encrypt', ['projects/p/locations/l/keyRings/r/cryptoKeys/k1']),
+      );
+      store.appendAudit(record('c', 3000, 'aws', 'Decrypt', ['arn:aws:kms:us-east-1:111122223333:key/k2']));
+      store.appendAudit(record('d', 4000, 'aws', 'ListKeys', []));
+      const ids = (query: Parameters<ResourceStore['queryAudit']>[0]) =>
+        store.queryAudit(query).map((r) => r.id);
+      expect(ids({})).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect(ids({ service: 'aws' })).to.deep.equal(['a', 'c', 'd']);
+      expect(ids({ location: 'projects/p/locations/l' })).to.deep.equal(['b']);
+      expect(ids({ operation: 'Encrypt' })).to.deep.equal(['a', 'b']);
+      expect(ids({ resource: 'k1' })).to.deep.equal(['a', 'b']);
+      expect(ids({ resource: 'arn:aws:kms:us-east-1:111122223333:key/k2' })).to.deep.equal(['c']);
+      expect(ids({ since: new Date(2000), until: new Date(4000) })).to.deep.equal(['b', 'c']);
+      expect(ids({ service: 'aws', limit: 2 })).to.deep.equal(['a', 'c']);
+      store.pruneAudit({ maxEvents: 2 });
+      expect(ids({})).to.deep.equal(['c', 'd']);
+      store.pruneAudit({ before: new Date(4000) });
+      expect(ids({ resource: 'k2' })).to.deep.equal([]);
+      expect(ids({})).to.deep.equal(['d']);
     });
   });
 }

@@ -65,5 +65,6 @@ export function matchesAudit(record: AuditRecord, query: AuditQuery): boolean {
   return true;
 }
 
-const lastSegment = (name: string): string =>
+/** A resource name's last path segment (a key id from a key ARN, a key name from a GCP name). */
+export const lastSegment = (name: string): string =>
   name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf(':')) + 1);

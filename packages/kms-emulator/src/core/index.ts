@@ -2,6 +2,7 @@ export {
   type AuditPruning,
   type AuditQuery,
   type AuditRecord,
+  lastSegment,
   matchesAudit,
 } from './audit-record.js';
 export {
@@ -27,3 +28,15 @@ export {
 export { MaterialUnavailableError, MaterialVault } from './material-vault.js';
 export { MemoryResourceStore } from './memory-resource-store.js';
 export type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
+export {
+  defaultSqliteDriver,
+  openSqlite,
+  type SqliteDatabase,
+  type SqliteDriverName,
+  type SqliteStatement,
+} from './sqlite-driver.js';
+export {
+  SqliteResourceStore,
+  type SqliteResourceStoreOptions,
+  type SqliteSchemaUpgrade,
+} from './sqlite-resource-store.js';

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /** Key material that could not be unwrapped: a wrong root key or tampered storage, never the caller's fault. */
 export class MaterialUnavailableError extends Error {
@@ -48,6 +48,15 @@ export class MaterialVault {
     } catch (cause) {
       throw new MaterialUnavailableError({ cause });
     }
+  }
+
+  /**
+   * A 32-byte key for one purpose, derived from the root key with HKDF-SHA256 (empty salt, `label` as
+   * info), so tokens and identifiers a cloud module makes never use the root key itself. The caller
+   * zero-fills it after use.
+   */
+  deriveKey(label: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#rootKey, Buffer.alloc(0), label, 32));
   }
 
   /** Zero-fills the root key; the vault cannot be used afterwards. */

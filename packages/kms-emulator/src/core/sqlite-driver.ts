@@ -1,0 +1,113 @@
+import { loadBetterSqlite3 } from './load-better-sqlite3.js';
+
+/** The few SQLite calls the durable store makes, over either driver. */
+export interface SqliteStatement<P extends unknown[], R> {
+  run(...params: P): void;
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
+export interface SqliteDatabase {
+  /** Which driver opened it: `node:sqlite` (built in) or `better-sqlite3` (native addon). */
+  readonly driver: SqliteDriverName;
+  exec(sql: string): void;
+  prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): SqliteStatement<P, R>;
+  /** Runs `fn` in a transaction (a savepoint when nested): committed if it returns, undone if it throws. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
+
+/**
+ * The driver for this Node.js: the built-in `node:sqlite` from Node 24 on (stable there, and no native
+ * addon to build), better-sqlite3 before it. better-sqlite3 12 is also known to abort Node 24 from a
+ * statement finalizer during garbage collection (`RemoveEnvironmentCleanupHook: (env) != nullptr`).
+ */
+export function defaultSqliteDriver(): SqliteDriverName {
+  return Number(process.versions.node.split('.')[0]) >= 24 ? 'node:sqlite' : 'better-sqlite3';
+}
+
+export function openSqlite(
+  path: string,
+  options: { readonly?: boolean; driver?: SqliteDriverName } = {},
+): SqliteDatabase {
+  return (options.driver ?? defaultSqliteDriver()) === 'node:sqlite'
+    ? openNodeSqlite(path, options.readonly ?? false)
+    : openBetterSqlite3(path, options.readonly ?? false);
+}
+
+function openBetterSqlite3(path: string, readonly: boolean): SqliteDatabase {
+  const Database = loadBetterSqlite3();
+  const db = new Database(path, { readonly });
+  return {
+    driver: 'better-sqlite3',
+    exec: (sql) => void db.exec(sql),
+    prepare: <P extends unknown[], R>(sql: string) => {
+      const statement = db.prepare<P, R>(sql);
+      return {
+        run: (...params: P) => void statement.run(...params),
+        get: (...params: P) => statement.get(...params),
+        all: (...params: P) => statement.all(...params),
+      };
+    },
+    transaction: (fn) => db.transaction(fn)(),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+type SqlValue = null | number | bigint | string | Uint8Array;
+/** The part of `node:sqlite` used here (its types are not in @types/node 20). */
+interface NodeSqlite {
+  DatabaseSync: new (
+    path: string,
+    options: { readOnly: boolean },
+  ) => {
+    readonly isOpen: boolean;
+    exec(sql: string): void;
+    prepare(sql: string): {
+      run(...params: SqlValue[]): unknown;
+      get(...params: SqlValue[]): unknown;
+      all(...params: SqlValue[]): unknown[];
+    };
+    close(): void;
+  };
+}
+
+function openNodeSqlite(path: string, readOnly: boolean): SqliteDatabase {
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as NodeSqlite;
+  const db = new DatabaseSync(path, { readOnly });
+  let depth = 0;
+  return {
+    driver: 'node:sqlite',
+    exec: (sql) => db.exec(sql),
+    prepare: <P extends unknown[], R>(sql: string) => {
+      const statement = db.prepare(sql);
+      return {
+        run: (...params: P) => void statement.run(...(params as SqlValue[])),
+        get: (...params: P) => statement.get(...(params as SqlValue[])) as R | undefined,
+        all: (...params: P) => statement.all(...(params as SqlValue[])) as R[],
+      };
+    },
+    transaction: <T>(fn: () => T): T => {
+      const savepoint = `envelope_${depth}`;
+      db.exec(depth === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+      depth++;
+      try {
+        const result = fn();
+        depth--;
+        db.exec(depth === 0 ? 'COMMIT' : `RELEASE ${savepoint}`);
+        return result;
+      } catch (error) {
+        depth--;
+        db.exec(depth === 0 ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+        throw error;
+      }
+    },
+    close: () => {
+      if (db.isOpen) db.close();
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { type AuditPruning, type AuditQuery, type AuditRecord, lastSegment } from './audit-record.js';
+import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
+import { openSqlite, type SqliteDatabase, type SqliteDriverName } from './sqlite-driver.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
+  PRIMARY KEY (kind, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resource_terms (kind TEXT NOT NULL, term TEXT NOT NULL, name TEXT NOT NULL,
+  PRIMARY KEY (kind, term, name)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS resource_terms_by_name ON resource_terms (kind, name);
+CREATE TABLE IF NOT EXISTS audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
+  service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);
+CREATE TABLE IF NOT EXISTS audit_resources (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_resources_by_seq ON audit_resources (seq);
+CREATE INDEX IF NOT EXISTS audit_resources_by_resource ON audit_resources (resource);
+CREATE INDEX IF NOT EXISTS audit_resources_by_tail ON audit_resources (tail);
+`;
+
+/**
+ * Moves data written by an earlier schema into this one. Runs on open, in one transaction with the
+ * removal of the old tables: a data dir is migrated completely or not at all, never silently dropped.
+ */
+export interface SqliteSchemaUpgrade {
+  /** Whether the database holds data this upgrade migrates (e.g. an old table exists). */
+  applies(db: SqliteDatabase): boolean;
+  /** Copies the old data into `store` and drops the old tables. */
+  apply(db: SqliteDatabase, store: ResourceStore): void;
+}
+
+export interface SqliteResourceStoreOptions {
+  /** `NORMAL` survives process crashes (not power loss) in WAL mode and skips the fsync per commit. */
+  synchronous?: 'FULL' | 'NORMAL';
+  driver?: SqliteDriverName;
+  /** Migrations from earlier schemas (the AWS model ships one for the tables keys/aliases/grants/audit). */
+  upgrades?: readonly SqliteSchemaUpgrade[];
+}
+
+/** The first string after every string that starts with `prefix` (names are ASCII: see ResourceStore). */
+const prefixEnd = (prefix: string): string =>
+  prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+
+/**
+ * Durable `ResourceStore` on SQLite (`node:sqlite` on Node 24+, better-sqlite3 before: see
+ * sqlite-driver.ts). WAL journal, `synchronous = FULL` by default, so each write is on disk before the
+ * call that made it returns; the database file is created with mode 0600. Listing is keyset pagination
+ * over the primary key (or the terms index), so a page costs O(log n + page) whatever the store holds;
+ * audit queries filter in SQL on indexed columns.
+ */
+export class SqliteResourceStore implements ResourceStore {
+  readonly #db: SqliteDatabase;
+  readonly #statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+
+  constructor(
+    readonly path: string,
+    options: SqliteResourceStoreOptions = {},
+  ) {
+    if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    this.#db = openSqlite(path, options.driver ? { driver: options.driver } : {});
+    try {
+      this.#db.exec('PRAGMA journal_mode = WAL');
+      this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+      this.#db.exec(SCHEMA);
+      for (const upgrade of options.upgrades ?? []) {
+        if (upgrade.applies(this.#db)) this.#db.transaction(() => upgrade.apply(this.#db, this));
+      }
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+    if (path !== ':memory:') {
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+    }
+  }
+
+  get<T>(kind: string, name: string): T | undefined {
+    const row = this.#sql<{ record: string }>('SELECT record FROM resources WHERE kind = ? AND name = ?').get(
+      kind,
+      name,
+    );
+    return row && (JSON.parse(row.record) as T);
+  }
+
+  put<T>(kind: string, name: string, record: T, terms: readonly string[] = []): void {
+    this.#db.transaction(() => {
+      this.#sql(
+        'INSERT INTO resources (kind, name, record) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (kind, name) DO UPDATE SET record = excluded.record',
+      ).run(kind, name, JSON.stringify(record));
+      this.#sql('DELETE FROM resource_terms WHERE kind = ? AND name = ?').run(kind, name);
+      const insert = this.#sql('INSERT INTO resource_terms (kind, term, name) VALUES (?, ?, ?)');
+      for (const term of new Set(terms)) insert.run(kind, term, name);
+    });
+  }
+
+  delete(kind: string, name: string): void {
+    this.#db.transaction(() => {
+      this.#sql('DELETE FROM resources WHERE kind = ? AND name = ?').run(kind, name);
+      this.#sql('DELETE FROM resource_terms WHERE kind = ? AND name = ?').run(kind, name);
+    });
+  }
+
+  list<T>(kind: string, query: ListQuery): ResourcePage<T> {
+    if (query.limit <= 0) return { records: [] };
+    const byTerm = query.term !== undefined;
+    const column = byTerm ? 't.name' : 'r.name';
+    const where = [byTerm ? 't.kind = ? AND t.term = ?' : 'r.kind = ?'];
+    const params: unknown[] = byTerm ? [kind, query.term] : [kind];
+    const prefix = query.prefix ?? '';
+    if (prefix) {
+      where.push(`${column} >= ? AND ${column} < ?`);
+      params.push(prefix, prefixEnd(prefix));
+    }
+    if (query.after !== undefined) {
+      where.push(`${column} > ?`);
+      params.push(query.after);
+    }
+    const from = byTerm
+      ? 'resource_terms t JOIN resources r ON r.kind = t.kind AND r.name = t.name'
+      : 'resources r';
+    const rows = this.#sql<{ name: string; record: string }>(
+      `SELECT r.name AS name, r.record AS record FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${column} LIMIT ?`,
+    ).all(...params, query.limit + 1);
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    const records = page.map((row) => JSON.parse(row.record) as T);
+    return more ? { records, next: page[page.length - 1]!.name } : { records };
+  }
+
+  appendAudit(record: AuditRecord): void {
+    this.#db.transaction(() => {
+      this.#sql(
+        'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
+      ).run(
+        Date.parse(record.time),
+        record.service,
+        record.location,
+        record.operation,
+        JSON.stringify(record),
+      );
+      const { seq } = this.#sql<{ seq: number }>('SELECT last_insert_rowid() AS seq').get()!;
+      const insert = this.#sql('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
+      for (const resource of new Set(record.resources)) insert.run(seq, resource, lastSegment(resource));
+    });
+  }
+
+  queryAudit(query: AuditQuery): AuditRecord[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: string, value: unknown) => {
+      where.push(condition);
+      params.push(value);
+    };
+    if (query.since) add('time >= ?', query.since.getTime());
+    if (query.until) add('time < ?', query.until.getTime());
+    if (query.service !== undefined) add('service = ?', query.service);
+    if (query.location !== undefined) add('location = ?', query.location);
+    if (query.operation !== undefined) add('operation = ?', query.operation);
+    if (query.resource !== undefined) {
+      where.push(
+        'seq IN (SELECT seq FROM audit_resources WHERE resource = ? UNION SELECT seq FROM audit_resources WHERE tail = ?)',
+      );
+      params.push(query.resource, query.resource);
+    }
+    const limit = query.limit === undefined ? '' : ' LIMIT ?';
+    if (query.limit !== undefined) params.push(query.limit);
+    const condition = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    return this.#sql<{ record: string }>(`SELECT record FROM audit_records${condition} ORDER BY seq${limit}`)
+      .all(...params)
+      .map((row) => JSON.parse(row.record) as AuditRecord);
+  }
+
+  pruneAudit(pruning: AuditPruning): void {
+    this.#db.transaction(() => {
+      if (pruning.maxEvents !== undefined) {
+        const cutoff = '(SELECT MAX(seq) FROM audit_records) - ?';
+        this.#sql(`DELETE FROM audit_resources WHERE seq <= ${cutoff}`).run(pruning.maxEvents);
+        this.#sql(`DELETE FROM audit_records WHERE seq <= ${cutoff}`).run(pruning.maxEvents);
+      }
+      if (pruning.before !== undefined) {
+        const before = pruning.before.getTime();
+        this.#sql(
+          'DELETE FROM audit_resources WHERE seq IN (SELECT seq FROM audit_records WHERE time < ?)',
+        ).run(before);
+        this.#sql('DELETE FROM audit_records WHERE time < ?').run(before);
+      }
+    });
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */
+  #sql<R = unknown>(sql: string) {
+    let statement = this.#statements.get(sql);
+    if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)));
+    return statement as ReturnType<SqliteDatabase['prepare']> & {
+      get(...params: unknown[]): R | undefined;
+      all(...params: unknown[]): R[];
+    };
+  }
+}
