@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeResponseBody, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { encodeResponseBody, KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
 import { createKmsServer } from '@envelope/kms-server';
 
 const mode = process.argv[2] ?? 'ceiling';
@@ -23,7 +23,7 @@ async function startCeiling(): Promise<{
   stop(): Promise<void>;
 }> {
   // Canned bodies are real engine responses, so the client parses exactly what the KMS server sends.
-  const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   const ctx = engine.context('us-east-1');
   const { KeyMetadata } = (await engine.execute('CreateKey', {}, ctx)) as { KeyMetadata: { KeyId: string } };
   const gdk = await engine.execute('GenerateDataKey', { KeyId: KeyMetadata.KeyId, NumberOfBytes: 32 }, ctx);

@@ -76,7 +76,7 @@ import { randomBytes } from 'node:crypto';
 import { type DecryptResult, decrypt, encrypt, type Keyring, MultiKeyring, RawAesKeyring, rewrap } from '@envelope/core';
 import { createEnvelope, type EnvelopeConfig } from '@envelope/config';
 import { AwsKmsKeyring } from '@envelope/aws-kms';
-import { KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
 import { createKmsServer, type KmsServerOptions } from '@envelope/kms-server';
 import { type RunningEmulator, startEmulator, useEmulator } from '@envelope/testing';
 
@@ -99,7 +99,7 @@ export async function roundTrip(): Promise<DecryptResult> {
 }
 export const options: KmsServerOptions = { inMemory: true, port: 0 };
 export type Config = EnvelopeConfig;
-export const factories = [createEnvelope, createKmsServer, AwsKmsKeyring, KmsEngine, MemoryStore] as const;
+export const factories = [createEnvelope, createKmsServer, AwsKmsKeyring, KmsEngine, MemoryResourceStore] as const;
 `;
 
 const TSCONFIG = {

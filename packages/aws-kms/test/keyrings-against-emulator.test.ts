@@ -16,14 +16,14 @@ import {
   NoDataKeyError,
   providerInfoText,
 } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler, KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
 
 function emulator() {
-  const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   const requestHandler = createKmsRequestHandler(engine);
   // maxAttempts 1: the SDK's own retries off, so the keyring's retry behaviour is what is tested.
   const clients = cachingClientSupplier({ credentials: CREDENTIALS, requestHandler, maxAttempts: 1 });

@@ -18,7 +18,7 @@ import {
   parseHeader,
   RawEcdhKeyring,
 } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler, KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };
@@ -29,7 +29,7 @@ const OPENSSL = {
 } as const;
 
 function emulator() {
-  const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   const requestHandler = createKmsRequestHandler(engine);
   const clients = cachingClientSupplier({ credentials: CREDENTIALS, requestHandler, maxAttempts: 1 });
   const admin = new KMSClient({ region: 'eu-west-1', credentials: CREDENTIALS, requestHandler });

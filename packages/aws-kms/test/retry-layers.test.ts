@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AwsKmsKeyring, cachingClientSupplier } from '@envelope/aws-kms';
 import { encrypt, KeyringError } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler, KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };
 
 async function throttledGenerator() {
-  const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   const requestHandler = createKmsRequestHandler(engine);
   const admin = new KMSClient({ region: 'us-east-1', credentials: CREDENTIALS, requestHandler });
   const { KeyMetadata } = await admin.send(new CreateKeyCommand({}));
@@ -45,7 +45,7 @@ describe('AWS KMS keyring retries: one layer', () => {
   });
 
   it('bounds the whole call by totalTimeoutMs', async () => {
-    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
     const requestHandler = createKmsRequestHandler(engine);
     const admin = new KMSClient({ region: 'us-east-1', credentials: CREDENTIALS, requestHandler });
     const { KeyMetadata } = await admin.send(new CreateKeyCommand({}));

@@ -6,7 +6,7 @@ import {
   createKmsRequestHandler,
   KmsEngine,
   type KmsRequestHandler,
-  MemoryStore,
+  MemoryResourceStore,
   type SeedFile,
   type SeedSummary,
 } from '@envelope/kms-emulator';
@@ -39,7 +39,7 @@ export function sharedEmulator(): SharedEmulator {
 }
 
 function createSharedEmulator(): SharedEmulator {
-  const fresh = () => new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const fresh = () => new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   let engine = fresh();
   let handler = createKmsRequestHandler(engine);
   const seeds: { seed: SeedFile; options: ApplySeedOptions }[] = [];

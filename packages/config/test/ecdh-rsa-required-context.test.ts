@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEnvelope, inProcessEmulatorTarget } from '@envelope/config';
 import { ConfigError, KeyringError, parseHeader } from '@envelope/core';
-import { KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 
 async function keyFiles() {
@@ -78,7 +78,7 @@ describe('config: raw-ecdh, aws-kms-rsa, aws-kms-ecdh keyrings and requiredEncry
   });
 
   it('aws-kms-rsa and aws-kms-ecdh keyrings from config, against the in-process emulator', async () => {
-    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
     const create = async (input: Record<string, unknown>) =>
       (
         (await engine.execute('CreateKey', input, engine.context('us-east-1'))) as {

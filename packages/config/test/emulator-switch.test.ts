@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createEnvelope, inProcessEmulatorTarget } from '@envelope/config';
 import { KeyringError } from '@envelope/core';
-import { KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 
 const CONFIG = (generator: string, child: string) => `
@@ -13,7 +13,7 @@ keyring:
 
 describe('the emulator switch', () => {
   it('points aws-kms keyrings at an in-process emulator with no change to the keyring config', async () => {
-    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
     const create = async (region: string) =>
       ((await engine.execute('CreateKey', {}, engine.context(region))) as { KeyMetadata: { Arn: string } })
         .KeyMetadata.Arn;

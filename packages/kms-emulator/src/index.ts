@@ -1,28 +1,59 @@
-export { type AuditOutcome, auditParameters } from './audit/audit-event.js';
-export { ciphertextBlobKeyId } from './engine/blob-info.js';
+// The cloud-neutral HSM core, shared by every cloud's service model.
+
+// The AWS KMS service model over the core.
 export {
-  type AuditRetentionOptions,
-  KMS_OPERATIONS,
-  KmsEngine,
-  type KmsEngineOptions,
-} from './engine/engine.js';
-export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './engine/ids.js';
+  AwsFaults,
+  type FailureFault,
+  type FaultMatch,
+  type LatencyFault,
+  type ThrottleFault,
+} from './aws/aws-faults.js';
+export { AWS_KINDS } from './aws/aws-resources.js';
+export { ciphertextBlobKeyId } from './aws/blob-info.js';
+export { auditParameters, cloudTrailEvent } from './aws/cloudtrail.js';
+export { type AuditQuery, KMS_OPERATIONS, KmsEngine, type KmsEngineOptions } from './aws/engine.js';
+export { KMS_EXCEPTION_NAMES, KmsError, type KmsExceptionName } from './aws/errors.js';
+export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './aws/ids.js';
 export {
   WRAPPING_ALGORITHMS,
   WRAPPING_KEY_SPECS,
   type WrappingAlgorithm,
   type WrappingKeySpec,
   wrapKeyMaterial,
-} from './engine/import-wrapping.js';
+} from './aws/import-wrapping.js';
 export type {
   DataKeyPairSpec,
   KeySpec,
   KeyUsage,
   MacAlgorithm,
   SigningAlgorithm,
-} from './engine/key-specs.js';
-export { type MemberShape, REQUEST_SHAPES, type StructureShape } from './engine/request-shapes.js';
-export { probeRootKey, type RootKeyProbe } from './engine/root-key-probe.js';
+} from './aws/key-specs.js';
+export { awsLegacySchemaUpgrade } from './aws/legacy-sqlite-schema.js';
+export {
+  type KeyPolicy,
+  type PolicyCondition,
+  type PolicyStatement,
+  type PrincipalPattern,
+  parsePolicy,
+} from './aws/policy/document.js';
+export {
+  defaultKeyPolicy,
+  evaluatePolicy,
+  type PolicyDecision,
+  type PolicyRequest,
+} from './aws/policy/evaluate.js';
+export { type MemberShape, REQUEST_SHAPES, type StructureShape } from './aws/request-shapes.js';
+export { probeRootKey, type RootKeyProbe } from './aws/root-key-probe.js';
+export { type ApplySeedOptions, applySeed, type SeedSummary } from './aws/seed/apply-seed.js';
+export {
+  loadSeedFile,
+  parseSeed,
+  type SeedFile,
+  SeedFileError,
+  type SeedInput,
+  type SeedKey,
+  seedFileSchema,
+} from './aws/seed/seed-file.js';
 export type {
   AliasRecord,
   AuditEvent,
@@ -33,49 +64,28 @@ export type {
   KeyVersionRecord,
   RequestContext,
   Tag,
-} from './engine/types.js';
-export { KmsError, type KmsExceptionName, RegionUnavailableError } from './errors.js';
+} from './aws/types.js';
 export {
-  type FailureFault,
+  type AuditRecord as CoreAuditRecord,
+  type AuditRetentionOptions,
+  defaultSqliteDriver,
   type FaultHandle,
   FaultInjector,
-  type FaultMatch,
-  type LatencyFault,
-  type ThrottleFault,
-} from './faults/faults.js';
-export {
-  type KeyPolicy,
-  type PolicyCondition,
-  type PolicyStatement,
-  type PrincipalPattern,
-  parsePolicy,
-} from './policy/document.js';
-export {
-  defaultKeyPolicy,
-  evaluatePolicy,
-  type PolicyDecision,
-  type PolicyRequest,
-} from './policy/evaluate.js';
-export { type ApplySeedOptions, applySeed, type SeedSummary } from './seed/apply-seed.js';
-export {
-  loadSeedFile,
-  parseSeed,
-  type SeedFile,
-  SeedFileError,
-  type SeedInput,
-  type SeedKey,
-  seedFileSchema,
-} from './seed/seed-file.js';
-export { MemoryStore } from './storage/memory-store.js';
-export {
-  defaultSqliteDriver,
+  HsmCore,
+  type HsmCoreOptions,
+  InjectedFault,
+  LocationUnavailableError,
+  MaterialVault,
+  MemoryResourceStore,
   openSqlite,
+  type ResourceStore,
   type SqliteDatabase,
   type SqliteDriverName,
+  SqliteResourceStore,
+  type SqliteResourceStoreOptions,
+  type SqliteSchemaUpgrade,
   type SqliteStatement,
-} from './storage/sqlite-driver.js';
-export { SqliteStore } from './storage/sqlite-store.js';
-export type { AuditPruning, AuditQuery, KmsStore } from './storage/store.js';
+} from './core/index.js';
 export {
   type AwsJsonDispatchOptions,
   type AwsJsonHttpRequest,

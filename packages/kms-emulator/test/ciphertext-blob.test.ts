@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { canonicalEncryptionContext, parseBlob, serializeBlob } from '../src/engine/ciphertext-blob.js';
-import { KmsEngine, MemoryStore } from '../src/index.js';
+import { canonicalEncryptionContext, parseBlob, serializeBlob } from '../src/aws/ciphertext-blob.js';
+import { KmsEngine, MemoryResourceStore } from '../src/index.js';
 
 describe('ciphertext blob', () => {
   it('round-trips any header and body', () => {
@@ -37,7 +37,7 @@ describe('ciphertext blob', () => {
   });
 
   it('rejects every single-byte tampering of a real blob', async () => {
-    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
     const ctx = engine.context('us-east-1');
     const { KeyMetadata } = await engine.execute('CreateKey', {}, ctx);
     const keyId = (KeyMetadata as { KeyId: string }).KeyId;

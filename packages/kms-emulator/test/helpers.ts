@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { createKmsRequestHandler, KmsEngine, type KmsStore, MemoryStore, SqliteStore } from '../src/index.js';
+import { AwsResources } from '../src/aws/aws-resources.js';
+import {
+  createKmsRequestHandler,
+  KmsEngine,
+  MemoryResourceStore,
+  type ResourceStore,
+  SqliteResourceStore,
+} from '../src/index.js';
 
 export const ACCOUNT = '111122223333';
 export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -13,7 +20,9 @@ export const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite'];
 
 export interface Harness {
   engine: KmsEngine;
-  store: KmsStore;
+  store: ResourceStore;
+  /** The AWS model's view of the store (keys, aliases, grants). */
+  resources: AwsResources;
   rootKey: Buffer;
   dir: string;
   dbPath: string;
@@ -29,7 +38,7 @@ export function harness(
 ): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'kms-emulator-'));
   const dbPath = join(dir, 'kms.sqlite');
-  const store = kind === 'memory' ? new MemoryStore() : new SqliteStore(dbPath);
+  const store = kind === 'memory' ? new MemoryResourceStore() : new SqliteResourceStore(dbPath);
   const rootKey = randomBytes(32);
   const engine = new KmsEngine({ store, rootKey, ...(clock ? { clock } : {}) });
   const handler = createKmsRequestHandler(engine, { principals });
@@ -37,6 +46,7 @@ export function harness(
   return {
     engine,
     store,
+    resources: new AwsResources(store),
     rootKey,
     dir,
     dbPath,

@@ -285,8 +285,8 @@ describe('policies through the API', () => {
     try {
       const admin = h.client();
       const { Arn, KeyId } = (await admin.send(new CreateKeyCommand({}))).KeyMetadata!;
-      const record = h.store.getKey(Arn!)!;
-      h.store.putKey({
+      const record = h.resources.getKey(Arn!)!;
+      h.resources.putKey({
         ...record,
         policy: JSON.stringify({ Statement: [{ ...rootAllowsAll, NotAction: 'kms:Decrypt' }] }),
       });

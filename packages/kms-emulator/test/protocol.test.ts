@@ -7,7 +7,7 @@ import {
   encodeResponseBody,
   KmsEngine,
   KmsError,
-  MemoryStore,
+  MemoryResourceStore,
   operationFromTarget,
   regionFromRequest,
 } from '../src/index.js';
@@ -68,7 +68,7 @@ describe('AWS JSON 1.1 codec', () => {
   });
 
   it('dispatches a raw request to the engine with a request id header', async () => {
-    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
     const headers = {
       'x-amz-target': 'TrentService.GenerateRandom',
       'content-type': 'application/x-amz-json-1.1',

@@ -1,21 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { AwsResources } from '../src/aws/aws-resources.js';
 import {
   type AwsJsonHttpResponse,
   decodeRequestBody,
   dispatchAwsJson,
   KmsEngine,
   KmsError,
-  type KmsStore,
-  MemoryStore,
-  SqliteStore,
+  MemoryResourceStore,
+  type ResourceStore,
+  SqliteResourceStore,
 } from '../src/index.js';
 import { STORE_KINDS, type StoreKind } from './helpers.js';
 
 const nested = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
-function engineOn(kind: StoreKind): { engine: KmsEngine; store: KmsStore } {
-  const store = kind === 'memory' ? new MemoryStore() : new SqliteStore(':memory:');
+function engineOn(kind: StoreKind): { engine: KmsEngine; store: ResourceStore } {
+  const store = kind === 'memory' ? new MemoryResourceStore() : new SqliteResourceStore(':memory:');
   return { engine: new KmsEngine({ store, rootKey: randomBytes(32) }), store };
 }
 
@@ -64,7 +65,9 @@ for (const kind of STORE_KINDS) {
         const res = await call(engine, 'CreateKey', `{"Description":"d","Junk":${nested(20_000)}}`);
         expect(res.statusCode).to.equal(400);
         expect(errorType(res)).to.equal('SerializationException');
-        expect(store.listKeys(engine.defaultAccountId, 'us-east-1')).to.deep.equal([]);
+        expect(
+          new AwsResources(store).listKeys('us-east-1', engine.defaultAccountId, undefined, 100).records,
+        ).to.deep.equal([]);
         const ok = await call(engine, 'CreateKey', '{}');
         expect(ok.statusCode).to.equal(200);
       } finally {
@@ -83,7 +86,9 @@ for (const kind of STORE_KINDS) {
           engine.context('us-east-1'),
         );
         const keyId = (out.KeyMetadata as { KeyId: string }).KeyId;
-        expect(store.listKeys(engine.defaultAccountId, 'us-east-1')).to.have.length(1);
+        expect(
+          new AwsResources(store).listKeys('us-east-1', engine.defaultAccountId, undefined, 100).records,
+        ).to.have.length(1);
         const [event] = engine.auditLog({ keyId });
         expect(event!.eventName).to.equal('CreateKey');
         expect(event!.requestParameters).to.deep.equal({ description: 'direct' });
@@ -142,7 +147,9 @@ for (const kind of STORE_KINDS) {
         const events = JSON.stringify(engine.auditLog());
         expect(events.length).to.be.lessThan(10_000);
         expect(events).not.to.contain('jjjj');
-        const keys = JSON.stringify(store.listKeys(engine.defaultAccountId, 'us-east-1'));
+        const keys = JSON.stringify(
+          new AwsResources(store).listKeys('us-east-1', engine.defaultAccountId, undefined, 100).records,
+        );
         expect(keys).not.to.contain('jjjj');
         expect(engine.auditLog()[0]!.requestParameters).to.deep.equal({
           description: 'kept',

@@ -1,6 +1,6 @@
 import * as sdk from '@aws-sdk/client-kms';
 import { expect } from 'chai';
-import { REQUEST_SHAPES, type StructureShape } from '../src/engine/request-shapes.js';
+import { REQUEST_SHAPES, type StructureShape } from '../src/aws/request-shapes.js';
 import { KMS_OPERATIONS } from '../src/index.js';
 
 /** Smithy schema arrays as `@aws-sdk/client-kms` exports them: [kind, namespace, name, traits, members, types]. */

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { applySeed, KmsEngine, loadSeedFile, MemoryStore, parseSeed, SeedFileError } from '../src/index.js';
+import {
+  applySeed,
+  KmsEngine,
+  loadSeedFile,
+  MemoryResourceStore,
+  parseSeed,
+  SeedFileError,
+} from '../src/index.js';
 
 const PORTABLE = fileURLToPath(new URL('./fixtures/portable-seed.yaml', import.meta.url));
 const SYMMETRIC = '3c0f5a8e-6b1d-4e2f-9a7c-1d2e3f4a5b6c';
@@ -13,7 +20,7 @@ const ECC = '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9';
 
 /** A fresh engine (its own random root key) seeded from `seed`. */
 async function seededEngine(seed = loadSeedFile(PORTABLE)): Promise<KmsEngine> {
-  const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   await applySeed(engine, seed);
   return engine;
 }
@@ -121,7 +128,7 @@ describe('seed key material (portable fixtures)', () => {
 
   it('refuses material of the wrong size for the key spec, naming the key and never the material', async () => {
     const hex = randomBytes(16).toString('hex');
-    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
     const err = await rejection(
       applySeed(engine, parseSeed({ keys: [{ id: SYMMETRIC, material: { hex } }] })),
     );
@@ -138,7 +145,7 @@ describe('seed key material (portable fixtures)', () => {
     const pem = readFileSync(PORTABLE, 'utf8'); // any text with a PEM header; parsing fails
     const seed = loadSeedFile(PORTABLE);
     const ecPem = seed.keys.find((k) => k.id === ECC)!.material!;
-    const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
     const wrongSpec = await rejection(
       applySeed(engine, parseSeed({ keys: [{ id: RSA, keySpec: 'RSA_2048', material: ecPem }] })),
     );

@@ -9,8 +9,7 @@ import {
   RotateKeyOnDemandCommand,
 } from '@aws-sdk/client-kms';
 import { expect } from 'chai';
-import { unwrapMaterial } from '../src/engine/material.js';
-import { createKmsRequestHandler, KmsEngine, SqliteStore } from '../src/index.js';
+import { createKmsRequestHandler, KmsEngine, MaterialVault, SqliteResourceStore } from '../src/index.js';
 import { bytes, CREDENTIALS, harness, rejection } from './helpers.js';
 
 const clientFor = (engine: KmsEngine) =>
@@ -21,7 +20,7 @@ const clientFor = (engine: KmsEngine) =>
     maxAttempts: 1,
   });
 
-describe('SqliteStore', () => {
+describe('SqliteResourceStore', () => {
   it('survives closing and reopening the same file: keys, versions and aliases still decrypt', async () => {
     const h = harness('sqlite');
     const kms = h.client();
@@ -33,7 +32,7 @@ describe('SqliteStore', () => {
     const rootKey = Buffer.from(h.rootKey);
     h.engine.close();
 
-    const reopened = new KmsEngine({ store: new SqliteStore(h.dbPath), rootKey });
+    const reopened = new KmsEngine({ store: new SqliteResourceStore(h.dbPath), rootKey });
     const kms2 = clientFor(reopened);
     try {
       for (const [blob, want] of [
@@ -58,7 +57,7 @@ describe('SqliteStore', () => {
     const KeyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
     const blob = await kms.send(new EncryptCommand({ KeyId, Plaintext: bytes('x') }));
     h.engine.close();
-    const wrong = new KmsEngine({ store: new SqliteStore(h.dbPath), rootKey: randomBytes(32) });
+    const wrong = new KmsEngine({ store: new SqliteResourceStore(h.dbPath), rootKey: randomBytes(32) });
     const kms2 = clientFor(wrong);
     try {
       const err = await rejection(kms2.send(new DecryptCommand({ CiphertextBlob: blob.CiphertextBlob! })));
@@ -100,10 +99,10 @@ describe('SqliteStore', () => {
         }),
       );
       for (const arn of [KeyMetadata!.Arn!, hmac.Arn!]) {
-        const record = h.store.getKey(arn)!;
+        const record = h.resources.getKey(arn)!;
         const version = record.versions[0]!;
         // Test-only look inside: the stored blob is a wrapping, not the material itself.
-        const material = unwrapMaterial(h.rootKey, arn, version.versionId, version.wrappedMaterial);
+        const material = new MaterialVault(h.rootKey).unwrap(arn, version.versionId, version.wrappedMaterial);
         expect(Buffer.from(version.wrappedMaterial, 'base64').includes(material)).to.equal(false);
         expect(onDisk.includes(material)).to.equal(false);
         expect(onDisk.includes(Buffer.from(material.toString('base64')))).to.equal(false);

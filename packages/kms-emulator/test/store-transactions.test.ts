@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { expect } from 'chai';
-import { type AuditEvent, KmsEngine, type KmsStore, MemoryStore, SqliteStore } from '../src/index.js';
+import { AwsResources } from '../src/aws/aws-resources.js';
+import {
+  type CoreAuditRecord,
+  KmsEngine,
+  MemoryResourceStore,
+  type ResourceStore,
+  SqliteResourceStore,
+} from '../src/index.js';
 import { harness, rejection, STORE_KINDS, type StoreKind } from './helpers.js';
 
-const newStore = (kind: StoreKind): KmsStore =>
-  kind === 'memory' ? new MemoryStore() : new SqliteStore(':memory:');
+const newStore = (kind: StoreKind): ResourceStore =>
+  kind === 'memory' ? new MemoryResourceStore() : new SqliteResourceStore(':memory:');
 
 const key = (arn: string) => ({
   arn,
@@ -24,35 +31,34 @@ const key = (arn: string) => ({
   versions: [],
 });
 
-const event = (n: number, time = new Date(Date.UTC(2026, 0, 1, 0, 0, n))): AuditEvent => ({
-  eventVersion: '1.08',
-  eventTime: time.toISOString(),
-  eventSource: 'kms.amazonaws.com',
-  eventName: `Op${n}`,
-  awsRegion: 'us-east-1',
-  requestID: `r${n}`,
-  eventID: `e${n}`,
-  userIdentity: { type: 'Root', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' },
-  requestParameters: {},
-  responseElements: null,
+const event = (n: number, time = new Date(Date.UTC(2026, 0, 1, 0, 0, n))): CoreAuditRecord => ({
+  id: `e${n}`,
+  time: time.toISOString(),
+  service: 'aws',
+  location: 'us-east-1',
+  operation: `Op${n}`,
+  requestId: `r${n}`,
+  principal: 'arn:aws:iam::111122223333:root',
   resources: [],
+  parameters: {},
 });
 
 const A = 'arn:aws:kms:us-east-1:111122223333:key/a';
 const B = 'arn:aws:kms:us-east-1:111122223333:key/b';
-const names = (store: KmsStore) => store.queryAudit({}).map((e) => e.eventName);
+const names = (store: ResourceStore) => store.queryAudit({}).map((e) => e.operation);
 
 for (const kind of STORE_KINDS) {
   describe(`store transactions (${kind} store)`, () => {
     it('a transaction that throws leaves no trace of its writes', () => {
       const store = newStore(kind);
-      store.putKey({ ...key(A), description: 'before' });
+      const aws = new AwsResources(store);
+      aws.putKey({ ...key(A), description: 'before' });
       store.appendAudit(event(1));
       expect(() =>
         store.transaction(() => {
-          store.putKey({ ...key(A), description: 'changed' });
-          store.putKey(key(B));
-          store.putAlias({
+          aws.putKey({ ...key(A), description: 'changed' });
+          aws.putKey(key(B));
+          aws.putAlias({
             aliasName: 'alias/x',
             aliasArn: 'arn:aws:kms:us-east-1:111122223333:alias/x',
             accountId: '111122223333',
@@ -66,27 +72,28 @@ for (const kind of STORE_KINDS) {
           throw new Error('fail after writing');
         }),
       ).to.throw('fail after writing');
-      expect(store.getKey(A)!.description).to.equal('before');
-      expect(store.getKey(B)).to.equal(undefined);
-      expect(store.getAlias('111122223333', 'us-east-1', 'alias/x')).to.equal(undefined);
+      expect(aws.getKey(A)!.description).to.equal('before');
+      expect(aws.getKey(B)).to.equal(undefined);
+      expect(aws.getAlias('111122223333', 'us-east-1', 'alias/x')).to.equal(undefined);
       expect(names(store)).to.deep.equal(['Op1']);
       store.close();
     });
 
     it('a nested transaction that throws undoes only its own writes', () => {
       const store = newStore(kind);
+      const aws = new AwsResources(store);
       store.transaction(() => {
-        store.putKey(key(A));
+        aws.putKey(key(A));
         expect(() =>
           store.transaction(() => {
-            store.deleteKey(A);
-            store.putKey(key(B));
+            aws.deleteKey(A);
+            aws.putKey(key(B));
             throw new Error('inner');
           }),
         ).to.throw('inner');
       });
-      expect(store.getKey(A)).to.not.equal(undefined);
-      expect(store.getKey(B)).to.equal(undefined);
+      expect(aws.getKey(A)).to.not.equal(undefined);
+      expect(aws.getKey(B)).to.equal(undefined);
       store.close();
     });
 
@@ -119,11 +126,11 @@ for (const kind of STORE_KINDS) {
     it('a call whose audit event cannot be written fails with a 500 and changes nothing', async () => {
       const store = newStore(kind);
       let failAudit = false;
-      const flaky: KmsStore = new Proxy(store, {
+      const flaky: ResourceStore = new Proxy(store, {
         get(target, prop, receiver) {
           const value = Reflect.get(target, prop, receiver);
           if (prop === 'appendAudit') {
-            return (e: AuditEvent) => {
+            return (e: CoreAuditRecord) => {
               if (failAudit) throw new Error('audit device full');
               target.appendAudit(e);
             };
@@ -144,8 +151,9 @@ for (const kind of STORE_KINDS) {
         );
         expect(alias.name).to.equal('KMSInternalException');
         failAudit = false;
-        expect(store.listKeys(engine.defaultAccountId, 'us-east-1')).to.have.length(1);
-        expect(store.getAlias(engine.defaultAccountId, 'us-east-1', 'alias/unaudited')).to.equal(undefined);
+        const aws = new AwsResources(store);
+        expect(aws.listKeys('us-east-1', engine.defaultAccountId, undefined, 100).records).to.have.length(1);
+        expect(aws.getAlias(engine.defaultAccountId, 'us-east-1', 'alias/unaudited')).to.equal(undefined);
         expect(engine.auditLog().map((e) => e.eventName)).to.deep.equal(['CreateKey']);
       } finally {
         engine.close();
@@ -217,7 +225,7 @@ for (const kind of STORE_KINDS) {
     it('refuses a retention that is not a positive integer', () => {
       for (const auditRetention of [{ maxEvents: 0 }, { maxAgeDays: 1.5 }, { maxEvents: -1 }]) {
         expect(
-          () => new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32), auditRetention }),
+          () => new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32), auditRetention }),
         ).to.throw(/auditRetention\.\w+ must be a positive integer/);
       }
     });

@@ -1,16 +1,19 @@
 import { join } from 'node:path';
 import {
   type AuditRetentionOptions,
+  AWS_KINDS,
+  type AwsFaults,
   accountRoot,
   applySeed,
-  type FaultInjector,
+  awsLegacySchemaUpgrade,
+  type KeyRecord,
   KmsEngine,
-  type KmsStore,
   loadSeedFile,
-  MemoryStore,
+  MemoryResourceStore,
   probeRootKey,
+  type ResourceStore,
   type SeedFile,
-  SqliteStore,
+  SqliteResourceStore,
 } from '@envelope/kms-emulator';
 import { adminRoutes, healthRoute } from './admin/admin-routes.js';
 import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
@@ -91,7 +94,7 @@ export interface KmsServer {
   readonly engine: KmsEngine;
   /** Undefined in memory mode. */
   readonly dataDir: string | undefined;
-  readonly faults: FaultInjector;
+  readonly faults: AwsFaults;
   /** Stops accepting connections, finishes in-flight requests, then closes the store. */
   close(): Promise<void>;
 }
@@ -125,13 +128,16 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       file: rootKey.file,
     });
   }
-  let store: KmsStore;
+  let store: ResourceStore;
   if (dataDir) {
-    const sqlite = new SqliteStore(join(dataDir, DATABASE_FILE), {
+    const sqlite = new SqliteResourceStore(join(dataDir, DATABASE_FILE), {
       synchronous: options.synchronous ?? DEFAULT_SYNCHRONOUS,
+      upgrades: [awsLegacySchemaUpgrade],
     });
     try {
-      checkRootKeyMatches(dataDir, rootKey.key, () => probeRootKey(rootKey.key, sqlite.sampleKeys(16)));
+      checkRootKeyMatches(dataDir, rootKey.key, () =>
+        probeRootKey(rootKey.key, sqlite.list<KeyRecord>(AWS_KINDS.key, { limit: 16 }).records),
+      );
     } catch (error) {
       sqlite.close();
       rootKey.key.fill(0);
@@ -139,7 +145,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     }
     store = sqlite;
   } else {
-    store = new MemoryStore();
+    store = new MemoryResourceStore();
   }
   const engine = new KmsEngine({
     store,

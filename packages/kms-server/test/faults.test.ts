@@ -37,6 +37,14 @@ describe('fault admin endpoint POST /_envelope/faults', () => {
     expect(notFound.name).to.equal('NotFoundException');
   });
 
+  it('refuses a failure fault whose exception is not an AWS KMS exception, naming the valid ones', async () => {
+    const { status, json } = await postFault(server, { fail: { exception: 'NoSuchThingException' } });
+    expect(status).to.equal(400);
+    expect(json.error).to.match(
+      /fail\.exception: must be an AWS KMS exception name: one of .*KMSInternalException/,
+    );
+  });
+
   it('injects a server fault answered with 500', async () => {
     await postFault(server, { fail: { exception: 'KMSInternalException', operation: 'Encrypt' } });
     const err = await rejection(() =>

@@ -1,7 +1,12 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { type AuditPruning, type AuditQuery, type AuditRecord, lastSegment } from './audit-record.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
-import { openSqlite, type SqliteDatabase, type SqliteDriverName } from './sqlite-driver.js';
+import {
+  openSqlite,
+  type SqliteDatabase,
+  type SqliteDriverName,
+  type SqliteStatement,
+} from './sqlite-driver.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
@@ -50,7 +55,7 @@ const prefixEnd = (prefix: string): string =>
  */
 export class SqliteResourceStore implements ResourceStore {
   readonly #db: SqliteDatabase;
-  readonly #statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
 
   constructor(
     readonly path: string,
@@ -197,12 +202,9 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */
-  #sql<R = unknown>(sql: string) {
+  #sql<R = unknown>(sql: string): SqliteStatement<unknown[], R> {
     let statement = this.#statements.get(sql);
     if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)));
-    return statement as ReturnType<SqliteDatabase['prepare']> & {
-      get(...params: unknown[]): R | undefined;
-      all(...params: unknown[]): R[];
-    };
+    return statement as SqliteStatement<unknown[], R>;
   }
 }

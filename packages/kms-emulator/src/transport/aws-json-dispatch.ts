@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { KmsEngine } from '../engine/engine.js';
-import { accountRoot } from '../engine/ids.js';
+import type { KmsEngine } from '../aws/engine.js';
+import { accountRoot } from '../aws/ids.js';
+import { LocationUnavailableError } from '../core/index.js';
 import {
   AWS_JSON_CONTENT_TYPE,
   accessKeyIdFromRequest,
@@ -33,7 +34,7 @@ export interface AwsJsonHttpResponse {
 
 /**
  * One AWS JSON 1.1 request against the engine. Always resolves with an HTTP response, except when
- * the region is marked down: then `RegionUnavailableError` propagates so the transport can fail
+ * the region is marked down: then `LocationUnavailableError` propagates so the transport can fail
  * the connection itself.
  */
 export async function dispatchAwsJson(
@@ -58,7 +59,7 @@ export async function dispatchAwsJson(
       body: Buffer.from(encodeResponseBody(output), 'utf8'),
     };
   } catch (error) {
-    if (error instanceof Error && error.name === 'RegionUnavailableError') throw error;
+    if (error instanceof LocationUnavailableError) throw error;
     const encoded = encodeError(error);
     return {
       ...encoded,

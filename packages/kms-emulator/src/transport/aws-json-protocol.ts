@@ -1,4 +1,4 @@
-import { KmsError, kmsError } from '../errors.js';
+import { KmsError, kmsError } from '../aws/errors.js';
 import { parseJsonObject, requireBodyWithinLimit } from './json-body.js';
 
 /**

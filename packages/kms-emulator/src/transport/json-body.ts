@@ -1,4 +1,4 @@
-import { kmsError } from '../errors.js';
+import { kmsError } from '../aws/errors.js';
 
 /**
  * Bounds on a request body, checked before anything is built from it. KMS request shapes are at most

@@ -5,8 +5,8 @@ import {
   type HttpRequest,
   HttpResponse,
 } from '@smithy/protocol-http';
-import type { KmsEngine } from '../engine/engine.js';
-import { RegionUnavailableError } from '../errors.js';
+import type { KmsEngine } from '../aws/engine.js';
+import { LocationUnavailableError } from '../core/index.js';
 import { type AwsJsonDispatchOptions, dispatchAwsJson } from './aws-json-dispatch.js';
 
 export type KmsRequestHandlerOptions = AwsJsonDispatchOptions;
@@ -37,7 +37,7 @@ export class KmsRequestHandler implements HttpHandler {
         response: new HttpResponse({ statusCode: res.statusCode, headers: res.headers, body: res.body }),
       };
     } catch (error) {
-      if (error instanceof RegionUnavailableError) {
+      if (error instanceof LocationUnavailableError) {
         // Looks like a refused connection, so SDK retry strategies treat it as a transient network error.
         throw Object.assign(new Error(error.message, { cause: error }), {
           name: 'Error',

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultInjector } from '@envelope/kms-emulator';
+import type { AwsFaults } from '@envelope/kms-emulator';
 import type { HostAllowList } from '../http/host-check.js';
 import { applyFault, FaultSpecError, parseFaultSpec } from './fault-spec.js';
 
@@ -22,7 +22,7 @@ export function healthRoute() {
  * It also refuses what a browser can send cross-site without a CORS preflight: a body that is not
  * `application/json`, or any foreign `Origin`. Pass `admin: false` to createKmsServer to turn it off.
  */
-export function adminRoutes(faults: FaultInjector, options: { admin: boolean; hosts: HostAllowList }) {
+export function adminRoutes(faults: AwsFaults, options: { admin: boolean; hosts: HostAllowList }) {
   return (request: IncomingMessage, response: ServerResponse, body: Buffer): boolean => {
     if (pathOf(request) !== FAULTS_PATH || !options.admin) return false;
     if (request.method !== 'POST') {

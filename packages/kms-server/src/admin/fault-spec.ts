@@ -1,5 +1,5 @@
 import { formatIssuePath } from '@envelope/core';
-import type { FaultInjector, KmsExceptionName } from '@envelope/kms-emulator';
+import { type AwsFaults, KMS_EXCEPTION_NAMES, type KmsExceptionName } from '@envelope/kms-emulator';
 import { z } from 'zod';
 
 const match = {
@@ -22,7 +22,12 @@ export const faultSpecSchema = z.union([
   z.strictObject({
     fail: z.strictObject({
       ...trigger,
-      exception: z.string().regex(/^[A-Za-z]+Exception$/, 'must be an AWS exception name'),
+      exception: z
+        .string()
+        .refine(
+          (name) => (KMS_EXCEPTION_NAMES as readonly string[]).includes(name),
+          `must be an AWS KMS exception name: one of ${KMS_EXCEPTION_NAMES.join(', ')}`,
+        ),
       message: z.string().optional(),
     }),
   }),
@@ -50,7 +55,7 @@ export function parseFaultSpec(raw: unknown): FaultSpec {
 }
 
 /** Applies a validated fault to the engine's injector. */
-export function applyFault(faults: FaultInjector, spec: FaultSpec): void {
+export function applyFault(faults: AwsFaults, spec: FaultSpec): void {
   if ('throttle' in spec) faults.throttle(strip(spec.throttle));
   else if ('latency' in spec) faults.latency(strip(spec.latency));
   else if ('fail' in spec) {

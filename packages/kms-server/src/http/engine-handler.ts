@@ -3,7 +3,7 @@ import {
   encodeError,
   encodeResponseBody,
   type KmsEngine,
-  RegionUnavailableError,
+  LocationUnavailableError,
 } from '@envelope/kms-emulator';
 import { DropConnectionError, type KmsCallHandler } from './kms-http-server.js';
 
@@ -25,7 +25,7 @@ export function engineCallHandler(engine: KmsEngine): KmsCallHandler {
       return { status: 200, body: encodeResponseBody(output) };
     } catch (error) {
       // A region marked down fails the connection, as an outage would (nothing is answered).
-      if (error instanceof RegionUnavailableError) throw new DropConnectionError(error.message);
+      if (error instanceof LocationUnavailableError) throw new DropConnectionError(error.message);
       const encoded = encodeError(error);
       return {
         status: encoded.statusCode,
