@@ -8,7 +8,7 @@ export {
   type LatencyFault,
   type ThrottleFault,
 } from './aws/aws-faults.js';
-export { AWS_KINDS } from './aws/aws-resources.js';
+export { AWS_KINDS, AwsResources } from './aws/aws-resources.js';
 export { ciphertextBlobKeyId } from './aws/blob-info.js';
 export { auditParameters, cloudTrailEvent } from './aws/cloudtrail.js';
 export { type AuditQuery, KMS_OPERATIONS, KmsEngine, type KmsEngineOptions } from './aws/engine.js';
