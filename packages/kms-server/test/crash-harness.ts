@@ -114,8 +114,8 @@ export function integrityCheck(dataDir: string): string[] {
 export function auditedRequestIds(dataDir: string): Set<string> {
   const db = openSqlite(join(dataDir, 'kms.sqlite'), { readonly: true });
   try {
-    const rows = db.prepare<[], { event: string }>('SELECT event FROM audit').all();
-    return new Set(rows.map((row) => (JSON.parse(row.event) as { requestID: string }).requestID));
+    const rows = db.prepare<[], { record: string }>('SELECT record FROM audit_records').all();
+    return new Set(rows.map((row) => (JSON.parse(row.record) as { requestId: string }).requestId));
   } finally {
     db.close();
   }
