@@ -11,7 +11,13 @@ export {
 export { AWS_KINDS, AwsResources } from './aws/aws-resources.js';
 export { ciphertextBlobKeyId } from './aws/blob-info.js';
 export { auditParameters, cloudTrailEvent } from './aws/cloudtrail.js';
-export { type AuditQuery, KMS_OPERATIONS, KmsEngine, type KmsEngineOptions } from './aws/engine.js';
+export {
+  type AuditQuery,
+  KMS_OPERATIONS,
+  type KmsAccountOptions,
+  KmsEngine,
+  type KmsEngineOptions,
+} from './aws/engine.js';
 export { KMS_EXCEPTION_NAMES, KmsError, type KmsExceptionName } from './aws/errors.js';
 export { accountRoot, keyArn, newKeyId, parseKmsArn, REGION_NAME } from './aws/ids.js';
 export {
@@ -66,14 +72,22 @@ export type {
   Tag,
 } from './aws/types.js';
 export {
+  type ActiveFault,
+  type AuditPruning,
+  type AuditQuery as CoreAuditQuery,
   type AuditRecord as CoreAuditRecord,
   type AuditRetentionOptions,
+  type CallHandlers,
+  CallScope,
   defaultSqliteDriver,
+  type FailureFault as CoreFailureFault,
   type FaultHandle,
   FaultInjector,
+  type FaultMatch as CoreFaultMatch,
   HsmCore,
   type HsmCoreOptions,
   InjectedFault,
+  type LatencyFault as CoreLatencyFault,
   type ListQuery,
   LocationUnavailableError,
   MaterialVault,
@@ -81,12 +95,15 @@ export {
   openSqlite,
   type ResourcePage,
   type ResourceStore,
+  type ServiceCall,
+  type ServiceFailure,
   type SqliteDatabase,
   type SqliteDriverName,
   SqliteResourceStore,
   type SqliteResourceStoreOptions,
   type SqliteSchemaUpgrade,
   type SqliteStatement,
+  type ThrottleFault as CoreThrottleFault,
 } from './core/index.js';
 export {
   type AwsJsonDispatchOptions,

@@ -32,7 +32,7 @@ import type { KeyVault } from './versions.js';
 
 export type { AuditRetentionOptions } from '../core/index.js';
 
-interface AccountOptions {
+export interface KmsAccountOptions {
   /** Account used when a caller does not name one; default `111122223333`. */
   defaultAccountId?: string;
   /** Known accounts (informational; any 12-digit account may call). */
@@ -43,7 +43,7 @@ interface AccountOptions {
  * Either a shared `HsmCore` (one engine per core; the other clouds' models run over the same core),
  * or what to build a core of its own from.
  */
-export type KmsEngineOptions = AccountOptions &
+export type KmsEngineOptions = KmsAccountOptions &
   (
     | { core: HsmCore }
     | {
