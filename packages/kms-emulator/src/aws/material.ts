@@ -1,19 +1,11 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-} from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { KmsError } from './errors.js';
 import { KEY_SPECS, type KeySpec } from './key-specs.js';
 
 /**
- * Key material lifecycle: generation per key spec, and wrapping under the root key for storage.
- * Wrapped form: IV (12) || ciphertext || tag (16), AES-256-GCM, AAD = key ARN and version id, so a
- * wrapped blob cannot be moved to another key or version.
+ * Key material lifecycle: generation per key spec, and seeded material checked against its spec.
+ * Wrapping under the root key for storage is the core's `MaterialVault` (AAD = key ARN and version id,
+ * so a wrapped blob cannot be moved to another key or version).
  */
 export interface GeneratedMaterial {
   /** Raw bytes (symmetric, HMAC) or PKCS#8 DER private key (RSA, ECC). Caller zero-fills. */
