@@ -168,6 +168,55 @@ describe('seed key material (portable fixtures)', () => {
     );
   });
 
+  it('declares EXTERNAL keys with their material: imported, never expiring, portable between emulators', async () => {
+    const base64 = randomBytes(32).toString('base64');
+    const { material: ecPem } = loadSeedFile(PORTABLE).keys.find((k) => k.id === ECC)!;
+    const seed = parseSeed({
+      keys: [
+        { id: SYMMETRIC, origin: 'EXTERNAL', material: { base64 }, aliases: ['alias/byok'] },
+        { id: ECC, origin: 'EXTERNAL', keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY', material: ecPem },
+      ],
+    });
+    const [a, b] = [await seededEngine(seed), await seededEngine(seed)];
+    const { KeyMetadata } = await call(a, 'DescribeKey', { KeyId: 'alias/byok' });
+    expect(KeyMetadata).to.include({
+      KeyId: SYMMETRIC,
+      Origin: 'EXTERNAL',
+      KeyState: 'Enabled',
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
+    const { CiphertextBlob } = await call(a, 'Encrypt', { KeyId: SYMMETRIC, Plaintext: Buffer.from('byok') });
+    const { Plaintext } = await call(b, 'Decrypt', { CiphertextBlob });
+    expect(Buffer.from(Plaintext as Uint8Array).toString()).to.equal('byok');
+    const { Signature } = await call(a, 'Sign', {
+      KeyId: ECC,
+      Message: Buffer.from('m'),
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    });
+    const verified = await call(b, 'Verify', {
+      KeyId: ECC,
+      Message: Buffer.from('m'),
+      Signature,
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    });
+    expect(verified.SignatureValid).to.equal(true);
+    expect(JSON.stringify(a.auditLog())).not.to.include(base64);
+    // Seeding again leaves the imported key as it is.
+    expect((await applySeed(a, seed)).existing).to.have.length(2);
+  });
+
+  it('refuses an EXTERNAL key without material, or multi-Region, naming the path', () => {
+    expect(() => parseSeed({ keys: [{ id: SYMMETRIC, origin: 'EXTERNAL' }] })).to.throw(
+      SeedFileError,
+      /keys\[0\]\.material: an EXTERNAL key needs its material/,
+    );
+    expect(() =>
+      parseSeed({
+        keys: [{ id: MRK, multiRegion: true, origin: 'EXTERNAL', material: { hex: '00'.repeat(32) } }],
+      }),
+    ).to.throw(SeedFileError, /keys\[0\]\.origin: EXTERNAL multi-Region keys are not supported/);
+  });
+
   it('never writes seeded material into the audit log', async () => {
     const engine = await seededEngine();
     const text = JSON.stringify(engine.auditLog());

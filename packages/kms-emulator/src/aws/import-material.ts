@@ -9,6 +9,7 @@ import {
   type WrappingKeySpec,
 } from './import-wrapping.js';
 import { KEY_SPECS } from './key-specs.js';
+import { seededVersionId } from './material.js';
 import type { OperationTable } from './operation.js';
 import type { OperationScope } from './scope.js';
 import type { ImportedMaterialRecord, KeyRecord } from './types.js';
@@ -198,7 +199,11 @@ export const importOperations: OperationTable = {
         );
       }
       // Re-importing over live material replaces only the expiration settings, as in KMS.
-      const versionId = key.imported?.versionId ?? randomUUID();
+      // A seed's import (the server's seed file, never a request) derives the version id from the
+      // material, as seeded CreateKey does, so emulators seeded alike share ciphertext blobs.
+      const versionId =
+        key.imported?.versionId ??
+        (scope.ctx.seedKeyId === key.keyId ? seededVersionId(key.keyId, material) : randomUUID());
       const createdAt = key.imported?.createdAt ?? scope.now();
       key.versions = [
         {

@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import type { KmsEngine } from '../engine.js';
 import { KmsError } from '../errors.js';
 import { accountRoot, keyArn } from '../ids.js';
+import { wrapKeyMaterial } from '../import-wrapping.js';
 import type { RequestContext } from '../types.js';
 import { type SeedFile, SeedFileError, type SeedKey } from './seed-file.js';
 
@@ -48,11 +49,15 @@ export async function applySeed(
       } else {
         const material = key.material ? decodeMaterial(key.material, `${where}.material`, file) : undefined;
         try {
-          await engine.execute('CreateKey', createKeyInput(key), {
-            ...ctx(region),
-            seedKeyId: key.id,
-            ...(material ? { seedMaterial: material } : {}),
-          });
+          if (key.origin === 'EXTERNAL') {
+            await importExternalKey(engine, key, material!, { ...ctx(region), seedKeyId: key.id });
+          } else {
+            await engine.execute('CreateKey', createKeyInput(key), {
+              ...ctx(region),
+              seedKeyId: key.id,
+              ...(material ? { seedMaterial: material } : {}),
+            });
+          }
         } finally {
           material?.fill(0);
         }
@@ -79,6 +84,37 @@ export async function applySeed(
     }
   }
   return summary;
+}
+
+/**
+ * An EXTERNAL key the way its owner would make one: CreateKey (PendingImport), GetParametersForImport,
+ * the material wrapped under the returned public key, ImportKeyMaterial (never expiring). Every step
+ * is an audited call; the seed context makes the version id derive from the material, so emulators
+ * seeded alike decrypt each other's ciphertext blobs.
+ */
+async function importExternalKey(
+  engine: KmsEngine,
+  key: SeedKey,
+  material: Buffer,
+  ctx: RequestContext,
+): Promise<void> {
+  await engine.execute('CreateKey', { ...createKeyInput(key), Origin: 'EXTERNAL' }, ctx);
+  const WrappingAlgorithm = 'RSA_AES_KEY_WRAP_SHA_256';
+  const params = await engine.execute(
+    'GetParametersForImport',
+    { KeyId: key.id, WrappingAlgorithm, WrappingKeySpec: 'RSA_2048' },
+    ctx,
+  );
+  await engine.execute(
+    'ImportKeyMaterial',
+    {
+      KeyId: key.id,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey as Uint8Array, WrappingAlgorithm, material),
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    },
+    ctx,
+  );
 }
 
 function createKeyInput(key: SeedKey): Record<string, unknown> {

@@ -40,6 +40,11 @@ const seedKey = z
     /** `false` creates the key Disabled. */
     enabled: z.boolean().optional(),
     material: seedMaterial.optional(),
+    /**
+     * `EXTERNAL` declares a bring-your-own-key key: created PendingImport, then its `material`
+     * (required) is imported through GetParametersForImport / ImportKeyMaterial, never expiring.
+     */
+    origin: z.enum(['AWS_KMS', 'EXTERNAL']).optional(),
   })
   .superRefine((key, ctx) => {
     const mrk = key.multiRegion === true;
@@ -50,6 +55,20 @@ const seedKey = z
         message: mrk
           ? 'a multi-Region key id must be mrk- followed by 32 lower-case hex digits'
           : 'a key id must be a lower-case UUID (or set multiRegion: true for an mrk- id)',
+      });
+    }
+    if (key.origin === 'EXTERNAL' && !key.material) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['material'],
+        message: 'an EXTERNAL key needs its material in the seed (base64, hex or pem)',
+      });
+    }
+    if (key.origin === 'EXTERNAL' && mrk) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['origin'],
+        message: 'EXTERNAL multi-Region keys are not supported by the emulator; declare a single-Region key',
       });
     }
     if (!mrk && key.replicaRegions?.length) {
