@@ -16,7 +16,8 @@ import {
   NoDataKeyError,
   providerInfoText,
 } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { expect } from 'chai';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };

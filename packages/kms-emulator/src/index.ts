@@ -76,27 +76,3 @@ export {
 } from './storage/sqlite-driver.js';
 export { SqliteStore } from './storage/sqlite-store.js';
 export type { AuditPruning, AuditQuery, KmsStore } from './storage/store.js';
-export {
-  type AwsJsonDispatchOptions,
-  type AwsJsonHttpRequest,
-  type AwsJsonHttpResponse,
-  dispatchAwsJson,
-} from './transport/aws-json-dispatch.js';
-export {
-  AWS_JSON_CONTENT_TYPE,
-  accessKeyIdFromRequest,
-  BLOB_MEMBERS,
-  decodeRequestBody,
-  type EncodedError,
-  encodeError,
-  encodeResponseBody,
-  type HeaderBag,
-  KMS_TARGET_PREFIX,
-  operationFromTarget,
-  regionFromRequest,
-} from './transport/aws-json-protocol.js';
-export {
-  createKmsRequestHandler,
-  KmsRequestHandler,
-  type KmsRequestHandlerOptions,
-} from './transport/request-handler.js';

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { createKmsRequestHandler, KmsEngine, type KmsStore, MemoryStore, SqliteStore } from '../src/index.js';
+// The AWS SDK reaches the engine through @envelope/kms-protocols' in-process transport, resolved from
+// the workspace root (a dependency back from here would make the package graph a cycle).
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
+import { KmsEngine, type KmsStore, MemoryStore, SqliteStore } from '../src/index.js';
 
 export const ACCOUNT = '111122223333';
 export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };

@@ -8,9 +8,10 @@ import {
   KMSClient,
   RotateKeyOnDemandCommand,
 } from '@aws-sdk/client-kms';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { expect } from 'chai';
 import { unwrapMaterial } from '../src/engine/material.js';
-import { createKmsRequestHandler, KmsEngine, SqliteStore } from '../src/index.js';
+import { KmsEngine, SqliteStore } from '../src/index.js';
 import { bytes, CREDENTIALS, harness, rejection } from './helpers.js';
 
 const clientFor = (engine: KmsEngine) =>

@@ -1,16 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { KmsEngine, KmsError, type KmsStore, MemoryStore, SqliteStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
-import {
-  type AwsJsonHttpResponse,
-  decodeRequestBody,
-  dispatchAwsJson,
-  KmsEngine,
-  KmsError,
-  type KmsStore,
-  MemoryStore,
-  SqliteStore,
-} from '../src/index.js';
-import { STORE_KINDS, type StoreKind } from './helpers.js';
+import { type AwsJsonHttpResponse, decodeRequestBody, dispatchAwsJson } from '../src/index.js';
+
+type StoreKind = 'memory' | 'sqlite';
+const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite'];
 
 const nested = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 

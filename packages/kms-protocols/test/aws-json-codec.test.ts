@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { KmsEngine, KmsError, MemoryStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 import {
   decodeRequestBody,
   dispatchAwsJson,
   encodeError,
   encodeResponseBody,
-  KmsEngine,
-  KmsError,
-  MemoryStore,
   operationFromTarget,
   regionFromRequest,
 } from '../src/index.js';

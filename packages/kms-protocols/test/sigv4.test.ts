@@ -1,8 +1,8 @@
-import { type AccessKey, type SignedRequest, verifySigV4 } from '@envelope/kms-server';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { expect } from 'chai';
+import { type AccessKey, type SignedRequest, verifySigV4 } from '../src/index.js';
 
 const KEYS = new Map<string, AccessKey>([
   ['AKIDALICE', { secretAccessKey: 'alice-secret', principal: 'arn:aws:iam::111122223333:user/alice' }],
