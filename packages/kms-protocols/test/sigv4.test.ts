@@ -60,6 +60,15 @@ describe('SigV4 verification', () => {
     });
   });
 
+  it('reads header names in any case, as in-process SDK requests carry them', async () => {
+    const request = await signed();
+    const titleCase = (name: string) =>
+      name.replace(/(^|-)([a-z])/g, (_, dash, c) => `${dash}${c.toUpperCase()}`);
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [titleCase(k), v]));
+    expect(headers).to.have.property('X-Amz-Target');
+    expect(verifySigV4({ ...request, headers }, KEYS)).to.deep.include({ ok: true });
+  });
+
   it('rejects a tampered body', async () => {
     const request = await signed();
     const result = verifySigV4({ ...request, body: Buffer.from('{"KeyId":"alias/other"}') }, KEYS);
