@@ -10,7 +10,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeResponseBody, KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { encodeResponseBody } from '@envelope/kms-protocols';
 import { createKmsServer } from '@envelope/kms-server';
 
 const mode = process.argv[2] ?? 'ceiling';

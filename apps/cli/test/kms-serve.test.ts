@@ -69,6 +69,12 @@ describe('envelope kms serve (built binary)', () => {
       '{"latency":{"ms":400,"operation":"GenerateRandom"}}',
     ];
     const first = await serve(args);
+    // Each protocol endpoint's port is printed: in its own "listening" line and in the ready line.
+    const ready = first.logs.find((l) => l.msg === 'kms server ready')!;
+    const port = Number(new URL(first.url).port);
+    expect(ready.endpoints).to.deep.equal({ 'aws-json': { url: first.url, port } });
+    const listening = first.logs.filter((l) => l.msg === 'listening');
+    expect(listening.map((l) => [l.endpoint, l.url])).to.deep.equal([['aws-json', first.url]]);
     const kms = new KMSClient({
       endpoint: first.url,
       region: 'us-east-1',

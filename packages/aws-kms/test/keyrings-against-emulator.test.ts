@@ -16,7 +16,8 @@ import {
   NoDataKeyError,
   providerInfoText,
 } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { expect } from 'chai';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };

@@ -11,7 +11,8 @@ import {
   providerInfoText,
   RequiredEncryptionContextMaterialsManager,
 } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { expect } from 'chai';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };

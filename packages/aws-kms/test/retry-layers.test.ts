@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AwsKmsKeyring, cachingClientSupplier } from '@envelope/aws-kms';
 import { encrypt, KeyringError } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { expect } from 'chai';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type EmulatorTarget } from '@envelope/core';
-import { createKmsRequestHandler, type KmsEngine, loadSeedFile, parseSeed } from '@envelope/kms-emulator';
+import { type KmsEngine, loadSeedFile, parseSeed } from '@envelope/kms-emulator';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
 import type { EnvelopeConfig } from './schema.js';
 import { sharedEmulator } from './shared-emulator.js';

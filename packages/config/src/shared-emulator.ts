@@ -3,13 +3,12 @@ import type { EmulatorTarget } from '@envelope/core';
 import {
   type ApplySeedOptions,
   applySeed,
-  createKmsRequestHandler,
   KmsEngine,
-  type KmsRequestHandler,
   MemoryResourceStore,
   type SeedFile,
   type SeedSummary,
 } from '@envelope/kms-emulator';
+import { createKmsRequestHandler, type KmsRequestHandler } from '@envelope/kms-protocols';
 import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
 
 /**

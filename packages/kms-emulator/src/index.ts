@@ -105,27 +105,3 @@ export {
   type SqliteStatement,
   type ThrottleFault as CoreThrottleFault,
 } from './core/index.js';
-export {
-  type AwsJsonDispatchOptions,
-  type AwsJsonHttpRequest,
-  type AwsJsonHttpResponse,
-  dispatchAwsJson,
-} from './transport/aws-json-dispatch.js';
-export {
-  AWS_JSON_CONTENT_TYPE,
-  accessKeyIdFromRequest,
-  BLOB_MEMBERS,
-  decodeRequestBody,
-  type EncodedError,
-  encodeError,
-  encodeResponseBody,
-  type HeaderBag,
-  KMS_TARGET_PREFIX,
-  operationFromTarget,
-  regionFromRequest,
-} from './transport/aws-json-protocol.js';
-export {
-  createKmsRequestHandler,
-  KmsRequestHandler,
-  type KmsRequestHandlerOptions,
-} from './transport/request-handler.js';

@@ -1,5 +1,5 @@
 import { CreateKeyCommand, DescribeKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import type { HttpRequest } from '@smithy/protocol-http';
+import { createKmsRequestHandler, type KmsRequestHandler } from '@envelope/kms-protocols';
 import { expect } from 'chai';
 import { bytes, harness, rejection } from './helpers.js';
 
@@ -76,14 +76,13 @@ describe('faults on demand', () => {
         region: 'ap-south-1',
         credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
         requestHandler: {
-          handle: (request: HttpRequest) => {
+          handle: (request: Parameters<KmsRequestHandler['handle']>[0]) => {
             delete request.headers.authorization;
             return handler.handle(request);
           },
         },
         maxAttempts: 1,
       });
-      const { createKmsRequestHandler } = await import('../src/index.js');
       const handler = createKmsRequestHandler(h.engine);
       const { KeyMetadata } = await client.send(new CreateKeyCommand({}));
       expect(KeyMetadata!.Arn).to.contain(':ap-south-1:');

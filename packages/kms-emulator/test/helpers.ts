@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { AwsResources } from '../src/aws/aws-resources.js';
 import {
-  createKmsRequestHandler,
+
   KmsEngine,
   MemoryResourceStore,
   type ResourceStore,

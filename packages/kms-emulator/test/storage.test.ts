@@ -8,8 +8,9 @@ import {
   KMSClient,
   RotateKeyOnDemandCommand,
 } from '@aws-sdk/client-kms';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { expect } from 'chai';
-import { createKmsRequestHandler, KmsEngine, MaterialVault, SqliteResourceStore } from '../src/index.js';
+import { KmsEngine, MaterialVault, SqliteResourceStore } from '../src/index.js';
 import { bytes, CREDENTIALS, harness, rejection } from './helpers.js';
 
 const clientFor = (engine: KmsEngine) =>

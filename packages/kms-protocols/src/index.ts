@@ -4,3 +4,49 @@
  * models; sockets, TLS and routing belong to `@envelope/kms-server`.
  */
 export const KMS_PROTOCOLS_PACKAGE = '@envelope/kms-protocols';
+
+// AWS KMS JSON 1.1
+export {
+  type AwsCaller,
+  type AwsCallerOptions,
+  type AwsCallerRequest,
+  awsCaller,
+} from './aws-json/caller.js';
+export {
+  AWS_JSON_CONTENT_TYPE,
+  accessKeyIdFromRequest,
+  BLOB_MEMBERS,
+  decodeRequestBody,
+  type EncodedError,
+  encodeError,
+  encodeNamedError,
+  encodeResponseBody,
+  type HeaderBag,
+  header,
+  KMS_TARGET_PREFIX,
+  operationFromTarget,
+  regionFromRequest,
+} from './aws-json/codec.js';
+export {
+  type AwsJsonDispatchOptions,
+  type AwsJsonHttpRequest,
+  type AwsJsonHttpResponse,
+  dispatchAwsJson,
+} from './aws-json/dispatch.js';
+export { AWS_JSON_ENDPOINT, awsJsonEndpoint } from './aws-json/endpoint.js';
+export { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_NESTING } from './aws-json/json-body.js';
+export {
+  createKmsRequestHandler,
+  KmsRequestHandler,
+  type KmsRequestHandlerOptions,
+} from './aws-json/request-handler.js';
+export { type AccessKey, type SignedRequest, type SigV4Result, verifySigV4 } from './aws-json/sigv4.js';
+// The seam every protocol implements for the server.
+export {
+  DropConnectionError,
+  type ListenerRefusal,
+  type ProtocolEndpoint,
+  type ProtocolReply,
+  type ProtocolRequest,
+  REFUSAL_STATUS,
+} from './endpoint.js';

@@ -15,17 +15,16 @@ import {
   type SeedFile,
   SqliteResourceStore,
 } from '@envelope/kms-emulator';
+import { type AccessKey, awsJsonEndpoint, type ProtocolEndpoint } from '@envelope/kms-protocols';
 import { adminRoutes, healthRoute } from './admin/admin-routes.js';
 import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
-import type { AccessKey } from './auth/sigv4.js';
-import { engineCallHandler } from './http/engine-handler.js';
 import { HostAllowList, isLoopback } from './http/host-check.js';
 import {
-  DEFAULT_PORT,
   type KmsServerLimits,
   type LogRecord,
-  startKmsHttpServer,
-} from './http/kms-http-server.js';
+  type RunningListener,
+  startListener,
+} from './http/listener.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
 import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/root-key.js';
 
@@ -61,8 +60,13 @@ export interface KmsServerOptions {
   readonly allowedHosts?: readonly string[];
   /** Connection, body and drain limits; defaults in {@link DEFAULT_LIMITS}. */
   readonly limits?: Partial<KmsServerLimits>;
-  /** Default 4599; 0 picks a free port. */
+  /** Port of the AWS KMS JSON 1.1 endpoint; default {@link DEFAULT_PORT}; 0 picks a free port. */
   readonly port?: number;
+  /**
+   * More protocol endpoints, each on its own port on the same host, with the same Host check, limits,
+   * admin API and drain as the AWS one (e.g. GCP REST, GCP gRPC, Azure REST).
+   */
+  readonly endpoints?: readonly ServerEndpoint[];
   /** Region for unsigned requests. Default us-east-1. */
   readonly defaultRegion?: string;
   /** Default account (unsigned and unknown callers act as its root). Default 111122223333. */
@@ -88,9 +92,36 @@ export interface KmsServerOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export interface KmsServer {
+/** The AWS KMS JSON 1.1 endpoint's default port. */
+export const DEFAULT_PORT = 4599;
+
+/** What an endpoint is built from: the server's engine and settings. */
+export interface EndpointContext {
+  readonly engine: KmsEngine;
+  readonly defaultRegion: string;
+  readonly accountId: string;
+  readonly log: (record: LogRecord) => void;
+}
+
+/** One more protocol endpoint for {@link createKmsServer}, built once the engine exists. */
+export interface ServerEndpoint {
+  readonly create: (context: EndpointContext) => ProtocolEndpoint;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
+/** Where one endpoint listens. */
+export interface ServerEndpointAddress {
   readonly url: string;
   readonly port: number;
+}
+
+export interface KmsServer {
+  /** The AWS KMS JSON 1.1 endpoint (`endpoints['aws-json']`). */
+  readonly url: string;
+  readonly port: number;
+  /** Every endpoint by name (`aws-json`, …), each on its own port. */
+  readonly endpoints: Readonly<Record<string, ServerEndpointAddress>>;
   readonly engine: KmsEngine;
   /** Undefined in memory mode. */
   readonly dataDir: string | undefined;
@@ -99,7 +130,10 @@ export interface KmsServer {
   close(): Promise<void>;
 }
 
-/** The local AWS KMS server: engine + durable storage + AWS JSON 1.1 over HTTP. */
+/**
+ * The local KMS server: engine + durable storage + one listener per protocol endpoint (AWS JSON 1.1
+ * over HTTP on `port`, plus `endpoints`).
+ */
 export async function createKmsServer(options: KmsServerOptions = {}): Promise<KmsServer> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
@@ -175,24 +209,45 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         host,
       });
     }
-    const http = await startKmsHttpServer({
-      handle: engineCallHandler(engine),
-      host,
-      hosts,
-      ...(options.limits ? { limits: options.limits } : {}),
-      port: options.port ?? DEFAULT_PORT,
-      defaultRegion,
-      defaultPrincipal: accountRoot(accountId),
-      ...(accessKeys ? { accessKeys } : {}),
-      ...(options.principals ? { principals: new Map(Object.entries(options.principals)) } : {}),
-      probes: healthRoute(),
-      routes: adminRoutes(engine.faults, { admin: options.admin ?? true, hosts }),
-      log,
-    });
+    const context: EndpointContext = { engine, defaultRegion, accountId, log };
+    const endpoints: { endpoint: ProtocolEndpoint; port: number }[] = [
+      {
+        endpoint: awsJsonEndpoint(engine, {
+          defaultRegion,
+          ...(accessKeys ? { accessKeys } : {}),
+          ...(options.principals ? { principals: options.principals } : {}),
+        }),
+        port: options.port ?? DEFAULT_PORT,
+      },
+      ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
+    ];
+    const admin = adminRoutes(engine.faults, { admin: options.admin ?? true, hosts });
+    const listeners: RunningListener[] = [];
+    try {
+      for (const { endpoint, port } of endpoints) {
+        listeners.push(
+          await startListener(endpoint, {
+            host,
+            hosts,
+            port,
+            ...(options.limits ? { limits: options.limits } : {}),
+            probes: healthRoute(),
+            admin,
+            log,
+          }),
+        );
+      }
+    } catch (error) {
+      await Promise.all(listeners.map((listener) => listener.close()));
+      throw error;
+    }
+    const addresses = Object.fromEntries(listeners.map(({ name, url, port }) => [name, { url, port }]));
+    const aws = listeners[0]!;
     log({
       level: 'info',
       msg: 'kms server ready',
-      url: http.url,
+      url: aws.url,
+      endpoints: addresses,
       storage: dataDir ? 'sqlite' : 'memory',
       dataDir: dataDir ?? null,
       rootKeySource: rootKey.source,
@@ -202,15 +257,18 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     });
     let closing: Promise<void> | undefined;
     return {
-      url: http.url,
-      port: http.port,
+      url: aws.url,
+      port: aws.port,
+      endpoints: addresses,
       engine,
       dataDir,
       faults: engine.faults,
       close: () =>
-        (closing ??= http.close().finally(() => {
-          engine.close();
-        })),
+        (closing ??= Promise.all(listeners.map((listener) => listener.close()))
+          .then(() => {})
+          .finally(() => {
+            engine.close();
+          })),
     };
   } catch (error) {
     engine.close();

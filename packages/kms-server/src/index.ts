@@ -7,7 +7,14 @@ export {
   type SeedSummary,
   seedFileSchema,
 } from '@envelope/kms-emulator';
-export { adminRoutes, FAULTS_PATH, HEALTH_PATH, healthRoute } from './admin/admin-routes.js';
+export type { AccessKey, ProtocolEndpoint } from '@envelope/kms-protocols';
+export {
+  type AdminRoutes,
+  adminRoutes,
+  FAULTS_PATH,
+  HEALTH_PATH,
+  healthRoute,
+} from './admin/admin-routes.js';
 export {
   applyFault,
   type FaultSpec,
@@ -15,36 +22,26 @@ export {
   faultSpecSchema,
   parseFaultSpec,
 } from './admin/fault-spec.js';
-export {
-  type AccessKey,
-  credentialAccessKeyId,
-  credentialScopeRegion,
-  type SignedRequest,
-  type SigV4Result,
-  verifySigV4,
-} from './auth/sigv4.js';
 export { type AccessKeys, AccessKeysFileError, loadAccessKeysFile } from './config/access-keys.js';
 export {
   createKmsServer,
   DEFAULT_AUDIT_RETENTION,
+  DEFAULT_PORT,
   DEFAULT_SYNCHRONOUS,
+  type EndpointContext,
   type KmsServer,
   type KmsServerOptions,
+  type ServerEndpoint,
+  type ServerEndpointAddress,
 } from './create-kms-server.js';
-export { engineCallHandler } from './http/engine-handler.js';
 export { HostAllowList, isLoopback } from './http/host-check.js';
 export {
   DEFAULT_LIMITS,
-  DEFAULT_PORT,
-  DropConnectionError,
-  type KmsCall,
-  type KmsCallHandler,
-  type KmsHttpServerOptions,
-  type KmsReply,
   type KmsServerLimits,
+  type ListenerOptions,
   type LogRecord,
-  type RunningServer,
-  startKmsHttpServer,
-} from './http/kms-http-server.js';
+  type RunningListener,
+  startListener,
+} from './http/listener.js';
 export { DATA_DIR_ENV, DATABASE_FILE, defaultDataDir } from './storage/data-dir.js';
 export { PLAINTEXT_ROOT_KEY_FILE, ROOT_KEY_ENV, RootKeyError, resolveRootKey } from './storage/root-key.js';

@@ -37,8 +37,10 @@ export function registerKmsCommands(program: Command): void {
   const kms = program.command('kms').description('local AWS KMS (emulator) commands');
   kms
     .command('serve')
-    .description('run a local AWS KMS server (AWS JSON 1.1 over HTTP); logs JSON lines on stderr')
-    .option('-p, --port <port>', `port to listen on; 0 picks a free one`, parsePort, DEFAULT_PORT)
+    .description(
+      'run a local KMS server (AWS JSON 1.1 over HTTP); logs JSON lines on stderr, each endpoint with its URL',
+    )
+    .option('-p, --port <port>', `AWS KMS endpoint port; 0 picks a free one`, parsePort, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'durable storage (default $ENVELOPE_KMS_DATA_DIR or ~/.envelope/kms)')
     .option('--in-memory', 'keep keys in memory only (lost on exit)')

@@ -16,45 +16,64 @@ export function healthRoute() {
   };
 }
 
+/** The admin API as a listener mounts it: which requests are its own, and how it serves them. */
+export interface AdminRoutes {
+  matches(request: IncomingMessage): boolean;
+  serve(request: IncomingMessage, response: ServerResponse, body: Buffer): void;
+}
+
 /**
- * The fault admin endpoint `POST /_envelope/faults`. The HTTP server calls it only after the Host
- * check and, when access keys are configured, after SigV4 verification (the same as KMS calls).
+ * The fault admin endpoint `POST /_envelope/faults`. Each listener serves it only after the Host
+ * check and after its protocol endpoint admits the caller (SigV4 on the AWS endpoint when access keys
+ * are configured, the same as KMS calls).
  * It also refuses what a browser can send cross-site without a CORS preflight: a body that is not
  * `application/json`, or any foreign `Origin`. Pass `admin: false` to createKmsServer to turn it off.
  */
-export function adminRoutes(faults: AwsFaults, options: { admin: boolean; hosts: HostAllowList }) {
-  return (request: IncomingMessage, response: ServerResponse, body: Buffer): boolean => {
-    if (pathOf(request) !== FAULTS_PATH || !options.admin) return false;
-    if (request.method !== 'POST') {
-      json(response, 405, { error: `Use POST ${FAULTS_PATH}` });
-      return true;
-    }
-    const origin = request.headers.origin;
-    if (origin !== undefined && !options.hosts.allowsOrigin(origin)) {
-      json(response, 403, {
-        error: `Origin ${origin} may not call the admin API; call it from a script or curl, not a web page.`,
-      });
-      return true;
-    }
-    const type = String(request.headers['content-type'] ?? '')
-      .split(';', 1)[0]!
-      .trim()
-      .toLowerCase();
-    if (type !== 'application/json') {
-      json(response, 415, {
-        error: `Send the fault as JSON with Content-Type: application/json (got ${type || 'none'}).`,
-      });
-      return true;
-    }
-    try {
-      applyFault(faults, parseFaultSpec(JSON.parse(body.toString('utf8') || 'null')));
-      json(response, 200, { status: 'ok' });
-    } catch (error) {
-      const message = error instanceof FaultSpecError ? error.message : 'Request body is not valid JSON';
-      json(response, 400, { error: message });
-    }
-    return true;
+export function adminRoutes(
+  faults: AwsFaults,
+  options: { admin: boolean; hosts: HostAllowList },
+): AdminRoutes {
+  return {
+    matches: (request) => options.admin && pathOf(request) === FAULTS_PATH,
+    serve: (request, response, body) => serveFaults(faults, options.hosts, request, response, body),
   };
+}
+
+function serveFaults(
+  faults: AwsFaults,
+  hosts: HostAllowList,
+  request: IncomingMessage,
+  response: ServerResponse,
+  body: Buffer,
+): void {
+  if (request.method !== 'POST') {
+    json(response, 405, { error: `Use POST ${FAULTS_PATH}` });
+    return;
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && !hosts.allowsOrigin(origin)) {
+    json(response, 403, {
+      error: `Origin ${origin} may not call the admin API; call it from a script or curl, not a web page.`,
+    });
+    return;
+  }
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';', 1)[0]!
+    .trim()
+    .toLowerCase();
+  if (type !== 'application/json') {
+    json(response, 415, {
+      error: `Send the fault as JSON with Content-Type: application/json (got ${type || 'none'}).`,
+    });
+    return;
+  }
+  try {
+    applyFault(faults, parseFaultSpec(JSON.parse(body.toString('utf8') || 'null')));
+    json(response, 200, { status: 'ok' });
+  } catch (error) {
+    const message = error instanceof FaultSpecError ? error.message : 'Request body is not valid JSON';
+    json(response, 400, { error: message });
+  }
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { formatIssuePath } from '@envelope/core';
+import type { AccessKey } from '@envelope/kms-protocols';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { AccessKey } from '../auth/sigv4.js';
 
 const accessKeysSchema = z.record(
   z.string().regex(/^[A-Z0-9]{4,128}$/, 'access key ids are upper-case letters and digits'),

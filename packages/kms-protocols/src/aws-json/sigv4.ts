@@ -1,12 +1,13 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { REGION_NAME } from '@envelope/kms-emulator';
+import { type HeaderBag, header, headerValues } from './codec.js';
 
 /** What the verifier needs of an HTTP request. Header names are lower-case. */
 export interface SignedRequest {
   readonly method: string;
   /** Path and query as received, e.g. `/` or `/?a=b`. */
   readonly url: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly headers: HeaderBag;
   readonly body: Buffer;
 }
 
@@ -35,7 +36,7 @@ export function verifySigV4(
   keys: ReadonlyMap<string, AccessKey>,
   now: number = Date.now(),
 ): SigV4Result {
-  const authorization = header(request, 'authorization');
+  const authorization = header(request.headers, 'authorization');
   const m = authorization ? AUTH.exec(authorization) : null;
   if (!m) {
     return fail(
@@ -58,7 +59,7 @@ export function verifySigV4(
   if (!key)
     return fail('UnrecognizedClientException', 'The security token included in the request is invalid.');
 
-  const amzDate = header(request, 'x-amz-date') ?? '';
+  const amzDate = header(request.headers, 'x-amz-date') ?? '';
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined || !amzDate.startsWith(date!)) {
     return fail(
@@ -77,7 +78,7 @@ export function verifySigV4(
     return fail('IncompleteSignatureException', "The 'host' header must be signed.");
   }
   // The target names the operation: unsigned, it could be swapped (Encrypt → ScheduleKeyDeletion).
-  if (header(request, 'x-amz-target') !== undefined && !signedHeaders.includes('x-amz-target')) {
+  if (header(request.headers, 'x-amz-target') !== undefined && !signedHeaders.includes('x-amz-target')) {
     return fail('IncompleteSignatureException', "The 'x-amz-target' header must be signed.");
   }
   const scope = `${date}/${region}/${service}/aws4_request`;
@@ -98,17 +99,6 @@ export function verifySigV4(
   return { ok: true, accessKeyId: accessKeyId!, principal: key.principal, region: region! };
 }
 
-/** The region named in the request's credential scope, without verifying the signature. */
-export function credentialScopeRegion(request: Pick<SignedRequest, 'headers'>): string | undefined {
-  const m = AUTH.exec(header(request, 'authorization') ?? '');
-  return m?.[3];
-}
-
-/** The access key id named in the request's credential scope, without verifying the signature. */
-export function credentialAccessKeyId(request: Pick<SignedRequest, 'headers'>): string | undefined {
-  return AUTH.exec(header(request, 'authorization') ?? '')?.[1];
-}
-
 function stringToSign(
   request: SignedRequest,
   signedHeaders: string[],
@@ -122,7 +112,9 @@ function stringToSign(
     request.method.toUpperCase(),
     canonicalPath(path),
     canonicalQuery(query),
-    signedHeaders.map((name) => `${name}:${canonicalHeaderValue(request.headers[name])}\n`).join(''),
+    signedHeaders
+      .map((name) => `${name}:${canonicalHeaderValue(headerValues(request.headers, name))}\n`)
+      .join(''),
     signedHeaders.join(';'),
     payloadHash,
   ].join('\n');
@@ -167,11 +159,6 @@ function rfc3986(value: string): string {
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-}
-
-function header(request: Pick<SignedRequest, 'headers'>, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function parseAmzDate(value: string): number | undefined {

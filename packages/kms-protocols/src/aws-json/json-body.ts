@@ -1,4 +1,4 @@
-import { kmsError } from '../aws/errors.js';
+import { KmsError } from '@envelope/kms-emulator';
 
 /**
  * Bounds on a request body, checked before anything is built from it. KMS request shapes are at most
@@ -18,7 +18,7 @@ const BACKSLASH = 0x5c;
 /** SerializationException for a body over {@link MAX_REQUEST_BODY_BYTES}, before it is decoded. */
 export function requireBodyWithinLimit(byteLength: number): void {
   if (byteLength > MAX_REQUEST_BODY_BYTES) {
-    throw kmsError(
+    throw new KmsError(
       'SerializationException',
       `Request body of ${byteLength} bytes exceeds the ${MAX_REQUEST_BODY_BYTES}-byte limit`,
     );
@@ -32,7 +32,7 @@ export function requireBodyWithinLimit(byteLength: number): void {
 export function parseJsonObject(text: string): Record<string, unknown> {
   const depth = maxNesting(text);
   if (depth > MAX_REQUEST_NESTING) {
-    throw kmsError(
+    throw new KmsError(
       'SerializationException',
       `Request body nests deeper than ${MAX_REQUEST_NESTING} levels; KMS requests are at most a few levels deep`,
     );
@@ -41,10 +41,10 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw kmsError('SerializationException', 'Request body is not valid JSON');
+    throw new KmsError('SerializationException', 'Request body is not valid JSON');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw kmsError('SerializationException', 'Request body must be a JSON object');
+    throw new KmsError('SerializationException', 'Request body must be a JSON object');
   }
   return withoutPrototypes(parsed) as Record<string, unknown>;
 }

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { KmsEngine, KmsError, MemoryResourceStore } from "@envelope/kms-emulator";
 import { expect } from 'chai';
 import {
   decodeRequestBody,
   dispatchAwsJson,
   encodeError,
   encodeResponseBody,
-  KmsEngine,
-  KmsError,
-  MemoryResourceStore,
   operationFromTarget,
   regionFromRequest,
 } from '../src/index.js';

@@ -1,35 +1,39 @@
-import { KmsError, kmsError } from '../aws/errors.js';
+import { KmsError, REQUEST_SHAPES } from '@envelope/kms-emulator';
 import { parseJsonObject, requireBodyWithinLimit } from './json-body.js';
 
 /**
- * AWS JSON 1.1 codec for KMS ("TrentService"), pure functions shared by the in-process transport and
- * the HTTP server: X-Amz-Target → operation, JSON bodies with base64 blobs and epoch-second
+ * AWS JSON 1.1 codec for KMS ("TrentService"), pure functions behind the one dispatch that the
+ * in-process transport and the server's endpoint share: X-Amz-Target → operation, JSON bodies with base64 blobs and epoch-second
  * timestamps, and errors as `{"__type": …, "message": …}` with AWS's status code.
  */
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 export const KMS_TARGET_PREFIX = 'TrentService.';
 
-/** Request and response members that are Smithy blobs (base64 in JSON). */
-export const BLOB_MEMBERS: ReadonlySet<string> = new Set([
-  'Plaintext',
-  'CiphertextBlob',
-  'Message',
-  'Signature',
-  'Mac',
-  'PublicKey',
-  'PrivateKeyPlaintext',
-  'PrivateKeyCiphertextBlob',
-  'CiphertextForRecipient',
-  'ImportToken',
-  'EncryptedKeyMaterial',
-]);
+/**
+ * Top-level request members that are Smithy blobs (base64 in JSON), read off the engine's request
+ * shapes so a new blob member needs no second list here. Responses need no list: every Uint8Array is one.
+ */
+export const BLOB_MEMBERS: ReadonlySet<string> = new Set(
+  Object.values(REQUEST_SHAPES).flatMap((shape) =>
+    Object.entries(shape)
+      .filter(([, member]) => member === 'blob')
+      .map(([name]) => name),
+  ),
+);
 
 export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
 
+/** The first value of a header, whatever the case of its name (SDK requests keep the case they set). */
 export function header(headers: HeaderBag, name: string): string | undefined {
+  const value = headerValues(headers, name);
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Every value of a header, whatever the case of its name. */
+export function headerValues(headers: HeaderBag, name: string): string | string[] | undefined {
   const wanted = name.toLowerCase();
   for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() === wanted) return Array.isArray(v) ? v[0] : v;
+    if (k.toLowerCase() === wanted) return v;
   }
   return undefined;
 }
@@ -37,7 +41,10 @@ export function header(headers: HeaderBag, name: string): string | undefined {
 /** `TrentService.Encrypt` → `Encrypt`; anything else is UnknownOperationException. */
 export function operationFromTarget(target: string | undefined): string {
   if (!target?.startsWith(KMS_TARGET_PREFIX) || target.length === KMS_TARGET_PREFIX.length) {
-    throw kmsError('UnknownOperationException', `Unknown operation ${target ?? '(missing X-Amz-Target)'}`);
+    throw new KmsError(
+      'UnknownOperationException',
+      `Unknown operation ${target ?? '(missing X-Amz-Target)'}; expected POST / with X-Amz-Target: TrentService.<Operation>`,
+    );
   }
   return target.slice(KMS_TARGET_PREFIX.length);
 }
@@ -67,7 +74,7 @@ export function decodeRequestBody(body: string | Uint8Array | undefined): Record
 
 function decodeBase64(member: string, value: string): Buffer {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1) {
-    throw kmsError('SerializationException', `Member '${member}' is not valid base64`);
+    throw new KmsError('SerializationException', `Member '${member}' is not valid base64`);
   }
   return Buffer.from(value, 'base64');
 }
@@ -93,10 +100,15 @@ export interface EncodedError {
 export function encodeError(error: unknown): EncodedError {
   const err =
     error instanceof KmsError ? error : new KmsError('KMSInternalException', 'An internal error occurred');
+  return encodeNamedError(err.httpStatus, err.exceptionName, err.message);
+}
+
+/** An AWS error body for an exception the protocol names itself (signature checks, server refusals). */
+export function encodeNamedError(statusCode: number, exceptionName: string, message: string): EncodedError {
   return {
-    statusCode: err.httpStatus,
-    headers: { 'content-type': AWS_JSON_CONTENT_TYPE, 'x-amzn-errortype': err.exceptionName },
-    body: JSON.stringify({ __type: err.exceptionName, message: err.message }),
+    statusCode,
+    headers: { 'content-type': AWS_JSON_CONTENT_TYPE, 'x-amzn-errortype': exceptionName },
+    body: JSON.stringify({ __type: exceptionName, message }),
   };
 }
 

@@ -1,8 +1,8 @@
-import { type AccessKey, type SignedRequest, verifySigV4 } from '@envelope/kms-server';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { expect } from 'chai';
+import { type AccessKey, type SignedRequest, verifySigV4 } from '../src/index.js';
 
 const KEYS = new Map<string, AccessKey>([
   ['AKIDALICE', { secretAccessKey: 'alice-secret', principal: 'arn:aws:iam::111122223333:user/alice' }],
@@ -58,6 +58,15 @@ describe('SigV4 verification', () => {
       principal: 'arn:aws:iam::111122223333:user/alice',
       region: 'eu-west-1',
     });
+  });
+
+  it('reads header names in any case, as in-process SDK requests carry them', async () => {
+    const request = await signed();
+    const titleCase = (name: string) =>
+      name.replace(/(^|-)([a-z])/g, (_, dash, c) => `${dash}${c.toUpperCase()}`);
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [titleCase(k), v]));
+    expect(headers).to.have.property('X-Amz-Target');
+    expect(verifySigV4({ ...request, headers }, KEYS)).to.deep.include({ ok: true });
   });
 
   it('rejects a tampered body', async () => {

@@ -1,13 +1,12 @@
 import type { Readable } from 'node:stream';
+import { type KmsEngine, LocationUnavailableError } from '@envelope/kms-emulator';
 import {
   type HttpHandler,
   type HttpHandlerOptions,
   type HttpRequest,
   HttpResponse,
 } from '@smithy/protocol-http';
-import type { KmsEngine } from '../aws/engine.js';
-import { LocationUnavailableError } from '../core/index.js';
-import { type AwsJsonDispatchOptions, dispatchAwsJson } from './aws-json-dispatch.js';
+import { type AwsJsonDispatchOptions, dispatchAwsJson } from './dispatch.js';
 
 export type KmsRequestHandlerOptions = AwsJsonDispatchOptions;
 
@@ -32,7 +31,11 @@ export class KmsRequestHandler implements HttpHandler {
     }
     const body = await readBody(request.body);
     try {
-      const res = await dispatchAwsJson(this.engine, { headers: request.headers, body }, this.options);
+      const res = await dispatchAwsJson(
+        this.engine,
+        { method: request.method, url: pathAndQuery(request), headers: request.headers, body },
+        this.options,
+      );
       return {
         response: new HttpResponse({ statusCode: res.statusCode, headers: res.headers, body: res.body }),
       };
@@ -71,4 +74,14 @@ async function readBody(body: unknown): Promise<string | Uint8Array | undefined>
   const chunks: Buffer[] = [];
   for await (const chunk of body as Readable) chunks.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);
+}
+
+/** The request target as it went on the wire, for SigV4 verification. */
+function pathAndQuery(request: HttpRequest): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(request.query ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== null) query.append(name, v);
+  }
+  const text = query.toString();
+  return `${request.path || '/'}${text ? `?${text}` : ''}`;
 }

@@ -1,17 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { AwsResources, KmsEngine, KmsError, MemoryResourceStore, type ResourceStore, SqliteResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
-import { AwsResources } from '../src/aws/aws-resources.js';
-import {
-  type AwsJsonHttpResponse,
-  decodeRequestBody,
-  dispatchAwsJson,
-  KmsEngine,
-  KmsError,
-  MemoryResourceStore,
-  type ResourceStore,
-  SqliteResourceStore,
-} from '../src/index.js';
-import { STORE_KINDS, type StoreKind } from './helpers.js';
+import { type AwsJsonHttpResponse, decodeRequestBody, dispatchAwsJson } from '../src/index.js';
+
+type StoreKind = 'memory' | 'sqlite';
+const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite'];
 
 const nested = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
