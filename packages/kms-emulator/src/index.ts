@@ -1,4 +1,13 @@
 export { type AuditOutcome, auditParameters } from './audit/audit-event.js';
+// The cloud-neutral HSM core and the Google Cloud KMS service model over it.
+export {
+  type AuditRecord as CoreAuditRecord,
+  HsmCore,
+  type HsmCoreOptions,
+  LocationUnavailableError,
+  MemoryResourceStore,
+  type ResourceStore,
+} from './core/index.js';
 export { ciphertextBlobKeyId } from './engine/blob-info.js';
 export {
   type AuditRetentionOptions,
@@ -43,6 +52,7 @@ export {
   type LatencyFault,
   type ThrottleFault,
 } from './faults/faults.js';
+export * from './gcp/index.js';
 export {
   type KeyPolicy,
   type PolicyCondition,
