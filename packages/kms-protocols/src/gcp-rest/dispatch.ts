@@ -108,7 +108,7 @@ export async function dispatchGcpRest(
       if (key === '$alt' || key === 'alt' || key === 'prettyPrint' || key.startsWith('$')) continue;
       setPath(json, key, value);
     }
-    rule.variables.forEach((field, i) => setPath(json, field, values[i]));
+    for (const [i, field] of rule.variables.entries()) setPath(json, field, values[i]);
     const requestType = rule.rpc.resolvedRequestType as protobuf.Type;
     const responseType = rule.rpc.resolvedResponseType as protobuf.Type;
     const result = await service.invoke(rule.method, decodeRequest(requestType, json));

@@ -15,7 +15,7 @@ export interface HttpRule {
 
 const VERBS = ['get', 'post', 'patch', 'put', 'delete'] as const;
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `{name=projects/*\/locations/*}` segments: `*` is one path segment, `**` any number of them. */
 function compileTemplate(template: string): { pattern: RegExp; variables: string[] } {
@@ -25,16 +25,16 @@ function compileTemplate(template: string): { pattern: RegExp; variables: string
   while (rest.length > 0) {
     const open = rest.indexOf('{');
     if (open < 0) {
-      source += escape(rest);
+      source += escapeRegExp(rest);
       break;
     }
-    source += escape(rest.slice(0, open));
+    source += escapeRegExp(rest.slice(0, open));
     const close = rest.indexOf('}', open);
     const [field = '', segments = '*'] = rest.slice(open + 1, close).split('=');
     variables.push(field);
     const inner = segments
       .split('/')
-      .map((segment) => (segment === '**' ? '[^:?]+' : segment === '*' ? '[^/:?]+' : escape(segment)))
+      .map((segment) => (segment === '**' ? '[^:?]+' : segment === '*' ? '[^/:?]+' : escapeRegExp(segment)))
       .join('/');
     source += `(${inner})`;
     rest = rest.slice(close + 1);
