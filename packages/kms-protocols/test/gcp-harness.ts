@@ -11,7 +11,7 @@ export type Transport = 'grpc' | 'rest' | 'in-process';
 export const TRANSPORTS: readonly Transport[] = ['grpc', 'rest', 'in-process'];
 
 /** Low retry budget for every call in tests (the client's default on UNAVAILABLE is 600 s). */
-export const FAST = { timeout: 5000, maxRetries: 0 } as const;
+export const FAST = { timeout: 5000, retry: null } as const;
 
 export interface GcpHarness {
   core: HsmCore;
