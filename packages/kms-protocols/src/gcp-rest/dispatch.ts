@@ -67,7 +67,30 @@ function wantsNumericEnums(search: URLSearchParams): boolean {
   return /enum-encoding=int/.test(alt);
 }
 
+/** Refuses names the message does not define, as Google does ("Unknown name"), instead of dropping them. */
+function checkKnownFields(type: protobuf.Type, json: unknown, path: string): void {
+  if (
+    !json ||
+    typeof json !== 'object' ||
+    Array.isArray(json) ||
+    type.fullName.startsWith('.google.protobuf.')
+  )
+    return;
+  for (const [key, value] of Object.entries(json)) {
+    const field = type.fields[key] ?? type.fields[camel(key)];
+    if (!field)
+      throw invalid(
+        `Invalid JSON payload received. Unknown name "${key.slice(0, 100)}" at '${path || type.name}': Cannot find field.`,
+      );
+    const inner = field.resolvedType;
+    if (field.map || !inner || !('fields' in inner)) continue;
+    for (const item of Array.isArray(value) ? value : [value])
+      checkKnownFields(inner as protobuf.Type, item, `${path}${path ? '.' : ''}${key}`);
+  }
+}
+
 function decodeRequest(type: protobuf.Type, json: JSONObject): Record<string, unknown> {
+  checkKnownFields(type, json, '');
   try {
     const message = fromProto3JSON(type, json);
     if (!message) throw new Error('empty message');
