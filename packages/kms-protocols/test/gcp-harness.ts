@@ -51,7 +51,6 @@ export async function gcpHarness(transport: Transport): Promise<GcpHarness> {
       port,
       sslCreds: grpc.credentials.createInsecure(),
       universeDomain: 'googleapis.com',
-      authClient: new PassThroughClient(),
     });
     return {
       core,
