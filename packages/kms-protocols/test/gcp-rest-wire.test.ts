@@ -5,6 +5,18 @@ import { expect } from 'chai';
 import { GcpInProcessAuthClient, MAX_REST_BODY_BYTES } from '../src/index.js';
 import { FAST, newService, startRest } from './gcp-harness.js';
 
+/** The proto3 JSON fields these tests read. */
+interface WireBody {
+  name: string;
+  ciphertext: string;
+  ciphertextCrc32c: string;
+  plaintext: string;
+  state: string | number;
+  rotationPeriod: string;
+  nextRotationTime: string;
+  error: { code: number; message: string; status: string };
+}
+
 const LOCATION = 'projects/p1/locations/global';
 const RING = `${LOCATION}/keyRings/ring`;
 const KEY = `${RING}/cryptoKeys/key`;
@@ -20,7 +32,7 @@ describe('Cloud KMS REST transcoding on the wire', () => {
       headers: { 'content-type': 'application/json' },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
-    return { status: response.status, json: (await response.json()) as Record<string, any> };
+    return { status: response.status, json: (await response.json()) as WireBody };
   };
 
   beforeEach(async () => {
