@@ -422,6 +422,16 @@ describe('gcp service model', () => {
       );
     });
 
+    it('answers INTERNAL naming the valid statuses for a failure fault that names no Cloud KMS status', async () => {
+      const { kms, core } = setup();
+      core.faults.fail({ service: 'gcp', error: 'ThrottlingException' });
+      const error = await rejection(kms.getKeyRing({ name: RING }));
+      expect(error.status).to.equal('INTERNAL');
+      expect(error.message).to.match(
+        /'ThrottlingException' is not a Cloud KMS status; use one of .*UNAVAILABLE/,
+      );
+    });
+
     it('renders Cloud Audit Logs entries that hold no plaintext, ciphertext or AAD', async () => {
       const { kms } = setup();
       await withKey(kms);
