@@ -279,6 +279,20 @@ describe('gcp service model', () => {
       expect(wrongAad.message).to.equal(DECRYPTION_FAILED);
     });
 
+    it('encrypts under a named version that is not the primary', async () => {
+      const { kms } = setup();
+      await withKey(kms);
+      const v2 = await kms.createCryptoKeyVersion({ parent: KEY });
+      const enc = await kms.encrypt({ name: v2.name, plaintext: Buffer.from('x') });
+      expect(enc.name).to.equal(v2.name);
+      const dec = await kms.decrypt({ name: KEY, ciphertext: enc.ciphertext });
+      expect(dec.usedPrimary).to.equal(false);
+      const missing = await rejection(
+        kms.encrypt({ name: `${KEY}/cryptoKeyVersions/9`, plaintext: Buffer.from('x') }),
+      );
+      expect(missing.status).to.equal('NOT_FOUND');
+    });
+
     it("answers Decryption failed for another key's ciphertext, garbage and tampering", async () => {
       const { kms } = setup();
       await withKey(kms);
