@@ -105,3 +105,4 @@ export {
   type SqliteStatement,
   type ThrottleFault as CoreThrottleFault,
 } from './core/index.js';
+export * from './gcp/index.js';

@@ -5,13 +5,7 @@ import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { AwsResources } from '../src/aws/aws-resources.js';
-import {
-
-  KmsEngine,
-  MemoryResourceStore,
-  type ResourceStore,
-  SqliteResourceStore,
-} from '../src/index.js';
+import { KmsEngine, MemoryResourceStore, type ResourceStore, SqliteResourceStore } from '../src/index.js';
 
 export const ACCOUNT = '111122223333';
 export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };

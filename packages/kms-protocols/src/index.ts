@@ -50,3 +50,14 @@ export {
   type ProtocolRequest,
   REFUSAL_STATUS,
 } from './endpoint.js';
+// Google Cloud KMS: gRPC and REST over the GCP service model of @envelope/kms-emulator.
+export {
+  createGcpGrpcServer,
+  gcpGrpcImplementation,
+  kmsGrpcServiceDefinition,
+  toGrpcStatus,
+} from './gcp-grpc/server.js';
+export { KMS_PROTOS_JSON, KMS_SERVICE_NAME, kmsRoot } from './gcp-protos/definitions.js';
+export { dispatchGcpRest, type GcpRestRequest, type GcpRestResponse } from './gcp-rest/dispatch.js';
+export { GcpInProcessAuthClient } from './gcp-rest/in-process.js';
+export { gcpRestRequestListener, MAX_REST_BODY_BYTES } from './gcp-rest/listener.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { KmsEngine, KmsError, MemoryResourceStore } from "@envelope/kms-emulator";
+import { KmsEngine, KmsError, MemoryResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 import {
   decodeRequestBody,

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { AwsResources, KmsEngine, KmsError, MemoryResourceStore, type ResourceStore, SqliteResourceStore } from '@envelope/kms-emulator';
+import {
+  AwsResources,
+  KmsEngine,
+  KmsError,
+  MemoryResourceStore,
+  type ResourceStore,
+  SqliteResourceStore,
+} from '@envelope/kms-emulator';
 import { expect } from 'chai';
 import { type AwsJsonHttpResponse, decodeRequestBody, dispatchAwsJson } from '../src/index.js';
 

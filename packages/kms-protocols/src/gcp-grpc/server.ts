@@ -1,0 +1,58 @@
+import { GcpKmsError, type GcpKmsService, LocationUnavailableError } from '@envelope/kms-emulator';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { KMS_PROTOS_JSON, KMS_SERVICE_NAME, OBJECT_OPTIONS } from '../gcp-protos/definitions.js';
+
+let definition: grpc.ServiceDefinition | undefined;
+
+/** `google.cloud.kms.v1.KeyManagementService` as @grpc/proto-loader builds it from the shipped definitions. */
+export function kmsGrpcServiceDefinition(): grpc.ServiceDefinition {
+  if (!definition) {
+    const packageDefinition = protoLoader.fromJSON(KMS_PROTOS_JSON as protobufjsJson, {
+      keepCase: false,
+      ...OBJECT_OPTIONS,
+    });
+    definition = packageDefinition[KMS_SERVICE_NAME] as grpc.ServiceDefinition;
+  }
+  return definition;
+}
+type protobufjsJson = Parameters<typeof protoLoader.fromJSON>[0];
+
+/** The gRPC status for anything the service throws; a location that is down looks like an outage. */
+export function toGrpcStatus(error: unknown): Partial<grpc.StatusObject> {
+  if (error instanceof LocationUnavailableError)
+    return { code: grpc.status.UNAVAILABLE, details: error.message };
+  if (error instanceof GcpKmsError) return { code: error.grpcCode, details: error.message };
+  return { code: grpc.status.INTERNAL, details: 'Internal error.' };
+}
+
+/**
+ * A grpc-js implementation of every unary `KeyManagementService` method, answered by the GCP
+ * service model (methods it does not implement answer UNIMPLEMENTED with the method's name).
+ */
+export function gcpGrpcImplementation(service: GcpKmsService): grpc.UntypedServiceImplementation {
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const [method, spec] of Object.entries(kmsGrpcServiceDefinition())) {
+    if (spec.requestStream || spec.responseStream) continue;
+    implementation[method] = (
+      call: grpc.ServerUnaryCall<object, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
+      service.invoke(method, call.request as Record<string, unknown>).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toGrpcStatus(error) as grpc.ServerErrorResponse),
+      );
+    };
+  }
+  return implementation;
+}
+
+/**
+ * A grpc-js `Server` serving Cloud KMS from the service model, not yet bound: the caller binds it
+ * (`bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), …)`) and shuts it down.
+ */
+export function createGcpGrpcServer(service: GcpKmsService, options?: grpc.ServerOptions): grpc.Server {
+  const server = new grpc.Server(options);
+  server.addService(kmsGrpcServiceDefinition(), gcpGrpcImplementation(service));
+  return server;
+}
