@@ -1,4 +1,15 @@
 export { type AuditOutcome, auditParameters } from './audit/audit-event.js';
+// The Azure Key Vault keys service model over the core.
+export * from './azure/index.js';
+// The cloud-neutral HSM core and the Google Cloud KMS service model over it.
+export {
+  type AuditRecord as CoreAuditRecord,
+  HsmCore,
+  type HsmCoreOptions,
+  LocationUnavailableError,
+  MemoryResourceStore,
+  type ResourceStore,
+} from './core/index.js';
 export { ciphertextBlobKeyId } from './engine/blob-info.js';
 export {
   type AuditRetentionOptions,
