@@ -63,7 +63,7 @@ export function keyVaultSuite(target: () => AzureTarget): void {
   let t: AzureTarget;
   const crypto = (key: KeyVaultKey | string) =>
     new CryptographyClient(key as string, t.credential, t.options);
-  const noWait = { updateIntervalInMs: 1 };
+  const noWait = { intervalInMs: 1 };
 
   beforeEach(() => {
     t = target();
