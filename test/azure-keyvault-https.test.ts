@@ -15,7 +15,6 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import {
   type AzureTarget,
   emulatorCredential,
-  expectRestError,
   keyVaultSuite,
   newAzureService,
 } from './azure-keyvault-suite.js';
@@ -37,7 +36,7 @@ class TrustingProxyAgent extends HttpsProxyAgent<string> {
     req: Parameters<HttpsProxyAgent<string>['connect']>[0],
     opts: Parameters<HttpsProxyAgent<string>['connect']>[1],
   ) {
-    return super.connect(req, { ...opts, ca: this.ca });
+    return super.connect(req, { ...opts, ca: this.ca } as typeof opts);
   }
 }
 
@@ -192,5 +191,27 @@ describe('Azure Key Vault over HTTPS: official SDK through the CONNECT-proxied v
       { env: { ...process.env, NODE_EXTRA_CA_CERTS: listener.caPath }, cwd: process.cwd() },
     );
     expect(stdout.trim()).to.equal('ok');
+  });
+
+  it('serves the Python SDK (azure-keyvault-keys) too, when it is installed', async function () {
+    const python = '/usr/bin/python3';
+    const probe = await promisify(execFile)(python, ['-c', 'import azure.keyvault.keys, azure.core']).catch(
+      () => undefined,
+    );
+    if (!probe) this.skip(); // azure-keyvault-keys is not installed for /usr/bin/python3 on this machine
+    const { createAzureEmulatorToken } = await import('@envelope/kms-protocols');
+    const { token } = createAzureEmulatorToken({ audience: 'https://vault.localhost', oid: 'python' });
+    const script = [
+      'import sys, time',
+      'from azure.core.credentials import AccessToken',
+      'from azure.keyvault.keys import KeyClient',
+      'class Cred:',
+      `    def get_token(self, *scopes, **kw): return AccessToken('${token}', int(time.time()) + 3600)`,
+      `client = KeyClient('https://myvault.vault.localhost', Cred(), connection_verify='${listener.caPath}', proxies={'https': '${listener.proxyUrl}'})`,
+      "key = client.create_rsa_key('from-python')",
+      "print(client.get_key('from-python').id == key.id)",
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(python, ['-c', script]);
+    expect(stdout.trim()).to.equal('True');
   });
 });
