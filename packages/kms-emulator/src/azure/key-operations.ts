@@ -3,7 +3,7 @@ import { deletedKeyBundle, deletedKeyItem, keyBundle, keyItem, rotationPolicy } 
 import { addDuration } from './durations.js';
 import { AzureKeyVaultError, badParameter, keyDisabled } from './errors.js';
 import { isEc, isOct, isRsa } from './key-material.js';
-import type { NewVersion } from './key-store.js';
+import { isPurgeDue, type NewVersion } from './key-store.js';
 import { keyResource } from './names.js';
 import {
   defineOperation,
@@ -99,7 +99,11 @@ const createKey = defineOperation({
     };
   },
   run: ({ name, spec }, { keys, scope, vault, vaultUrl, now }) => {
-    const existing = keys.peek(vault, name);
+    let existing = keys.peek(vault, name);
+    if (existing && isPurgeDue(existing, now)) {
+      keys.purge(existing);
+      existing = undefined;
+    }
     if (existing?.deleted) throw deletedConflict(name);
     const version = keys.newVersion(vault, name, spec, now);
     const key: AzureKeyRecord = existing
@@ -249,7 +253,7 @@ const getDeletedKey = defineOperation({
   },
   run: ({ name }, { keys, scope, vault, vaultUrl, now }) => {
     scope.touch(keyResource(vault, name));
-    const key = keys.deletedKey(vault, name, now);
+    const key = keys.deletedKey(vault, name, now, scope);
     return deletedKeyBundle(vaultUrl, key, keys.version(key, undefined));
   },
 });
@@ -259,10 +263,12 @@ const listDeletedKeys = defineOperation({
     input: { size: pageSize(request), request },
     parameters: { maxresults: request.maxresults },
   }),
-  run: ({ size, request }, { keys, vault, vaultUrl }) => {
+  run: ({ size, request }, { keys, vault, vaultUrl, now }) => {
     const page = keys.listKeys(vault, true, pageAfter(request, vault), size);
     return {
-      value: page.records.map((key) => deletedKeyItem(vaultUrl, key, keys.version(key, undefined))),
+      value: page.records
+        .filter((key) => !isPurgeDue(key, now))
+        .map((key) => deletedKeyItem(vaultUrl, key, keys.version(key, undefined))),
       next: pageToken(page.next),
     };
   },
@@ -275,7 +281,7 @@ const recoverDeletedKey = defineOperation({
   },
   run: ({ name }, { keys, scope, vault, vaultUrl, now }) => {
     scope.touch(keyResource(vault, name));
-    const { deleted: _, ...key } = keys.deletedKey(vault, name, now);
+    const { deleted: _, ...key } = keys.deletedKey(vault, name, now, scope);
     keys.putKey({ ...key, updated: now });
     return keyBundle(vaultUrl, keys.version(key, undefined));
   },
@@ -288,7 +294,7 @@ const purgeDeletedKey = defineOperation({
   },
   run: ({ name }, { keys, scope, vault, now }) => {
     scope.touch(keyResource(vault, name));
-    keys.purge(keys.deletedKey(vault, name, now));
+    keys.purge(keys.deletedKey(vault, name, now, scope));
     return undefined;
   },
 });

@@ -1,4 +1,4 @@
-import type { HsmCore } from '../core/index.js';
+import type { CallScope, HsmCore } from '../core/index.js';
 import { deletedKeyNotFound, keyNotFound } from './errors.js';
 import { generateMaterial } from './key-material.js';
 import { keyResource, newVersionId, versionResource } from './names.js';
@@ -24,6 +24,10 @@ export interface NewVersion {
   tags: Record<string, string>;
 }
 
+/** Whether a deleted key has reached its scheduled purge date. */
+export const isPurgeDue = (key: AzureKeyRecord, now: number): boolean =>
+  key.deleted !== undefined && now >= key.deleted.scheduledPurgeDate;
+
 const activeTerm = (vault: string) => `active:${vault}`;
 const deletedTerm = (vault: string) => `deleted:${vault}`;
 
@@ -42,13 +46,16 @@ export class AzureKeyStore {
     return key;
   }
 
-  /** A deleted key still within its retention, or `KeyNotFound` ("Deleted Key not found"). */
-  deletedKey(vault: string, name: string, now: number): AzureKeyRecord {
+  /**
+   * A deleted key still within its retention, or `KeyNotFound` ("Deleted Key not found"). One past
+   * its scheduled purge date is purged, as Key Vault would have done by then: in `scope.deferred`,
+   * because the call itself fails and its transaction rolls back.
+   */
+  deletedKey(vault: string, name: string, now: number, scope: CallScope): AzureKeyRecord {
     const key = this.core.store.get<AzureKeyRecord>(KEY_KIND, keyResource(vault, name));
     if (!key?.deleted) throw deletedKeyNotFound();
-    if (now >= key.deleted.scheduledPurgeDate) {
-      // Past its scheduled purge date: purged now, as Key Vault would have done by then.
-      this.purge(key);
+    if (isPurgeDue(key, now)) {
+      scope.deferred.push(() => this.purge(key));
       throw deletedKeyNotFound();
     }
     return key;
