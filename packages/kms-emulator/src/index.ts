@@ -71,6 +71,7 @@ export type {
   RequestContext,
   Tag,
 } from './aws/types.js';
+export * from './azure/index.js';
 export {
   type ActiveFault,
   type AuditPruning,

@@ -41,6 +41,27 @@ export {
   type KmsRequestHandlerOptions,
 } from './aws-json/request-handler.js';
 export { type AccessKey, type SignedRequest, type SigV4Result, verifySigV4 } from './aws-json/sigv4.js';
+// Azure Key Vault: the keys REST API (challenge-based bearer auth) over the Azure service model.
+export {
+  AZURE_VAULT_HOST_SUFFIX,
+  type AzureRestOptions,
+  type AzureRestRequest,
+  type AzureRestResponse,
+  azureChallengeResource,
+  dispatchAzureRest,
+  vaultOfHost,
+} from './azure-rest/dispatch.js';
+export { AzureInProcessHttpClient } from './azure-rest/in-process.js';
+export { azureRestRequestListener, MAX_AZURE_BODY_BYTES } from './azure-rest/listener.js';
+export { type AzureRoute, routeAzureRequest } from './azure-rest/routes.js';
+export {
+  type AzureEmulatorTokenClaims,
+  type AzureEmulatorTokenOptions,
+  AzureTokenError,
+  audienceFromScope,
+  createAzureEmulatorToken,
+  verifyAzureEmulatorToken,
+} from './azure-rest/token.js';
 // The seam every protocol implements for the server.
 export {
   DropConnectionError,

@@ -22,6 +22,12 @@ export {
   faultSpecSchema,
   parseFaultSpec,
 } from './admin/fault-spec.js';
+// Azure Key Vault over HTTPS (CONNECT-proxy vault hosts) and the node-forge CA behind it.
+export {
+  type AzureHttpsListener,
+  type AzureHttpsListenerOptions,
+  createAzureHttpsListener,
+} from './azure/https-listener.js';
 export { type AccessKeys, AccessKeysFileError, loadAccessKeysFile } from './config/access-keys.js';
 export {
   createKmsServer,
@@ -45,3 +51,10 @@ export {
 } from './http/listener.js';
 export { DATA_DIR_ENV, DATABASE_FILE, defaultDataDir } from './storage/data-dir.js';
 export { PLAINTEXT_ROOT_KEY_FILE, ROOT_KEY_ENV, RootKeyError, resolveRootKey } from './storage/root-key.js';
+export {
+  certificateCovers,
+  createCertificateAuthority,
+  issueServerCertificate,
+  type PemPair,
+} from './tls/certificates.js';
+export { loadOrCreateTlsMaterial, type TlsMaterial, type TlsMaterialOptions } from './tls/tls-material.js';

@@ -1,5 +1,5 @@
 import { constants, createHmac, createPublicKey, sign, timingSafeEqual, verify } from 'node:crypto';
-import { DIGEST_LENGTH, signDigest, verifyDigest } from './digest-signing.js';
+import { DIGEST_LENGTH, signDigest, verifyDigest } from '../core/digest-signing.js';
 import { privateKeyObject, readGrantTokens } from './envelope-crypto.js';
 import { kmsError } from './errors.js';
 import {
