@@ -159,6 +159,43 @@ test('each test starts from the seeded state under ${runner}', () => {
 const VITEST_TESTING = `import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';\n${testingSuite('vitest')}`;
 const JEST_TESTING = `import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';\n${testingSuite('jest')}`;
 
+/** Records every module URL the process resolves (`node --import ./record.mjs`) into modules.txt. */
+const RECORD_MODULES = `
+import { register } from 'node:module';
+register('./record-hooks.mjs', import.meta.url, { data: { file: new URL('./modules.txt', import.meta.url).pathname } });
+`;
+const RECORD_HOOKS = `
+import { appendFileSync } from 'node:fs';
+let file;
+export function initialize(data) { file = data.file; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(file, result.url + '\\n');
+  return result;
+}
+`;
+
+/** An application with only core and config: raw AES works; a cloud type or the emulator says what to install. */
+const RAW_AES_APP = `
+import { createEnvelope } from '@envelope/config';
+
+const rawAes = 'keyring: { type: raw-aes, keyNamespace: app, keyName: k, key: { env: KEY } }\\n';
+const env = { KEY: Buffer.alloc(32, 7).toString('base64') };
+const envelope = await createEnvelope({ configText: rawAes, env });
+const { plaintext } = await envelope.decrypt((await envelope.encrypt('raw aes only')).ciphertext);
+const refusal = (configText) =>
+  createEnvelope({ configText, env }).then(() => 'accepted', (e) => e.constructor.name + ': ' + e.message);
+console.log(JSON.stringify({
+  plaintext: plaintext.toString(),
+  gcp: await refusal('keyring: { type: gcp-kms, keyName: projects/p/locations/l/keyRings/r/cryptoKeys/k }'),
+  emulator: await refusal('emulator: true\\n' + rawAes),
+}));
+`;
+
+/** Packages an application that encrypts with raw keys must neither install nor load. */
+const CLOUD_OR_NATIVE =
+  /@aws-sdk|@google-cloud|@azure|better-sqlite3|@envelope\/(aws-kms|gcp-kms|azure-keyvault|kms-emulator)/;
+
 /** Native addons (built or prebuilt) among the application's production dependencies. */
 async function nativeArtifacts(app: string): Promise<string[]> {
   // The application's own dev tools (Vitest ships prebuilt binaries) are not Envelope's to answer for.
@@ -287,6 +324,44 @@ describe('the published packages, installed from their tarballs outside the work
       { NODE_NO_WARNINGS: '1' },
     );
     expect(stderr).to.match(/Tests:\s+2 passed, 2 total/);
+  });
+
+  it('with only core and config installed, encrypts with raw AES and installs and loads no cloud SDK, keyring package, emulator or SQLite', async () => {
+    const lean = join(scratch, 'lean');
+    await mkdir(lean);
+    const only = packed.filter((p) => p.name === '@envelope/core' || p.name === '@envelope/config');
+    const fileSpec = Object.fromEntries(only.map((p) => [p.name, `file:${p.tarball}`]));
+    await writeFile(
+      join(lean, 'package.json'),
+      JSON.stringify({
+        name: 'envelope-lean',
+        private: true,
+        type: 'module',
+        dependencies: fileSpec,
+        overrides: fileSpec,
+      }),
+    );
+    await run(lean, 'npm', ['install', ...NPM_FLAGS]);
+    const { stdout: tree } = await run(lean, 'npm', ['ls', '--all', '--parseable']);
+    const installed = tree.split('\n').filter((line) => line.includes('node_modules'));
+    expect(installed.some((dir) => dir.endsWith(join('node_modules', '@envelope', 'config')))).to.equal(true);
+    expect(installed.filter((dir) => CLOUD_OR_NATIVE.test(dir))).to.deep.equal([]);
+
+    await writeFile(join(lean, 'record.mjs'), RECORD_MODULES);
+    await writeFile(join(lean, 'record-hooks.mjs'), RECORD_HOOKS);
+    await writeFile(join(lean, 'app.mjs'), RAW_AES_APP);
+    const { stdout } = await run(lean, process.execPath, ['--import', './record.mjs', 'app.mjs']);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(result.plaintext).to.equal('raw aes only');
+    expect(result.gcp).to.match(
+      /^ConfigError: .*'gcp-kms' comes from the package @envelope\/gcp-kms, which is not installed.*npm i @envelope\/gcp-kms/,
+    );
+    expect(result.emulator).to.match(/^ConfigError: .*needs the package @envelope\/kms-emulator/);
+    const loaded = (await readFile(join(lean, 'modules.txt'), 'utf8')).split('\n').filter(Boolean);
+    // The recording saw the application load config (so it cannot pass by seeing nothing) …
+    expect(loaded.some((url) => url.includes('/node_modules/@envelope/config/dist/'))).to.equal(true);
+    // … and nothing of a cloud, the emulator or SQLite.
+    expect(loaded.filter((url) => CLOUD_OR_NATIVE.test(url))).to.deep.equal([]);
   });
 
   it('installs the CLI globally from its tarball alone and runs it', async () => {

@@ -1,4 +1,4 @@
-import { type EmulatorTarget, KEYRING_ADAPTER, type KeyringAdapter } from '@envelope/core';
+import { KEYRING_ADAPTER, type KeyringAdapter, type KeyringAdapterContext } from '@envelope/core';
 import { ContainerModule } from 'inversify';
 import { z } from 'zod';
 import { AwsKmsDiscoveryKeyring } from './aws-kms-discovery-keyring.js';
@@ -6,6 +6,8 @@ import { AwsKmsEcdhKeyring } from './aws-kms-ecdh-keyring.js';
 import { AwsKmsKeyring } from './aws-kms-keyring.js';
 import { AwsKmsRsaKeyring } from './aws-kms-rsa-keyring.js';
 import { cachingClientSupplier } from './client-supplier.js';
+import { emulatorClientSettings } from './emulator-client.js';
+import { emulatorKeyringAdapter } from './emulator-keyring.js';
 
 const common = {
   /** Default region for key ids that are not ARNs (aliases, bare key ids). */
@@ -88,37 +90,37 @@ const ecdhOptions = z.discriminatedUnion('keyAgreementScheme', [
 
 function clients(
   o: { region?: string | undefined; endpoint?: string | undefined },
-  emulator: EmulatorTarget | undefined,
+  context: KeyringAdapterContext,
 ) {
   return cachingClientSupplier({
     ...(o.region ? { region: o.region } : {}),
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-    ...emulator?.clientOverrides('aws-kms'),
+    ...emulatorClientSettings(context),
   });
 }
 
-export const awsKmsAdapter: KeyringAdapter = {
+export const awsKmsAdapter: KeyringAdapter<z.output<typeof strictOptions>> = {
   type: 'aws-kms',
   description: 'AWS KMS keys: a generator (GenerateDataKey) and further keys (Encrypt); MRK aware',
-  async create(options, context) {
-    const o = await context.validate(strictOptions, options);
+  schema: strictOptions,
+  async create(o, context) {
     return new AwsKmsKeyring({
       ...(o.generator ? { generatorKeyId: o.generator } : {}),
       keyIds: o.keyIds,
-      clientSupplier: clients(o, context.emulator),
+      clientSupplier: clients(o, context),
       ...(o.grantTokens ? { grantTokens: o.grantTokens } : {}),
       ...retry(o),
     });
   },
 };
 
-export const awsKmsDiscoveryAdapter: KeyringAdapter = {
+export const awsKmsDiscoveryAdapter: KeyringAdapter<z.output<typeof discoveryOptions>> = {
   type: 'aws-kms-discovery',
   description: 'decrypts with any AWS KMS key the caller may use, filtered by partition and accounts',
-  async create(options, context) {
-    const o = await context.validate(discoveryOptions, options);
+  schema: discoveryOptions,
+  async create(o, context) {
     return new AwsKmsDiscoveryKeyring({
-      clientSupplier: clients(o, context.emulator),
+      clientSupplier: clients(o, context),
       ...(o.discoveryFilter ? { discoveryFilter: o.discoveryFilter } : {}),
       ...(o.region ? { region: o.region } : {}),
       ...(o.grantTokens ? { grantTokens: o.grantTokens } : {}),
@@ -127,11 +129,11 @@ export const awsKmsDiscoveryAdapter: KeyringAdapter = {
   },
 };
 
-export const awsKmsRsaAdapter: KeyringAdapter = {
+export const awsKmsRsaAdapter: KeyringAdapter<z.output<typeof rsaOptions>> = {
   type: 'aws-kms-rsa',
   description: 'an AWS KMS RSA key: wraps locally with its public key, unwraps with KMS Decrypt',
-  async create(options, context) {
-    const o = await context.validate(rsaOptions, options);
+  schema: rsaOptions,
+  async create(o, context) {
     const publicKey =
       o.publicKey === undefined
         ? undefined
@@ -140,23 +142,23 @@ export const awsKmsRsaAdapter: KeyringAdapter = {
       keyId: o.keyId,
       encryptionAlgorithm: o.encryptionAlgorithm,
       ...(publicKey ? { publicKey } : {}),
-      clientSupplier: clients(o, context.emulator),
+      clientSupplier: clients(o, context),
       ...(o.grantTokens ? { grantTokens: o.grantTokens } : {}),
       ...(o.maxAttempts ? { retry: { maxAttempts: o.maxAttempts } } : {}),
     });
   },
 };
 
-export const awsKmsEcdhAdapter: KeyringAdapter = {
+export const awsKmsEcdhAdapter: KeyringAdapter<z.output<typeof ecdhOptions>> = {
   type: 'aws-kms-ecdh',
   description: 'ECDH with an AWS KMS KEY_AGREEMENT key (DeriveSharedSecret) and a peer public key',
-  async create(options, context) {
-    const o = await context.validate(ecdhOptions, options);
+  schema: ecdhOptions,
+  async create(o, context) {
     const read = async (source: unknown, name: string) =>
       source === undefined ? undefined : context.readSecret(source, [...context.path, name]);
     const shared = {
       curveSpec: o.curveSpec,
-      clientSupplier: clients(o, context.emulator),
+      clientSupplier: clients(o, context),
       ...(o.grantTokens ? { grantTokens: o.grantTokens } : {}),
       ...(o.maxAttempts ? { retry: { maxAttempts: o.maxAttempts } } : {}),
     };
@@ -180,9 +182,21 @@ export const awsKmsEcdhAdapter: KeyringAdapter = {
   },
 };
 
-/** Registers the `aws-kms`, `aws-kms-discovery`, `aws-kms-rsa` and `aws-kms-ecdh` keyring types. */
+const adapters: readonly KeyringAdapter[] = [
+  awsKmsAdapter,
+  awsKmsDiscoveryAdapter,
+  awsKmsRsaAdapter,
+  awsKmsEcdhAdapter,
+  emulatorKeyringAdapter,
+];
+
+/** The keyring types this package registers. */
+export const AWS_KMS_KEYRING_TYPES: readonly string[] = adapters.map((adapter) => adapter.type);
+
+/**
+ * Registers the `aws-kms`, `aws-kms-discovery`, `aws-kms-rsa`, `aws-kms-ecdh` and `emulator`
+ * keyring types (the last one a key that lives only in the emulator).
+ */
 export const awsKmsModule = new ContainerModule((options) => {
-  for (const adapter of [awsKmsAdapter, awsKmsDiscoveryAdapter, awsKmsRsaAdapter, awsKmsEcdhAdapter]) {
-    options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(adapter);
-  }
+  for (const adapter of adapters) options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(adapter);
 });

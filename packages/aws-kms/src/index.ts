@@ -25,12 +25,16 @@ export {
   cachingClientSupplier,
 } from './client-supplier.js';
 export {
+  AWS_KMS_KEYRING_TYPES,
   awsKmsAdapter,
   awsKmsDiscoveryAdapter,
   awsKmsEcdhAdapter,
   awsKmsModule,
   awsKmsRsaAdapter,
 } from './container-module.js';
+export { awsEmulatorClient, EMULATOR_CREDENTIALS } from './emulator-client.js';
+export { EMULATOR_PROVIDER_ID, emulatorKeyringAdapter } from './emulator-keyring.js';
+export { keyringPackage } from './keyring-package.js';
 export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
 export {
   DEFAULT_TOTAL_TIMEOUT_MS,

@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream';
-import { awsKmsModule } from '@envelope/aws-kms';
 import {
   CachingMaterialsManager,
   type DecryptOptions,
@@ -14,12 +13,12 @@ import {
   encrypt,
   encryptStream,
   type Keyring,
+  type KeyringPackage,
   type MaterialsManager,
   RequiredEncryptionContextMaterialsManager,
 } from '@envelope/core';
 import { Container, type ContainerModule } from 'inversify';
 import { coreKeyringsModule } from './adapters/core-keyrings.js';
-import { emulatorKeyringModule } from './adapters/emulator-keyring.js';
 import { resolveEmulatorTarget } from './emulator-target.js';
 import { KeyringResolver } from './keyring-resolver.js';
 import { loadConfigFile, parseConfig } from './load-config.js';
@@ -34,6 +33,21 @@ export interface CreateEnvelopeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Extra container modules, e.g. a third party's keyring adapters. */
   readonly modules?: readonly ContainerModule[];
+  /**
+   * Keyring packages already imported (their `keyringPackage` export): registered at once, with
+   * their emulator hooks, instead of being imported when the config names one of their types.
+   */
+  readonly packages?: readonly KeyringPackage[];
+  /**
+   * More `type` → package entries for loading on demand (an entry covers `type-…` variants too),
+   * beside the built-in ones (`aws-kms` → `@envelope/aws-kms`, `gcp-kms` → `@envelope/gcp-kms` …).
+   */
+  readonly keyringPackages?: Readonly<Record<string, string>>;
+  /**
+   * Imports a keyring package by name; default `import(name)` from `@envelope/config`. A bundled
+   * application passes one with literal `import('@envelope/aws-kms')` so its bundler sees them.
+   */
+  readonly importPackage?: (name: string) => Promise<unknown>;
   /** Overrides the config's `emulator` switch with an explicit target. */
   readonly emulator?: EmulatorTarget;
 }
@@ -55,7 +69,7 @@ export interface Envelope {
   readonly config: EnvelopeConfig;
   readonly keyring: Keyring;
   readonly materialsManager: MaterialsManager;
-  /** Where AWS/GCP/Azure keyrings were pointed when the emulator switch is on. */
+  /** Where every keyring was pointed when the emulator switch is on (a server URL or the in-process engine). */
   readonly emulator: EmulatorTarget | undefined;
   encrypt(plaintext: Uint8Array | string, options?: EncryptCallOptions): Promise<EncryptResult>;
   decrypt(ciphertext: Uint8Array, options?: DecryptCallOptions): Promise<DecryptResult>;
@@ -63,11 +77,13 @@ export interface Envelope {
   decryptStream(options?: DecryptCallOptions): Duplex;
 }
 
-/** The container every Envelope resolves from: our adapters plus any the caller adds. */
+/**
+ * The container every Envelope resolves from: the keyrings built into core plus any modules the
+ * caller adds; keyring packages are loaded into it when a config names their types.
+ */
 export function createContainer(modules: readonly ContainerModule[] = []): Container {
   const container = new Container();
-  for (const module of [coreKeyringsModule, awsKmsModule, emulatorKeyringModule, ...modules])
-    container.load(module);
+  for (const module of [coreKeyringsModule, ...modules]) container.load(module);
   return container;
 }
 
@@ -75,7 +91,14 @@ export async function createEnvelope(options: CreateEnvelopeOptions): Promise<En
   const env = options.env ?? process.env;
   const { file, config } = await readConfig(options, env);
   const emulator = options.emulator ?? (await resolveEmulatorTarget(config.emulator, env, file));
-  const resolver = new KeyringResolver(createContainer(options.modules), { file, env, emulator });
+  const resolver = new KeyringResolver(createContainer(options.modules), {
+    file,
+    env,
+    emulator,
+    ...(options.packages ? { packages: options.packages } : {}),
+    ...(options.keyringPackages ? { keyringPackages: options.keyringPackages } : {}),
+    ...(options.importPackage ? { importPackage: options.importPackage } : {}),
+  });
   const keyring = await resolver.resolve(config.keyring, ['keyring']);
   const baseManager: MaterialsManager = config.cache
     ? new CachingMaterialsManager({ keyring, ...config.cache })

@@ -1,40 +1,23 @@
-import { dirname, resolve } from 'node:path';
 import { ConfigError, type EmulatorTarget } from '@envelope/core';
-import { type KmsEngine, loadSeedFile, parseSeed } from '@envelope/kms-emulator';
-import { createKmsRequestHandler } from '@envelope/kms-protocols';
-import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
 import type { EnvelopeConfig } from './schema.js';
-import { sharedEmulator } from './shared-emulator.js';
 
-export { EMULATOR_CREDENTIALS };
-
-/** Routes AWS KMS clients to a running `envelope kms serve`. */
+/** A running `envelope kms serve`: each keyring package's emulator hook turns the URL into its client settings. */
 export function emulatorServerTarget(url: string): EmulatorTarget {
-  return {
-    url,
-    clientOverrides: (backend) =>
-      backend === 'aws-kms' ? { endpoint: url, credentials: EMULATOR_CREDENTIALS } : {},
-  };
+  return { url };
 }
 
-/** Routes AWS KMS clients to an engine in this process (no socket): the real SDK code path. */
-export function inProcessEmulatorTarget(engine: KmsEngine): EmulatorTarget & { readonly engine: KmsEngine } {
-  const requestHandler = createKmsRequestHandler(engine);
-  return {
-    url: undefined,
-    engine,
-    clientOverrides: (backend) =>
-      // maxAttempts 1: faults injected in the emulator surface at once, and the keyring's own
-      // retry (with back-off and jitter) is what handles throttling.
-      backend === 'aws-kms' ? { requestHandler, credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 } : {},
-  };
+/** An emulator engine in this process (no socket), e.g. one a test made; the engine is `@envelope/kms-emulator`'s. */
+export function inProcessEmulatorTarget<Engine extends object>(
+  engine: Engine,
+): EmulatorTarget & { readonly engine: Engine } {
+  return { url: undefined, engine };
 }
 
 /**
  * Resolves the `emulator:` switch (or `ENVELOPE_EMULATOR`: `1`/`true` for in-process, or a URL) to
- * the client settings that point every backend at the emulator. In-process, that is the process's
- * shared engine (`sharedEmulator()`), with `emulator.seed` applied to it; `configFile` anchors a
- * relative seed path and names the config in errors.
+ * where every keyring is pointed. In-process, that is the process's shared engine
+ * (`sharedEmulator()` from `@envelope/config/emulator`), with `emulator.seed` applied to it; only then
+ * is the emulator imported. `configFile` anchors a relative seed path and names the config in errors.
  */
 export async function resolveEmulatorTarget(
   setting: EnvelopeConfig['emulator'],
@@ -59,13 +42,25 @@ export async function resolveEmulatorTarget(
     }
     return emulatorServerTarget(url);
   }
-  const emulator = sharedEmulator();
-  if (typeof seed === 'string') {
-    await emulator.seed(loadSeedFile(resolve(dirname(configFile), seed)));
-  } else if (seed !== undefined) {
-    await emulator.seed(parseSeed(seed, `${configFile}: emulator.seed`), {
-      file: `${configFile}: emulator.seed`,
-    });
+  const { seededSharedTarget } = await importInProcessEmulator(configFile);
+  return seededSharedTarget(seed, configFile);
+}
+
+async function importInProcessEmulator(configFile: string) {
+  try {
+    // As importByName: `require` where this module runs as CommonJS, so one shared emulator per process.
+    return typeof require === 'function'
+      ? (require('./in-process-emulator.js') as typeof import('./in-process-emulator.js'))
+      : await import('./in-process-emulator.js');
+  } catch (cause) {
+    const { code, message } = cause as { code?: unknown; message?: unknown };
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    if (missing && String(message).includes("'@envelope/kms-emulator'")) {
+      throw new ConfigError(
+        `${configFile}: the in-process emulator (emulator: true or ENVELOPE_EMULATOR=1) needs the package @envelope/kms-emulator, which is not installed; install it (npm i -D @envelope/kms-emulator) or point the switch at a server (emulator: { url: … }).`,
+        { cause },
+      );
+    }
+    throw cause;
   }
-  return emulator.target;
 }

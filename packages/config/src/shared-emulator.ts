@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EmulatorTarget } from '@envelope/core';
+import type { InProcessEmulatorTarget } from '@envelope/core';
 import {
   type ApplySeedOptions,
   applySeed,
@@ -8,8 +8,6 @@ import {
   type SeedFile,
   type SeedSummary,
 } from '@envelope/kms-emulator';
-import { createKmsRequestHandler, type KmsRequestHandler } from '@envelope/kms-protocols';
-import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
 
 /**
  * The process's in-process emulator: one engine that every `emulator: true` Envelope, every test
@@ -18,8 +16,11 @@ import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
 export interface SharedEmulator {
   /** The current engine (a new one after each `reset`). */
   readonly engine: KmsEngine;
-  /** Client settings routed to whichever engine is current, so targets survive a reset. */
-  readonly target: EmulatorTarget & { readonly engine: KmsEngine };
+  /**
+   * Where `emulator: true` points keyrings: its `engine` is whichever engine is current, so the
+   * transports keyring packages build from it (their emulator hooks) survive a reset.
+   */
+  readonly target: InProcessEmulatorTarget & { readonly engine: KmsEngine };
   /** Applies a seed now and again after every reset (idempotent: existing keys are left as they are). */
   seed(seed: SeedFile, options?: ApplySeedOptions): Promise<SeedSummary>;
   /**
@@ -40,25 +41,12 @@ export function sharedEmulator(): SharedEmulator {
 function createSharedEmulator(): SharedEmulator {
   const fresh = () => new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   let engine = fresh();
-  let handler = createKmsRequestHandler(engine);
   const seeds: { seed: SeedFile; options: ApplySeedOptions }[] = [];
-  // The AWS SDK keeps the requestHandler it was given: this one forwards to the current engine.
-  const requestHandler = {
-    metadata: { handlerProtocol: 'envelope-in-process' },
-    handle: (...args: Parameters<KmsRequestHandler['handle']>) => handler.handle(...args),
-    updateHttpClientConfig(): void {},
-    httpHandlerConfigs: () => ({}),
-    destroy(): void {},
-  };
   const target = {
     url: undefined,
     get engine() {
       return engine;
     },
-    clientOverrides: (backend: string) =>
-      // maxAttempts 1: faults injected in the emulator surface at once, and the keyring's own
-      // retry (with back-off and jitter) is what handles throttling.
-      backend === 'aws-kms' ? { requestHandler, credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 } : {},
   };
   return {
     get engine() {
@@ -75,7 +63,6 @@ function createSharedEmulator(): SharedEmulator {
     async reset({ forgetSeeds = false } = {}) {
       const old = engine;
       engine = fresh();
-      handler = createKmsRequestHandler(engine);
       old.close();
       if (forgetSeeds) seeds.length = 0;
       for (const { seed, options } of seeds) await applySeed(engine, seed, options);

@@ -13,6 +13,7 @@ import {
 } from '@envelope/core';
 import { expect } from 'chai';
 import { ContainerModule } from 'inversify';
+import { z } from 'zod';
 
 const KEY_A = randomBytes(32).toString('base64');
 const KEY_B = randomBytes(32).toString('hex');
@@ -122,7 +123,7 @@ describe('config', () => {
     it('lists the registered types when a type is unknown', async () => {
       await expectConfigError(
         createEnvelope({ configText: 'keyring: { type: multi, children: [ { type: vault } ] }', env }),
-        /keyring\.children\[0\]\.type: unknown keyring type 'vault'; registered types: aws-kms, aws-kms-discovery, aws-kms-ecdh, aws-kms-rsa, emulator, multi, raw-aes, raw-ecdh, raw-rsa/,
+        /keyring\.children\[0\]\.type: unknown keyring type 'vault'; registered types: multi, raw-aes, raw-ecdh, raw-rsa; from packages: aws-kms\* \(@envelope\/aws-kms\), azure-keyvault\* \(@envelope\/azure-keyvault\), emulator\* \(@envelope\/aws-kms\), gcp-kms\* \(@envelope\/gcp-kms\)/,
       );
     });
 
@@ -138,9 +139,11 @@ describe('config', () => {
 
     it('lets a third-party module register a new keyring type with no change to Envelope', async () => {
       const made: string[] = [];
-      const vaultAdapter: KeyringAdapter = {
+      const vaultOptions = z.object({ type: z.literal('acme-vault'), mount: z.string() }).strict();
+      const vaultAdapter: KeyringAdapter<z.output<typeof vaultOptions>> = {
         type: 'acme-vault',
         description: 'a third-party keyring',
+        schema: vaultOptions,
         async create(options) {
           made.push(String(options.mount));
           const inner = new RawAesKeyring({

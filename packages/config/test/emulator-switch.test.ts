@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createEnvelope, inProcessEmulatorTarget } from '@envelope/config';
 import { KeyringError } from '@envelope/core';
 import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
@@ -37,16 +39,31 @@ describe('the emulator switch', () => {
     expect(error.message).to.match(/NotFoundException/);
   });
 
-  it('turns on from ENVELOPE_EMULATOR with a server URL', async () => {
+  it('turns on from ENVELOPE_EMULATOR with a server URL, where the aws-kms calls then go', async () => {
     const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const envelope = await createEnvelope({
-      configText: CONFIG(arn, arn),
-      env: { ENVELOPE_EMULATOR: 'http://127.0.0.1:4599' },
+    const targets: string[] = [];
+    // A stand-in server: records the KMS operation and answers as KMS does for an unknown key.
+    const server = createServer((request, response) => {
+      targets.push(String(request.headers['x-amz-target']));
+      request.resume().on('end', () => {
+        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ __type: 'NotFoundException', message: 'no such key' }));
+      });
     });
-    expect(envelope.emulator?.url).to.equal('http://127.0.0.1:4599');
-    expect(envelope.emulator?.clientOverrides('aws-kms')).to.deep.include({
-      endpoint: 'http://127.0.0.1:4599',
-    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const envelope = await createEnvelope({
+        configText: CONFIG(arn, arn),
+        env: { ENVELOPE_EMULATOR: url },
+      });
+      expect(envelope.emulator).to.deep.equal({ url });
+      const error = (await envelope.encrypt('x').catch((e: Error) => e)) as Error;
+      expect(error.message).to.match(/NotFoundException/);
+      expect(targets).to.deep.equal(['TrentService.GenerateDataKey']);
+    } finally {
+      server.close();
+    }
   });
 
   it("offers an 'emulator' keyring that creates its alias on first use and writes envelope-emulator EDKs", async () => {

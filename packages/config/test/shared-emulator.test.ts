@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEnvelope, sharedEmulator } from '@envelope/config';
+import { createEnvelope } from '@envelope/config';
+import { sharedEmulator } from '@envelope/config/emulator';
 import { ConfigError } from '@envelope/core';
 import { SeedFileError } from '@envelope/kms-emulator';
 import { expect } from 'chai';

@@ -1,3 +1,16 @@
+export type {
+  EmulatorServerTarget,
+  EmulatorTarget,
+  InProcessEmulatorTarget,
+} from './adapter/emulator-target.js';
+export {
+  KEYRING_ADAPTER,
+  type KeyringAdapter,
+  type KeyringAdapterContext,
+  type StandardSchema,
+  type StandardSchemaResult,
+} from './adapter/keyring-adapter.js';
+export type { KeyringContainerModule, KeyringPackage } from './adapter/keyring-package.js';
 export * from './client.js';
 export * from './errors.js';
 export { type EncryptedDataKey, masterKeyName, providerInfoText } from './format/encrypted-data-key.js';
@@ -30,14 +43,6 @@ export {
 } from './keyrings/ecdh-wrapping.js';
 export { generateDataKey } from './keyrings/generate-data-key.js';
 export { type Keyring, KeyringBase } from './keyrings/keyring.js';
-export {
-  type EmulatorTarget,
-  KEYRING_ADAPTER,
-  type KeyringAdapter,
-  type KeyringAdapterContext,
-  type StandardSchema,
-  type StandardSchemaResult,
-} from './keyrings/keyring-adapter.js';
 export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring.js';
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
 export {

@@ -1,4 +1,5 @@
-import { EMULATOR_CREDENTIALS, emulatorServerTarget, sharedEmulator } from '@envelope/config';
+import { emulatorServerTarget } from '@envelope/config';
+import { sharedEmulator } from '@envelope/config/emulator';
 import { type EmulatorTarget, InvalidArgumentError } from '@envelope/core';
 import {
   type KmsEngine,
@@ -50,6 +51,7 @@ async function startInProcess(seed: SeedFile | undefined, region: string): Promi
     url: undefined,
     engine: () => shared.engine,
     target: shared.target,
+    awsClient: await awsClientFor(shared.target),
     region,
     reset: () => shared.reset(),
     stop: () => shared.reset({ forgetSeeds: true }),
@@ -67,6 +69,7 @@ async function startServer(seed: SeedFile | undefined, region: string): Promise<
     url: server.url,
     engine: () => server.engine,
     target,
+    awsClient: await awsClientFor(target),
     region,
     // Same port, so clients and configs holding the URL keep working after a reset.
     reset: async () => {
@@ -78,10 +81,22 @@ async function startServer(seed: SeedFile | undefined, region: string): Promise<
   });
 }
 
+/** `@aws-sdk/client-kms` settings for the AWS face, from the AWS keyring package's emulator hook. */
+async function awsClientFor(target: EmulatorTarget): Promise<Readonly<Record<string, unknown>>> {
+  // Imported here, not at the top: the AWS SDK loads only when an emulator starts.
+  // `require` where this module runs as CommonJS (tsx under mocha), so it is the copy the test has.
+  const { keyringPackage } =
+    typeof require === 'function'
+      ? (require('@envelope/aws-kms') as typeof import('@envelope/aws-kms'))
+      : await import('@envelope/aws-kms');
+  return keyringPackage.emulatorClient(target);
+}
+
 interface Parts {
   url: string | undefined;
   engine: () => KmsEngine;
   target: EmulatorTarget;
+  awsClient: Readonly<Record<string, unknown>>;
   region: string;
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -107,11 +122,7 @@ function runningEmulator(parts: Parts): RunningEmulator {
     },
     target: parts.target,
     aws: {
-      clientConfig: (region = parts.region) => ({
-        region,
-        ...(parts.url ? { endpoint: parts.url, credentials: EMULATOR_CREDENTIALS } : {}),
-        ...parts.target.clientOverrides('aws-kms'),
-      }),
+      clientConfig: (region = parts.region) => ({ region, ...parts.awsClient }),
     },
     faults,
     reset: async () => {

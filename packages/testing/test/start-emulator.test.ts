@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { createEnvelope, sharedEmulator } from '@envelope/config';
+import { createEnvelope } from '@envelope/config';
+import { sharedEmulator } from '@envelope/config/emulator';
 import { InvalidArgumentError, KeyringError } from '@envelope/core';
 import { SeedFileError } from '@envelope/kms-emulator';
 import { EmulatorNotRunningError, type RunningEmulator, startEmulator, useEmulator } from '@envelope/testing';

@@ -1,6 +1,6 @@
-import { createEnvelope } from '@envelope/config';
 import type { MessageHeader } from '@envelope/core';
 import { type IoOptions, runPipeline } from '../io/streams.js';
+import { openEnvelope } from '../open-envelope.js';
 import { type Reporter, summarizeHeader } from '../report.js';
 
 export interface DecryptCommandOptions extends IoOptions {
@@ -15,7 +15,7 @@ export async function decryptCommand(
   options: DecryptCommandOptions,
   report: Reporter,
 ) {
-  const envelope = await createEnvelope({ configFile: options.config });
+  const envelope = await openEnvelope(options.config);
   const stream = envelope.decryptStream({
     requiredEncryptionContext: options.requireContext ?? {},
     ...(options.reproduceContext ? { encryptionContext: options.reproduceContext } : {}),

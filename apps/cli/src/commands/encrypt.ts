@@ -1,6 +1,6 @@
-import { createEnvelope } from '@envelope/config';
 import type { MessageHeader } from '@envelope/core';
 import { type IoOptions, runPipeline } from '../io/streams.js';
+import { openEnvelope } from '../open-envelope.js';
 import { type Reporter, summarizeHeader } from '../report.js';
 
 export interface EncryptCommandOptions extends IoOptions {
@@ -13,7 +13,7 @@ export async function encryptCommand(
   options: EncryptCommandOptions,
   report: Reporter,
 ) {
-  const envelope = await createEnvelope({ configFile: options.config });
+  const envelope = await openEnvelope(options.config);
   const stream = envelope.encryptStream({ encryptionContext: options.context ?? {} });
   let header: MessageHeader | undefined;
   stream.on('header', (h: MessageHeader) => (header = h));

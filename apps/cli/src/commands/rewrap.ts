@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
-import { createEnvelope } from '@envelope/config';
 import { type RewrapReport, rewrapMessage } from '@envelope/core';
 import { type IoOptions, runPipeline } from '../io/streams.js';
+import { openEnvelope } from '../open-envelope.js';
 import { type Reporter, summarizeHeader } from '../report.js';
 
 export interface RewrapCommandOptions extends IoOptions {
@@ -22,8 +22,8 @@ export async function rewrapCommand(
   options: RewrapCommandOptions,
   report: Reporter,
 ) {
-  const from = await createEnvelope({ configFile: options.config });
-  const to = await createEnvelope({ configFile: options.to });
+  const from = await openEnvelope(options.config);
+  const to = await openEnvelope(options.to);
   let rewrap: RewrapReport | undefined;
   const stream = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
     yield* rewrapMessage(

@@ -67,11 +67,11 @@ const multiOptions = z
   .strict()
   .refine((o) => o.generator !== undefined || o.children.length > 0, 'needs a generator, children or both');
 
-export const rawAesAdapter: KeyringAdapter = {
+export const rawAesAdapter: KeyringAdapter<z.output<typeof rawAesOptions>> = {
   type: 'raw-aes',
   description: 'AES-GCM wrapping key held by the application (from a file or environment variable)',
-  async create(options, context) {
-    const o = await context.validate(rawAesOptions, options);
+  schema: rawAesOptions,
+  async create(o, context) {
     const key = await context.readSecret(o.key, [...context.path, 'key']);
     try {
       return new RawAesKeyring({ keyNamespace: o.keyNamespace, keyName: o.keyName, wrappingKey: key });
@@ -81,11 +81,11 @@ export const rawAesAdapter: KeyringAdapter = {
   },
 };
 
-export const rawRsaAdapter: KeyringAdapter = {
+export const rawRsaAdapter: KeyringAdapter<z.output<typeof rawRsaOptions>> = {
   type: 'raw-rsa',
   description: 'RSA key pair held by the application (PEM from files or environment variables)',
-  async create(options, context) {
-    const o = await context.validate(rawRsaOptions, options);
+  schema: rawRsaOptions,
+  async create(o, context) {
     const read = (source: unknown, name: string) =>
       source === undefined ? undefined : context.readSecret(source, [...context.path, name]);
     const publicKey = await read(o.publicKey, 'publicKey');
@@ -104,11 +104,11 @@ export const rawRsaAdapter: KeyringAdapter = {
   },
 };
 
-export const rawEcdhAdapter: KeyringAdapter = {
+export const rawEcdhAdapter: KeyringAdapter<z.output<typeof rawEcdhOptions>> = {
   type: 'raw-ecdh',
   description: 'ECDH key agreement with EC keys held by the application (PEM private, DER or PEM public)',
-  async create(options, context) {
-    const o = await context.validate(rawEcdhOptions, options);
+  schema: rawEcdhOptions,
+  async create(o, context) {
     const read = (source: unknown, name: string) => context.readSecret(source, [...context.path, name]);
     switch (o.keyAgreementScheme) {
       case 'RawPrivateKeyToStaticPublicKey': {
@@ -143,11 +143,11 @@ export const rawEcdhAdapter: KeyringAdapter = {
   },
 };
 
-export const multiAdapter: KeyringAdapter = {
+export const multiAdapter: KeyringAdapter<z.output<typeof multiOptions>> = {
   type: 'multi',
   description: 'one data key wrapped by a generator and every child keyring; any one decrypts',
-  async create(options, context: KeyringAdapterContext) {
-    const o = await context.validate(multiOptions, options);
+  schema: multiOptions,
+  async create(o, context: KeyringAdapterContext) {
     const generator =
       o.generator === undefined
         ? undefined
@@ -161,7 +161,8 @@ export const multiAdapter: KeyringAdapter = {
 
 /** Registers the keyrings `@envelope/core` ships: raw-aes, raw-rsa, raw-ecdh and multi. */
 export const coreKeyringsModule = new ContainerModule((options) => {
-  for (const adapter of [rawAesAdapter, rawRsaAdapter, rawEcdhAdapter, multiAdapter]) {
+  const adapters: readonly KeyringAdapter[] = [rawAesAdapter, rawRsaAdapter, rawEcdhAdapter, multiAdapter];
+  for (const adapter of adapters) {
     options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(adapter);
   }
 });

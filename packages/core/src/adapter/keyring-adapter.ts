@@ -1,4 +1,5 @@
-import type { Keyring } from './keyring.js';
+import type { Keyring } from '../keyrings/keyring.js';
+import type { EmulatorTarget } from './emulator-target.js';
 
 /**
  * The service identifier under which adapter packages register their {@link KeyringAdapter}s in the
@@ -22,17 +23,6 @@ export type StandardSchemaResult<Output> =
       }>;
     };
 
-/** Where an adapter's keyring should send its calls when the config's `emulator` switch is on. */
-export interface EmulatorTarget {
-  /** A running emulator server, or undefined for the in-process emulator. */
-  readonly url: string | undefined;
-  /**
-   * Client settings that route one backend (`aws-kms`, `gcp-kms`, `azure-keyvault`) to the
-   * emulator: for AWS, `{ endpoint, credentials }` or `{ requestHandler, credentials }`.
-   */
-  clientOverrides(backend: string): Record<string, unknown>;
-}
-
 export interface KeyringAdapterContext {
   /** Validates this keyring's options; errors name the config file and the path in it. */
   validate<T>(schema: StandardSchema<T>, value: unknown): Promise<T>;
@@ -40,14 +30,24 @@ export interface KeyringAdapterContext {
   resolveKeyring(config: unknown, path: readonly string[]): Promise<Keyring>;
   /** Reads key material from a `{ file }` or `{ env }` source. The caller zero-fills it. */
   readSecret(source: unknown, path: readonly string[]): Promise<Buffer>;
+  /** Where the config's emulator switch points, or undefined when it is off. */
   readonly emulator: EmulatorTarget | undefined;
+  /**
+   * With the switch on: the SDK client settings that the emulator hook of this adapter's package
+   * ({@link KeyringPackage.emulatorClient}) returned; spread them over the client's own settings.
+   * Undefined when the switch is off, or for an adapter registered without its package.
+   */
+  readonly emulatorClient: Readonly<Record<string, unknown>> | undefined;
   /** This keyring's location in the config, for messages: e.g. `keyring.children[1]`. */
   readonly path: readonly string[];
 }
 
 /** Builds keyrings of one `type` from configuration. */
-export interface KeyringAdapter {
+export interface KeyringAdapter<Options = unknown> {
   readonly type: string;
   readonly description: string;
-  create(options: Readonly<Record<string, unknown>>, context: KeyringAdapterContext): Promise<Keyring>;
+  /** The options of this type (the whole keyring object, `type` included); config validates with it. */
+  readonly schema: StandardSchema<Options>;
+  /** Builds the keyring from options `schema` accepted. */
+  create(options: Options, context: KeyringAdapterContext): Promise<Keyring>;
 }

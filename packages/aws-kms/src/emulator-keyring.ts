@@ -1,17 +1,17 @@
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { AwsKmsKeyring, cachingClientSupplier } from '@envelope/aws-kms';
 import {
   ConfigError,
   type DecryptionMaterials,
   type EncryptedDataKey,
   type EncryptionMaterials,
   formatIssuePath,
-  KEYRING_ADAPTER,
   type Keyring,
   type KeyringAdapter,
 } from '@envelope/core';
-import { ContainerModule } from 'inversify';
 import { z } from 'zod';
+import { AwsKmsKeyring } from './aws-kms-keyring.js';
+import { cachingClientSupplier } from './client-supplier.js';
+import { emulatorClientSettings } from './emulator-client.js';
 
 /** Provider id of EDKs made by the emulator keyring: readable only with the emulator. */
 export const EMULATOR_PROVIDER_ID = 'envelope-emulator';
@@ -37,7 +37,7 @@ class EmulatorKeyring implements Keyring {
   constructor(
     private readonly key: string,
     private readonly region: string,
-    private readonly clientConfig: Record<string, unknown>,
+    private readonly clientConfig: Readonly<Record<string, unknown>>,
   ) {
     this.description = `emulator(${key} in ${region})`;
   }
@@ -80,21 +80,17 @@ class EmulatorKeyring implements Keyring {
   }
 }
 
-export const emulatorKeyringAdapter: KeyringAdapter = {
+export const emulatorKeyringAdapter: KeyringAdapter<z.output<typeof emulatorOptions>> = {
   type: 'emulator',
   description:
     'a key in the KMS emulator (in-process or `envelope kms serve`); alias keys are created on first use',
-  async create(options, context) {
-    const o = await context.validate(emulatorOptions, options);
+  schema: emulatorOptions,
+  async create(o, context) {
     if (!context.emulator) {
       throw new ConfigError(
         `${formatIssuePath(context.path)}: keyring type 'emulator' needs the emulator switch: add \`emulator: true\` (in-process) or \`emulator: { url: … }\` to the config.`,
       );
     }
-    return new EmulatorKeyring(o.key, o.region, context.emulator.clientOverrides('aws-kms'));
+    return new EmulatorKeyring(o.key, o.region, emulatorClientSettings(context));
   },
 };
-
-export const emulatorKeyringModule = new ContainerModule((options) => {
-  options.bind<KeyringAdapter>(KEYRING_ADAPTER).toConstantValue(emulatorKeyringAdapter);
-});
