@@ -33,7 +33,7 @@ export class GcpKmsError extends KeyringError {
   constructor(message: string, status: GrpcStatusName, options?: { cause?: unknown }) {
     super(message, options);
     this.status = status;
-    this.retryable = RETRYABLE.has(status);
+    this.retryable = isRetryableStatus(status);
   }
 }
 
@@ -64,6 +64,10 @@ const RETRYABLE = new Set<GrpcStatusName>([
   'ABORTED',
   'INTERNAL',
 ]);
+
+export function isRetryableStatus(status: GrpcStatusName): boolean {
+  return RETRYABLE.has(status);
+}
 
 /** What to tell the user to do, by status. */
 const ADVICE: Partial<Record<GrpcStatusName, string>> = {

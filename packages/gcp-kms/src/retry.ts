@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GcpKmsError, grpcStatusOf, KmsIntegrityError } from './errors.js';
+import { GcpKmsError, grpcStatusOf, isRetryableStatus, KmsIntegrityError } from './errors.js';
 
 export interface GcpRetryOptions {
   /** Total attempts, the first included. Default 4. */
@@ -27,7 +27,7 @@ export interface Attempt {
 /** Worth another attempt: a transient status from either transport, or a response corrupted in transit. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof KmsIntegrityError || error instanceof GcpKmsError) return error.retryable;
-  return new GcpKmsError('', grpcStatusOf(error)).retryable;
+  return isRetryableStatus(grpcStatusOf(error));
 }
 
 /**
