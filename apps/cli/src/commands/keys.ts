@@ -11,6 +11,7 @@ import {
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { Reporter } from '../report.js';
+import { registerGcpKeysCommands } from './keys-gcp.js';
 import { importKeyMaterial, type KeysImportOptions } from './keys-import.js';
 
 interface KeysOptions {
@@ -39,7 +40,9 @@ function client(o: KeysOptions, region = o.region, aws = false): KMSClient {
 export function registerKeysCommands(program: Command): void {
   const keys = program
     .command('keys')
-    .description('create, list, describe, rotate and alias keys in a running emulator')
+    .description(
+      'create, list, describe, rotate and alias keys in a running emulator (AWS; `keys gcp` for Cloud KMS)',
+    )
     .option('--endpoint <url>', 'emulator URL', process.env.ENVELOPE_KMS_URL ?? 'http://127.0.0.1:4599')
     .option('--region <region>', 'region to act in', process.env.AWS_REGION ?? 'us-east-1')
     .option('--json', 'print JSON');
@@ -170,6 +173,8 @@ export function registerKeysCommands(program: Command): void {
       );
       print(`${alias} -> ${keyId}`, { alias, keyId });
     });
+
+  registerGcpKeysCommands(keys);
 }
 
 function regionOf(keyId: string): string | undefined {
