@@ -8,7 +8,7 @@ export {
   serializeEncryptionContext,
 } from './format/encryption-context.js';
 export { ContentType, type MessageHeader, type ParsedHeader, parseHeader } from './format/header.js';
-export { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
+export { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
 export { formatIssuePath } from './issue-path.js';
 export {
   compressEccPublicKey,
@@ -52,7 +52,7 @@ export {
   type CachingMaterialsManagerOptions,
 } from './materials/caching-materials-manager.js';
 export { DefaultMaterialsManager } from './materials/default-materials-manager.js';
-export { DecryptionMaterials, EncryptionMaterials } from './materials/materials.js';
+export { DecryptionMaterials, EncryptionMaterials, type SkippedMasterKey } from './materials/materials.js';
 export type {
   DecryptionMaterialsRequest,
   EncryptionMaterialsRequest,
