@@ -31,6 +31,7 @@ export {
   awsKmsModule,
   awsKmsRsaAdapter,
 } from './container-module.js';
+export { describeAwsKmsKey } from './describe.js';
 export { AWS_KMS_PROVIDER_ID } from './kms-calls.js';
 export {
   DEFAULT_TOTAL_TIMEOUT_MS,

@@ -13,7 +13,6 @@ export {
 export { azureKeyVaultAdapter, azureKeyVaultModule } from './container-module.js';
 export {
   AZURE_KEY_VAULT_PROVIDER_ID,
-  type AzureMasterKeyDescription,
   describeAzureKeyVaultKey,
 } from './describe.js';
 export { EmulatorCredential } from './emulator-credential.js';

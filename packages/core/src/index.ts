@@ -38,6 +38,11 @@ export {
   type StandardSchema,
   type StandardSchemaResult,
 } from './keyrings/keyring-adapter.js';
+export {
+  describeRawMasterKey,
+  type MasterKeyDescriber,
+  type MasterKeyDescription,
+} from './keyrings/master-key-description.js';
 export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring.js';
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
 export {
