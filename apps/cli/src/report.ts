@@ -1,4 +1,5 @@
-import { formatSuiteId, type MessageHeader, masterKeyName } from '@envelope/core';
+import { formatSuiteId, type MessageHeader } from '@envelope/core';
+import { describeMasterKey } from './describe-master-key.js';
 import { forTerminal, jsonForTerminal } from './terminal-text.js';
 
 /**
@@ -21,7 +22,10 @@ export class Reporter {
   }
 }
 
-/** A JSON-friendly view of a header: key names for KMS/raw keyrings, never key bytes. */
+/**
+ * A JSON-friendly view of a header: for each wrapped key its provider, key name, cloud and location
+ * (from each keyring package's describer), never key bytes.
+ */
 export function summarizeHeader(header: MessageHeader) {
   return {
     messageFormat: header.version,
@@ -31,9 +35,9 @@ export function summarizeHeader(header: MessageHeader) {
     framed: header.contentType === 2,
     frameLength: header.frameLength,
     encryptionContext: { ...header.encryptionContext },
-    encryptedDataKeys: header.encryptedDataKeys.map((edk) => ({
-      providerId: edk.providerId,
-      key: masterKeyName(edk),
-    })),
+    encryptedDataKeys: header.encryptedDataKeys.map((edk) => {
+      const { cloud, location, key } = describeMasterKey(edk);
+      return { providerId: edk.providerId, key, cloud, location };
+    }),
   };
 }

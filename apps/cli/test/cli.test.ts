@@ -69,7 +69,9 @@ describe('the envelope command (built binary)', () => {
     const header = JSON.parse(inspect.stdout);
     expect(header).to.deep.include({ suite: '0x0578', messageFormat: 2, frameLength: 65536 });
     expect(header.encryptionContext.tenant).to.equal('acme');
-    expect(header.encryptedDataKeys).to.deep.equal([{ providerId: 'dr', key: 'east' }]);
+    expect(header.encryptedDataKeys).to.deep.equal([
+      { providerId: 'dr', key: 'east', cloud: 'local', location: 'dr/east' },
+    ]);
     const dec = await envelope(
       dir,
       'decrypt',

@@ -1,7 +1,8 @@
 import { Duplex } from 'node:stream';
 import type { EncryptionContext } from './format/encryption-context.js';
 import type { MessageHeader } from './format/header.js';
-import { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
+import { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
+import type { SkippedMasterKey } from './materials/materials.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
 import { type RewrapOptions, type RewrapReport, rewrapMessage } from './stream/rewrap-message.js';
 
@@ -13,6 +14,8 @@ export interface FormatChoice {
 export interface EncryptResult {
   readonly ciphertext: Buffer;
   readonly header: MessageHeader;
+  /** Master keys a multi-keyring with `minimumWraps` left out, and why; empty when all wrapped. */
+  readonly skippedMasterKeys: readonly SkippedMasterKey[];
 }
 
 export interface DecryptResult {
@@ -30,15 +33,19 @@ export async function encrypt(
   const format = options.format ?? awsEncryptionSdkFormat;
   const plaintextLength = typeof plaintext === 'string' ? Buffer.byteLength(plaintext) : plaintext.length;
   let header: MessageHeader | undefined;
+  let details: EncryptDetails | undefined;
   const parts: Buffer[] = [];
-  for await (const part of format.encrypt(
-    [plaintext],
-    { plaintextLength, ...options },
-    (h) => (header = h),
-  )) {
+  for await (const part of format.encrypt([plaintext], { plaintextLength, ...options }, (h, d) => {
+    header = h;
+    details = d;
+  })) {
     parts.push(part);
   }
-  return { ciphertext: Buffer.concat(parts), header: header! };
+  return {
+    ciphertext: Buffer.concat(parts),
+    header: header!,
+    skippedMasterKeys: details?.skippedMasterKeys ?? [],
+  };
 }
 
 /**
@@ -76,11 +83,14 @@ export async function rewrap(ciphertext: Uint8Array, options: RewrapOptions): Pr
   return { ciphertext: Buffer.concat(parts), ...report! };
 }
 
-/** A Node duplex: plaintext in, ciphertext out. Emits `header` before the first ciphertext byte. */
+/**
+ * A Node duplex: plaintext in, ciphertext out. Emits `header` (header, {@link EncryptDetails})
+ * before the first ciphertext byte.
+ */
 export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
   const duplex: Duplex = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
-    yield* format.encrypt(source, options, (header) => duplex.emit('header', header));
+    yield* format.encrypt(source, options, (header, details) => duplex.emit('header', header, details));
   });
   return duplex;
 }

@@ -87,6 +87,27 @@ export class KeyringError extends EnvelopeError {
   static override readonly code: string = 'ENVELOPE_KEYRING_FAILED';
 }
 
+/**
+ * A multi-keyring that accepts a message when at least N master keys wrapped it got fewer than N.
+ * `failures` names each keyring that failed and why; nothing was written.
+ */
+export class TooFewWrapsError extends KeyringError {
+  static override readonly code: string = 'ENVELOPE_TOO_FEW_WRAPS';
+  readonly failures: readonly KeyringFailure[];
+  readonly wrapped: number;
+  readonly required: number;
+
+  constructor(description: string, wrapped: number, required: number, failures: readonly KeyringFailure[]) {
+    const detail = failures.map((f) => `\n  - ${f.keyring}: ${f.error.message}`).join('');
+    super(
+      `${description} wrapped the data key under ${wrapped} master key(s), fewer than minimumWraps ${required}; nothing was written.${detail}`,
+    );
+    this.failures = failures;
+    this.wrapped = wrapped;
+    this.required = required;
+  }
+}
+
 /** Decrypt was asked to require encryption-context pairs that the message does not carry. */
 export class EncryptionContextMismatchError extends EnvelopeError {
   static override readonly code: string = 'ENVELOPE_ENCRYPTION_CONTEXT_MISMATCH';

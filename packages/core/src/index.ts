@@ -21,7 +21,7 @@ export {
   serializeEncryptionContext,
 } from './format/encryption-context.js';
 export { ContentType, type MessageHeader, type ParsedHeader, parseHeader } from './format/header.js';
-export { awsEncryptionSdkFormat, type MessageFormat } from './format/message-format.js';
+export { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
 export { formatIssuePath } from './issue-path.js';
 export {
   compressEccPublicKey,
@@ -43,6 +43,11 @@ export {
 } from './keyrings/ecdh-wrapping.js';
 export { generateDataKey } from './keyrings/generate-data-key.js';
 export { type Keyring, KeyringBase } from './keyrings/keyring.js';
+export {
+  describeRawMasterKey,
+  type MasterKeyDescriber,
+  type MasterKeyDescription,
+} from './keyrings/master-key-description.js';
 export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring.js';
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';
 export {
@@ -57,7 +62,7 @@ export {
   type CachingMaterialsManagerOptions,
 } from './materials/caching-materials-manager.js';
 export { DefaultMaterialsManager } from './materials/default-materials-manager.js';
-export { DecryptionMaterials, EncryptionMaterials } from './materials/materials.js';
+export { DecryptionMaterials, EncryptionMaterials, type SkippedMasterKey } from './materials/materials.js';
 export type {
   DecryptionMaterialsRequest,
   EncryptionMaterialsRequest,

@@ -1,7 +1,9 @@
-import type { MessageHeader } from '@envelope/core';
+import { createEnvelope } from '@envelope/config';
+import type { EncryptDetails, MessageHeader } from '@envelope/core';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
 import { type Reporter, summarizeHeader } from '../report.js';
+import { forTerminal } from '../terminal-text.js';
 
 export interface EncryptCommandOptions extends IoOptions {
   readonly config: string;
@@ -16,13 +18,24 @@ export async function encryptCommand(
   const envelope = await openEnvelope(options.config);
   const stream = envelope.encryptStream({ encryptionContext: options.context ?? {} });
   let header: MessageHeader | undefined;
-  stream.on('header', (h: MessageHeader) => (header = h));
+  let skipped: EncryptDetails['skippedMasterKeys'] = [];
+  stream.on('header', (h: MessageHeader, details?: EncryptDetails) => {
+    header = h;
+    skipped = details?.skippedMasterKeys ?? [];
+  });
   const result = await runPipeline('encrypt', input, stream, options);
-  report.done(`encrypted ${input ?? 'stdin'} -> ${result.output}`, {
+  // A multi-keyring with minimumWraps wrote without these master keys: say which and why, so the
+  // message can be repaired (rewrap) once they are back.
+  const lines = [
+    `encrypted ${input ?? 'stdin'} -> ${result.output}`,
+    ...skipped.map((s) => `warning: not wrapped by ${forTerminal(s.keyring)}: ${forTerminal(s.reason)}`),
+  ];
+  report.done(lines.join('\n'), {
     operation: 'encrypt',
     input: input ?? 'stdin',
     output: result.output,
     bytes: result.bytesIn,
     ...(header ? summarizeHeader(header) : {}),
+    skippedMasterKeys: skipped,
   });
 }

@@ -11,6 +11,7 @@ import {
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { Reporter } from '../report.js';
+import { registerAzureKeysCommands } from './keys-azure.js';
 import { registerGcpKeysCommands } from './keys-gcp.js';
 import { importKeyMaterial, type KeysImportOptions } from './keys-import.js';
 
@@ -49,6 +50,7 @@ export function registerKeysCommands(program: Command): void {
   const opts = (): KeysOptions => keys.opts<KeysOptions>();
   const print = (human: string, data: Record<string, unknown>) =>
     new Reporter({ json: opts().json ?? false }).done(human, data);
+  registerAzureKeysCommands(keys, () => opts().json ?? false);
 
   keys
     .command('create')

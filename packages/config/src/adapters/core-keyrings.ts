@@ -63,6 +63,8 @@ const multiOptions = z
     type: z.literal('multi'),
     generator: z.unknown().optional(),
     children: z.array(z.unknown()).default([]),
+    /** Writing during an outage: accept the message when at least this many master keys wrapped it. */
+    minimumWraps: z.number().int().min(1).optional(),
   })
   .strict()
   .refine((o) => o.generator !== undefined || o.children.length > 0, 'needs a generator, children or both');
@@ -155,7 +157,11 @@ export const multiAdapter: KeyringAdapter<z.output<typeof multiOptions>> = {
     const children = await Promise.all(
       o.children.map((child, i) => context.resolveKeyring(child, [...context.path, 'children', String(i)])),
     );
-    return new MultiKeyring({ ...(generator ? { generator } : {}), children });
+    return new MultiKeyring({
+      ...(generator ? { generator } : {}),
+      children,
+      ...(o.minimumWraps === undefined ? {} : { minimumWraps: o.minimumWraps }),
+    });
   },
 };
 

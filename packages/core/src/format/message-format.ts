@@ -1,7 +1,13 @@
+import type { SkippedMasterKey } from '../materials/materials.js';
 import type { DecryptOptions, EncryptOptions } from '../options.js';
 import { decryptMessage } from '../stream/decrypt-message.js';
 import { encryptMessage } from '../stream/encrypt-message.js';
 import type { MessageHeader } from './header.js';
+
+/** What encrypt learned beyond the header: master keys a multi-keyring skipped (outage mode). */
+export interface EncryptDetails {
+  readonly skippedMasterKeys: readonly SkippedMasterKey[];
+}
 
 /**
  * A ciphertext message layout. Keyrings and materials managers know nothing of it, so a second
@@ -12,7 +18,7 @@ export interface MessageFormat {
   encrypt(
     source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
     options: EncryptOptions,
-    onHeader?: (header: MessageHeader) => void,
+    onHeader?: (header: MessageHeader, details: EncryptDetails) => void,
   ): AsyncGenerator<Buffer>;
   decrypt(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,

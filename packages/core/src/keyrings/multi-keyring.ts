@@ -1,6 +1,13 @@
-import { InvalidArgumentError, type KeyringFailure, NoDataKeyError } from '../errors.js';
+import {
+  EnvelopeError,
+  InvalidArgumentError,
+  type KeyringFailure,
+  NoDataKeyError,
+  TooFewWrapsError,
+} from '../errors.js';
 import type { EncryptedDataKey } from '../format/encrypted-data-key.js';
 import type { DecryptionMaterials, EncryptionMaterials } from '../materials/materials.js';
+import { generateDataKey } from './generate-data-key.js';
 import type { Keyring } from './keyring.js';
 
 export interface MultiKeyringOptions {
@@ -8,6 +15,15 @@ export interface MultiKeyringOptions {
   readonly generator?: Keyring;
   /** Each wraps the same data key; on decrypt, tried in order after the generator. */
   readonly children?: readonly Keyring[];
+  /**
+   * Writing during an outage. Unset (the default): every keyring must wrap, and the first failure
+   * fails the encrypt. A number N: the message is written when at least N master keys (encrypted
+   * data keys) wrapped the data key; each keyring that failed is recorded as skipped
+   * (`EncryptResult.skippedMasterKeys`) and fewer than N is a {@link TooFewWrapsError}. If the
+   * generator is the one down, the data key is generated locally (Node's CSPRNG, as raw keyrings
+   * do) and the children wrap it.
+   */
+  readonly minimumWraps?: number;
 }
 
 /**
@@ -19,6 +35,7 @@ export class MultiKeyring implements Keyring {
   readonly description: string;
   readonly generator: Keyring | undefined;
   readonly children: readonly Keyring[];
+  readonly minimumWraps: number | undefined;
 
   constructor(options: MultiKeyringOptions) {
     this.generator = options.generator;
@@ -26,11 +43,17 @@ export class MultiKeyring implements Keyring {
     if (!this.generator && this.children.length === 0) {
       throw new InvalidArgumentError('A multi-keyring needs a generator, children, or both.');
     }
+    const min = options.minimumWraps;
+    if (min !== undefined && (!Number.isSafeInteger(min) || min < 1)) {
+      throw new InvalidArgumentError(`minimumWraps must be a whole number of at least 1, not ${min}.`);
+    }
+    this.minimumWraps = min;
     const parts = [this.generator, ...this.children].filter((k): k is Keyring => k !== undefined);
     this.description = `multi(${parts.map((k) => k.description).join(', ')})`;
   }
 
   async onEncrypt(materials: EncryptionMaterials): Promise<EncryptionMaterials> {
+    if (this.minimumWraps !== undefined) return this.#encryptWithQuorum(materials, this.minimumWraps);
     if (this.generator) {
       await this.generator.onEncrypt(materials);
       if (!materials.hasDataKey) {
@@ -44,6 +67,38 @@ export class MultiKeyring implements Keyring {
       );
     }
     for (const child of this.children) await child.onEncrypt(materials);
+    return materials;
+  }
+
+  /** Every keyring is tried; the failures are recorded, and fewer than `required` wraps fail. */
+  async #encryptWithQuorum(materials: EncryptionMaterials, required: number): Promise<EncryptionMaterials> {
+    const before = materials.encryptedDataKeys.length;
+    const failures: KeyringFailure[] = [];
+    const attempt = async (keyring: Keyring) => {
+      try {
+        await keyring.onEncrypt(materials);
+      } catch (error) {
+        failures.push({ keyring: keyring.description, error: error as Error });
+      }
+    };
+    if (this.generator) {
+      await attempt(this.generator);
+      if (!materials.hasDataKey && failures.length > 0) generateDataKey(materials);
+    }
+    if (!materials.hasDataKey) {
+      throw new InvalidArgumentError(
+        this.generator
+          ? `The generator ${this.generator.description} did not produce a data key.`
+          : 'This multi-keyring has no generator and the materials have no data key; configure a generator.',
+      );
+    }
+    for (const child of this.children) await attempt(child);
+    const wrapped = materials.encryptedDataKeys.length - before;
+    if (wrapped < required) throw new TooFewWrapsError(this.description, wrapped, required, failures);
+    for (const { keyring, error } of failures) {
+      const code = error instanceof EnvelopeError ? error.code : (error as { code?: string }).code;
+      materials.recordSkippedMasterKey({ keyring, code: String(code ?? error.name), reason: error.message });
+    }
     return materials;
   }
 

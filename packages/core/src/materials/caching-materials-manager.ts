@@ -8,7 +8,7 @@ import {
 } from '../format/encryption-context.js';
 import type { Keyring } from '../keyrings/keyring.js';
 import { DefaultMaterialsManager } from './default-materials-manager.js';
-import { DecryptionMaterials, EncryptionMaterials } from './materials.js';
+import { DecryptionMaterials, EncryptionMaterials, type SkippedMasterKey } from './materials.js';
 import type {
   DecryptionMaterialsRequest,
   EncryptionMaterialsRequest,
@@ -44,6 +44,7 @@ interface EncryptEntry extends Expiring {
   readonly kind: 'encrypt';
   readonly encryptionContext: EncryptionContext;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  readonly skippedMasterKeys: readonly SkippedMasterKey[];
   readonly signingKey: KeyObject | undefined;
   /** Pairs the source marked required (authenticated, not stored): every message keeps them so. */
   readonly requiredEncryptionContextKeys: readonly string[];
@@ -177,6 +178,7 @@ export class CachingMaterialsManager implements MaterialsManager {
         dataKey: Buffer.from(fresh.dataKey),
         encryptionContext: fresh.encryptionContext,
         encryptedDataKeys: fresh.encryptedDataKeys,
+        skippedMasterKeys: fresh.skippedMasterKeys,
         signingKey: fresh.signingKey,
         requiredEncryptionContextKeys: fresh.requiredEncryptionContextKeys,
         createdAt: this.#now(),
@@ -194,6 +196,7 @@ export class CachingMaterialsManager implements MaterialsManager {
     const materials = new EncryptionMaterials(request.suite, entry.encryptionContext, entry.signingKey);
     materials.setDataKey(entry.dataKey);
     for (const edk of entry.encryptedDataKeys) materials.addEncryptedDataKey(edk);
+    for (const skipped of entry.skippedMasterKeys) materials.recordSkippedMasterKey(skipped);
     return materials.requireEncryptionContextKeys(entry.requiredEncryptionContextKeys);
   }
 

@@ -109,8 +109,20 @@ abstract class Materials {
   }
 }
 
+/**
+ * A master key a multi-keyring left out because it could not wrap (outage mode, `minimumWraps`):
+ * plain data, safe to print and serialize — the keyring's description and the error's code and
+ * message, which never hold key bytes.
+ */
+export interface SkippedMasterKey {
+  readonly keyring: string;
+  readonly code: string;
+  readonly reason: string;
+}
+
 export class EncryptionMaterials extends Materials {
   readonly #encryptedDataKeys: EncryptedDataKey[] = [];
+  readonly #skipped: SkippedMasterKey[] = [];
 
   constructor(
     suite: AlgorithmSuite,
@@ -132,6 +144,18 @@ export class EncryptionMaterials extends Materials {
     }
     if (!edk.providerId) throw new InvalidArgumentError('An encrypted data key needs a provider id.');
     this.#encryptedDataKeys.push(Object.freeze({ ...edk }));
+    return this;
+  }
+
+  /** Master keys left out of this message, and why (add-only, like the encrypted data keys). */
+  get skippedMasterKeys(): readonly SkippedMasterKey[] {
+    return [...this.#skipped];
+  }
+
+  recordSkippedMasterKey(skipped: SkippedMasterKey): this {
+    this.#skipped.push(
+      Object.freeze({ keyring: skipped.keyring, code: skipped.code, reason: skipped.reason }),
+    );
     return this;
   }
 }

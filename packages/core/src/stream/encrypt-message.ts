@@ -2,6 +2,7 @@ import { LimitExceededError } from '../errors.js';
 import { serializeFooter } from '../format/body.js';
 import { assertCallerContext } from '../format/encryption-context.js';
 import type { MessageHeader } from '../format/header.js';
+import type { EncryptDetails } from '../format/message-format.js';
 import {
   DEFAULT_FRAME_LENGTH,
   type EncryptOptions,
@@ -24,7 +25,7 @@ import { FramedBodyWriter } from './frame-encryptor.js';
 export async function* encryptMessage(
   source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   options: EncryptOptions,
-  onHeader?: (header: MessageHeader) => void,
+  onHeader?: (header: MessageHeader, details: EncryptDetails) => void,
 ): AsyncGenerator<Buffer> {
   const suite = getSuite(options.suiteId ?? DEFAULT_SUITE_ID);
   assertSuiteAllowedForEncrypt(options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY, suite);
@@ -42,7 +43,7 @@ export async function* encryptMessage(
     encryptionContext: context,
     ...(options.plaintextLength === undefined ? {} : { plaintextLength: options.plaintextLength }),
   });
-  const { signingKey } = materials;
+  const { signingKey, skippedMasterKeys } = materials;
   const { header, headerBytes, key } = beginMessage(materials, frameLength);
   try {
     const signer = suite.signature ? createSigner(suite.signature) : undefined;
@@ -50,7 +51,7 @@ export async function* encryptMessage(
       signer?.update(bytes);
       return bytes;
     };
-    onHeader?.(header);
+    onHeader?.(header, { skippedMasterKeys });
     yield emit(headerBytes);
 
     const body = new FramedBodyWriter(suite, key, header.messageId, frameLength);

@@ -1,0 +1,30 @@
+import { type EncryptedDataKey, masterKeyName } from '../format/encrypted-data-key.js';
+
+/**
+ * Where the master key of one encrypted data key lives, for `envelope inspect`: read from the
+ * (unauthenticated) header, so a display, not a proof. Never holds key bytes.
+ */
+export interface MasterKeyDescription {
+  /** The EDK's provider id (`aws-kms`, `gcp-kms`, `azure-kv`, a raw key namespace …). */
+  readonly provider: string;
+  /** `aws`, `gcp`, `azure`, or `local` for keys the application holds (raw keyrings). */
+  readonly cloud: string;
+  /** AWS region, GCP `projects/p/locations/l`, Azure vault host, or `namespace/name` for raw keys. */
+  readonly location: string;
+  /** The key as the provider names it (ARN, CryptoKey version name, versioned key id, key name). */
+  readonly key: string;
+}
+
+/**
+ * Each keyring package exports one (from a subpath that loads no cloud SDK): it describes the EDKs
+ * its keyring writes and returns undefined for any other.
+ */
+export type MasterKeyDescriber = (
+  edk: Pick<EncryptedDataKey, 'providerId' | 'providerInfo'>,
+) => MasterKeyDescription | undefined;
+
+/** Raw keyrings (and anything no describer claims): the key namespace and name. */
+export function describeRawMasterKey(edk: EncryptedDataKey): MasterKeyDescription {
+  const key = masterKeyName(edk);
+  return { provider: edk.providerId, cloud: 'local', location: `${edk.providerId}/${key}`, key };
+}
