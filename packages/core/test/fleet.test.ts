@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type DecryptionMaterials,
   decrypt,
+  type EncryptedDataKey,
+  type EncryptionMaterials,
   encrypt,
   type FleetJournalEntry,
   inspectMessage,
@@ -12,6 +15,7 @@ import {
   SuiteId,
 } from '@envelope/core';
 import { expect } from 'chai';
+import { HeldDataKey, readBackWhileWriting } from '../src/fleet/verify-output.js';
 import { MemoryJournal, MemoryMessages, rawKey, ThrottlingKeyring } from './support/fleet-store.js';
 
 const UNSIGNED = SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
@@ -262,5 +266,75 @@ describe('fleet rotation (rotateFleet)', () => {
     expect(summary).to.include({ failed: 1, throttles: 2 });
     expect(summary.failures[0]!.reason).to.match(/Rate exceeded/);
     expect(store.rows.get('m0')).to.equal(original);
+  });
+});
+
+describe('fleet rotation: reading the new message back before it is stored', () => {
+  async function* pieces(bytes: Buffer): AsyncGenerator<Buffer> {
+    for (let at = 0; at < bytes.length; at += 777) yield bytes.subarray(at, at + 777);
+  }
+
+  it('passes an intact message through unchanged, with no key-service call', async () => {
+    const held = new HeldDataKey(rawKey('east'));
+    const { ciphertext } = await encrypt(randomBytes(50_000), { keyring: held, frameLength: 4096 });
+    const out: Buffer[] = [];
+    for await (const piece of readBackWhileWriting(pieces(ciphertext), held, {})) out.push(piece);
+    expect(Buffer.concat(out).equals(ciphertext)).to.equal(true);
+    held.zeroize();
+  });
+
+  it('throws before the end when a byte of the new message is wrong', async () => {
+    for (const at of [60, 5000, -40]) {
+      const held = new HeldDataKey(rawKey('east'));
+      const { ciphertext } = await encrypt(randomBytes(50_000), { keyring: held, frameLength: 4096 });
+      const bad = Buffer.from(ciphertext);
+      bad[at < 0 ? bad.length + at : at]! ^= 0x20;
+      let completed = false;
+      const read = async () => {
+        for await (const _ of readBackWhileWriting(pieces(bad), held, {})) void _;
+        completed = true;
+      };
+      await read().then(
+        () => expect.fail(`a flipped byte at ${at} was not caught`),
+        (error: Error) => expect(error.message).to.match(/did not read back/),
+      );
+      expect(completed).to.equal(false);
+    }
+  });
+});
+
+describe('fleet repair with a keyring that holds several master keys', () => {
+  /** One keyring (not a multi-keyring) wrapping under two raw keys, as a KMS keyring with keyIds does. */
+  class TwoKeys implements Keyring {
+    readonly description = 'two-keys';
+    constructor(readonly keys: [Keyring, Keyring]) {}
+    async onEncrypt(materials: EncryptionMaterials) {
+      for (const k of this.keys) await k.onEncrypt(materials);
+      return materials;
+    }
+    async onDecrypt(materials: DecryptionMaterials, edks: readonly EncryptedDataKey[]) {
+      for (const k of this.keys) if (!materials.hasDataKey) await k.onDecrypt(materials, edks);
+      return materials;
+    }
+  }
+
+  it('adds only the missing key: no master key appears twice in the repaired message', async () => {
+    const east = rawKey('east');
+    const west = rawKey('west');
+    const plaintext = randomBytes(3000);
+    const store = new MemoryMessages();
+    store.rows.set('m', (await encrypt(plaintext, { keyring: east, suiteId: UNSIGNED })).ciphertext);
+    const config = new TwoKeys([east, west]);
+    const summary = await rotateFleet(store.messages(), {
+      keyring: config,
+      targetKeyring: config,
+      mode: 'repair',
+    });
+    expect(summary).to.include({ rotated: 1, failed: 0 });
+    const names = (await inspectMessage([store.rows.get('m')!])).header.encryptedDataKeys.map(masterKeyId);
+    expect(names).to.deep.equal(['fleet east', 'fleet west']);
+    expect((await decrypt(store.rows.get('m')!, { keyring: west })).plaintext.equals(plaintext)).to.equal(
+      true,
+    );
   });
 });

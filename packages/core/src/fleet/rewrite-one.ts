@@ -6,6 +6,7 @@ import { rewrapMessage } from '../stream/rewrap-message.js';
 import type { CommitmentPolicy } from '../suites/commitment-policy.js';
 import type { FleetJournal, FleetMessage, FleetMessageResult, FleetOptions } from './fleet-types.js';
 import { masterKeyId, type TargetMasterKeys } from './master-keys.js';
+import { OnlyMasterKeys } from './only-keys.js';
 import { peekHeader } from './peek-header.js';
 import { type FleetMode, planRewrite } from './rewrite-plan.js';
 import { HeldDataKey, readBackWhileWriting } from './verify-output.js';
@@ -150,9 +151,11 @@ async function alreadyDone(message: FleetMessage, journal: FleetJournal): Promis
 /** The target leaves that hold the master keys to add; one wrap each (generators wrap the set key). */
 function keysToAdd(run: FleetRun, added: readonly string[]): Keyring {
   const wanted = new Set(added);
-  const leaves = run.targetLeaves.filter((_, i) =>
-    run.target.leaves[i]!.masterKeys.some((k) => wanted.has(k)),
-  );
+  const leaves = run.targetLeaves.flatMap((leaf, i) => {
+    const keys = run.target.leaves[i]!.masterKeys;
+    if (!keys.some((k) => wanted.has(k))) return [];
+    return keys.every((k) => wanted.has(k)) ? [leaf] : [new OnlyMasterKeys(leaf, wanted)];
+  });
   return leaves.length === 1 ? leaves[0]! : new MultiKeyring({ children: leaves });
 }
 
