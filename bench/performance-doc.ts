@@ -43,6 +43,12 @@ linear in the input: small chunks add a per-chunk cost (the source making the ch
 step, one copy into a 64 KiB block), independent of the frame length.`,
   rewrap: `Rewrap against decrypt followed by encrypt (what a rewrap must at least do) and raw AES-GCM decrypt
 and encrypt of the same frames (the floor).`,
+  fleet: `\`rotateFleet\` (read-back verification on, and off) against decrypt + encrypt of the same messages
+with the same AWS KMS keys through the official SDK and the in-process emulator, both 8 messages in
+flight. KMS calls are counted from the emulator's audit log: one Decrypt and one GenerateDataKey per
+message on both sides, plus one Encrypt per run for rotateFleet to learn the target's key ARN. The
+large messages are files on disk, rewritten to a temporary file and renamed. Verification decrypts
+each new message once more (no KMS call) before it is stored.`,
   rss: `Generated input, SHA-256 compared end to end; peak RSS is VmHWM of the process, including the Node
 runtime and tsx. Target < 128 MiB. The buffers held are a few frames per stream stage, whatever the
 input size.`,
