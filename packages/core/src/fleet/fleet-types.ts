@@ -43,6 +43,7 @@ export type FleetJournalEntry =
       readonly messageId?: string;
     };
 
+/** Where a run records its progress (a file, a table); see {@link FleetJournalEntry}. */
 export interface FleetJournal {
   /** The last entry recorded for `id` (in this run or an earlier one). */
   lookup(id: string): FleetJournalEntry | undefined | Promise<FleetJournalEntry | undefined>;
@@ -50,6 +51,7 @@ export interface FleetJournal {
   record(entry: FleetJournalEntry): Promise<void>;
 }
 
+/** Options of `rotateFleet`. */
 export interface FleetOptions
   extends Pick<
     DecryptOptions,
@@ -67,6 +69,7 @@ export interface FleetOptions
   readonly dryRun?: boolean;
   /** Read each new message back (no key-service call) before it is stored. Default true. */
   readonly verify?: boolean;
+  /** Records progress so a later run with the same journal resumes (see {@link FleetJournalEntry}). */
   readonly journal?: FleetJournal;
   /** Stops starting messages; those in flight finish. The summary says `interrupted`. */
   readonly signal?: AbortSignal;
@@ -82,6 +85,7 @@ export interface FleetOptions
   readonly onMessage?: (result: FleetMessageResult) => void;
 }
 
+/** What happened to one message. */
 export interface FleetMessageResult {
   readonly id: string;
   /**
@@ -104,6 +108,7 @@ export interface FleetMessageResult {
   readonly reason?: string;
 }
 
+/** What a run did, message by message and in total. */
 export interface FleetSummary {
   readonly mode: FleetMode;
   readonly dryRun: boolean;
@@ -117,7 +122,7 @@ export interface FleetSummary {
   readonly bytesIn: number;
   readonly bytesOut: number;
   /** Keyring calls: `unwraps` and `wraps` for messages; `probeWraps` once per run to learn the target's master keys. */
-  readonly kmsCalls: KmsCallCount & { readonly probeWraps: number };
+  readonly kmsCalls: Readonly<KmsCallCount> & { readonly probeWraps: number };
   /** Throttles seen; the run slowed down (concurrency halved, paused) each time. */
   readonly throttles: number;
   /** Concurrency allowed at the end of the run. */

@@ -9,7 +9,11 @@ const THROTTLING =
  * AggregateError's errors), says the key service is throttling: a name or code above, HTTP 429, or
  * gRPC status 8. Such a message is retried later, never counted as failed for that reason alone.
  */
-export function isThrottling(error: unknown, seen = new Set<unknown>()): boolean {
+export function isThrottling(error: unknown): boolean {
+  return throttling(error, new Set());
+}
+
+function throttling(error: unknown, seen: Set<unknown>): boolean {
   if (!error || typeof error !== 'object' || seen.has(error)) return false;
   seen.add(error);
   const e = error as {
@@ -24,9 +28,9 @@ export function isThrottling(error: unknown, seen = new Set<unknown>()): boolean
   if (THROTTLING.test(String(e.name)) || THROTTLING.test(String(e.code))) return true;
   if (e.status === 429 || e.statusCode === 429 || e.$metadata?.httpStatusCode === 429) return true;
   if (e.code === 8 && 'details' in e) return true; // gRPC RESOURCE_EXHAUSTED
-  if (isThrottling(e.cause, seen)) return true;
-  if (error instanceof NoDataKeyError && error.failures.some((f) => isThrottling(f.error, seen))) return true;
-  return Array.isArray(e.errors) && e.errors.some((x) => isThrottling(x, seen));
+  if (throttling(e.cause, seen)) return true;
+  if (error instanceof NoDataKeyError && error.failures.some((f) => throttling(f.error, seen))) return true;
+  return Array.isArray(e.errors) && e.errors.some((x) => throttling(x, seen));
 }
 
 export interface AdaptiveConcurrencyOptions {
