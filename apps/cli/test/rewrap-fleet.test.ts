@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -306,5 +307,47 @@ describe('envelope rewrap over many messages (built binary)', () => {
     );
     expect(refused.code).to.equal(2);
     expect(refused.stderr).to.match(/--output takes one message/);
+  });
+
+  it('draws progress (messages, bytes, rate, ETA) when stderr is a terminal', async function () {
+    const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+    if (!script) this.skip();
+    const dir = await workspace();
+    await messages(dir, 'data', 3);
+    const command = [process.execPath, BIN, 'rewrap', 'data', '--config', 'east.yaml', '--to', 'west.yaml']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const tty = await new Promise<string>((resolve) =>
+      execFile(script!, ['-qec', command, '/dev/null'], { cwd: dir }, (_error, stdout) => resolve(stdout)),
+    );
+    expect(tty).to.match(
+      /3\/3 messages \| [\d.]+ KiB\/[\d.]+ KiB \| [\d.]+ msg\/s, [\d.]+ [KM]?i?B\/s \| ETA/,
+    );
+    expect(tty).to.match(/3 rewrapped/);
+  });
+
+  it('keeps the journal after failures, retries only the failed next time, and refuses it to another run', async () => {
+    const dir = await workspace();
+    await messages(dir, 'data', 2);
+    await writeFile(join(dir, 'data/notes.txt'), 'not a message');
+    const first = await envelope(dir, 'rewrap', 'data', '--config', 'east.yaml', '--to', 'west.yaml');
+    expect(first.code).to.equal(1);
+    expect(first.stderr).to.match(/journal kept at .*\.envelope-rewrap\.journal/);
+    const other = await envelope(dir, 'rewrap', 'data', '--config', 'east.yaml', '--to', 'north.yaml');
+    expect(other.code).to.equal(2);
+    expect(other.stderr).to.match(/belongs to another rewrap run.*delete the journal/);
+    await writeFile(join(dir, 'data/notes.txt'), 'moved away');
+    const again = await envelope(
+      dir,
+      'rewrap',
+      'data',
+      '--config',
+      'east.yaml',
+      '--to',
+      'west.yaml',
+      '--json',
+    );
+    const summary = JSON.parse(again.stdout);
+    expect(summary).to.include({ resumed: 2, rotated: 0, failed: 1 });
   });
 });
