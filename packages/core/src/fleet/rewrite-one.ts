@@ -82,13 +82,9 @@ export async function rewriteOne(
         newKeyring: held,
         mode: plan.action,
         commitmentPolicy: run.policy,
-        ...pick(run.options, [
-          'encryptionContext',
-          'maxEncryptedDataKeys',
-          'maxFrameLength',
-          'suiteId',
-          'frameLength',
-        ]),
+        ...pick(run.options, ['encryptionContext', 'maxEncryptedDataKeys', 'maxFrameLength', 'frameLength']),
+        // A repair keeps each message's suite (the plan ignores suiteId there too).
+        ...(run.mode === 'rotate' ? pick(run.options, ['suiteId']) : {}),
       },
       (report) => {
         messageIdAfter = report.after.messageId.toString('hex');
