@@ -48,6 +48,12 @@ store holding 1k, 10k or 100k keys, one alias and one grant per key (all grants 
 principal, 60 more on the key ListGrants reads). Each page is a keyset range read of the store (by
 name, or by a key / retiring-principal term), so its cost does not grow with the store: a ratio near 1×
 is O(page). Wall time of 30 calls after a warm-up, each call audited in its transaction.`,
+  fleet: `\`rotateFleet\` (read-back verification on, and off) against decrypt + encrypt of the same messages
+with the same AWS KMS keys through the official SDK and the in-process emulator, both 8 messages in
+flight. KMS calls are counted from the emulator's audit log: one Decrypt and one GenerateDataKey per
+message on both sides, plus one Encrypt per run for rotateFleet to learn the target's key ARN. The
+large messages are files on disk, rewritten to a temporary file and renamed. Verification decrypts
+each new message once more (no KMS call) before it is stored.`,
   rss: `Generated input, SHA-256 compared end to end; peak RSS is VmHWM of the process, including the Node
 runtime and tsx. Target < 128 MiB. The buffers held are a few frames per stream stage, whatever the
 input size.`,

@@ -1,12 +1,13 @@
 /**
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
- * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, rss, list, kms.
+ * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, fleet, rss, list, kms.
  * `pnpm bench:docs` runs all but kms and writes docs/performance.md (BENCH_DOC names the file).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chunkingBench } from './chunking.js';
+import { fleetBench } from './fleet.js';
 import { listBench } from './list.js';
 import { machine, performanceDoc, SECTION_NOTES } from './performance-doc.js';
 import { rewrapBench } from './rewrap.js';
@@ -15,7 +16,7 @@ import { targetsBench } from './targets.js';
 import { frameLengthSweep, throughputBench } from './throughput.js';
 
 const only = new Set(
-  (process.env.BENCH_ONLY ?? 'targets,scaling,throughput,frames,chunks,rewrap,rss,list,kms').split(','),
+  (process.env.BENCH_ONLY ?? 'targets,scaling,throughput,frames,chunks,rewrap,fleet,rss,list,kms').split(','),
 );
 const started = new Date();
 const machineBefore = machine();
@@ -42,6 +43,11 @@ await section(
   'rewrap',
   'Rewrap of a 64 MiB message (new message, body re-encrypted in one pass)',
   rewrapBench,
+);
+await section(
+  'fleet',
+  'Fleet rotation: 10,000 × 4 KiB and 8 × 256 MiB messages to a new AWS KMS key (in-process emulator)',
+  fleetBench,
 );
 await section(
   'rss',

@@ -8,7 +8,8 @@ import { inspectCommand } from './commands/inspect.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerKmsCommands } from './commands/kms-serve.js';
 import { rewrapCommand } from './commands/rewrap.js';
-import { describeFailure, ExitCode } from './exit-codes.js';
+import { DEFAULT_JOURNAL, isFleet, rewrapFleetCommand } from './commands/rewrap-fleet.js';
+import { CliError, describeFailure, ExitCode } from './exit-codes.js';
 import { Reporter } from './report.js';
 import { forTerminal } from './terminal-text.js';
 
@@ -63,16 +64,33 @@ io(
   program
     .command('rewrap')
     .description(
-      'rewrite a message for other master keys: a new message (new id, body re-encrypted in one pass)',
+      'rewrite messages for other master keys: each a new message (new id, body re-encrypted in one pass); one file to --output/stdout, or many (directories, globs, --files-from) in place or under --out-dir',
     )
-    .argument('[input]', 'message to rewrap; - or none for stdin')
+    .argument(
+      '[inputs...]',
+      'message(s) to rewrap: a file (- or none for stdin), or files, directories and globs',
+    )
     .addOption(configOption())
-    .requiredOption('--to <file>', "config whose keyring holds the message's new master keys")
+    .option('--to <file>', "config whose keyring holds the messages' new master keys")
     .option(
       '--add',
-      "keep the data key and every existing wrapped key; only add --to's master keys (unsigned suites)",
-    ),
-).action(async (input, o) => rewrapCommand(input, o, reporter(o)));
+      "keep the data key and every existing wrapped key; only add --to's master keys (one file; unsigned suites)",
+    )
+    .option('--repair', "re-add the master keys of --config's keyring that a message lacks (removes none)")
+    .option('--dry-run', 'show per message which master keys would be added and removed; change nothing')
+    .option('--out-dir <dir>', 'write each rewrapped message here (same relative path) instead of in place')
+    .option('--files-from <file>', 'read input paths, one per line, from a file (- for stdin)')
+    .option(
+      '--concurrency <n>',
+      'most messages in flight (lowered while the key service throttles); default 8',
+    )
+    .option('--journal <file>', `resume journal for many inputs (default ${DEFAULT_JOURNAL})`),
+).action(async (inputs: string[], o) => {
+  if (isFleet(inputs, o)) return rewrapFleetCommand(inputs, o);
+  if (!o.to)
+    throw new CliError('rewrap needs --to <config> (or --repair).', ExitCode.USAGE, 'pass --to <file>');
+  return rewrapCommand(inputs[0], o, reporter(o));
+});
 
 program
   .command('inspect')

@@ -13,6 +13,19 @@ export {
 export type { KeyringContainerModule, KeyringPackage } from './adapter/keyring-package.js';
 export * from './client.js';
 export * from './errors.js';
+export type { KmsCallCount } from './fleet/counting-keyring.js';
+export type {
+  FleetJournal,
+  FleetJournalEntry,
+  FleetMessage,
+  FleetMessageResult,
+  FleetOptions,
+  FleetSummary,
+} from './fleet/fleet-types.js';
+export { masterKeyId } from './fleet/master-keys.js';
+export type { FleetMode } from './fleet/rewrite-plan.js';
+export { rotateFleet } from './fleet/rotate-fleet.js';
+export { isThrottling } from './fleet/throttling.js';
 export { type EncryptedDataKey, masterKeyName, providerInfoText } from './format/encrypted-data-key.js';
 export {
   type EncryptionContext,

@@ -12,7 +12,7 @@ export async function unwrapFirst(
   candidates: readonly EncryptedDataKey[],
   unwrapOne: (edk: EncryptedDataKey) => Promise<Buffer>,
 ): Promise<void> {
-  const failures: string[] = [];
+  const failures: Error[] = [];
   for (const edk of candidates) {
     let dataKey: Buffer | undefined;
     try {
@@ -22,14 +22,21 @@ export async function unwrapFirst(
     } catch (error) {
       // Not a wrong key but an impossible operation: no other EDK of this keyring will fare better.
       if (error instanceof NotSupportedError) throw error;
-      failures.push((error as Error).message);
+      failures.push(error as Error);
     } finally {
       dataKey?.fill(0);
     }
   }
   if (failures.length > 0) {
+    // The causes stay attached (not just their text), so callers can tell throttling from a wrong key.
     throw new KeyringError(
-      `${keyring} could not decrypt any of its ${failures.length} encrypted data key(s): ${failures.join('; ')}`,
+      `${keyring} could not decrypt any of its ${failures.length} encrypted data key(s): ${failures.map((f) => f.message).join('; ')}`,
+      {
+        cause:
+          failures.length === 1
+            ? failures[0]
+            : new AggregateError(failures, 'every encrypted data key failed'),
+      },
     );
   }
 }
