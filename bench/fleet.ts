@@ -15,7 +15,8 @@ import {
   type FleetSummary,
   rotateFleet,
 } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { table } from './measure.js';
 
 const MiB = 1024 * 1024;
@@ -24,7 +25,7 @@ const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret
 
 /** Two AWS KMS keys (old, new) in the in-process emulator, reached through the official SDK. */
 async function emulator() {
-  const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   const requestHandler = createKmsRequestHandler(engine);
   const clientSupplier = cachingClientSupplier({ credentials: CREDENTIALS, requestHandler });
   const key = async (region: string) =>

@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AwsKmsKeyring, cachingClientSupplier } from '@envelope/aws-kms';
 import { decrypt, encrypt, type FleetMessage, MultiKeyring, rotateFleet, SuiteId } from '@envelope/core';
-import { createKmsRequestHandler, KmsEngine, MemoryStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { createKmsRequestHandler } from '@envelope/kms-protocols';
 import { expect } from 'chai';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };
 
 /** The in-process emulator behind the real AWS SDK, and an in-memory data set of messages. */
 async function setUp(regions: string[]) {
-  const engine = new KmsEngine({ store: new MemoryStore(), rootKey: randomBytes(32) });
+  const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   const requestHandler = createKmsRequestHandler(engine);
   const clientSupplier = cachingClientSupplier({ credentials: CREDENTIALS, requestHandler, maxAttempts: 1 });
   const keys: string[] = [];
