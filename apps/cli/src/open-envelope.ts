@@ -9,6 +9,10 @@ import { createEnvelope, type Envelope } from '@envelope/config';
 const BUNDLED_PACKAGES: Readonly<Record<string, () => Promise<unknown>>> = {
   '@envelope/aws-kms': async () =>
     typeof require === 'function' ? require('@envelope/aws-kms') : import('@envelope/aws-kms'),
+  '@envelope/gcp-kms': async () =>
+    typeof require === 'function' ? require('@envelope/gcp-kms') : import('@envelope/gcp-kms'),
+  '@envelope/azure-keyvault': async () =>
+    typeof require === 'function' ? require('@envelope/azure-keyvault') : import('@envelope/azure-keyvault'),
 };
 
 /** The Envelope a command's `--config` describes. */
