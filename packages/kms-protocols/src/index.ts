@@ -78,7 +78,9 @@ export {
   kmsGrpcServiceDefinition,
   toGrpcStatus,
 } from './gcp-grpc/server.js';
+export { type GcpGrpcListener, startGcpGrpcListener } from './gcp-grpc/start.js';
 export { KMS_PROTOS_JSON, KMS_SERVICE_NAME, kmsRoot } from './gcp-protos/definitions.js';
 export { dispatchGcpRest, type GcpRestRequest, type GcpRestResponse } from './gcp-rest/dispatch.js';
+export { GCP_REST_ENDPOINT, gcpRestEndpoint } from './gcp-rest/endpoint.js';
 export { GcpInProcessAuthClient } from './gcp-rest/in-process.js';
 export { gcpRestRequestListener, MAX_REST_BODY_BYTES } from './gcp-rest/listener.js';

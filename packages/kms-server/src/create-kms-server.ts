@@ -3,9 +3,11 @@ import {
   type AuditRetentionOptions,
   AWS_KINDS,
   type AwsFaults,
+  AzureKeyVaultService,
   accountRoot,
   applySeed,
   awsLegacySchemaUpgrade,
+  GcpKmsService,
   type KeyRecord,
   KmsEngine,
   loadSeedFile,
@@ -15,9 +17,17 @@ import {
   type SeedFile,
   SqliteResourceStore,
 } from '@envelope/kms-emulator';
-import { type AccessKey, awsJsonEndpoint, type ProtocolEndpoint } from '@envelope/kms-protocols';
+import {
+  type AccessKey,
+  awsJsonEndpoint,
+  type GcpGrpcListener,
+  gcpRestEndpoint,
+  type ProtocolEndpoint,
+  startGcpGrpcListener,
+} from '@envelope/kms-protocols';
 import { adminRoutes, healthRoute } from './admin/admin-routes.js';
 import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
+import { type AzureHttpsListener, createAzureHttpsListener } from './azure/https-listener.js';
 import { HostAllowList, isLoopback } from './http/host-check.js';
 import {
   type KmsServerLimits,
@@ -67,6 +77,17 @@ export interface KmsServerOptions {
    * admin API and drain as the AWS one (e.g. GCP REST, GCP gRPC, Azure REST).
    */
   readonly endpoints?: readonly ServerEndpoint[];
+  /**
+   * Serve the Google Cloud KMS face: `restPort` for REST (what `@google-cloud/kms` sends with
+   * `fallback: 'rest'`, and `gcloud`), `grpcPort` for gRPC; each 0 picks a free port. Off by default.
+   */
+  readonly gcp?: { readonly restPort?: number; readonly grpcPort?: number };
+  /**
+   * Serve the Azure Key Vault face over HTTPS on `port` (0 picks a free port), also a CONNECT proxy for
+   * `<vault>.vault.localhost` hosts; `vaults` are named in the certificate. Off by default. The CA lives
+   * in `<dataDir>/tls` (per process in memory mode).
+   */
+  readonly azure?: { readonly port?: number; readonly vaults?: readonly string[] };
   /** Region for unsigned requests. Default us-east-1. */
   readonly defaultRegion?: string;
   /** Default account (unsigned and unknown callers act as its root). Default 111122223333. */
@@ -126,6 +147,8 @@ export interface KmsServer {
   /** Undefined in memory mode. */
   readonly dataDir: string | undefined;
   readonly faults: AwsFaults;
+  /** The Azure face's CA certificate file (pass as NODE_EXTRA_CA_CERTS), when it is served. */
+  readonly azureCaPath: string | undefined;
   /** Stops accepting connections, finishes in-flight requests, then closes the store. */
   close(): Promise<void>;
 }
@@ -210,6 +233,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       });
     }
     const context: EndpointContext = { engine, defaultRegion, accountId, log };
+    const gcpService = options.gcp ? new GcpKmsService(engine.core) : undefined;
     const endpoints: { endpoint: ProtocolEndpoint; port: number }[] = [
       {
         endpoint: awsJsonEndpoint(engine, {
@@ -219,10 +243,15 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         }),
         port: options.port ?? DEFAULT_PORT,
       },
+      ...(gcpService && options.gcp?.restPort !== undefined
+        ? [{ endpoint: gcpRestEndpoint(gcpService), port: options.gcp.restPort }]
+        : []),
       ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
     ];
     const admin = adminRoutes(engine.faults, { admin: options.admin ?? true, hosts });
     const listeners: RunningListener[] = [];
+    const sidecars: { name: string; url: string; port: number; close(): Promise<void> }[] = [];
+    let azure: AzureHttpsListener | undefined;
     try {
       for (const { endpoint, port } of endpoints) {
         listeners.push(
@@ -237,17 +266,40 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
           }),
         );
       }
+      if (gcpService && options.gcp?.grpcPort !== undefined) {
+        const grpc: GcpGrpcListener = await startGcpGrpcListener(gcpService, host, options.gcp.grpcPort);
+        sidecars.push({ name: grpc.name, url: grpc.url, port: grpc.port, close: () => grpc.close() });
+      }
+      if (options.azure) {
+        azure = await createAzureHttpsListener({
+          service: new AzureKeyVaultService(engine.core),
+          vaults: options.azure.vaults ?? [],
+          ...(dataDir ? { tlsDir: join(dataDir, 'tls') } : {}),
+          host,
+          port: options.azure.port ?? 0,
+        });
+        const listener = azure;
+        sidecars.push({
+          name: 'azure-https',
+          url: listener.proxyUrl,
+          port: listener.port,
+          close: () => listener.close(),
+        });
+      }
     } catch (error) {
-      await Promise.all(listeners.map((listener) => listener.close()));
+      await Promise.all([...listeners, ...sidecars].map((listener) => listener.close()));
       throw error;
     }
-    const addresses = Object.fromEntries(listeners.map(({ name, url, port }) => [name, { url, port }]));
+    const addresses = Object.fromEntries(
+      [...listeners, ...sidecars].map(({ name, url, port }) => [name, { url, port }]),
+    );
     const aws = listeners[0]!;
     log({
       level: 'info',
       msg: 'kms server ready',
       url: aws.url,
       endpoints: addresses,
+      ...(azure ? { azureCaPath: azure.caPath } : {}),
       storage: dataDir ? 'sqlite' : 'memory',
       dataDir: dataDir ?? null,
       rootKeySource: rootKey.source,
@@ -263,8 +315,9 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       engine,
       dataDir,
       faults: engine.faults,
+      azureCaPath: azure?.caPath,
       close: () =>
-        (closing ??= Promise.all(listeners.map((listener) => listener.close()))
+        (closing ??= Promise.all([...listeners, ...sidecars].map((listener) => listener.close()))
           .then(() => {})
           .finally(() => {
             engine.close();

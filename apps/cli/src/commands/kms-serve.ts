@@ -30,6 +30,10 @@ interface KmsServeOptions {
   maxConnections?: number;
   maxPendingBodyBytes?: number;
   drainTimeout?: number;
+  gcpRestPort?: number;
+  gcpGrpcPort?: number;
+  azurePort?: number;
+  azureVault?: string[];
 }
 
 /** `envelope kms serve`: the local AWS KMS server (docs/kms-server.md). */
@@ -78,6 +82,25 @@ export function registerKmsCommands(program: Command): void {
       'on SIGTERM, how long in-flight calls may finish (default 10000)',
       parseCount,
     )
+    .option(
+      '--gcp-rest-port <port>',
+      'also serve Google Cloud KMS over REST on this port (0: a free one)',
+      parsePort,
+    )
+    .option(
+      '--gcp-grpc-port <port>',
+      'also serve Google Cloud KMS over gRPC on this port (0: a free one)',
+      parsePort,
+    )
+    .option(
+      '--azure-port <port>',
+      'also serve Azure Key Vault over HTTPS (and as a CONNECT proxy for <vault>.vault.localhost) on this port',
+      parsePort,
+    )
+    .option(
+      '--azure-vault <name...>',
+      'vault names the Azure certificate names (others work through its wildcard)',
+    )
     .action(async (options: KmsServeOptions) => serve(options));
 }
 
@@ -97,6 +120,15 @@ async function serve(o: KmsServeOptions): Promise<void> {
     ...(o.seed ? { seedFile: o.seed } : {}),
     ...(o.accessKeys ? { accessKeys: readAccessKeys(o.accessKeys) } : {}),
     ...(o.allowHost ? { allowedHosts: o.allowHost } : {}),
+    ...(o.gcpRestPort !== undefined || o.gcpGrpcPort !== undefined
+      ? {
+          gcp: {
+            ...(o.gcpRestPort !== undefined ? { restPort: o.gcpRestPort } : {}),
+            ...(o.gcpGrpcPort !== undefined ? { grpcPort: o.gcpGrpcPort } : {}),
+          },
+        }
+      : {}),
+    ...(o.azurePort !== undefined ? { azure: { port: o.azurePort, vaults: o.azureVault ?? [] } } : {}),
     limits: {
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
       ...(o.maxPendingBodyBytes !== undefined ? { maxPendingBodyBytes: o.maxPendingBodyBytes } : {}),
