@@ -43,6 +43,10 @@ linear in the input: small chunks add a per-chunk cost (the source making the ch
 step, one copy into a 64 KiB block), independent of the frame length.`,
   rewrap: `Rewrap against decrypt followed by encrypt (what a rewrap must at least do) and raw AES-GCM decrypt
 and encrypt of the same frames (the floor).`,
+  clouds: `One \`createKmsServer\` in memory serving AWS KMS JSON 1.1, Cloud KMS gRPC and Cloud KMS REST
+over the same HSM core; each round is an Encrypt and a Decrypt of a 32-byte data key through the
+cloud's official client (\`@aws-sdk/client-kms\`, \`@google-cloud/kms\` on gRPC and on its REST
+fallback), 8 rounds in flight, 5 runs after a warm-up. Every call is audited in its transaction.`,
   list: `The first page (default Limit) of each KMS list operation through \`KmsEngine.execute\`, with the
 store holding 1k, 10k or 100k keys, one alias and one grant per key (all grants retirable by one
 principal, 60 more on the key ListGrants reads). Each page is a keyset range read of the store (by

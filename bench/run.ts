@@ -1,12 +1,13 @@
 /**
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
- * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, fleet, rss, list, kms.
+ * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, fleet, rss, list, clouds, kms.
  * `pnpm bench:docs` runs all but kms and writes docs/performance.md (BENCH_DOC names the file).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chunkingBench } from './chunking.js';
+import { cloudsBench } from './clouds.js';
 import { fleetBench } from './fleet.js';
 import { listBench } from './list.js';
 import { machine, performanceDoc, SECTION_NOTES } from './performance-doc.js';
@@ -16,7 +17,9 @@ import { targetsBench } from './targets.js';
 import { frameLengthSweep, throughputBench } from './throughput.js';
 
 const only = new Set(
-  (process.env.BENCH_ONLY ?? 'targets,scaling,throughput,frames,chunks,rewrap,fleet,rss,list,kms').split(','),
+  (
+    process.env.BENCH_ONLY ?? 'targets,scaling,throughput,frames,chunks,rewrap,fleet,rss,list,clouds,kms'
+  ).split(','),
 );
 const started = new Date();
 const machineBefore = machine();
@@ -63,6 +66,11 @@ await section(
   'list',
   'KMS list operations: first page at 1k, 10k and 100k keys (keyset pagination, ms per call)',
   listBench,
+);
+await section(
+  'clouds',
+  'Each cloud through its official client against one emulator server (Encrypt + Decrypt rounds/s, 8 in flight)',
+  cloudsBench,
 );
 
 if (process.env.BENCH_DOC) {
