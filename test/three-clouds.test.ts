@@ -35,7 +35,11 @@ describe('three clouds: one message, any one cloud decrypts it (in-process emula
     });
     await gcp.createKeyRing({ parent: GCP_LOCATION, keyRingId: 'dr', keyRing: {} }, { retry: null });
     await gcp.createCryptoKey(
-      { parent: `${GCP_LOCATION}/keyRings/dr`, cryptoKeyId: 'data', cryptoKey: { purpose: 'ENCRYPT_DECRYPT' } },
+      {
+        parent: `${GCP_LOCATION}/keyRings/dr`,
+        cryptoKeyId: 'data',
+        cryptoKey: { purpose: 'ENCRYPT_DECRYPT' },
+      },
       { retry: null },
     );
     const azure = new KeyClient(`https://${VAULT}.vault.localhost`, new EmulatorCredential(), {
@@ -65,10 +69,16 @@ keyring:
   it('wraps the data key under all three clouds, and each cloud alone decrypts', async () => {
     const envelope = await createEnvelope({ configText: config(), env: {} });
     const { ciphertext, header } = await envelope.encrypt('three clouds, one message');
-    expect(header.encryptedDataKeys.map((k) => k.providerId)).to.deep.equal(['aws-kms', 'gcp-kms', 'azure-kv']);
+    expect(header.encryptedDataKeys.map((k) => k.providerId)).to.deep.equal([
+      'aws-kms',
+      'gcp-kms',
+      'azure-kv',
+    ]);
 
     for (const survivor of ['aws', 'gcp', 'azure'] as const) {
-      const outages = (Object.keys(down) as (keyof typeof down)[]).filter((c) => c !== survivor).map((c) => down[c]());
+      const outages = (Object.keys(down) as (keyof typeof down)[])
+        .filter((c) => c !== survivor)
+        .map((c) => down[c]());
       const reader = await createEnvelope({ configText: config(), env: {} });
       const { plaintext } = await reader.decrypt(ciphertext);
       expect(plaintext.toString(), `${survivor} alone`).to.equal('three clouds, one message');
@@ -115,5 +125,75 @@ keyring:
     const { plaintext } = await (await createEnvelope({ configText: config(), env: {} })).decrypt(ciphertext);
     expect(plaintext.toString()).to.equal('written with one cloud down');
     for (const o of gcpOnly) o.remove();
+  });
+});
+
+/**
+ * AWS + GCP against one `envelope kms serve`-style server, the config switch given only its URL: the
+ * GCP keyring finds the server's Cloud KMS face itself (GET /_envelope/endpoints).
+ */
+describe('AWS + GCP against one emulator server through the switch URL', () => {
+  let server: import('@envelope/kms-server').KmsServer;
+  let awsKeyArn: string;
+  const location = 'projects/envelope-dr/locations/us-central1';
+  const gcpKey = `${location}/keyRings/dr/cryptoKeys/data`;
+
+  before(async () => {
+    const { createKmsServer } = await import('@envelope/kms-server');
+    server = await createKmsServer({ inMemory: true, port: 0, gcp: { grpcPort: 0, restPort: 0 } });
+    const created = (await server.engine.execute('CreateKey', {}, server.engine.context(REGION))) as {
+      KeyMetadata: { Arn: string };
+    };
+    awsKeyArn = created.KeyMetadata.Arn;
+    const gcp = new GcpKmsService(server.engine.core);
+    await gcp.invoke('CreateKeyRing', { parent: location, keyRingId: 'dr', keyRing: {} });
+    await gcp.invoke('CreateCryptoKey', {
+      parent: `${location}/keyRings/dr`,
+      cryptoKeyId: 'data',
+      cryptoKey: { purpose: 'ENCRYPT_DECRYPT' },
+    });
+  });
+  after(() => server.close());
+  afterEach(() => server.engine.core.faults.clear());
+
+  const config = () => `
+emulator: { url: ${server.url} }
+keyring:
+  type: multi
+  generator: { type: aws-kms, generator: ${awsKeyArn}, maxAttempts: 1, timeoutMs: 5000 }
+  children:
+    - { type: gcp-kms, generator: ${gcpKey}, maxAttempts: 1, timeoutMs: 5000 }
+`;
+
+  it('lists every endpoint at GET /_envelope/endpoints', async () => {
+    const body = (await (await fetch(`${server.url}/_envelope/endpoints`)).json()) as {
+      endpoints: Record<string, { port: number }>;
+    };
+    expect(Object.keys(body.endpoints).sort()).to.deep.equal(['aws-json', 'gcp-grpc', 'gcp-rest']);
+    expect(body.endpoints['gcp-grpc']!.port).to.equal(server.endpoints['gcp-grpc']!.port);
+  });
+
+  it('encrypts once; each cloud alone decrypts while the other is down, and its audit log shows it served', async () => {
+    const envelope = await createEnvelope({ configText: config(), env: {} });
+    const { ciphertext, header } = await envelope.encrypt('aws and gcp');
+    expect(header.encryptedDataKeys.map((k) => k.providerId)).to.deep.equal(['aws-kms', 'gcp-kms']);
+
+    const gcpDown = server.engine.core.faults.down('gcp', location);
+    const byAws = await (await createEnvelope({ configText: config(), env: {} })).decrypt(ciphertext);
+    expect(byAws.plaintext.toString()).to.equal('aws and gcp');
+    gcpDown.remove();
+    const awsDecrypts = server.engine.auditLog({}).filter((e) => e.eventName === 'Decrypt' && !e.errorCode);
+    expect(awsDecrypts).to.have.length(1);
+
+    const awsDown = server.engine.core.faults.down('aws', REGION);
+    const byGcp = await (await createEnvelope({ configText: config(), env: {} })).decrypt(ciphertext);
+    expect(byGcp.plaintext.toString()).to.equal('aws and gcp');
+    awsDown.remove();
+    const gcpDecrypts = new GcpKmsService(server.engine.core)
+      .auditLog()
+      .filter(
+        (e) => String(e.protoPayload?.methodName ?? '').endsWith('.Decrypt') && !e.protoPayload?.status,
+      );
+    expect(gcpDecrypts.length).to.equal(1);
   });
 });

@@ -4,12 +4,12 @@ import type { HsmCore } from '@envelope/kms-emulator';
 /**
  * The GCP emulator hook: settings that reach the emulator's Cloud KMS face. In-process, a
  * `@google-cloud/kms` client on its REST transport whose auth client answers from a `GcpKmsService`
- * over the shared engine's HSM core (no socket); the emulator packages are imported only here. A server
- * target names only the AWS endpoint, so it yields no settings and the adapter refuses with a message
- * saying so (point the keyring at the server's Cloud KMS port with `endpoint` + `transport` instead).
+ * over the shared engine's HSM core (no socket); the emulator packages are imported only here. For a
+ * server, the switch's URL is asked where its Cloud KMS face listens (`GET /_envelope/endpoints`): gRPC
+ * when served, else REST; a server without that face yields no settings, and the adapter refuses.
  */
 export async function gcpEmulatorClient(target: EmulatorTarget): Promise<Readonly<Record<string, unknown>>> {
-  if (target.url !== undefined) return {};
+  if (target.url !== undefined) return serverEndpoint(target.url);
   // `require` where this module runs as CommonJS (tsx under mocha), so the service and the engine
   // share one copy of the emulator's modules; `import()` in ES modules.
   const emulator =
@@ -28,4 +28,24 @@ export async function gcpEmulatorClient(target: EmulatorTarget): Promise<Readonl
     authClient: new protocols.GcpInProcessAuthClient(new emulator.GcpKmsService(core)) as never,
   });
   return { client };
+}
+
+interface Discovered {
+  endpoints?: Record<string, { url: string; port: number }>;
+}
+
+async function serverEndpoint(url: string): Promise<Readonly<Record<string, unknown>>> {
+  let found: Discovered;
+  try {
+    const response = await fetch(new URL('/_envelope/endpoints', url), { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) return {};
+    found = (await response.json()) as Discovered;
+  } catch {
+    return {};
+  }
+  const grpc = found.endpoints?.['gcp-grpc'];
+  if (grpc) return { endpoint: grpc.url, transport: 'grpc' };
+  const rest = found.endpoints?.['gcp-rest'];
+  if (rest) return { endpoint: new URL(rest.url).host, transport: 'rest' };
+  return {};
 }

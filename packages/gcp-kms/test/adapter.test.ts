@@ -94,7 +94,7 @@ describe('gcp-kms config adapters', () => {
       expect.fail('expected a rejection');
     } catch (error) {
       expect(error).to.be.instanceOf(ConfigError);
-      expect((error as Error).message).to.include('Cloud KMS face only in-process');
+      expect((error as Error).message).to.include('serves no Cloud KMS face');
     }
   });
 });

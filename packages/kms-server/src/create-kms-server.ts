@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import {
   type AuditRetentionOptions,
@@ -25,7 +26,7 @@ import {
   type ProtocolEndpoint,
   startGcpGrpcListener,
 } from '@envelope/kms-protocols';
-import { adminRoutes, healthRoute } from './admin/admin-routes.js';
+import { adminRoutes, endpointsRoute, healthRoute } from './admin/admin-routes.js';
 import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
 import { type AzureHttpsListener, createAzureHttpsListener } from './azure/https-listener.js';
 import { HostAllowList, isLoopback } from './http/host-check.js';
@@ -249,6 +250,11 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
     ];
     const admin = adminRoutes(engine.faults, { admin: options.admin ?? true, hosts });
+    let addresses: Record<string, ServerEndpointAddress> = {};
+    const health = healthRoute();
+    const discovery = endpointsRoute(() => addresses);
+    const probes = (request: IncomingMessage, response: ServerResponse) =>
+      health(request, response) || discovery(request, response);
     const listeners: RunningListener[] = [];
     const sidecars: { name: string; url: string; port: number; close(): Promise<void> }[] = [];
     let azure: AzureHttpsListener | undefined;
@@ -260,7 +266,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
             hosts,
             port,
             ...(options.limits ? { limits: options.limits } : {}),
-            probes: healthRoute(),
+            probes,
             admin,
             log,
           }),
@@ -290,7 +296,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       await Promise.all([...listeners, ...sidecars].map((listener) => listener.close()));
       throw error;
     }
-    const addresses = Object.fromEntries(
+    addresses = Object.fromEntries(
       [...listeners, ...sidecars].map(({ name, url, port }) => [name, { url, port }]),
     );
     const aws = listeners[0]!;

@@ -5,6 +5,7 @@ import { applyFault, FaultSpecError, parseFaultSpec } from './fault-spec.js';
 
 export const HEALTH_PATH = '/health';
 export const FAULTS_PATH = '/_envelope/faults';
+export const ENDPOINTS_PATH = '/_envelope/endpoints';
 
 /** `GET /health`: unauthenticated, so load balancers and probes can call it; reveals nothing. */
 export function healthRoute() {
@@ -12,6 +13,19 @@ export function healthRoute() {
     if (pathOf(request) !== HEALTH_PATH || (request.method !== 'GET' && request.method !== 'HEAD'))
       return false;
     json(response, 200, { status: 'ok' });
+    return true;
+  };
+}
+
+/**
+ * `GET /_envelope/endpoints`: where each protocol of this server listens (`aws-json`, `gcp-rest`,
+ * `gcp-grpc`, `azure-https` → `{ url, port }`), so a client given one URL (the emulator switch) finds
+ * its own cloud's port. Unauthenticated like `/health`: it names ports on the server's own host, no keys.
+ */
+export function endpointsRoute(addresses: () => Readonly<Record<string, { url: string; port: number }>>) {
+  return (request: IncomingMessage, response: ServerResponse): boolean => {
+    if (pathOf(request) !== ENDPOINTS_PATH || request.method !== 'GET') return false;
+    json(response, 200, { endpoints: addresses() });
     return true;
   };
 }
