@@ -5,7 +5,6 @@ import {
   AWS_KINDS,
   type AwsFaults,
   AzureKeyVaultService,
-  accountRoot,
   applySeed,
   awsLegacySchemaUpgrade,
   GcpKmsService,

@@ -1,4 +1,3 @@
-import { createEnvelope } from '@envelope/config';
 import type { EncryptDetails, MessageHeader } from '@envelope/core';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
