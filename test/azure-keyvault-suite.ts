@@ -254,6 +254,17 @@ export function keyVaultSuite(target: () => AzureTarget): void {
         additionalAuthenticatedData: aad,
       });
       expect(gcm.iv).to.have.length(12);
+      // (key, IV) never repeats: the same key, plaintext and AAD again get a fresh IV.
+      const ivs = new Set([Buffer.from(gcm.iv!).toString('hex')]);
+      for (let i = 0; i < 20; i++) {
+        const again = await crypto(k256.id!).encrypt({
+          algorithm: 'A256GCM',
+          plaintext: Buffer.from('hello'),
+          additionalAuthenticatedData: aad,
+        });
+        ivs.add(Buffer.from(again.iv!).toString('hex'));
+      }
+      expect(ivs.size).to.equal(21);
       const opened = await crypto(k256.id!).decrypt({
         algorithm: 'A256GCM',
         ciphertext: gcm.result,
