@@ -34,7 +34,7 @@ async function setUp(regions: string[]) {
       },
     }));
   const events = (name: string) => engine.auditLog({}).filter((e) => e.eventName === name && !e.errorCode);
-  return { engine, keys, keyring, rows, messages, events };
+  return { engine, keys, keyring, clientSupplier, rows, messages, events };
 }
 
 describe('fleet rotation against the KMS emulator (official AWS SDK, in-process)', () => {
@@ -66,8 +66,15 @@ describe('fleet rotation against the KMS emulator (official AWS SDK, in-process)
     for (let i = 0; i < 16; i++)
       kms.rows.set(`m${i}`, (await encrypt(randomBytes(2000), { keyring: kms.keyring(oldKey) })).ciphertext);
     kms.engine.faults.throttle({ operation: 'Decrypt', probability: 0.6 });
+    // The source keyring makes one attempt per unwrap, so every throttled Decrypt reaches the fleet
+    // (with the keyring's own 4 attempts, 0.6^4 per message, a run could see no throttle at all).
+    const source = new AwsKmsKeyring({
+      generatorKeyId: oldKey,
+      clientSupplier: kms.clientSupplier,
+      retry: { maxAttempts: 1 },
+    });
     const summary = await rotateFleet(kms.messages(), {
-      keyring: kms.keyring(oldKey),
+      keyring: source,
       targetKeyring: kms.keyring(newKey),
       concurrency: 8,
       backoff: { baseDelayMs: 5, maxDelayMs: 50 },
