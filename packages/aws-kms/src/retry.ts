@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import { retryWithDeadline } from '@envelope/core';
 
 export interface RetryOptions {
   /**
@@ -62,54 +62,23 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Retries throttled or transiently failing calls with exponential back-off and full jitter
- * (sleep a random time up to min(maxDelay, base · 2^attempt)), so many clients do not retry in step.
- * Each attempt gets an `AbortSignal` that fires at the deadline (`totalTimeoutMs`); no back-off
- * sleep runs past it, so the whole call is bounded.
+ * Retries throttled or transiently failing calls ({@link isRetryable}) with exponential back-off and
+ * full jitter through core's `retryWithDeadline`; each attempt gets an `AbortSignal` that fires at the
+ * deadline (`totalTimeoutMs`), so the whole call is bounded.
  */
-export async function withRetry<T>(
+export function withRetry<T>(
   call: (signal: AbortSignal) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 4;
-  const base = options.baseDelayMs ?? 50;
-  const max = options.maxDelayMs ?? 2000;
-  const total = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-  const deadline = performance.now() + total;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await withDeadline(call, deadline - performance.now(), total);
-    } catch (error) {
-      if (attempt + 1 >= maxAttempts || !isRetryable(error)) throw error;
-      const delay = Math.random() * Math.min(max, base * 2 ** attempt);
-      if (performance.now() + delay >= deadline) throw error;
-      await sleep(delay);
-    }
-  }
-}
-
-async function withDeadline<T>(
-  call: (signal: AbortSignal) => Promise<T>,
-  remainingMs: number,
-  totalMs: number,
-): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = new KmsCallTimeoutError(`no answer within ${totalMs} ms (retry.totalTimeoutMs)`);
-        controller.abort(error);
-        reject(error);
-      },
-      Math.max(0, remainingMs),
-    );
+  return retryWithDeadline(({ signal }) => call(signal), {
+    maxAttempts: options.maxAttempts ?? 4,
+    baseDelayMs: options.baseDelayMs ?? 50,
+    maxDelayMs: options.maxDelayMs ?? 2000,
+    totalTimeoutMs: options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
+    isRetryable,
+    timeoutError: (totalMs) =>
+      new KmsCallTimeoutError(`no answer within ${totalMs} ms (retry.totalTimeoutMs)`),
   });
-  try {
-    return await Promise.race([call(controller.signal), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

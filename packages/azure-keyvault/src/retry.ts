@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retryWithDeadline } from '@envelope/core';
 import { azureErrorCode } from './errors.js';
 
 export interface AzureRetryOptions {
@@ -40,52 +40,22 @@ export function isRetryableAzureError(error: unknown): boolean {
 }
 
 /**
- * Runs `call` with exponential back-off and full jitter on retryable errors. Each attempt gets an
- * `AbortSignal` that fires at the deadline; no back-off runs past it, so the whole call is bounded
- * by `totalTimeoutMs`. The SDK's own retry policy is switched off by the client factory, so there
- * is exactly one retry layer.
+ * Runs `call` with exponential back-off and full jitter on retryable errors, through core's
+ * `retryWithDeadline` (the loop every cloud keyring uses). Each attempt gets an `AbortSignal` that
+ * fires at the deadline, so the whole call is bounded by `totalTimeoutMs`. The SDK's own retry policy
+ * is switched off by the client factory, so there is exactly one retry layer.
  */
-export async function withAzureRetry<T>(
+export function withAzureRetry<T>(
   call: (signal: AbortSignal) => Promise<T>,
   options: AzureRetryOptions = {},
 ): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 3;
-  const base = options.baseDelayMs ?? 100;
-  const max = options.maxDelayMs ?? 2000;
-  const total = options.totalTimeoutMs ?? AZURE_DEFAULT_TOTAL_TIMEOUT_MS;
-  const deadline = performance.now() + total;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await withDeadline(call, deadline - performance.now(), total);
-    } catch (error) {
-      if (attempt + 1 >= maxAttempts || !isRetryableAzureError(error)) throw error;
-      const delay = Math.random() * Math.min(max, base * 2 ** attempt);
-      if (performance.now() + delay >= deadline) throw error;
-      await sleep(delay);
-    }
-  }
-}
-
-async function withDeadline<T>(
-  call: (signal: AbortSignal) => Promise<T>,
-  remainingMs: number,
-  totalMs: number,
-): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = new AzureCallTimeoutError(`no answer within ${totalMs} ms (retry.totalTimeoutMs)`);
-        controller.abort(error);
-        reject(error);
-      },
-      Math.max(0, remainingMs),
-    );
+  return retryWithDeadline(({ signal }) => call(signal), {
+    maxAttempts: options.maxAttempts ?? 3,
+    baseDelayMs: options.baseDelayMs ?? 100,
+    maxDelayMs: options.maxDelayMs ?? 2000,
+    totalTimeoutMs: options.totalTimeoutMs ?? AZURE_DEFAULT_TOTAL_TIMEOUT_MS,
+    isRetryable: isRetryableAzureError,
+    timeoutError: (totalMs) =>
+      new AzureCallTimeoutError(`no answer within ${totalMs} ms (retry.totalTimeoutMs)`),
   });
-  try {
-    return await Promise.race([call(controller.signal), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -86,6 +86,11 @@ export {
   type RequiredEncryptionContextMaterialsManagerOptions,
 } from './materials/required-encryption-context-materials-manager.js';
 export * from './options.js';
+export {
+  type DeadlineAttempt,
+  type DeadlineRetryPolicy,
+  retryWithDeadline,
+} from './retry/retry-with-deadline.js';
 export { decryptMessage } from './stream/decrypt-message.js';
 export { encryptMessage } from './stream/encrypt-message.js';
 export { inspectMessage, type ParsedHeaderBytes } from './stream/read-header.js';

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retryWithDeadline } from '@envelope/core';
 import { GcpKmsError, grpcStatusOf, isRetryableStatus, KmsIntegrityError } from './errors.js';
 
 export interface GcpRetryOptions {
@@ -31,58 +31,29 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Retries transient failures with exponential back-off and full jitter (sleep a random time up to
- * min(maxDelay, base · 2^attempt)), so many clients do not retry in step, the way aws-kms does.
- * Each attempt gets what is left of the deadline as its gax `timeout` and an `AbortSignal` that fires
- * at the deadline; no back-off sleep runs past it, so the whole call is bounded by `totalTimeoutMs`.
+ * Retries transient failures ({@link isRetryable}) with exponential back-off and full jitter through
+ * core's `retryWithDeadline`, the loop aws-kms uses too. Each attempt gets what is left of the deadline
+ * as its gax `timeout` and an `AbortSignal` that fires at the deadline, so the whole call is bounded by
+ * `totalTimeoutMs`.
  */
-export async function withRetry<T>(
+export function withRetry<T>(
   call: (attempt: Attempt) => Promise<T>,
   options: GcpRetryOptions = {},
   label = 'Cloud KMS call',
 ): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 4;
-  const base = options.baseDelayMs ?? 50;
-  const max = options.maxDelayMs ?? 2000;
-  const total = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-  const deadline = performance.now() + total;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await withDeadline(call, deadline - performance.now(), total, label);
-    } catch (error) {
-      if (attempt + 1 >= maxAttempts || !isRetryable(error)) throw error;
-      const delay = Math.random() * Math.min(max, base * 2 ** attempt);
-      if (performance.now() + delay >= deadline) throw error;
-      await sleep(delay);
-    }
-  }
-}
-
-async function withDeadline<T>(
-  call: (attempt: Attempt) => Promise<T>,
-  remainingMs: number,
-  totalMs: number,
-  label: string,
-): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = new GcpKmsError(
+  return retryWithDeadline(
+    ({ remainingMs, signal }) => call({ timeoutMs: Math.max(1, Math.floor(remainingMs)), signal }),
+    {
+      maxAttempts: options.maxAttempts ?? 4,
+      baseDelayMs: options.baseDelayMs ?? 50,
+      maxDelayMs: options.maxDelayMs ?? 2000,
+      totalTimeoutMs: options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
+      isRetryable,
+      timeoutError: (totalMs) =>
+        new GcpKmsError(
           `${label} failed: DEADLINE_EXCEEDED: no answer within ${totalMs} ms, retries included (raise timeoutMs / retry.totalTimeoutMs if the network is slow)`,
           'DEADLINE_EXCEEDED',
-        );
-        controller.abort(error);
-        reject(error);
-      },
-      Math.max(0, remainingMs),
-    );
-  });
-  try {
-    const timeoutMs = Math.max(1, Math.floor(remainingMs));
-    return await Promise.race([call({ timeoutMs, signal: controller.signal }), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+        ),
+    },
+  );
 }
