@@ -20,7 +20,6 @@ import {
 import {
   type AccessKey,
   awsJsonEndpoint,
-  type GcpGrpcListener,
   gcpRestEndpoint,
   type ProtocolEndpoint,
   startGcpGrpcListener,
@@ -272,8 +271,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         );
       }
       if (gcpService && options.gcp?.grpcPort !== undefined) {
-        const grpc: GcpGrpcListener = await startGcpGrpcListener(gcpService, host, options.gcp.grpcPort);
-        sidecars.push({ name: grpc.name, url: grpc.url, port: grpc.port, close: () => grpc.close() });
+        sidecars.push(await startGcpGrpcListener(gcpService, host, options.gcp.grpcPort));
       }
       if (options.azure) {
         azure = await createAzureHttpsListener({
