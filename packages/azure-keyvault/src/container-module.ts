@@ -47,7 +47,7 @@ export const azureKeyVaultAdapter: KeyringAdapter = {
     };
     if (context.emulator && !overrides.credential) {
       throw new ConfigError(
-        `${context.path.join('.') || 'keyring'}: the emulator switch offers the Key Vault face only in-process; for a server, build the keyring with azureClientOptions({ endpoint }) for its HTTPS port, or turn the switch off.`,
+        `${context.path.join('.') || 'keyring'}: the emulator switch is on, but its server serves no Key Vault face or could not be asked where it listens (GET /_envelope/endpoints); start it with --azure-port, or turn the switch off.`,
       );
     }
     const credential = overrides.credential ?? (await defaultAzureCredential());

@@ -1,18 +1,20 @@
 import type { EmulatorTarget } from '@envelope/core';
 import type { HsmCore } from '@envelope/kms-emulator';
 import { EmulatorCredential } from './emulator-credential.js';
+import { azureClientOptions } from './emulator-options.js';
 
 /**
  * The Azure emulator hook: `{ credential, clientOptions }` that reach the emulator's Key Vault face.
  * In-process, the SDK's `httpClient` answers from an `AzureKeyVaultService` over the shared engine's
  * HSM core (no socket) and the credential makes the emulator's token; the emulator packages are
- * imported only here. A server target names only the AWS endpoint, so it yields no settings and the
- * adapter refuses, saying to use `azureClientOptions` with the server's HTTPS port instead.
+ * imported only here. For a server, the switch's URL is asked where its Key Vault face listens and
+ * which CA it presents (`GET /_envelope/endpoints`), and {@link azureClientOptions} builds the settings
+ * from that; a server without that face yields no settings, and the adapter refuses.
  */
 export async function azureEmulatorClient(
   target: EmulatorTarget,
 ): Promise<Readonly<Record<string, unknown>>> {
-  if (target.url !== undefined) return {};
+  if (target.url !== undefined) return serverSettings(target.url);
   // `require` where this module runs as CommonJS (tsx under mocha), so the service and the engine
   // share one copy of the emulator's modules; `import()` in ES modules.
   const emulator =
@@ -29,4 +31,34 @@ export async function azureEmulatorClient(
     credential: new EmulatorCredential(),
     clientOptions: { httpClient: new protocols.AzureInProcessHttpClient(service) },
   };
+}
+
+/** What `GET /_envelope/endpoints` says of the Key Vault face. */
+interface Discovered {
+  endpoints?: Record<
+    string,
+    { url?: string; port?: number; caCertPem?: string; vaultHostSuffix?: string } | undefined
+  >;
+}
+
+async function serverSettings(url: string): Promise<Readonly<Record<string, unknown>>> {
+  let found: Discovered;
+  try {
+    const response = await fetch(new URL('/_envelope/endpoints', url), { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) return {};
+    found = (await response.json()) as Discovered;
+  } catch {
+    return {};
+  }
+  const azure = found.endpoints?.['azure-https'];
+  if (typeof azure?.port !== 'number' || typeof azure.caCertPem !== 'string') return {};
+  // The face listens on the switch URL's host (the name this client reaches the server by), its own port.
+  const endpoint = new URL(url);
+  endpoint.port = String(azure.port);
+  const { credential, clientOptions } = azureClientOptions({
+    endpoint: endpoint.origin,
+    caCertPem: azure.caCertPem,
+    ...(azure.vaultHostSuffix ? { vaultHostSuffix: azure.vaultHostSuffix } : {}),
+  });
+  return { credential, clientOptions };
 }

@@ -68,8 +68,8 @@ describe('the official CryptographyClient under the keyring', () => {
     expect(requests.filter((r) => r.authorization === undefined)).to.have.length(1);
   });
 
-  it('azureClientOptions sends requests to the emulator endpoint as <vault>.localhost, with challenge verification on and an emulator token', async () => {
-    const { requests, httpClient } = downVault('https://localhost');
+  it('azureClientOptions sends a request for another vault host to the emulator vault of that name, <vault>.vault.localhost, with challenge verification on and an emulator token', async () => {
+    const { requests, httpClient } = downVault('https://vault.localhost');
     const { credential, clientOptions } = azureClientOptions({ endpoint: 'https://localhost:8443' });
     const keyring = new AzureKeyVaultKeyring({
       keyId: KEY,
@@ -80,12 +80,12 @@ describe('the official CryptographyClient under the keyring', () => {
     await encrypt('x', { keyring }).catch(() => undefined);
     expect(requests.length).to.be.greaterThan(1);
     for (const r of requests) {
-      expect(new URL(r.url).host).to.equal('contoso.localhost:8443');
+      expect(new URL(r.url).host).to.equal('contoso.vault.localhost');
       expect(new URL(r.url).pathname).to.match(/^\/keys\/orders/);
     }
     const token = requests.at(-1)!.authorization!.replace(/^Bearer /, '');
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
-    expect(claims.aud).to.equal('https://localhost');
+    expect(claims.aud).to.equal('https://vault.localhost');
   });
 
   it('azureClientOptions refuses a bad endpoint or an unreadable CA file with a typed error', () => {

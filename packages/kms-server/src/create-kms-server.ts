@@ -19,6 +19,7 @@ import {
 } from '@envelope/kms-emulator';
 import {
   type AccessKey,
+  AZURE_VAULT_HOST_SUFFIX,
   awsJsonEndpoint,
   gcpRestEndpoint,
   type ProtocolEndpoint,
@@ -134,6 +135,12 @@ export interface ServerEndpoint {
 export interface ServerEndpointAddress {
   readonly url: string;
   readonly port: number;
+  /** `azure-https`: the CA certificate (PEM) its TLS certificate chains to, for clients to trust. */
+  readonly caCertPem?: string;
+  /** `azure-https`: that CA's file on the server's machine (for NODE_EXTRA_CA_CERTS). */
+  readonly caPath?: string;
+  /** `azure-https`: vault hosts are `https://<vault>.<vaultHostSuffix>`. */
+  readonly vaultHostSuffix?: string;
 }
 
 export interface KmsServer {
@@ -254,7 +261,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     const probes = (request: IncomingMessage, response: ServerResponse) =>
       health(request, response) || discovery(request, response);
     const listeners: RunningListener[] = [];
-    const sidecars: { name: string; url: string; port: number; close(): Promise<void> }[] = [];
+    const sidecars: ({ name: string; close(): Promise<void> } & ServerEndpointAddress)[] = [];
     let azure: AzureHttpsListener | undefined;
     try {
       for (const { endpoint, port } of endpoints) {
@@ -286,6 +293,10 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
           name: 'azure-https',
           url: listener.proxyUrl,
           port: listener.port,
+          // Public: a client given only the switch URL (possibly in another container) can trust it.
+          caCertPem: listener.caCertPem,
+          caPath: listener.caPath,
+          vaultHostSuffix: AZURE_VAULT_HOST_SUFFIX,
           close: () => listener.close(),
         });
       }
@@ -293,15 +304,22 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       await Promise.all([...listeners, ...sidecars].map((listener) => listener.close()));
       throw error;
     }
-    addresses = Object.fromEntries(
-      [...listeners, ...sidecars].map(({ name, url, port }) => [name, { url, port }]),
-    );
+    addresses = Object.fromEntries([
+      ...listeners.map(({ name, url, port }) => [name, { url, port }]),
+      ...sidecars.map(({ name, url, port, caCertPem, caPath, vaultHostSuffix }) => [
+        name,
+        { url, port, ...(caCertPem ? { caCertPem, caPath, vaultHostSuffix } : {}) },
+      ]),
+    ]);
     const aws = listeners[0]!;
     log({
       level: 'info',
       msg: 'kms server ready',
       url: aws.url,
-      endpoints: addresses,
+      // The CA certificate is for clients; the log names its file.
+      endpoints: Object.fromEntries(
+        Object.entries(addresses).map(([name, { url, port }]) => [name, { url, port }]),
+      ),
       ...(azure ? { azureCaPath: azure.caPath } : {}),
       storage: dataDir ? 'sqlite' : 'memory',
       dataDir: dataDir ?? null,
