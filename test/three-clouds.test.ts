@@ -129,18 +129,26 @@ keyring:
 });
 
 /**
- * AWS + GCP against one `envelope kms serve`-style server, the config switch given only its URL: the
- * GCP keyring finds the server's Cloud KMS face itself (GET /_envelope/endpoints).
+ * AWS + GCP + Azure against one `envelope kms serve`-style server, the config switch given only its
+ * URL: the GCP and Azure keyrings find the server's Cloud KMS and Key Vault faces themselves
+ * (GET /_envelope/endpoints). Outages are the server's own faults (its in-process `core.faults`).
  */
-describe('AWS + GCP against one emulator server through the switch URL', () => {
+describe('three clouds against one emulator server through the switch URL', () => {
   let server: import('@envelope/kms-server').KmsServer;
   let awsKeyArn: string;
   const location = 'projects/envelope-dr/locations/us-central1';
   const gcpKey = `${location}/keyRings/dr/cryptoKeys/data`;
+  const vault = 'srvdrvault';
+  const azureKey = `https://${vault}.vault.localhost/keys/data`;
 
   before(async () => {
     const { createKmsServer } = await import('@envelope/kms-server');
-    server = await createKmsServer({ inMemory: true, port: 0, gcp: { grpcPort: 0, restPort: 0 } });
+    server = await createKmsServer({
+      inMemory: true,
+      port: 0,
+      gcp: { grpcPort: 0, restPort: 0 },
+      azure: { port: 0, vaults: [vault] },
+    });
     const created = (await server.engine.execute('CreateKey', {}, server.engine.context(REGION))) as {
       KeyMetadata: { Arn: string };
     };
@@ -152,6 +160,11 @@ describe('AWS + GCP against one emulator server through the switch URL', () => {
       cryptoKeyId: 'data',
       cryptoKey: { purpose: 'ENCRYPT_DECRYPT' },
     });
+    await new AzureKeyVaultService(server.engine.core).invoke(
+      'createKey',
+      { name: 'data', body: { kty: 'RSA', key_size: 2048 } },
+      { vault, vaultUrl: `https://${vault}.vault.localhost`, principal: 'test', requestId: 'seed' },
+    );
   });
   after(() => server.close());
   afterEach(() => server.engine.core.faults.clear());
@@ -163,37 +176,84 @@ keyring:
   generator: { type: aws-kms, generator: ${awsKeyArn}, maxAttempts: 1, timeoutMs: 5000 }
   children:
     - { type: gcp-kms, generator: ${gcpKey}, maxAttempts: 1, timeoutMs: 5000 }
+    - { type: azure-keyvault, keyId: ${azureKey}, maxAttempts: 1, timeoutMs: 5000 }
 `;
+  const down = {
+    aws: () => server.engine.core.faults.down('aws', REGION),
+    gcp: () => server.engine.core.faults.down('gcp', location),
+    azure: () => server.engine.core.faults.down('azure', vault),
+  };
+  /** Successful decrypts each cloud's own log records, by cloud. */
+  const served = () => ({
+    aws: server.engine.auditLog({}).filter((e) => e.eventName === 'Decrypt' && !e.errorCode).length,
+    gcp: new GcpKmsService(server.engine.core)
+      .auditLog()
+      .filter((e) => String(e.protoPayload?.methodName ?? '').endsWith('.Decrypt') && !e.protoPayload?.status)
+      .length,
+    azure: new AzureKeyVaultService(server.engine.core)
+      .diagnosticLog()
+      .filter((e) => e.operationName === 'KeyUnwrap' && e.resultType === 'Success').length,
+  });
 
   it('lists every endpoint at GET /_envelope/endpoints', async () => {
     const body = (await (await fetch(`${server.url}/_envelope/endpoints`)).json()) as {
       endpoints: Record<string, { port: number }>;
     };
-    expect(Object.keys(body.endpoints).sort()).to.deep.equal(['aws-json', 'gcp-grpc', 'gcp-rest']);
+    expect(Object.keys(body.endpoints).sort()).to.deep.equal([
+      'aws-json',
+      'azure-https',
+      'gcp-grpc',
+      'gcp-rest',
+    ]);
     expect(body.endpoints['gcp-grpc']!.port).to.equal(server.endpoints['gcp-grpc']!.port);
+    expect(body.endpoints['azure-https']!.port).to.equal(server.endpoints['azure-https']!.port);
   });
 
-  it('encrypts once; each cloud alone decrypts while the other is down, and its audit log shows it served', async () => {
+  it('encrypts once under all three; with any two clouds down the third decrypts, and its own log shows it served', async () => {
     const envelope = await createEnvelope({ configText: config(), env: {} });
-    const { ciphertext, header } = await envelope.encrypt('aws and gcp');
-    expect(header.encryptedDataKeys.map((k) => k.providerId)).to.deep.equal(['aws-kms', 'gcp-kms']);
+    const { ciphertext, header } = await envelope.encrypt('three clouds, one server');
+    expect(header.encryptedDataKeys.map((k) => k.providerId)).to.deep.equal([
+      'aws-kms',
+      'gcp-kms',
+      'azure-kv',
+    ]);
+    expect(Buffer.from(header.encryptedDataKeys[2]!.providerInfo).toString()).to.match(
+      new RegExp(`^${azureKey}/[0-9a-f]{32}$`),
+    );
 
-    const gcpDown = server.engine.core.faults.down('gcp', location);
-    const byAws = await (await createEnvelope({ configText: config(), env: {} })).decrypt(ciphertext);
-    expect(byAws.plaintext.toString()).to.equal('aws and gcp');
-    gcpDown.remove();
-    const awsDecrypts = server.engine.auditLog({}).filter((e) => e.eventName === 'Decrypt' && !e.errorCode);
-    expect(awsDecrypts).to.have.length(1);
+    for (const survivor of ['aws', 'gcp', 'azure'] as const) {
+      const before = served();
+      const outages = (Object.keys(down) as (keyof typeof down)[])
+        .filter((cloud) => cloud !== survivor)
+        .map((cloud) => down[cloud]());
+      try {
+        const reader = await createEnvelope({ configText: config(), env: {} });
+        const { plaintext } = await reader.decrypt(ciphertext);
+        expect(plaintext.toString(), `${survivor} alone`).to.equal('three clouds, one server');
+      } finally {
+        for (const outage of outages) outage.remove();
+      }
+      const after = served();
+      for (const cloud of ['aws', 'gcp', 'azure'] as const) {
+        expect(after[cloud] - before[cloud], `${cloud} served with ${survivor} alone up`).to.equal(
+          cloud === survivor ? 1 : 0,
+        );
+      }
+    }
+  });
 
-    const awsDown = server.engine.core.faults.down('aws', REGION);
-    const byGcp = await (await createEnvelope({ configText: config(), env: {} })).decrypt(ciphertext);
-    expect(byGcp.plaintext.toString()).to.equal('aws and gcp');
-    awsDown.remove();
-    const gcpDecrypts = new GcpKmsService(server.engine.core)
-      .auditLog()
-      .filter(
-        (e) => String(e.protoPayload?.methodName ?? '').endsWith('.Decrypt') && !e.protoPayload?.status,
-      );
-    expect(gcpDecrypts.length).to.equal(1);
+  it("with every cloud down, fails with one error naming each cloud's key and its cause", async () => {
+    const envelope = await createEnvelope({ configText: config(), env: {} });
+    const { ciphertext } = await envelope.encrypt('x');
+    for (const cloud of Object.values(down)) cloud();
+    const reader = await createEnvelope({ configText: config(), env: {} });
+    const error = (await reader.decrypt(ciphertext).catch((e: Error) => e)) as Error;
+    expect(error).to.be.instanceOf(Error);
+    // One line per cloud: its provider and key, then the cause its SDK reported.
+    const line = (prefix: string) =>
+      error.message.split('\n').find((l) => l.startsWith(`  - ${prefix}`)) ?? '';
+    expect(line(`aws-kms(${awsKeyArn})`)).to.match(/AWS KMS Decrypt with .* failed: .*socket hang up/);
+    expect(line(`gcp-kms(${gcpKey})`)).to.match(/Cloud KMS Decrypt with .* failed: UNAVAILABLE/);
+    expect(line(`azure-kv(${azureKey})`)).to.match(/Azure Key Vault unwrapKey with .* failed: ECONNRESET/);
   });
 });
