@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createEnvelope } from '@envelope/config';
 import { type FleetMessageResult, type FleetSummary, rotateFleet } from '@envelope/core';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { fileMessage } from '../io/file-message.js';
@@ -10,6 +9,7 @@ import { expandInputs } from '../io/fleet-inputs.js';
 import { fleetProgress } from '../io/fleet-progress.js';
 import { JournalFile } from '../io/journal-file.js';
 import { bytes } from '../io/progress.js';
+import { openEnvelope } from '../open-envelope.js';
 import { forTerminal, jsonForTerminal } from '../terminal-text.js';
 
 export const DEFAULT_JOURNAL = '.envelope-rewrap.journal';
@@ -48,8 +48,9 @@ export async function rewrapFleetCommand(inputs: readonly string[], options: Fle
   }
   const journalPath = resolve(options.journal ?? DEFAULT_JOURNAL);
   const files = await expandInputs(inputs, options.filesFrom, [journalPath]);
-  const from = await createEnvelope({ configFile: options.config });
-  const to = options.to ? await createEnvelope({ configFile: options.to }) : from;
+  // Through the CLI's own keyring packages (bundled), as every other command: the binary has no others.
+  const from = await openEnvelope(options.config);
+  const to = options.to ? await openEnvelope(options.to) : from;
   const journal = options.dryRun
     ? undefined
     : await JournalFile.open(journalPath, {
