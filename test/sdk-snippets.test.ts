@@ -35,14 +35,19 @@ function readSnippets(): Map<string, Snippet> {
 /** The ports the doc uses, by the server endpoint that replaces each. */
 const DOC_PORTS = { 4599: 'aws-json', 4600: 'gcp-rest', 4601: 'gcp-grpc', 4602: 'azure-https' } as const;
 
-interface RunningServer {
-  readonly child: ChildProcess;
+interface ServerAddresses {
   readonly ports: Record<string, number>;
   readonly caPath: string;
 }
 
-/** The doc's `serve` line with `envelope` = the CLI from source and every port 0; resolves once ready. */
-function startDocumentedServer(line: string, dir: string): Promise<RunningServer> {
+/**
+ * The doc's `serve` line with `envelope` = the CLI from source and every port 0. The child is
+ * returned at once, so it is stopped even when it never gets ready.
+ */
+function startDocumentedServer(
+  line: string,
+  dir: string,
+): { child: ChildProcess; ready: Promise<ServerAddresses> } {
   const words = line.replace(/\\\n/g, ' ').trim().split(/\s+/);
   expect(words[0]).to.equal('envelope');
   const args = words
@@ -53,7 +58,7 @@ function startDocumentedServer(line: string, dir: string): Promise<RunningServer
     ['--import', 'tsx', '--conditions=@envelope/source', join(ROOT, 'apps/cli/src/main.ts'), ...args],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  return new Promise((resolvePromise, reject) => {
+  const ready = new Promise<ServerAddresses>((resolvePromise, reject) => {
     const lines: string[] = [];
     child.once('exit', (code) => reject(new Error(`kms serve exited ${code}:\n${lines.join('\n')}`)));
     createInterface({ input: child.stderr! }).on('line', (text) => {
@@ -66,9 +71,10 @@ function startDocumentedServer(line: string, dir: string): Promise<RunningServer
       }
       if (entry.msg !== 'kms server ready') return;
       const ports = Object.fromEntries(Object.entries(entry.endpoints ?? {}).map(([k, v]) => [k, v.port]));
-      resolvePromise({ child, ports, caPath: entry.azureCaPath ?? '' });
+      resolvePromise({ ports, caPath: entry.azureCaPath ?? '' });
     });
   });
+  return { child, ready };
 }
 
 function stopServer(child: ChildProcess): Promise<void> {
@@ -111,7 +117,8 @@ describe('docs/kms-server.md: each official SDK pointed at `envelope kms serve`,
   this.timeout(180_000);
   const snippets = readSnippets();
   let dir: string;
-  let server: RunningServer;
+  let served: ReturnType<typeof startDocumentedServer> | undefined;
+  let server: ServerAddresses;
 
   /** The snippet's text with the doc's example ports and data dir replaced by this server's. */
   function localize(name: string): string {
@@ -145,11 +152,12 @@ describe('docs/kms-server.md: each official SDK pointed at `envelope kms serve`,
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'envelope-sdk-snippets-'));
-    server = await startDocumentedServer(snippets.get('serve')?.code ?? 'missing serve snippet', dir);
+    served = startDocumentedServer(snippets.get('serve')?.code ?? 'missing serve snippet', dir);
+    server = await served.ready;
     expect(Object.keys(server.ports)).to.include.members(Object.values(DOC_PORTS));
   });
   after(async () => {
-    if (server) await stopServer(server.child);
+    if (served) await stopServer(served.child);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
