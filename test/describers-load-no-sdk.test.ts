@@ -24,6 +24,7 @@ function bareImports(file: string, seen = new Set<string>()): Set<string> {
 describe('master key describers load no cloud SDK (envelope inspect stays light)', () => {
   for (const [pkg, entry] of [
     ['@envelope/aws-kms/describe', 'packages/aws-kms/src/describe.ts'],
+    ['@envelope/gcp-kms/describe', 'packages/gcp-kms/src/describe.ts'],
     ['@envelope/azure-keyvault/describe', 'packages/azure-keyvault/src/describe.ts'],
     ['the CLI describer list', 'apps/cli/src/describe-master-key.ts'],
   ] as const) {
@@ -36,8 +37,10 @@ describe('master key describers load no cloud SDK (envelope inspect stays light)
 
   it('and the subpaths resolve to the describers', async () => {
     const aws = await import('@envelope/aws-kms/describe');
+    const gcp = await import('@envelope/gcp-kms/describe');
     const azure = await import('@envelope/azure-keyvault/describe');
     expect(aws.describeAwsKmsKey).to.be.a('function');
+    expect(gcp.describeGcpKmsKey).to.be.a('function');
     expect(azure.describeAzureKeyVaultKey).to.be.a('function');
   });
 });

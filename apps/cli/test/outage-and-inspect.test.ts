@@ -31,6 +31,7 @@ function envelope(cwd: string, ...args: string[]): Promise<Run> {
 }
 
 const ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const GCP = 'projects/acme-prod/locations/europe-west1/keyRings/app/cryptoKeys/data';
 const AZURE = 'https://contoso.vault.azure.net/keys/orders/0123456789abcdef0123456789abcdef';
 
 /** Adds an EDK as a cloud keyring would write it (the ciphertext is opaque to inspect). */
@@ -72,6 +73,31 @@ describe('envelope inspect: provider, cloud and location of each wrapped key', (
     const human = await envelope(dir, 'inspect', 'm.env');
     expect(human.stdout).to.include(`aws-kms  aws  eu-west-1  ${ARN}`);
     expect(human.stdout).to.include(`azure-kv  azure  contoso.vault.azure.net  ${AZURE}`);
+  });
+
+  it('shows a Cloud KMS key as cloud gcp at projects/<p>/locations/<l>, and malformed provider info as such', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'envelope-inspect-gcp-'));
+    const keyring = new MultiKeyring({
+      generator: new RawAesKeyring({ keyNamespace: 'dr', keyName: 'east', wrappingKey: randomBytes(32) }),
+      children: [new CloudEdk('gcp-kms', GCP), new CloudEdk('gcp-kms', 'projects/acme/keyRings/app')],
+    });
+    await writeFile(join(dir, 'm.env'), (await encrypt('x', { keyring })).ciphertext);
+    const json = await envelope(dir, 'inspect', 'm.env', '--json');
+    expect(json.code, json.stderr).to.equal(0);
+    const malformed = '(malformed: provider info is not a CryptoKey name)';
+    expect(JSON.parse(json.stdout).encryptedDataKeys.slice(1)).to.deep.equal([
+      {
+        providerId: 'gcp-kms',
+        key: GCP,
+        cloud: 'gcp',
+        location: 'projects/acme-prod/locations/europe-west1',
+      },
+      { providerId: 'gcp-kms', key: 'projects/acme/keyRings/app', cloud: 'gcp', location: malformed },
+    ]);
+    const human = await envelope(dir, 'inspect', 'm.env');
+    expect(human.code, human.stderr).to.equal(0);
+    expect(human.stdout).to.include(`gcp-kms  gcp  projects/acme-prod/locations/europe-west1  ${GCP}`);
+    expect(human.stdout).to.include(`gcp-kms  gcp  ${malformed}  projects/acme/keyRings/app`);
   });
 });
 

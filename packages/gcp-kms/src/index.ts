@@ -12,6 +12,7 @@ export {
   keyringPackage,
 } from './container-module.js';
 export { crc32c } from './crc32c.js';
+export { describeGcpKmsKey, MALFORMED_GCP_KEY_LOCATION } from './describe.js';
 export { gcpEmulatorClient } from './emulator-client.js';
 export {
   GcpKmsError,
@@ -27,7 +28,6 @@ export {
   type GcpKmsDiscoveryKeyringOptions,
 } from './gcp-kms-discovery-keyring.js';
 export { type GcpKmsClientChoice, GcpKmsKeyring, type GcpKmsKeyringOptions } from './gcp-kms-keyring.js';
-export { GCP_KMS_PROVIDER_ID } from './kms-calls.js';
 export type {
   GcpCallOptions,
   GcpClientSupplier,
@@ -38,5 +38,6 @@ export type {
   GcpKmsClient,
   Int64ValueField,
 } from './kms-port.js';
+export { GCP_KMS_PROVIDER_ID } from './provider-id.js';
 export { type CryptoKeyName, formatCryptoKeyName, parseCryptoKeyName } from './resource-names.js';
 export { DEFAULT_TOTAL_TIMEOUT_MS, type GcpRetryOptions } from './retry.js';

@@ -2,16 +2,11 @@ import type { EncryptedDataKey } from '@envelope/core';
 import { crc32c, int64Value } from './crc32c.js';
 import { KmsIntegrityError, normalizeGcpError } from './errors.js';
 import type { GcpCallOptions, GcpClientSupplier, GcpKmsClient } from './kms-port.js';
+import { GCP_KMS_PROVIDER_ID } from './provider-id.js';
 import { isVersionOf, parseCryptoKeyName } from './resource-names.js';
 import { type GcpRetryOptions, withRetry } from './retry.js';
 
-/**
- * Provider id of Cloud KMS encrypted data keys (DESIGN §4). Not `aws-kms`: provider ids starting
- * `aws` are reserved to AWS keyrings by the message format specification, and AWS keyrings must skip
- * these EDKs. The provider info is the CryptoKey name, not a version: Decrypt takes the CryptoKey and
- * the ciphertext itself names the version that made it, so rotating the key keeps old messages readable.
- */
-export const GCP_KMS_PROVIDER_ID = 'gcp-kms';
+export { GCP_KMS_PROVIDER_ID };
 
 function bytes(value: Uint8Array | string | null | undefined): Buffer {
   if (value === null || value === undefined) return Buffer.alloc(0);

@@ -11,7 +11,7 @@ export interface MasterKeyDescription {
   readonly cloud: string;
   /** AWS region, GCP `projects/p/locations/l`, Azure vault host, or `namespace/name` for raw keys. */
   readonly location: string;
-  /** The key as the provider names it (ARN, CryptoKey version name, versioned key id, key name). */
+  /** The key as the provider names it (ARN, CryptoKey name, versioned key id, key name). */
   readonly key: string;
 }
 
