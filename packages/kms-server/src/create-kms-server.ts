@@ -239,7 +239,9 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     }
     const context: EndpointContext = { engine, defaultRegion, accountId, log };
     const gcpService = options.gcp ? new GcpKmsService(engine.core) : undefined;
-    const endpoints: { endpoint: ProtocolEndpoint; port: number }[] = [
+    // `unauthenticated`: the endpoint admits every caller (GCP REST takes any token), so it must not
+    // carry the admin API when SigV4 guards the AWS port, or the admin API would be open there.
+    const endpoints: { endpoint: ProtocolEndpoint; port: number; unauthenticated?: boolean }[] = [
       {
         endpoint: awsJsonEndpoint(engine, {
           defaultRegion,
@@ -249,7 +251,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         port: options.port ?? DEFAULT_PORT,
       },
       ...(gcpService && options.gcp?.restPort !== undefined
-        ? [{ endpoint: gcpRestEndpoint(gcpService), port: options.gcp.restPort }]
+        ? [{ endpoint: gcpRestEndpoint(gcpService), port: options.gcp.restPort, unauthenticated: true }]
         : []),
       ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
     ];
@@ -266,7 +268,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     const sidecars: { name: string; url: string; port: number; close(): Promise<void> }[] = [];
     let azure: AzureHttpsListener | undefined;
     try {
-      for (const { endpoint, port } of endpoints) {
+      for (const { endpoint, port, unauthenticated } of endpoints) {
         listeners.push(
           await startListener(endpoint, {
             host,
@@ -274,7 +276,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
             port,
             ...(options.limits ? { limits: options.limits } : {}),
             probes,
-            admin,
+            ...(unauthenticated && accessKeys ? {} : { admin }),
             log,
             observe: metrics.observeHttp,
           }),

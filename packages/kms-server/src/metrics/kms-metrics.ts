@@ -103,9 +103,11 @@ export class KmsMetrics {
   };
 
   readonly contentType: string = this.#registry.contentType;
+  // Registered as the first server starts: prom-client counts CPU time from its registration.
+  readonly #process = processMetrics();
 
   /** The exposition text (Prometheus text format 0.0.4). */
   text(): Promise<string> {
-    return Registry.merge([this.#registry, processMetrics()]).metrics();
+    return Registry.merge([this.#registry, this.#process]).metrics();
   }
 }
