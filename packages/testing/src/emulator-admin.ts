@@ -34,7 +34,7 @@ export interface EmulatorAuditQuery {
 }
 
 export interface EmulatorAdminOptions {
-  /** Extra headers on every request (e.g. a SigV4 `authorization` made by your own signer). */
+  /** Fixed headers added to every request. The client does not sign: SigV4-guarded servers refuse it. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
