@@ -117,7 +117,7 @@ keyring:
 
   it('counts every cloud’s calls in /metrics, lists them in the audit log, and resets them all', async () => {
     await setUp();
-    const before = samples(await admin.metrics());
+    const earlier = samples(await admin.metrics());
     const envelope = await createEnvelope({ configText: config(), env: {} });
     const secret = `admin api ${randomBytes(8).toString('hex')}`;
     await envelope.encrypt(secret);
@@ -126,18 +126,18 @@ keyring:
       'RSA-OAEP-256',
       Buffer.from(secret),
     );
-    const after = samples(await admin.metrics());
+    const later = samples(await admin.metrics());
 
     const moved = (labels: Record<string, string>) =>
-      after('envelope_kms_requests_total', labels) - before('envelope_kms_requests_total', labels);
+      later('envelope_kms_requests_total', labels) - earlier('envelope_kms_requests_total', labels);
     const ok = { code: 'OK', http_status: '200' };
     expect(moved({ cloud: 'aws', operation: 'GenerateDataKey', location: REGION, ...ok })).to.equal(1);
     expect(moved({ cloud: 'gcp', operation: 'Encrypt', location: LOCATION, ...ok })).to.equal(1);
     expect(moved({ cloud: 'azure', operation: 'createKey', location: VAULT, ...ok })).to.equal(1);
     expect(moved({ cloud: 'azure', operation: 'wrapKey', location: VAULT, ...ok })).to.equal(1);
     const count = (labels: Record<string, string>) =>
-      after('envelope_kms_request_duration_seconds_count', labels) -
-      before('envelope_kms_request_duration_seconds_count', labels);
+      later('envelope_kms_request_duration_seconds_count', labels) -
+      earlier('envelope_kms_request_duration_seconds_count', labels);
     expect(count({ cloud: 'gcp', operation: 'Encrypt', location: LOCATION })).to.equal(1);
     expect(count({ cloud: 'azure', operation: 'wrapKey', location: VAULT })).to.equal(1);
 

@@ -23,7 +23,7 @@ describe('admin API: GET /metrics (Prometheus text)', () => {
   };
 
   it('counts calls of every cloud by operation, location, code and HTTP status, with a latency histogram', async () => {
-    const before = await scrape();
+    const earlier = await scrape();
     const kms = fx.client(server.url);
     await kms.send(new ListKeysCommand({}));
     await kms.send(new ListKeysCommand({}));
@@ -42,10 +42,10 @@ describe('admin API: GET /metrics (Prometheus text)', () => {
       body: { down: { service: 'gcp', location: downLocation } },
     });
     await rejection(() => gcp.createKeyRing(downLocation, 'r'));
-    const after = await scrape();
+    const later = await scrape();
 
     const delta = (name: string, labels: Record<string, string>) =>
-      sample(after, name, labels) - sample(before, name, labels);
+      sample(later, name, labels) - sample(earlier, name, labels);
     const calls = 'envelope_kms_requests_total';
     const aws = { cloud: 'aws', operation: 'ListKeys', location: 'us-east-1' };
     expect(delta(calls, { ...aws, code: 'OK', http_status: '200' })).to.equal(2);
@@ -73,7 +73,7 @@ describe('admin API: GET /metrics (Prometheus text)', () => {
     expect(delta(`${seconds}_count`, aws)).to.equal(2);
     expect(delta(`${seconds}_count`, gcpRing)).to.equal(2);
     expect(delta(`${seconds}_bucket`, { ...gcpRing, le: '+Inf' })).to.equal(2);
-    expect(sample(after, `${seconds}_sum`, gcpRing)).to.be.greaterThan(0);
+    expect(sample(later, `${seconds}_sum`, gcpRing)).to.be.greaterThan(0);
 
     // The HTTP view: 3 SDK calls answered 200 on the AWS port (the region-down one got no answer),
     // one 400, the POSTs of the two faults and the first scrape (counted once it was answered).
