@@ -74,11 +74,14 @@ export type {
 export * from './azure/index.js';
 export {
   type ActiveFault,
+  type AuditPage,
   type AuditPruning,
   type AuditQuery as CoreAuditQuery,
   type AuditRecord as CoreAuditRecord,
   type AuditRetentionOptions,
   type CallHandlers,
+  type CallObserver,
+  type CallOutcome,
   CallScope,
   defaultSqliteDriver,
   type FailureFault as CoreFailureFault,

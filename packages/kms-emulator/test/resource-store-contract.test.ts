@@ -156,5 +156,75 @@ for (const [label, make] of STORES) {
       expect(ids({ resource: 'k2' })).to.deep.equal([]);
       expect(ids({})).to.deep.equal(['d']);
     });
+
+    const audited = (id: string, service = 'aws') => ({
+      id,
+      time: new Date(0).toISOString(),
+      service,
+      location: 'l',
+      operation: 'Op',
+      requestId: id,
+      principal: 'p',
+      resources: [`key/${id}`],
+      parameters: {},
+    });
+
+    it('pages the audit log with a position that resumes exactly, filters applied in every page', () => {
+      for (let i = 0; i < 7; i++) store.appendAudit(audited(`a${i}`, i % 3 === 0 ? 'gcp' : 'aws'));
+      const walk = (query: { service?: string; resource?: string }, limit: number) => {
+        const pages: string[][] = [];
+        let after: number | undefined;
+        do {
+          const page = store.pageAudit({ ...query, limit, ...(after !== undefined ? { after } : {}) });
+          pages.push(page.records.map((r) => r.id));
+          after = page.next;
+        } while (after !== undefined);
+        return pages;
+      };
+      expect(walk({}, 3)).to.deep.equal([['a0', 'a1', 'a2'], ['a3', 'a4', 'a5'], ['a6']]);
+      expect(walk({ service: 'aws' }, 2)).to.deep.equal([
+        ['a1', 'a2'],
+        ['a4', 'a5'],
+      ]);
+      expect(walk({ resource: 'a4' }, 1)).to.deep.equal([['a4']]);
+      expect(store.pageAudit({ limit: 0 })).to.deep.equal({ records: [] });
+      // A position stays valid after older records are pruned.
+      const first = store.pageAudit({ limit: 2 });
+      store.pruneAudit({ maxEvents: 3 });
+      expect(store.pageAudit({ limit: 10, after: first.next! }).records.map((r) => r.id)).to.deep.equal([
+        'a4',
+        'a5',
+        'a6',
+      ]);
+    });
+
+    it('clears every resource and audit record, and a clear that throws in its transaction is undone', () => {
+      store.put('k', 'one', { v: 1 }, ['t']);
+      store.put('j', 'two', { v: 2 });
+      store.appendAudit(audited('a1'));
+      expect(() =>
+        store.transaction(() => {
+          store.clear();
+          store.put('k', 'three', { v: 3 });
+          store.appendAudit(audited('a2'));
+          throw new Error('boom');
+        }),
+      ).to.throw('boom');
+      expect(store.get('k', 'one')).to.deep.equal({ v: 1 });
+      expect(store.get('k', 'three')).to.equal(undefined);
+      expect(store.list('k', { term: 't', limit: 10 }).records).to.deep.equal([{ v: 1 }]);
+      expect(store.queryAudit({}).map((r) => r.id)).to.deep.equal(['a1']);
+
+      store.transaction(() => store.clear());
+      expect(store.get('k', 'one')).to.equal(undefined);
+      expect(store.list('j', { limit: 10 }).records).to.deep.equal([]);
+      expect(store.list('k', { term: 't', limit: 10 }).records).to.deep.equal([]);
+      expect(store.queryAudit({})).to.deep.equal([]);
+      // Audit positions keep growing, so a cursor from before the clear never skips new records.
+      store.appendAudit(audited('a3'));
+      expect(store.pageAudit({ limit: 10, after: 1 }).records.map((r) => r.id)).to.deep.equal(['a3']);
+      store.put('k', 'one', { v: 4 }, ['t']);
+      expect(store.list('k', { term: 't', limit: 10 }).records).to.deep.equal([{ v: 4 }]);
+    });
   });
 }

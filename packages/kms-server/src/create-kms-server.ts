@@ -27,6 +27,7 @@ import {
 } from '@envelope/kms-protocols';
 import { adminRoutes, endpointsRoute, healthRoute } from './admin/admin-routes.js';
 import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
+import { stateReset } from './admin/reset.js';
 import { type AzureHttpsListener, createAzureHttpsListener } from './azure/https-listener.js';
 import { HostAllowList, isLoopback } from './http/host-check.js';
 import {
@@ -35,6 +36,7 @@ import {
   type RunningListener,
   startListener,
 } from './http/listener.js';
+import { KmsMetrics } from './metrics/kms-metrics.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
 import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/root-key.js';
 
@@ -96,13 +98,16 @@ export interface KmsServerOptions {
   readonly accessKeys?: Readonly<Record<string, AccessKey>>;
   /** Access key id → principal ARN when SigV4 verification is off. */
   readonly principals?: Readonly<Record<string, string>>;
-  /** YAML seed file applied (idempotently) at start. */
+  /** YAML seed file applied (idempotently) at start, and again by `POST /_envelope/reset`. */
   readonly seedFile?: string;
   /** An already-parsed seed, applied after `seedFile`. */
   readonly seed?: SeedFile;
-  /** Faults active from the start (the same shapes as `POST /_envelope/faults`). */
+  /** Faults active from the start (the same shapes as `POST /_envelope/faults`), again after a reset. */
   readonly faults?: readonly unknown[];
-  /** Serve `POST /_envelope/faults` (default true; behind SigV4 when `accessKeys` are given). */
+  /**
+   * Serve the admin API (`/_envelope/faults`, `/_envelope/reset`, `/_envelope/audit`, `/metrics`);
+   * default true, behind SigV4 when `accessKeys` are given. Off: those paths answer 404.
+   */
   readonly admin?: boolean;
   /** How much of the audit log to keep; default {@link DEFAULT_AUDIT_RETENTION}. */
   readonly auditRetention?: AuditRetentionOptions;
@@ -218,12 +223,13 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
   });
   rootKey.key.fill(0);
 
+  let stopObserving = () => {};
   try {
     for (const { file, seed } of seeds) {
       const summary = await applySeed(engine, seed, { file, defaultRegion, accountId });
       log({ level: 'info', msg: 'seed applied', file, ...summary });
     }
-    for (const spec of faultSpecs) applyFault(engine.faults, spec);
+    for (const spec of faultSpecs) applyFault(engine.core.faults, spec);
 
     const accessKeys = options.accessKeys ? new Map(Object.entries(options.accessKeys)) : undefined;
     const host = options.host ?? '127.0.0.1';
@@ -240,7 +246,9 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     }
     const context: EndpointContext = { engine, defaultRegion, accountId, log };
     const gcpService = options.gcp ? new GcpKmsService(engine.core) : undefined;
-    const endpoints: { endpoint: ProtocolEndpoint; port: number }[] = [
+    // `unauthenticated`: the endpoint admits every caller (GCP REST takes any token), so it must not
+    // carry the admin API when SigV4 guards the AWS port, or the admin API would be open there.
+    const endpoints: { endpoint: ProtocolEndpoint; port: number; unauthenticated?: boolean }[] = [
       {
         endpoint: awsJsonEndpoint(engine, {
           defaultRegion,
@@ -250,11 +258,14 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         port: options.port ?? DEFAULT_PORT,
       },
       ...(gcpService && options.gcp?.restPort !== undefined
-        ? [{ endpoint: gcpRestEndpoint(gcpService), port: options.gcp.restPort }]
+        ? [{ endpoint: gcpRestEndpoint(gcpService), port: options.gcp.restPort, unauthenticated: true }]
         : []),
       ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
     ];
-    const admin = adminRoutes(engine.faults, { admin: options.admin ?? true, hosts });
+    const metrics = new KmsMetrics();
+    stopObserving = engine.core.observeCalls(metrics.observeCall);
+    const reset = stateReset({ engine, seeds, faults: faultSpecs, defaultRegion, accountId });
+    const admin = adminRoutes({ core: engine.core, reset, metrics }, { admin: options.admin ?? true, hosts });
     let addresses: Record<string, ServerEndpointAddress> = {};
     const health = healthRoute();
     const discovery = endpointsRoute(() => addresses);
@@ -264,7 +275,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     const sidecars: ({ name: string; close(): Promise<void> } & ServerEndpointAddress)[] = [];
     let azure: AzureHttpsListener | undefined;
     try {
-      for (const { endpoint, port } of endpoints) {
+      for (const { endpoint, port, unauthenticated } of endpoints) {
         listeners.push(
           await startListener(endpoint, {
             host,
@@ -272,8 +283,9 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
             port,
             ...(options.limits ? { limits: options.limits } : {}),
             probes,
-            admin,
+            ...(unauthenticated && accessKeys ? {} : { admin }),
             log,
+            observe: metrics.observeHttp,
           }),
         );
       }
@@ -341,10 +353,12 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         (closing ??= Promise.all([...listeners, ...sidecars].map((listener) => listener.close()))
           .then(() => {})
           .finally(() => {
+            stopObserving();
             engine.close();
           })),
     };
   } catch (error) {
+    stopObserving();
     engine.close();
     throw error;
   }

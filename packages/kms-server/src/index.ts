@@ -8,20 +8,32 @@ export {
   seedFileSchema,
 } from '@envelope/kms-emulator';
 export type { AccessKey, ProtocolEndpoint } from '@envelope/kms-protocols';
+export { AdminRequestError } from './admin/admin-http.js';
 export {
+  type AdminContext,
   type AdminRoutes,
   adminRoutes,
-  FAULTS_PATH,
   HEALTH_PATH,
   healthRoute,
 } from './admin/admin-routes.js';
 export {
+  AUDIT_PATH,
+  type AuditLogEntry,
+  type AuditLogPage,
+  DEFAULT_AUDIT_PAGE,
+  MAX_AUDIT_PAGE,
+} from './admin/audit-endpoint.js';
+export {
   applyFault,
+  FAULT_SERVICES,
+  type FaultService,
   type FaultSpec,
   FaultSpecError,
   faultSpecSchema,
   parseFaultSpec,
 } from './admin/fault-spec.js';
+export { FAULTS_PATH, type ListedFault } from './admin/faults-endpoint.js';
+export { RESET_PATH, type StartState, stateReset } from './admin/reset.js';
 // Azure Key Vault over HTTPS (CONNECT-proxy vault hosts) and the node-forge CA behind it.
 export {
   type AzureHttpsListener,
@@ -49,6 +61,8 @@ export {
   type RunningListener,
   startListener,
 } from './http/listener.js';
+export { KmsMetrics } from './metrics/kms-metrics.js';
+export { METRICS_PATH } from './metrics/metrics-endpoint.js';
 export { DATA_DIR_ENV, DATABASE_FILE, defaultDataDir } from './storage/data-dir.js';
 export { PLAINTEXT_ROOT_KEY_FILE, ROOT_KEY_ENV, RootKeyError, resolveRootKey } from './storage/root-key.js';
 export {

@@ -27,7 +27,7 @@ describe('fault admin endpoint POST /_envelope/faults', () => {
   it('throttles one operation: the SDK sees ThrottlingException (400), other operations pass', async () => {
     expect(await postFault(server, { throttle: { operation: 'ListKeys' } })).to.deep.equal({
       status: 200,
-      json: { status: 'ok' },
+      json: { status: 'ok', id: 1 },
     });
     const kms = fx.client(server.url);
     const err = await rejection(() => kms.send(new ListKeysCommand({})));
@@ -89,10 +89,15 @@ describe('fault admin endpoint POST /_envelope/faults', () => {
     expect(err.name).to.equal('ThrottlingException');
   });
 
-  it('is absent when admin is off', async () => {
+  it('answers 404 saying the admin API is off when admin is off', async () => {
     const closed = await fx.server({ admin: false });
     const res = await fetch(`${closed.url}/_envelope/faults`, { method: 'POST', body: '{"clear":true}' });
-    expect(res.status).to.equal(400);
-    expect(((await res.json()) as { __type: string }).__type).to.equal('UnknownOperationException');
+    expect(res.status).to.equal(404);
+    expect(await res.json()).to.deep.equal({
+      error:
+        'The admin API is off on this server (started with admin: false / --no-admin); restart it ' +
+        'without that option to use /_envelope/faults.',
+      code: 'ENVELOPE_ADMIN_REQUEST_INVALID',
+    });
   });
 });

@@ -169,6 +169,26 @@ describe('admin endpoint POST /_envelope/faults hardening', () => {
       const server = await fx.server({ accessKeys });
       expect((await fetch(`${server.url}/health`)).status).to.equal(200);
     });
+
+    it('does not serve the admin API on the GCP REST port, which checks no credentials', async () => {
+      const server = await fx.server({ accessKeys, gcp: { restPort: 0 } });
+      const gcpUrl = server.endpoints['gcp-rest']!.url;
+      for (const [method, path] of [
+        ['POST', '/_envelope/faults'],
+        ['POST', '/_envelope/reset'],
+        ['GET', '/_envelope/audit'],
+        ['GET', '/metrics'],
+      ] as const) {
+        const res = await fetch(`${gcpUrl}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          ...(method === 'POST' ? { body: '{"throttle":{}}' } : {}),
+        });
+        expect(res.status, path).to.equal(404);
+        expect(JSON.stringify(await res.json())).not.to.contain('admin');
+      }
+      expect(server.engine.core.faults.list()).to.deep.equal([]);
+    });
   });
 });
 

@@ -8,6 +8,7 @@ import type {
   ThrottleFault,
 } from '@envelope/kms-emulator';
 import type { AuditFilter } from './audit-filter.js';
+import type { EmulatorAdmin } from './emulator-admin.js';
 
 /** Faults on demand, applied to whichever engine is current (they end at `reset()` or `clear()`). */
 export interface EmulatorFaults {
@@ -33,13 +34,15 @@ export interface AwsEmulatorFace {
 export interface RunningEmulator {
   /** The server's URL in server mode; undefined in-process. */
   readonly url: string | undefined;
-  /** The current engine (replaced by `reset()`): call `engine.execute(...)` to set up keys directly. */
+  /** The server's admin API (reset, audit, faults of every cloud, metrics) in server mode; undefined in-process. */
+  readonly admin: EmulatorAdmin | undefined;
+  /** The current engine (in-process, replaced by `reset()`): call `engine.execute(...)` to set up keys directly. */
   readonly engine: KmsEngine;
   /** Pass as `createEnvelope({ emulator })`, or set `emulator: true` / `ENVELOPE_EMULATOR` in-process. */
   readonly target: EmulatorTarget;
   readonly aws: AwsEmulatorFace;
   readonly faults: EmulatorFaults;
-  /** Back to the seeded state: no other keys, no audit events, no faults. */
+  /** Back to the seeded state: no other keys, no audit events, no faults (server mode: `admin.reset()`). */
   reset(): Promise<void>;
   /** CloudTrail-shaped audit events since the emulator started or was last reset (seeding left out), oldest first. */
   auditLog(filter?: AuditFilter): AuditEvent[];

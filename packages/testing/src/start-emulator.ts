@@ -9,6 +9,7 @@ import {
   type SeedInput,
 } from '@envelope/kms-emulator';
 import { type AuditFilter, matchesAudit } from './audit-filter.js';
+import { EmulatorAdmin } from './emulator-admin.js';
 import type { EmulatorFaults, RunningEmulator } from './running-emulator.js';
 
 export interface StartEmulatorOptions {
@@ -49,6 +50,7 @@ async function startInProcess(seed: SeedFile | undefined, region: string): Promi
   if (seed) await shared.seed(seed, { file: 'startEmulator({ seed })' });
   return runningEmulator({
     url: undefined,
+    admin: undefined,
     engine: () => shared.engine,
     target: shared.target,
     awsClient: await awsClientFor(shared.target),
@@ -61,22 +63,24 @@ async function startInProcess(seed: SeedFile | undefined, region: string): Promi
 async function startServer(seed: SeedFile | undefined, region: string): Promise<RunningEmulator> {
   // Loaded only when asked for: in-process tests never load the HTTP server.
   const { createKmsServer } = await import('@envelope/kms-server');
-  const start = (port: number) =>
-    createKmsServer({ inMemory: true, port, defaultRegion: region, ...(seed ? { seed } : {}) });
-  let server = await start(0);
+  const server = await createKmsServer({
+    inMemory: true,
+    port: 0,
+    defaultRegion: region,
+    ...(seed ? { seed } : {}),
+  });
   const target = emulatorServerTarget(server.url);
+  const admin = new EmulatorAdmin(server.url);
   return runningEmulator({
     url: server.url,
+    admin,
     engine: () => server.engine,
     target,
     awsClient: await awsClientFor(target),
     region,
-    // Same port, so clients and configs holding the URL keep working after a reset.
-    reset: async () => {
-      const port = server.port;
-      await server.close();
-      server = await start(port);
-    },
+    // Through the admin API, as a test against an `envelope kms serve` in another process would:
+    // the server, its port and its connections stay; its state goes back to the seed.
+    reset: () => admin.reset(),
     stop: () => server.close(),
   });
 }
@@ -94,6 +98,7 @@ async function awsClientFor(target: EmulatorTarget): Promise<Readonly<Record<str
 
 interface Parts {
   url: string | undefined;
+  admin: EmulatorAdmin | undefined;
   engine: () => KmsEngine;
   target: EmulatorTarget;
   awsClient: Readonly<Record<string, unknown>>;
@@ -117,6 +122,7 @@ function runningEmulator(parts: Parts): RunningEmulator {
   };
   return {
     url: parts.url,
+    admin: parts.admin,
     get engine() {
       return parts.engine();
     },

@@ -61,6 +61,9 @@ export function useEmulator(hooks: TestRunnerHooks, options: UseEmulatorOptions 
     get url() {
       return current().url;
     },
+    get admin() {
+      return current().admin;
+    },
     get engine() {
       return current().engine;
     },

@@ -65,7 +65,7 @@ export function registerKmsCommands(program: Command): void {
       'fault active from the start, e.g. {"throttle":{"operation":"Decrypt"}} (repeatable)',
       collectFault,
     )
-    .option('--no-admin', 'do not serve the POST /_envelope/faults admin endpoint')
+    .option('--no-admin', 'do not serve the admin API (/_envelope/faults, reset, audit, /metrics)')
     .option(
       '--allow-host <name>',
       'accept this Host header name besides IP addresses, localhost and --host (repeatable)',

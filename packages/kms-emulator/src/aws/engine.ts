@@ -235,7 +235,7 @@ function awsFailure(thrown: unknown): ServiceFailure {
               `Injected fault '${thrown.error}' is not an AWS KMS exception`,
             );
   } else error = new KmsError('KMSInternalException', 'An internal error occurred', { cause: thrown });
-  return { error, code: error.exceptionName, message: error.message };
+  return { error, code: error.exceptionName, message: error.message, httpStatus: error.httpStatus };
 }
 
 /** A dry run's output never leaves the engine: zero-fill its plaintext and key buffers. */

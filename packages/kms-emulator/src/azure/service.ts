@@ -106,7 +106,7 @@ function dropUndefined(parameters: Record<string, unknown>): Record<string, unkn
 /** Anything thrown by a call, as the Key Vault error its caller gets. */
 export function toFailure(thrown: unknown): ServiceFailure {
   const error = toAzureError(thrown);
-  return { error, code: error.code, message: error.message };
+  return { error, code: error.code, message: error.message, httpStatus: error.status };
 }
 
 function toAzureError(thrown: unknown): AzureKeyVaultError {

@@ -41,6 +41,15 @@ export interface AuditQuery {
   resource?: string;
   /** At most this many records (the oldest that match). */
   limit?: number;
+  /** Only records appended after this position: keyset pagination (pass the previous page's `next`). */
+  after?: number;
+}
+
+/** One page of the audit log, oldest first. */
+export interface AuditPage {
+  records: AuditRecord[];
+  /** Set when more records may match: the position to pass as `after` for the next page. */
+  next?: number;
 }
 
 export interface AuditPruning {

@@ -36,7 +36,8 @@ export interface LatencyFault extends FaultMatch {
   ms: number;
 }
 
-export type FaultHandle = { remove(): void };
+/** A fault in force: `id` is the one `list()` shows and `remove(id)` takes. */
+export type FaultHandle = { readonly id: number; remove(): void };
 
 /** The outcome of a throttle or failure fault: the cloud module turns it into its own error. */
 export class InjectedFault extends Error {
@@ -157,7 +158,7 @@ export class FaultInjector {
   #add(type: ActiveFault['type'], fault: ActiveFault['fault']): FaultHandle {
     const rule: ActiveFault = { id: this.#nextId++, type, fault: { ...fault }, calls: 0 };
     this.#rules.push(rule);
-    return { remove: () => this.#remove(rule) };
+    return { id: rule.id, remove: () => this.#remove(rule) };
   }
 
   #remove(rule: ActiveFault): void {

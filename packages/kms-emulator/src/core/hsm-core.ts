@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditQuery, AuditRecord } from './audit-record.js';
-import { FaultInjector } from './faults.js';
+import type { AuditPage, AuditQuery, AuditRecord } from './audit-record.js';
+import { FaultInjector, LocationUnavailableError } from './faults.js';
 import { MaterialVault } from './material-vault.js';
 import type { ResourceStore } from './resource-store.js';
 
@@ -58,7 +58,24 @@ export interface ServiceFailure {
   error: Error;
   code: string;
   message: string;
+  /** The HTTP status the cloud answers this error with on its REST/JSON protocol. */
+  httpStatus?: number;
 }
+
+/** How one call ended, for metrics: names and numbers only, never request data. */
+export interface CallOutcome {
+  readonly service: string;
+  readonly location: string;
+  readonly operation: string;
+  /** `OK`, the cloud's error code, or `LocationUnavailable` when a fault took the location down. */
+  readonly code: string;
+  /** 200 on success; the cloud's status for its error; undefined when no answer was sent (location down). */
+  readonly httpStatus: number | undefined;
+  /** From the call reaching the core to its outcome, injected latency included. */
+  readonly seconds: number;
+}
+
+export type CallObserver = (outcome: CallOutcome) => void;
 
 export interface CallHandlers<T> {
   /** Validates the request and sets `scope.parameters`; runs before faults and outside the transaction. */
@@ -82,6 +99,7 @@ export class HsmCore {
   readonly faults: FaultInjector;
   readonly #clock: () => Date;
   readonly #retention: AuditRetentionOptions;
+  #observers: readonly CallObserver[] = [];
 
   constructor(options: HsmCoreOptions) {
     this.store = options.store;
@@ -95,7 +113,54 @@ export class HsmCore {
     return this.#clock();
   }
 
+  /** Tells `observer` how every later call ends (metrics); returns a function that stops it. */
+  observeCalls(observer: CallObserver): () => void {
+    this.#observers = [...this.#observers, observer];
+    return () => {
+      this.#observers = this.#observers.filter((o) => o !== observer);
+    };
+  }
+
   async call<T>(call: ServiceCall, handlers: CallHandlers<T>): Promise<T> {
+    if (this.#observers.length === 0) return this.#call(call, handlers);
+    const started = performance.now();
+    let code = 'OK';
+    let httpStatus: number | undefined = 200;
+    try {
+      return await this.#call(call, handlers, (failure) => {
+        code = failure.code;
+        httpStatus = failure.httpStatus;
+      });
+    } catch (error) {
+      if (error instanceof LocationUnavailableError) {
+        code = 'LocationUnavailable';
+        httpStatus = undefined;
+      }
+      throw error;
+    } finally {
+      const outcome: CallOutcome = {
+        service: call.service,
+        location: call.location,
+        operation: call.operation,
+        code,
+        httpStatus,
+        seconds: (performance.now() - started) / 1000,
+      };
+      for (const observer of this.#observers) {
+        try {
+          observer(outcome);
+        } catch {
+          // An observer's failure (a metrics bug) must never change a call's outcome.
+        }
+      }
+    }
+  }
+
+  async #call<T>(
+    call: ServiceCall,
+    handlers: CallHandlers<T>,
+    failed?: (failure: ServiceFailure) => void,
+  ): Promise<T> {
     // Not audited: the request never reached the service.
     this.faults.checkConnection(call.service, call.location);
     const scope = new CallScope(call);
@@ -109,11 +174,14 @@ export class HsmCore {
       });
     } catch (thrown) {
       const failure = handlers.fail(thrown);
+      failed?.(failure);
       try {
         this.store.transaction(() => this.#audit(scope, failure));
       } catch (auditError) {
         // Nothing of the call was committed; it fails either way, now without its audit record.
-        throw handlers.fail(auditError).error;
+        const unaudited = handlers.fail(auditError);
+        failed?.(unaudited);
+        throw unaudited.error;
       }
       throw failure.error;
     } finally {
@@ -128,6 +196,11 @@ export class HsmCore {
   /** Audit records, oldest first, in the core's neutral form (each cloud renders its own format). */
   auditLog(query: AuditQuery = {}): AuditRecord[] {
     return this.store.queryAudit(query);
+  }
+
+  /** One page of audit records, oldest first, filtered in the store (see `ResourceStore.pageAudit`). */
+  auditPage(query: AuditQuery & { limit: number }): AuditPage {
+    return this.store.pageAudit(query);
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 export {
+  type AuditPage,
   type AuditPruning,
   type AuditQuery,
   type AuditRecord,
@@ -19,6 +20,8 @@ export {
 export {
   type AuditRetentionOptions,
   type CallHandlers,
+  type CallObserver,
+  type CallOutcome,
   CallScope,
   HsmCore,
   type HsmCoreOptions,

@@ -1,4 +1,10 @@
-import { type AuditPruning, type AuditQuery, type AuditRecord, matchesAudit } from './audit-record.js';
+import {
+  type AuditPage,
+  type AuditPruning,
+  type AuditQuery,
+  type AuditRecord,
+  matchesAudit,
+} from './audit-record.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
 import { SortedNames } from './sorted-names.js';
 
@@ -87,11 +93,26 @@ export class MemoryResourceStore implements ResourceStore {
 
   queryAudit(query: AuditQuery): AuditRecord[] {
     const out: AuditRecord[] = [];
-    for (const record of this.#audit.values()) {
+    for (const [seq, record] of this.#audit) {
       if (query.limit !== undefined && out.length >= query.limit) break;
+      if (query.after !== undefined && seq <= query.after) continue;
       if (matchesAudit(record, query)) out.push(clone(record));
     }
     return out;
+  }
+
+  pageAudit(query: AuditQuery & { limit: number }): AuditPage {
+    const records: AuditRecord[] = [];
+    if (query.limit <= 0) return { records };
+    let last = 0;
+    for (const [seq, record] of this.#audit) {
+      if (query.after !== undefined && seq <= query.after) continue;
+      if (!matchesAudit(record, query)) continue;
+      if (records.length === query.limit) return { records, next: last };
+      records.push(clone(record));
+      last = seq;
+    }
+    return { records };
   }
 
   pruneAudit(pruning: AuditPruning): void {
@@ -119,6 +140,17 @@ export class MemoryResourceStore implements ResourceStore {
     } finally {
       if (outermost) this.#undo = undefined;
     }
+  }
+
+  clear(): void {
+    const kinds = new Map(this.#kinds);
+    const audit = new Map(this.#audit);
+    this.#kinds.clear();
+    this.#audit.clear();
+    this.#undo?.push(() => {
+      for (const [name, kind] of kinds) this.#kinds.set(name, kind);
+      for (const [seq, record] of audit) this.#audit.set(seq, record);
+    });
   }
 
   close(): void {}

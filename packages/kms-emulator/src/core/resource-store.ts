@@ -1,4 +1,4 @@
-import type { AuditPruning, AuditQuery, AuditRecord } from './audit-record.js';
+import type { AuditPage, AuditPruning, AuditQuery, AuditRecord } from './audit-record.js';
 
 /** One page of a listing, in name order. */
 export interface ResourcePage<T> {
@@ -42,8 +42,15 @@ export interface ResourceStore {
   appendAudit(record: AuditRecord): void;
   /** Oldest first, at most `query.limit` records when set. */
   queryAudit(query: AuditQuery): AuditRecord[];
+  /**
+   * One page of matching records, oldest first, filtered in the store so a page costs O(page) (plus
+   * the non-matching records it steps over), however long the log is.
+   */
+  pageAudit(query: AuditQuery & { limit: number }): AuditPage;
   /** Deletes the audit records the retention rule no longer keeps. */
   pruneAudit(pruning: AuditPruning): void;
+  /** Deletes every resource and audit record (the admin reset); undone with its transaction. */
+  clear(): void;
 
   /**
    * Runs `fn` atomically: when it throws, every write it made (nested transactions included) is undone

@@ -1,5 +1,11 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
-import { type AuditPruning, type AuditQuery, type AuditRecord, lastSegment } from './audit-record.js';
+import {
+  type AuditPage,
+  type AuditPruning,
+  type AuditQuery,
+  type AuditRecord,
+  lastSegment,
+} from './audit-record.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
 import {
   openSqlite,
@@ -151,29 +157,25 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   queryAudit(query: AuditQuery): AuditRecord[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (condition: string, value: unknown) => {
-      where.push(condition);
-      params.push(value);
-    };
-    if (query.since) add('time >= ?', query.since.getTime());
-    if (query.until) add('time < ?', query.until.getTime());
-    if (query.service !== undefined) add('service = ?', query.service);
-    if (query.location !== undefined) add('location = ?', query.location);
-    if (query.operation !== undefined) add('operation = ?', query.operation);
-    if (query.resource !== undefined) {
-      where.push(
-        'seq IN (SELECT seq FROM audit_resources WHERE resource = ? UNION SELECT seq FROM audit_resources WHERE tail = ?)',
-      );
-      params.push(query.resource, query.resource);
-    }
+    const { condition, params } = auditWhere(query);
     const limit = query.limit === undefined ? '' : ' LIMIT ?';
     if (query.limit !== undefined) params.push(query.limit);
-    const condition = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     return this.#sql<{ record: string }>(`SELECT record FROM audit_records${condition} ORDER BY seq${limit}`)
       .all(...params)
       .map((row) => JSON.parse(row.record) as AuditRecord);
+  }
+
+  pageAudit(query: AuditQuery & { limit: number }): AuditPage {
+    if (query.limit <= 0) return { records: [] };
+    const { condition, params } = auditWhere(query);
+    // Walks the primary key from `after`: one page costs O(page + the rows it skips), not O(log size).
+    const rows = this.#sql<{ seq: number; record: string }>(
+      `SELECT seq, record FROM audit_records${condition} ORDER BY seq LIMIT ?`,
+    ).all(...params, query.limit + 1);
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    const records = page.map((row) => JSON.parse(row.record) as AuditRecord);
+    return more ? { records, next: Number(page[page.length - 1]!.seq) } : { records };
   }
 
   pruneAudit(pruning: AuditPruning): void {
@@ -193,6 +195,13 @@ export class SqliteResourceStore implements ResourceStore {
     });
   }
 
+  clear(): void {
+    this.#db.transaction(() => {
+      for (const table of ['resources', 'resource_terms', 'audit_records', 'audit_resources'])
+        this.#sql(`DELETE FROM ${table}`).run();
+    });
+  }
+
   transaction<T>(fn: () => T): T {
     return this.#db.transaction(fn);
   }
@@ -207,4 +216,27 @@ export class SqliteResourceStore implements ResourceStore {
     if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)));
     return statement as SqliteStatement<unknown[], R>;
   }
+}
+
+/** The SQL filter of an audit query: every condition runs in the store, on indexed columns. */
+function auditWhere(query: AuditQuery): { condition: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    where.push(condition);
+    params.push(value);
+  };
+  if (query.after !== undefined) add('seq > ?', query.after);
+  if (query.since) add('time >= ?', query.since.getTime());
+  if (query.until) add('time < ?', query.until.getTime());
+  if (query.service !== undefined) add('service = ?', query.service);
+  if (query.location !== undefined) add('location = ?', query.location);
+  if (query.operation !== undefined) add('operation = ?', query.operation);
+  if (query.resource !== undefined) {
+    where.push(
+      'seq IN (SELECT seq FROM audit_resources WHERE resource = ? UNION SELECT seq FROM audit_resources WHERE tail = ?)',
+    );
+    params.push(query.resource, query.resource);
+  }
+  return { condition: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
 }

@@ -137,5 +137,5 @@ function toFailure(error: unknown): ServiceFailure {
             `Injected fault '${error.error}' is not a Cloud KMS status; use one of ${Object.keys(GCP_STATUS_CODES).join(', ')}.`,
           );
   else failure = new GcpKmsError('INTERNAL', 'Internal error.', { cause: error });
-  return { error: failure, code: failure.status, message: failure.message };
+  return { error: failure, code: failure.status, message: failure.message, httpStatus: failure.httpStatus };
 }

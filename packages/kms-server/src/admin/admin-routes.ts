@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AwsFaults } from '@envelope/kms-emulator';
+import type { HsmCore, SeedSummary } from '@envelope/kms-emulator';
 import type { HostAllowList } from '../http/host-check.js';
-import { applyFault, FaultSpecError, parseFaultSpec } from './fault-spec.js';
+import type { KmsMetrics } from '../metrics/kms-metrics.js';
+import { METRICS_PATH, serveMetrics } from '../metrics/metrics-endpoint.js';
+import { AdminRequestError, json, pathOf, refuse } from './admin-http.js';
+import { AUDIT_PATH, serveAudit } from './audit-endpoint.js';
+import { FAULTS_PATH, serveFaults } from './faults-endpoint.js';
+import { RESET_PATH, serveReset } from './reset.js';
 
 export const HEALTH_PATH = '/health';
-export const FAULTS_PATH = '/_envelope/faults';
 export const ENDPOINTS_PATH = '/_envelope/endpoints';
 
 /** `GET /health`: unauthenticated, so load balancers and probes can call it; reveals nothing. */
@@ -33,72 +37,71 @@ export function endpointsRoute(addresses: () => Readonly<Record<string, { url: s
 /** The admin API as a listener mounts it: which requests are its own, and how it serves them. */
 export interface AdminRoutes {
   matches(request: IncomingMessage): boolean;
-  serve(request: IncomingMessage, response: ServerResponse, body: Buffer): void;
+  serve(request: IncomingMessage, response: ServerResponse, body: Buffer): void | Promise<void>;
 }
 
+/** What the admin API works on. */
+export interface AdminContext {
+  /** The HSM core every cloud shares: its faults and audit log. */
+  readonly core: HsmCore;
+  /** Back to the start state (see `stateReset`). */
+  readonly reset: () => Promise<SeedSummary[]>;
+  readonly metrics: KmsMetrics;
+}
+
+const ADMIN_PATHS = [FAULTS_PATH, RESET_PATH, AUDIT_PATH, METRICS_PATH];
+
 /**
- * The fault admin endpoint `POST /_envelope/faults`. Each listener serves it only after the Host
- * check and after its protocol endpoint admits the caller (SigV4 on the AWS endpoint when access keys
- * are configured, the same as KMS calls).
- * It also refuses what a browser can send cross-site without a CORS preflight: a body that is not
- * `application/json`, or any foreign `Origin`. Pass `admin: false` to createKmsServer to turn it off.
+ * The admin API: `/_envelope/faults` (list, inject, clear), `/_envelope/reset`, `/_envelope/audit`
+ * and `/metrics`. Each listener serves it only after the Host check and after its protocol endpoint
+ * admits the caller (SigV4 on the AWS endpoint when access keys are configured, the same as KMS calls).
+ * It also refuses what a browser can send cross-site without a CORS preflight: a POST body that is
+ * not `application/json`, or any foreign `Origin`. With `admin: false` every admin path answers 404
+ * saying the admin API is off. Refusals are JSON: `{"error": "<what and how to fix>", "code": …}`.
  */
 export function adminRoutes(
-  faults: AwsFaults,
+  context: AdminContext,
   options: { admin: boolean; hosts: HostAllowList },
 ): AdminRoutes {
   return {
-    matches: (request) => options.admin && pathOf(request) === FAULTS_PATH,
-    serve: (request, response, body) => serveFaults(faults, options.hosts, request, response, body),
+    matches: (request) => {
+      const path = pathOf(request);
+      return ADMIN_PATHS.includes(path) || path.startsWith(`${FAULTS_PATH}/`);
+    },
+    serve: async (request, response, body) => {
+      try {
+        if (!options.admin) {
+          throw new AdminRequestError(
+            404,
+            `The admin API is off on this server (started with admin: false / --no-admin); ` +
+              `restart it without that option to use ${pathOf(request)}.`,
+          );
+        }
+        const origin = request.headers.origin;
+        if (origin !== undefined && !options.hosts.allowsOrigin(origin)) {
+          throw new AdminRequestError(
+            403,
+            `Origin ${origin} may not call the admin API; call it from a script or curl, not a web page.`,
+          );
+        }
+        await route(context, request, response, body);
+      } catch (error) {
+        if (!(error instanceof AdminRequestError)) throw error;
+        refuse(response, error);
+      }
+    },
   };
 }
 
-function serveFaults(
-  faults: AwsFaults,
-  hosts: HostAllowList,
+async function route(
+  context: AdminContext,
   request: IncomingMessage,
   response: ServerResponse,
   body: Buffer,
-): void {
-  if (request.method !== 'POST') {
-    json(response, 405, { error: `Use POST ${FAULTS_PATH}` });
-    return;
-  }
-  const origin = request.headers.origin;
-  if (origin !== undefined && !hosts.allowsOrigin(origin)) {
-    json(response, 403, {
-      error: `Origin ${origin} may not call the admin API; call it from a script or curl, not a web page.`,
-    });
-    return;
-  }
-  const type = String(request.headers['content-type'] ?? '')
-    .split(';', 1)[0]!
-    .trim()
-    .toLowerCase();
-  if (type !== 'application/json') {
-    json(response, 415, {
-      error: `Send the fault as JSON with Content-Type: application/json (got ${type || 'none'}).`,
-    });
-    return;
-  }
-  try {
-    applyFault(faults, parseFaultSpec(JSON.parse(body.toString('utf8') || 'null')));
-    json(response, 200, { status: 'ok' });
-  } catch (error) {
-    const message = error instanceof FaultSpecError ? error.message : 'Request body is not valid JSON';
-    json(response, 400, { error: message });
-  }
-}
-
-function pathOf(request: IncomingMessage): string {
-  return (request.url ?? '/').split('?', 1)[0]!;
-}
-
-function json(response: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-  });
-  response.end(body);
+): Promise<void> {
+  const path = pathOf(request);
+  if (path === RESET_PATH) return serveReset(context.reset, request, response, body);
+  if (path === AUDIT_PATH) return serveAudit(context.core, request, response);
+  if (path === METRICS_PATH) return serveMetrics(context.metrics, request, response);
+  return serveFaults(context.core.faults, request, response, body);
 }

@@ -28,6 +28,8 @@ export interface ListenerOptions {
   readonly hosts?: HostAllowList;
   readonly log?: (record: LogRecord) => void;
   readonly limits?: Partial<KmsServerLimits>;
+  /** Told of every request once it ends: endpoint name, status sent (null: none), milliseconds (metrics). */
+  readonly observe?: (endpoint: string, status: number | null, ms: number) => void;
 }
 
 /** Resource limits; every refusal is an AWS-shaped error (docs/kms-server.md, "Limits"). */
@@ -123,6 +125,11 @@ export async function startListener(
           status: outcome === 'answered' ? response.statusCode : null,
           ms: Math.round((performance.now() - started) * 100) / 100,
         });
+        options.observe?.(
+          endpoint.name,
+          outcome === 'answered' ? response.statusCode : null,
+          performance.now() - started,
+        );
         if (--inFlight === 0) draining?.();
       });
   };

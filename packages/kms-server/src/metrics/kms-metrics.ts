@@ -1,0 +1,113 @@
+import type { CallOutcome } from '@envelope/kms-emulator';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** Seconds; from sub-millisecond engine calls to injected multi-second latency. */
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+// prom-client's default process and Node.js metrics, registered once per process (they describe
+// the process, not one server) and merged into every server's exposition.
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** A status label: the number, or `none` when no HTTP answer was sent. */
+const statusLabel = (status: number | null | undefined): string =>
+  status === null || status === undefined ? 'none' : String(status);
+
+/**
+ * The server's Prometheus metrics (`GET /metrics`), names and labels documented in docs/kms-server.md:
+ *
+ * - `envelope_kms_requests_total{cloud,operation,location,code,http_status}` and
+ *   `envelope_kms_request_duration_seconds{cloud,operation,location}`: every call that reaches a
+ *   cloud's service model (any protocol: AWS JSON, GCP REST and gRPC, Azure REST), from the HSM core.
+ * - `envelope_http_requests_total{endpoint,status}` and `envelope_http_request_duration_seconds{endpoint}`:
+ *   every HTTP request a listener answered, refusals (auth, limits, bad requests) included.
+ * - prom-client's default `process_*` and `nodejs_*` metrics.
+ *
+ * Labels come from values the request path already has; the children are cached by label values so a
+ * request costs two map lookups and two observations per family.
+ */
+export class KmsMetrics {
+  readonly #registry = new Registry();
+  readonly #calls = new Counter({
+    name: 'envelope_kms_requests_total',
+    help: 'KMS calls that reached a cloud service model, by cloud, operation, location, outcome code and HTTP status.',
+    labelNames: ['cloud', 'operation', 'location', 'code', 'http_status'] as const,
+    registers: [this.#registry],
+  });
+  readonly #callSeconds = new Histogram({
+    name: 'envelope_kms_request_duration_seconds',
+    help: 'Time a KMS call spent in the emulator (injected latency included), by cloud, operation and location.',
+    labelNames: ['cloud', 'operation', 'location'] as const,
+    buckets: BUCKETS,
+    registers: [this.#registry],
+  });
+  readonly #http = new Counter({
+    name: 'envelope_http_requests_total',
+    help: 'HTTP requests answered by each listener, by endpoint and status (none: connection dropped or aborted).',
+    labelNames: ['endpoint', 'status'] as const,
+    registers: [this.#registry],
+  });
+  readonly #httpSeconds = new Histogram({
+    name: 'envelope_http_request_duration_seconds',
+    help: 'Time from request to answer on each listener, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    buckets: BUCKETS,
+    registers: [this.#registry],
+  });
+  readonly #callChildren = new Map<
+    string,
+    { count: Counter.Internal; seconds: Histogram.Internal<string> }
+  >();
+  readonly #httpChildren = new Map<
+    string,
+    { count: Counter.Internal; seconds: Histogram.Internal<string> }
+  >();
+
+  /** The HSM core's call observer (`core.observeCalls(metrics.observeCall)`). */
+  readonly observeCall = (outcome: CallOutcome): void => {
+    const status = statusLabel(outcome.httpStatus);
+    const key = `${outcome.service}\n${outcome.operation}\n${outcome.location}\n${outcome.code}\n${status}`;
+    let child = this.#callChildren.get(key);
+    if (!child) {
+      const place = { cloud: outcome.service, operation: outcome.operation, location: outcome.location };
+      child = {
+        count: this.#calls.labels({ ...place, code: outcome.code, http_status: status }),
+        seconds: this.#callSeconds.labels(place),
+      };
+      this.#callChildren.set(key, child);
+    }
+    child.count.inc();
+    child.seconds.observe(outcome.seconds);
+  };
+
+  /** A listener's request observer: its endpoint name, the status sent (null: none) and the time taken. */
+  readonly observeHttp = (endpoint: string, status: number | null, ms: number): void => {
+    const label = statusLabel(status);
+    const key = `${endpoint}\n${label}`;
+    let child = this.#httpChildren.get(key);
+    if (!child) {
+      child = {
+        count: this.#http.labels({ endpoint, status: label }),
+        seconds: this.#httpSeconds.labels({ endpoint }),
+      };
+      this.#httpChildren.set(key, child);
+    }
+    child.count.inc();
+    child.seconds.observe(ms / 1000);
+  };
+
+  readonly contentType: string = this.#registry.contentType;
+  // Registered as the first server starts: prom-client counts CPU time from its registration.
+  readonly #process = processMetrics();
+
+  /** The exposition text (Prometheus text format 0.0.4). */
+  text(): Promise<string> {
+    return Registry.merge([this.#registry, this.#process]).metrics();
+  }
+}
