@@ -80,6 +80,7 @@ export {
   type AuditRetentionOptions,
   type CallHandlers,
   CallScope,
+  type CompletedCall,
   defaultSqliteDriver,
   type FailureFault as CoreFailureFault,
   type FaultHandle,

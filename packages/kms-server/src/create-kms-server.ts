@@ -34,6 +34,7 @@ import {
   type RunningListener,
   startListener,
 } from './http/listener.js';
+import { RequestLog } from './http/request-log.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
 import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/root-key.js';
 
@@ -203,8 +204,11 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
   } else {
     store = new MemoryResourceStore();
   }
+  const requestLog = new RequestLog(log);
   const engine = new KmsEngine({
     store,
+    // Without a log sink, the engine is not asked to report calls at all.
+    ...(options.log ? { onCall: requestLog.onCall } : {}),
     rootKey: rootKey.key,
     defaultAccountId: accountId,
     auditRetention: options.auditRetention ?? DEFAULT_AUDIT_RETENTION,
@@ -256,6 +260,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     const listeners: RunningListener[] = [];
     const sidecars: { name: string; url: string; port: number; close(): Promise<void> }[] = [];
     let azure: AzureHttpsListener | undefined;
+    requestLog.serving();
     try {
       for (const { endpoint, port } of endpoints) {
         listeners.push(
@@ -267,6 +272,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
             probes,
             admin,
             log,
+            requestLog,
           }),
         );
       }

@@ -20,6 +20,7 @@ export {
   type AuditRetentionOptions,
   type CallHandlers,
   CallScope,
+  type CompletedCall,
   HsmCore,
   type HsmCoreOptions,
   type ServiceCall,
