@@ -49,6 +49,7 @@ export {
   type RunningListener,
   startListener,
 } from './http/listener.js';
+export { type CallFields, RequestLog } from './http/request-log.js';
 export { DATA_DIR_ENV, DATABASE_FILE, defaultDataDir } from './storage/data-dir.js';
 export { PLAINTEXT_ROOT_KEY_FILE, ROOT_KEY_ENV, RootKeyError, resolveRootKey } from './storage/root-key.js';
 export {

@@ -29,10 +29,13 @@ export interface HsmCoreOptions {
  * from what the audit record holds anyway, so observing costs no parsing.
  */
 export interface CompletedCall {
+  /** `aws`, `gcp` or `azure`. */
   readonly service: string;
   /** AWS region, GCP location (`projects/p/locations/l`), or Azure vault name. */
   readonly location: string;
+  /** The cloud's own operation name (`Encrypt`, `GetKeyRing`, `wrapKey`). */
   readonly operation: string;
+  /** The id answered to the caller and kept in the audit record. */
   readonly requestId: string;
   /** The primary resource (key ARN, GCP resource name, Azure key id) when the call named one. */
   readonly resource: string | undefined;
