@@ -83,6 +83,7 @@ export {
   type CallObserver,
   type CallOutcome,
   CallScope,
+  type CompletedCall,
   defaultSqliteDriver,
   type FailureFault as CoreFailureFault,
   type FaultHandle,

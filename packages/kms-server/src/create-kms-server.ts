@@ -36,6 +36,7 @@ import {
   type RunningListener,
   startListener,
 } from './http/listener.js';
+import { RequestLog } from './http/request-log.js';
 import { KmsMetrics } from './metrics/kms-metrics.js';
 import { DATABASE_FILE, defaultDataDir, prepareDataDir } from './storage/data-dir.js';
 import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/root-key.js';
@@ -215,8 +216,11 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
   } else {
     store = new MemoryResourceStore();
   }
+  const requestLog = new RequestLog(log);
   const engine = new KmsEngine({
     store,
+    // Without a log sink, the engine is not asked to report calls at all.
+    ...(options.log ? { onCall: requestLog.onCall } : {}),
     rootKey: rootKey.key,
     defaultAccountId: accountId,
     auditRetention: options.auditRetention ?? DEFAULT_AUDIT_RETENTION,
@@ -274,6 +278,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     const listeners: RunningListener[] = [];
     const sidecars: ({ name: string; close(): Promise<void> } & ServerEndpointAddress)[] = [];
     let azure: AzureHttpsListener | undefined;
+    requestLog.serving();
     try {
       for (const { endpoint, port, unauthenticated } of endpoints) {
         listeners.push(
@@ -286,6 +291,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
             ...(unauthenticated && accessKeys ? {} : { admin }),
             log,
             observe: metrics.observeHttp,
+            requestLog,
           }),
         );
       }

@@ -61,6 +61,7 @@ export {
   type RunningListener,
   startListener,
 } from './http/listener.js';
+export { type CallFields, RequestLog } from './http/request-log.js';
 export { KmsMetrics } from './metrics/kms-metrics.js';
 export { METRICS_PATH } from './metrics/metrics-endpoint.js';
 export { DATA_DIR_ENV, DATABASE_FILE, defaultDataDir } from './storage/data-dir.js';

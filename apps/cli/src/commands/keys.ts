@@ -11,12 +11,13 @@ import {
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { Reporter } from '../report.js';
+import { DEFAULT_EMULATOR_URL, emulatorEndpoint } from './emulator-endpoint.js';
 import { registerAzureKeysCommands } from './keys-azure.js';
 import { registerGcpKeysCommands } from './keys-gcp.js';
 import { importKeyMaterial, type KeysImportOptions } from './keys-import.js';
 
 interface KeysOptions {
-  endpoint: string;
+  endpoint?: string;
   region: string;
   json?: boolean;
 }
@@ -27,14 +28,15 @@ const CREDENTIALS = { accessKeyId: 'ENVELOPEEMULATOR', secretAccessKey: 'envelop
 function client(o: KeysOptions, region = o.region, aws = false): KMSClient {
   // Real AWS KMS: the SDK's default endpoint and credential chain.
   if (aws) return new KMSClient({ region });
-  if (!o.endpoint) {
+  const endpoint = o.endpoint ?? emulatorEndpoint();
+  if (!endpoint) {
     throw new CliError(
       'No emulator endpoint.',
       ExitCode.USAGE,
-      'pass --endpoint http://127.0.0.1:4599 or set ENVELOPE_KMS_URL',
+      `pass --endpoint ${DEFAULT_EMULATOR_URL} or set ENVELOPE_EMULATOR`,
     );
   }
-  return new KMSClient({ region, endpoint: o.endpoint, credentials: CREDENTIALS, maxAttempts: 2 });
+  return new KMSClient({ region, endpoint, credentials: CREDENTIALS, maxAttempts: 2 });
 }
 
 /** `envelope keys …`: manage keys of a running emulator (`envelope kms serve`) with the AWS SDK. */
@@ -44,7 +46,10 @@ export function registerKeysCommands(program: Command): void {
     .description(
       'create, list, describe, rotate and alias keys in a running emulator (AWS; `keys gcp` for Cloud KMS)',
     )
-    .option('--endpoint <url>', 'emulator URL', process.env.ENVELOPE_KMS_URL ?? 'http://127.0.0.1:4599')
+    .option(
+      '--endpoint <url>',
+      `emulator URL (default: $ENVELOPE_EMULATOR when it is a URL, else ${DEFAULT_EMULATOR_URL}; $ENVELOPE_KMS_URL is a deprecated alias)`,
+    )
     .option('--region <region>', 'region to act in', process.env.AWS_REGION ?? 'us-east-1')
     .option('--json', 'print JSON');
   const opts = (): KeysOptions => keys.opts<KeysOptions>();

@@ -20,6 +20,29 @@ export interface HsmCoreOptions {
   faults?: FaultInjector;
   /** How much of the audit log to keep (default: all of it). Enforced as each record is appended. */
   auditRetention?: AuditRetentionOptions;
+  /** Told of every call that reached a service, once it has ended (a server's request log). */
+  onCall?: (call: CompletedCall) => void;
+}
+
+/**
+ * One service call as it ended: names only, never material, plaintext, ciphertext or tokens. Built
+ * from what the audit record holds anyway, so observing costs no parsing.
+ */
+export interface CompletedCall {
+  /** `aws`, `gcp` or `azure`. */
+  readonly service: string;
+  /** AWS region, GCP location (`projects/p/locations/l`), or Azure vault name. */
+  readonly location: string;
+  /** The cloud's own operation name (`Encrypt`, `GetKeyRing`, `wrapKey`). */
+  readonly operation: string;
+  /** The id answered to the caller and kept in the audit record. */
+  readonly requestId: string;
+  /** The primary resource (key ARN, GCP resource name, Azure key id) when the call named one. */
+  readonly resource: string | undefined;
+  /** The cloud's error code when the call failed. */
+  readonly error: string | undefined;
+  /** Time in the service (faults' latency included), milliseconds. */
+  readonly ms: number;
 }
 
 /** Who calls which operation of which service, where. */
@@ -100,6 +123,7 @@ export class HsmCore {
   readonly #clock: () => Date;
   readonly #retention: AuditRetentionOptions;
   #observers: readonly CallObserver[] = [];
+  readonly #onCall: ((call: CompletedCall) => void) | undefined;
 
   constructor(options: HsmCoreOptions) {
     this.store = options.store;
@@ -107,6 +131,7 @@ export class HsmCore {
     this.faults = options.faults ?? new FaultInjector();
     this.#clock = options.clock ?? (() => new Date());
     this.#retention = checkRetention(options.auditRetention ?? {});
+    this.#onCall = options.onCall;
   }
 
   now(): Date {
@@ -164,6 +189,8 @@ export class HsmCore {
     // Not audited: the request never reached the service.
     this.faults.checkConnection(call.service, call.location);
     const scope = new CallScope(call);
+    const started = this.#onCall ? performance.now() : 0;
+    let errorCode: string | undefined;
     try {
       handlers.prepare?.(scope);
       await this.faults.beforeCall(call.service, call.location, call.operation);
@@ -175,6 +202,7 @@ export class HsmCore {
     } catch (thrown) {
       const failure = handlers.fail(thrown);
       failed?.(failure);
+      errorCode = failure.code;
       try {
         this.store.transaction(() => this.#audit(scope, failure));
       } catch (auditError) {
@@ -190,6 +218,7 @@ export class HsmCore {
           for (const work of scope.deferred) work();
         });
       }
+      if (this.#onCall) this.#observe(this.#onCall, scope, errorCode, performance.now() - started);
     }
   }
 
@@ -206,6 +235,16 @@ export class HsmCore {
   close(): void {
     this.vault.destroy();
     this.store.close();
+  }
+
+  #observe(onCall: (call: CompletedCall) => void, scope: CallScope, error: string | undefined, ms: number) {
+    const { service, location, operation } = scope.call;
+    try {
+      const resource = scope.resources[0] ?? namedResource(scope.parameters);
+      onCall({ service, location, operation, requestId: scope.requestId, resource, error, ms });
+    } catch {
+      // An observer (a log) must not change the call's outcome, which is already decided.
+    }
   }
 
   #audit(scope: CallScope, failure?: ServiceFailure): void {
@@ -232,6 +271,12 @@ export class HsmCore {
       });
     }
   }
+}
+
+/** The key a failed call asked for (`keyId` in AWS, `name` in GCP) when it found none to act on. */
+function namedResource(parameters: Record<string, unknown>): string | undefined {
+  const named = parameters.keyId ?? parameters.name;
+  return typeof named === 'string' && named.length <= 2048 ? named : undefined;
 }
 
 function checkRetention(retention: AuditRetentionOptions): AuditRetentionOptions {

@@ -23,6 +23,7 @@ export {
   type CallObserver,
   type CallOutcome,
   CallScope,
+  type CompletedCall,
   HsmCore,
   type HsmCoreOptions,
   type ServiceCall,

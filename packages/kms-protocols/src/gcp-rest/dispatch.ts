@@ -9,6 +9,8 @@ export interface GcpRestRequest {
   /** Path and query, e.g. `/v1/projects/p/locations/l/keyRings?pageSize=5&$alt=json;enum-encoding=int`. */
   url: string;
   body?: Uint8Array | string;
+  /** The transport's id for the request (its log line's); the audit record carries it. */
+  requestId?: string;
 }
 
 export interface GcpRestResponse {
@@ -134,7 +136,11 @@ export async function dispatchGcpRest(
     for (const [i, field] of rule.variables.entries()) setPath(json, field, values[i]);
     const requestType = rule.rpc.resolvedRequestType as protobuf.Type;
     const responseType = rule.rpc.resolvedResponseType as protobuf.Type;
-    const result = await service.invoke(rule.method, decodeRequest(requestType, json));
+    const result = await service.invoke(
+      rule.method,
+      decodeRequest(requestType, json),
+      request.requestId ? { requestId: request.requestId } : {},
+    );
     const encoded = toProto3JSON(responseType.fromObject(result as Record<string, unknown>), {
       numericEnums: wantsNumericEnums(url.searchParams),
     });

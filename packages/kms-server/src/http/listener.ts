@@ -12,6 +12,7 @@ import type { AdminRoutes } from '../admin/admin-routes.js';
 import { ByteBudget } from './byte-budget.js';
 import { HostAllowList } from './host-check.js';
 import { BodyBudgetExceededError, BodyTooLargeError, readBody } from './read-body.js';
+import type { RequestLog } from './request-log.js';
 
 export type LogRecord = Record<string, unknown> & { level: 'info' | 'warn' | 'error'; msg: string };
 
@@ -27,6 +28,8 @@ export interface ListenerOptions {
   /** Host names accepted (DNS-rebinding defence); default: IP literals, `localhost`, the listen host. */
   readonly hosts?: HostAllowList;
   readonly log?: (record: LogRecord) => void;
+  /** Adds the engine call's region, operation, key and error code to each request line. */
+  readonly requestLog?: RequestLog;
   readonly limits?: Partial<KmsServerLimits>;
   /** Told of every request once it ends: endpoint name, status sent (null: none), milliseconds (metrics). */
   readonly observe?: (endpoint: string, status: number | null, ms: number) => void;
@@ -93,6 +96,7 @@ export async function startListener(
     inFlight++;
     const started = performance.now();
     const requestId = randomUUID();
+    options.requestLog?.open(requestId);
     let outcome: 'answered' | 'dropped' | 'aborted' = 'answered';
     serve(request, response, requestId)
       .catch((error: unknown) => {
@@ -123,6 +127,7 @@ export async function startListener(
           method: request.method,
           url: request.url,
           status: outcome === 'answered' ? response.statusCode : null,
+          ...options.requestLog?.close(requestId),
           ms: Math.round((performance.now() - started) * 100) / 100,
         });
         options.observe?.(
