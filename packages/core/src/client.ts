@@ -65,7 +65,9 @@ export async function decrypt(
     for (const part of parts) part.fill(0);
     throw error;
   }
-  return { plaintext: Buffer.concat(parts), header: header!, encryptionContext: header!.encryptionContext };
+  // A message of one frame decrypts to one buffer of its own (decipher output): no copy needed.
+  const plaintext = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  return { plaintext, header: header!, encryptionContext: header!.encryptionContext };
 }
 
 export interface RewrapResult extends RewrapReport {

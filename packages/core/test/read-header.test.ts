@@ -27,6 +27,27 @@ describe('reading a header', () => {
     expect(queue.attempts).to.equal(1);
   });
 
+  it('keeps one copy of the header: raw, headerBytes and the fields survive the input being reused', async () => {
+    const { ciphertext, header } = await encrypt(Buffer.from('hello'), {
+      keyring,
+      suiteId: SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+      encryptionContext: { purpose: 'test' },
+    });
+    const input = Buffer.from(ciphertext);
+    const parsed = await readHeader(new ChunkQueue([input]), readerLimits({}));
+    expect(parsed.raw.equals(ciphertext.subarray(0, parsed.length))).to.equal(true);
+    expect(parsed.headerBytes.equals(parsed.raw.subarray(0, parsed.length - 16))).to.equal(true);
+    expect(parsed.headerTag.equals(parsed.raw.subarray(parsed.length - 16))).to.equal(true);
+    input.fill(0); // a streaming reader reuses its buffers
+    expect(parsed.raw.equals(ciphertext.subarray(0, parsed.length))).to.equal(true);
+    expect(parsed.header.messageId.equals(header.messageId)).to.equal(true);
+    expect(parsed.header.suiteData.equals(header.suiteData)).to.equal(true);
+    expect(
+      parsed.header.encryptedDataKeys[0]!.ciphertext.equals(header.encryptedDataKeys[0]!.ciphertext),
+    ).to.equal(true);
+    expect(parsed.header.encryptionContext).to.deep.equal({ purpose: 'test' });
+  });
+
   it('still says an empty input is empty', async () => {
     const queue = new CountingQueue([]);
     let error: unknown;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, LimitExceededError } from '../errors.js';
-import { type ByteReader, uint16 } from './byte-reader.js';
+import type { ByteReader } from './byte-reader.js';
 
 /**
  * A data key wrapped by one master key. `providerInfo` is bytes: raw AES keyrings store binary
@@ -41,19 +41,27 @@ export function serializeEncryptedDataKeys(edks: readonly EncryptedDataKey[]): B
       `A message needs 1 to ${MAX_FIELD} encrypted data keys; got ${edks.length}.`,
     );
   }
-  const parts: Buffer[] = [uint16(edks.length)];
-  for (const edk of edks) {
-    const providerId = Buffer.from(edk.providerId, 'utf8');
+  const providerIds = edks.map((edk) => Buffer.from(edk.providerId, 'utf8'));
+  let length = 2;
+  edks.forEach((edk, i) => {
+    const providerId = providerIds[i]!;
     if (Math.max(providerId.length, edk.providerInfo.length, edk.ciphertext.length) > MAX_FIELD) {
       throw new InvalidArgumentError(
         `Encrypted data key from '${edk.providerId}' has a field over ${MAX_FIELD} bytes; the format cannot hold it.`,
       );
     }
-    parts.push(uint16(providerId.length), providerId);
-    parts.push(uint16(edk.providerInfo.length), edk.providerInfo);
-    parts.push(uint16(edk.ciphertext.length), edk.ciphertext);
-  }
-  return Buffer.concat(parts);
+    length += 6 + providerId.length + edk.providerInfo.length + edk.ciphertext.length;
+  });
+  // count || (len || provider id || len || provider info || len || ciphertext)*, in one buffer.
+  const out = Buffer.allocUnsafe(length);
+  let at = out.writeUInt16BE(edks.length, 0);
+  edks.forEach((edk, i) => {
+    for (const field of [providerIds[i]!, edk.providerInfo, edk.ciphertext]) {
+      at = out.writeUInt16BE(field.length, at);
+      at += field.copy(out, at);
+    }
+  });
+  return out;
 }
 
 /** Reads the EDK list, refusing a count above `maxEncryptedDataKeys` before reading any of them. */

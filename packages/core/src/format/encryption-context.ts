@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { ByteReader, TruncatedInput, uint16 } from './byte-reader.js';
+import { ByteReader, TruncatedInput } from './byte-reader.js';
 
 export type EncryptionContext = Readonly<Record<string, string>>;
 
@@ -68,24 +68,32 @@ function sortedEncodedPairs(context: EncryptionContext): Array<[Buffer, Buffer]>
 /**
  * Serializes the pairs as count || (len || key || len || value)*. An empty context serializes to
  * zero bytes (the count is omitted, not zero). This is also the AAD raw AES keyrings bind.
+ * Written into one buffer: every message serializes its context at least twice (keyring AAD, header).
  */
 export function serializeEncryptionContext(context: EncryptionContext): Buffer {
   assertWellFormedContext(context);
   const pairs = sortedEncodedPairs(context);
   if (pairs.length === 0) return Buffer.alloc(0);
   if (pairs.length > MAX_FIELD) throw new InvalidArgumentError('Encryption context has too many pairs.');
-  const parts: Buffer[] = [uint16(pairs.length)];
+  let length = 2;
   for (const [key, value] of pairs) {
     if (key.length > MAX_FIELD || value.length > MAX_FIELD) {
       throw new InvalidArgumentError('Encryption context keys and values must be under 64 KiB each.');
     }
-    parts.push(uint16(key.length), key, uint16(value.length), value);
+    length += 4 + key.length + value.length;
   }
-  const out = Buffer.concat(parts);
-  if (out.length > MAX_FIELD) {
+  if (length > MAX_FIELD) {
     throw new InvalidArgumentError(
-      `Encryption context serializes to ${out.length} bytes; the message format allows at most ${MAX_FIELD}.`,
+      `Encryption context serializes to ${length} bytes; the message format allows at most ${MAX_FIELD}.`,
     );
+  }
+  const out = Buffer.allocUnsafe(length);
+  let at = out.writeUInt16BE(pairs.length, 0);
+  for (const [key, value] of pairs) {
+    at = out.writeUInt16BE(key.length, at);
+    at += key.copy(out, at);
+    at = out.writeUInt16BE(value.length, at);
+    at += value.copy(out, at);
   }
   return out;
 }
@@ -147,6 +155,8 @@ function decodeUtf8(bytes: Buffer, reader: ByteReader, at: number): string {
  * encrypt refused them, or by another SDK) still matches the string it was written from.
  */
 export function missingContextPairs(context: EncryptionContext, required: EncryptionContext): string[] {
+  const wanted = Object.keys(required);
+  if (wanted.length === 0) return wanted;
   const present = new Map(Object.entries(context).map(([k, v]) => [utf8Key(k), Buffer.from(v, 'utf8')]));
   return Object.entries(required)
     .filter(([k, v]) => typeof v !== 'string' || !present.get(utf8Key(k))?.equals(Buffer.from(v, 'utf8')))

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { DecryptionFailedError, LimitExceededError } from '../errors.js';
 import { type AlgorithmSuite, formatSuiteId, getSuite, isKnownSuiteId } from '../suites/algorithm-suites.js';
-import { ByteReader, uint16, uint32 } from './byte-reader.js';
+import { ByteReader } from './byte-reader.js';
 import {
   type EncryptedDataKey,
   readEncryptedDataKeys,
@@ -45,6 +45,8 @@ export interface ParsedHeader {
   readonly headerBytes: Buffer;
   readonly headerIv: Buffer;
   readonly headerTag: Buffer;
+  /** The header and its authentication section exactly as read (the bytes a signature covers). */
+  readonly raw: Buffer;
   /** Bytes consumed: header plus its authentication section. */
   readonly length: number;
 }
@@ -54,33 +56,36 @@ export function messageIdLength(version: 1 | 2): number {
 }
 
 export function serializeHeader(header: MessageHeader): Buffer {
-  const common = [
-    header.messageId,
-    withLength(serializeEncryptionContext(header.encryptionContext)),
-    serializeEncryptedDataKeys(header.encryptedDataKeys),
-    Buffer.of(header.contentType),
-  ];
-  if (header.version === 2) {
-    return Buffer.concat([
-      Buffer.of(2),
-      uint16(header.suite.id),
-      ...common,
-      uint32(header.frameLength),
-      header.suiteData,
-    ]);
+  const context = serializeEncryptionContext(header.encryptionContext);
+  const edks = serializeEncryptedDataKeys(header.encryptedDataKeys);
+  const { messageId, suiteData, version } = header;
+  // Written into one buffer: the header is built once per message, and one allocation beats a dozen.
+  const out = Buffer.allocUnsafe(
+    (version === 2 ? 3 : 4) +
+      messageId.length +
+      2 +
+      context.length +
+      edks.length +
+      1 +
+      (version === 2 ? 4 + suiteData.length : 4 + 1 + 4),
+  );
+  let at =
+    version === 2 ? out.writeUInt8(2, 0) : out.writeUInt8(V1_TYPE_CUSTOMER_AE_DATA, out.writeUInt8(1, 0));
+  at = out.writeUInt16BE(header.suite.id, at);
+  at += messageId.copy(out, at);
+  at = out.writeUInt16BE(context.length, at);
+  at += context.copy(out, at);
+  at += edks.copy(out, at);
+  at = out.writeUInt8(header.contentType, at);
+  if (version === 2) {
+    at = out.writeUInt32BE(header.frameLength, at);
+    suiteData.copy(out, at);
+    return out;
   }
-  return Buffer.concat([
-    Buffer.of(1, V1_TYPE_CUSTOMER_AE_DATA),
-    uint16(header.suite.id),
-    ...common,
-    Buffer.alloc(4), // reserved
-    Buffer.of(header.suite.ivLength),
-    uint32(header.frameLength),
-  ]);
-}
-
-function withLength(aad: Buffer): Buffer {
-  return Buffer.concat([uint16(aad.length), aad]);
+  at = out.writeUInt32BE(0, at); // reserved
+  at = out.writeUInt8(header.suite.ivLength, at);
+  out.writeUInt32BE(header.frameLength, at);
+  return out;
 }
 
 /**
@@ -114,7 +119,8 @@ export function parseHeader(buffer: Buffer, limits: HeaderLimits): ParsedHeader 
       `${formatSuiteId(suiteId)} is not valid in a version ${version} message`,
     );
   }
-  const messageId = Buffer.from(reader.bytes(messageIdLength(version)));
+  const messageIdAt = reader.offset;
+  reader.bytes(messageIdLength(version));
   const encryptionContext = readEncryptionContext(reader);
   const encryptedDataKeys = readEncryptedDataKeys(reader, limits.maxEncryptedDataKeys);
   const contentTypeAt = reader.offset;
@@ -134,24 +140,30 @@ export function parseHeader(buffer: Buffer, limits: HeaderLimits): ParsedHeader 
   const frameLengthAt = reader.offset;
   const frameLength = reader.uint32();
   checkFrameLength(reader, contentType, frameLength, frameLengthAt, limits);
-  const suiteData = Buffer.from(reader.bytes(suite.suiteDataLength));
+  const suiteDataAt = reader.offset;
+  reader.bytes(suite.suiteDataLength);
   const headerEnd = reader.offset;
-  const headerIv = version === 1 ? Buffer.from(reader.bytes(suite.ivLength)) : Buffer.alloc(suite.ivLength);
-  const headerTag = Buffer.from(reader.bytes(suite.tagLength));
+  if (version === 1) reader.bytes(suite.ivLength);
+  const tagAt = reader.offset;
+  reader.bytes(suite.tagLength);
+  // One copy of the header and its authentication section (the input may be a reused streaming
+  // buffer); the fields below are views of it.
+  const raw = Buffer.from(buffer.subarray(0, reader.offset));
   return {
     header: Object.freeze({
       version,
       suite,
-      messageId,
+      messageId: raw.subarray(messageIdAt, messageIdAt + messageIdLength(version)),
       encryptionContext,
       encryptedDataKeys: Object.freeze(encryptedDataKeys),
       contentType,
       frameLength,
-      suiteData,
+      suiteData: raw.subarray(suiteDataAt, headerEnd),
     }),
-    headerBytes: Buffer.from(buffer.subarray(0, headerEnd)),
-    headerIv,
-    headerTag,
+    headerBytes: raw.subarray(0, headerEnd),
+    headerIv: version === 1 ? raw.subarray(headerEnd, tagAt) : Buffer.alloc(suite.ivLength),
+    headerTag: raw.subarray(tagAt),
+    raw,
     length: reader.offset,
   };
 }
@@ -188,9 +200,14 @@ export function computeHeaderTag(
   requiredContext: Buffer = Buffer.alloc(0),
 ): Buffer {
   const cipher = createCipheriv(suite.cipher, encryptionKey, iv, { authTagLength: suite.tagLength });
-  cipher.setAAD(Buffer.concat([headerBytes, requiredContext]));
+  cipher.setAAD(headerAad(headerBytes, requiredContext));
   cipher.final();
   return cipher.getAuthTag();
+}
+
+/** The header tag's AAD: the header, then any required encryption context (copied only then). */
+function headerAad(headerBytes: Buffer, requiredContext: Buffer): Buffer {
+  return requiredContext.length === 0 ? headerBytes : Buffer.concat([headerBytes, requiredContext]);
 }
 
 export function serializeHeaderAuth(version: 1 | 2, iv: Buffer, tag: Buffer): Buffer {
@@ -210,7 +227,7 @@ export function verifyHeaderTag(
   const decipher = createDecipheriv(suite.cipher, encryptionKey, parsed.headerIv, {
     authTagLength: suite.tagLength,
   });
-  decipher.setAAD(Buffer.concat([parsed.headerBytes, requiredContext]));
+  decipher.setAAD(headerAad(parsed.headerBytes, requiredContext));
   decipher.setAuthTag(parsed.headerTag);
   try {
     decipher.final();

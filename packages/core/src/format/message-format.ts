@@ -20,6 +20,7 @@ export interface MessageFormat {
     options: EncryptOptions,
     onHeader?: (header: MessageHeader, details: EncryptDetails) => void,
   ): AsyncGenerator<Buffer>;
+  /** Yields plaintext in buffers the caller owns (decrypt may return a lone one as it is). */
   decrypt(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: DecryptOptions,

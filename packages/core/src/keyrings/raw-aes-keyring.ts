@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
-import { uint32 } from '../format/byte-reader.js';
 import type { EncryptedDataKey } from '../format/encrypted-data-key.js';
 import { serializeEncryptionContext } from '../format/encryption-context.js';
 import type { DecryptionMaterials, EncryptionMaterials } from '../materials/materials.js';
@@ -59,11 +58,14 @@ export class RawAesKeyring extends KeyringBase {
     const cipher = createCipheriv(this.#cipher, this.#wrappingKey, iv, { authTagLength: TAG_LENGTH });
     cipher.setAAD(serializeEncryptionContext(materials.encryptionContext));
     const wrapped = Buffer.concat([cipher.update(materials.dataKey), cipher.final(), cipher.getAuthTag()]);
-    materials.addEncryptedDataKey({
-      providerId: this.#keyNamespace,
-      providerInfo: Buffer.concat([this.#keyName, uint32(TAG_LENGTH * 8), uint32(IV_LENGTH), iv]),
-      ciphertext: wrapped,
-    });
+    // Provider info: key name || tag length in bits (4) || IV length (4) || IV, in one buffer.
+    const name = this.#keyName;
+    const providerInfo = Buffer.allocUnsafe(name.length + 8 + IV_LENGTH);
+    name.copy(providerInfo, 0);
+    providerInfo.writeUInt32BE(TAG_LENGTH * 8, name.length);
+    providerInfo.writeUInt32BE(IV_LENGTH, name.length + 4);
+    iv.copy(providerInfo, name.length + 8);
+    materials.addEncryptedDataKey({ providerId: this.#keyNamespace, providerInfo, ciphertext: wrapped });
   }
 
   protected async unwrap(materials: DecryptionMaterials, edks: readonly EncryptedDataKey[]): Promise<void> {
@@ -93,7 +95,7 @@ export class RawAesKeyring extends KeyringBase {
     return (
       edk.providerId === this.#keyNamespace &&
       info.length === name.length + 8 + IV_LENGTH &&
-      info.subarray(0, name.length).equals(name) &&
+      info.compare(name, 0, name.length, 0, name.length) === 0 &&
       info.readUInt32BE(name.length) === TAG_LENGTH * 8 &&
       info.readUInt32BE(name.length + 4) === IV_LENGTH &&
       edk.ciphertext.length === keyLength + TAG_LENGTH

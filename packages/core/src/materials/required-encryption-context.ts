@@ -10,11 +10,14 @@ interface WithRequiredKeys {
   readonly requiredEncryptionContextKeys: readonly string[];
 }
 
+const NO_PAIRS: EncryptionContext = Object.freeze({});
+
 /** The pairs the message authenticates but does not store. */
 export function requiredEncryptionContext({
   encryptionContext,
   requiredEncryptionContextKeys,
 }: WithRequiredKeys): EncryptionContext {
+  if (requiredEncryptionContextKeys.length === 0) return NO_PAIRS;
   return Object.fromEntries(requiredEncryptionContextKeys.map((key) => [key, encryptionContext[key] ?? '']));
 }
 
@@ -23,6 +26,10 @@ export function storedEncryptionContext({
   encryptionContext,
   requiredEncryptionContextKeys,
 }: WithRequiredKeys): EncryptionContext {
+  // Without required keys every pair is stored (the common case): no copy unless it could change.
+  if (requiredEncryptionContextKeys.length === 0 && Object.isFrozen(encryptionContext)) {
+    return encryptionContext;
+  }
   const required = new Set(requiredEncryptionContextKeys);
   return Object.freeze(
     Object.fromEntries(Object.entries(encryptionContext).filter(([key]) => !required.has(key))),

@@ -9,10 +9,8 @@ import {
 } from '../options.js';
 import { ChunkQueue } from './chunk-queue.js';
 
-export interface ParsedHeaderBytes extends ParsedHeader {
-  /** The header and its authentication section exactly as read (signed bytes). */
-  readonly raw: Buffer;
-}
+/** A parsed header with its raw bytes (kept as a name of its own: {@link ParsedHeader} has them now). */
+export type ParsedHeaderBytes = ParsedHeader;
 
 export function readerLimits(
   options: Pick<DecryptOptions, 'maxEncryptedDataKeys' | 'maxFrameLength'>,
@@ -42,7 +40,8 @@ export async function readHeader(queue: ChunkQueue, limits: HeaderLimits): Promi
     parsed += buffer.length;
     try {
       const header = parseHeader(buffer, limits);
-      return { ...header, raw: Buffer.from(queue.take(header.length)) };
+      queue.take(header.length); // parseHeader copied them
+      return header;
     } catch (error) {
       if (!(error instanceof TruncatedInput)) throw error;
       // Each attempt re-parses everything buffered. Wait for just the bytes the parser asked for (so

@@ -68,8 +68,15 @@ export function openMessageKey(
   }
 }
 
+// The encryption key's HKDF info (suite id || "DERIVEKEY") depends on the suite only: built once.
+const deriveKeyInfo = new Map<number, Buffer>();
+
 function expandEncryptionKey(suite: AlgorithmSuite, prk: Buffer): Buffer {
-  const info = Buffer.concat([suiteIdBytes(suite), DERIVE_KEY_LABEL]);
+  let info = deriveKeyInfo.get(suite.id);
+  if (!info) {
+    info = Buffer.concat([suiteIdBytes(suite), DERIVE_KEY_LABEL]);
+    deriveKeyInfo.set(suite.id, info);
+  }
   return hkdfExpand(suite.kdfHash!, prk, info, suite.keyLength);
 }
 
