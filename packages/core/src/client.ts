@@ -89,9 +89,11 @@ export async function rewrap(ciphertext: Uint8Array, options: RewrapOptions): Pr
  */
 export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
-  const duplex: Duplex = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
-    yield* format.encrypt(source, options, (header, details) => duplex.emit('header', header, details));
-  });
+  // The format's generator is the duplex's body itself: a wrapping generator would add a promise
+  // per chunk.
+  const duplex: Duplex = Duplex.from((source: AsyncIterable<Uint8Array>) =>
+    format.encrypt(source, options, (header, details) => duplex.emit('header', header, details)),
+  );
   return duplex;
 }
 
@@ -101,8 +103,8 @@ export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
  */
 export function decryptStream(options: DecryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
-  const duplex: Duplex = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
-    yield* format.decrypt(source, options, (header) => duplex.emit('header', header));
-  });
+  const duplex: Duplex = Duplex.from((source: AsyncIterable<Uint8Array>) =>
+    format.decrypt(source, options, (header) => duplex.emit('header', header)),
+  );
   return duplex;
 }
