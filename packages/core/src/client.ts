@@ -1,9 +1,11 @@
 import { Duplex } from 'node:stream';
+import { framedBodyLength, MAX_FOOTER_LENGTH } from './format/body.js';
 import type { EncryptionContext } from './format/encryption-context.js';
-import type { MessageHeader } from './format/header.js';
+import { ContentType, type MessageHeader } from './format/header.js';
 import { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
 import type { SkippedMasterKey } from './materials/materials.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
+import { OutputBuffer } from './stream/output-buffer.js';
 import { type RewrapOptions, type RewrapReport, rewrapMessage } from './stream/rewrap-message.js';
 
 export interface FormatChoice {
@@ -34,15 +36,26 @@ export async function encrypt(
   const plaintextLength = typeof plaintext === 'string' ? Buffer.byteLength(plaintext) : plaintext.length;
   let header: MessageHeader | undefined;
   let details: EncryptDetails | undefined;
-  const parts: Buffer[] = [];
+  const output = new OutputBuffer();
+  let first = true;
   for await (const part of format.encrypt([plaintext], { plaintextLength, ...options }, (h, d) => {
     header = h;
     details = d;
   })) {
-    parts.push(part);
+    // The first part is the header; with it the message's whole length is known (our format).
+    if (first && header && format === awsEncryptionSdkFormat && header.contentType === ContentType.FRAMED) {
+      const { suite, frameLength } = header;
+      output.reserve(
+        part.length +
+          framedBodyLength(plaintextLength, frameLength, suite.ivLength, suite.tagLength) +
+          (suite.signature ? MAX_FOOTER_LENGTH : 0),
+      );
+    }
+    first = false;
+    output.push(part);
   }
   return {
-    ciphertext: Buffer.concat(parts),
+    ciphertext: output.result(),
     header: header!,
     skippedMasterKeys: details?.skippedMasterKeys ?? [],
   };
@@ -58,14 +71,18 @@ export async function decrypt(
 ): Promise<DecryptResult> {
   const format = options.format ?? awsEncryptionSdkFormat;
   let header: MessageHeader | undefined;
-  const parts: Buffer[] = [];
+  // The plaintext is shorter than the message; each decrypted piece is zero-filled once copied.
+  const output = new OutputBuffer();
+  output.reserve(ciphertext.length);
   try {
-    for await (const part of format.decrypt([ciphertext], options, (h) => (header = h))) parts.push(part);
+    for await (const part of format.decrypt([ciphertext], options, (h) => (header = h))) {
+      output.push(part, true);
+    }
   } catch (error) {
-    for (const part of parts) part.fill(0);
+    output.zero();
     throw error;
   }
-  return { plaintext: Buffer.concat(parts), header: header!, encryptionContext: header!.encryptionContext };
+  return { plaintext: output.result(), header: header!, encryptionContext: header!.encryptionContext };
 }
 
 export interface RewrapResult extends RewrapReport {

@@ -66,6 +66,24 @@ export function finalFrameHeader(sequenceNumber: number, iv: Buffer, contentLeng
   return header;
 }
 
+/**
+ * Bytes of a framed body holding `plaintextLength` bytes (message-body.md): every full frame is
+ * sequence number (4) || IV || content || tag, and the final frame (possibly empty) adds the final
+ * frame marker (4) and its content length (4).
+ */
+export function framedBodyLength(
+  plaintextLength: number,
+  frameLength: number,
+  ivLength: number,
+  tagLength: number,
+): number {
+  const fullFrames = Math.floor(plaintextLength / frameLength);
+  return plaintextLength + fullFrames * (4 + ivLength + tagLength) + (12 + ivLength + tagLength);
+}
+
+/** The longest footer: signature length (2) and a DER ECDSA signature (at most 139 bytes, P-521). */
+export const MAX_FOOTER_LENGTH = 2 + 139;
+
 /** data-format/message-footer.md: signature length (2) || DER signature. */
 export function serializeFooter(signature: Buffer): Buffer {
   return Buffer.concat([uint16(signature.length), signature]);
