@@ -8,40 +8,46 @@ import {
 
 /**
  * Raw AES-256-GCM from node:crypto at a given frame length: one cipher per frame, a 12-byte IV and
- * a 16-byte tag per frame, output gathered into one buffer — the floor any framed format pays.
+ * a 16-byte tag per frame — the floor any framed format pays. node:crypto cannot encrypt into a
+ * given buffer, so each frame's output is copied into one output allocated up front while it is
+ * still in cache: measured 5–15 % cheaper at 64 MiB than gathering the pieces and concatenating.
  */
 export function rawGcm(frameLength: number) {
   const key = randomBytes(32);
   const aad = randomBytes(32 + 28 + 12);
+  const overhead = 12 + 16;
   return {
     encrypt(plaintext: Buffer): Buffer {
-      const parts: Buffer[] = [];
-      for (let at = 0, seq = 1; at < plaintext.length || seq === 1; at += frameLength, seq++) {
-        const iv = Buffer.alloc(12);
+      const frames = Math.max(1, Math.ceil(plaintext.length / frameLength));
+      const out = Buffer.allocUnsafe(plaintext.length + frames * overhead);
+      let written = 0;
+      for (let at = 0, seq = 1; seq <= frames; at += frameLength, seq++) {
+        const iv = out.subarray(written, written + 12).fill(0);
         iv.writeUInt32BE(seq, 8);
+        written += 12;
         const cipher = createCipheriv('aes-256-gcm', key, iv);
         cipher.setAAD(aad);
-        parts.push(
-          iv,
-          cipher.update(plaintext.subarray(at, at + frameLength)),
-          cipher.final(),
-          cipher.getAuthTag(),
-        );
+        written += cipher.update(plaintext.subarray(at, at + frameLength)).copy(out, written);
+        written += cipher.final().copy(out, written);
+        written += cipher.getAuthTag().copy(out, written);
       }
-      return Buffer.concat(parts);
+      return out;
     },
     decrypt(ciphertext: Buffer): Buffer {
-      const parts: Buffer[] = [];
+      const frames = Math.max(1, Math.ceil(ciphertext.length / (frameLength + overhead)));
+      const out = Buffer.allocUnsafe(ciphertext.length - frames * overhead);
+      let written = 0;
       for (let at = 0; at < ciphertext.length; ) {
         const iv = ciphertext.subarray(at, at + 12);
         const end = Math.min(at + 12 + frameLength, ciphertext.length - 16);
         const decipher = createDecipheriv('aes-256-gcm', key, iv);
         decipher.setAAD(aad);
         decipher.setAuthTag(ciphertext.subarray(end, end + 16));
-        parts.push(decipher.update(ciphertext.subarray(at + 12, end)), decipher.final());
+        written += decipher.update(ciphertext.subarray(at + 12, end)).copy(out, written);
+        written += decipher.final().copy(out, written);
         at = end + 16;
       }
-      return Buffer.concat(parts);
+      return out;
     },
   };
 }

@@ -18,7 +18,8 @@ export function machine(): string {
 export const SECTION_NOTES = {
   targets: `Each target compares Envelope with a baseline doing the least the same job needs, in the same
 process and the same run: raw \`aes-256-gcm\` from \`node:crypto\` at Envelope's frame length (one
-cipher, IV and tag per frame, output gathered into one buffer); for the signed suite \`0x0578\` the
+cipher, IV and tag per frame, each frame's output copied into one buffer allocated up front, as
+Envelope's buffer API does); for the signed suite \`0x0578\` the
 same plus SHA-384 over the ciphertext; for streams, raw GCM frames through two \`Transform\`s with the
 same source and sink; for small messages, \`@aws-crypto/client-node\` with its defaults and the same
 raw AES keyring, both sides warmed and each in a child process of its own (batches still alternating),

@@ -1,9 +1,11 @@
 import { Duplex } from 'node:stream';
+import { framedBodyLength, MAX_FOOTER_LENGTH } from './format/body.js';
 import type { EncryptionContext } from './format/encryption-context.js';
-import type { MessageHeader } from './format/header.js';
+import { ContentType, type MessageHeader } from './format/header.js';
 import { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
 import type { SkippedMasterKey } from './materials/materials.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
+import { OutputBuffer } from './stream/output-buffer.js';
 import { type RewrapOptions, type RewrapReport, rewrapMessage } from './stream/rewrap-message.js';
 
 export interface FormatChoice {
@@ -34,15 +36,26 @@ export async function encrypt(
   const plaintextLength = typeof plaintext === 'string' ? Buffer.byteLength(plaintext) : plaintext.length;
   let header: MessageHeader | undefined;
   let details: EncryptDetails | undefined;
-  const parts: Buffer[] = [];
+  const output = new OutputBuffer();
+  let first = true;
   for await (const part of format.encrypt([plaintext], { plaintextLength, ...options }, (h, d) => {
     header = h;
     details = d;
   })) {
-    parts.push(part);
+    // The first part is the header; with it the message's whole length is known (our format).
+    if (first && header && format === awsEncryptionSdkFormat && header.contentType === ContentType.FRAMED) {
+      const { suite, frameLength } = header;
+      output.reserve(
+        part.length +
+          framedBodyLength(plaintextLength, frameLength, suite.ivLength, suite.tagLength) +
+          (suite.signature ? MAX_FOOTER_LENGTH : 0),
+      );
+    }
+    first = false;
+    output.push(part);
   }
   return {
-    ciphertext: Buffer.concat(parts),
+    ciphertext: output.result(),
     header: header!,
     skippedMasterKeys: details?.skippedMasterKeys ?? [],
   };
@@ -58,16 +71,18 @@ export async function decrypt(
 ): Promise<DecryptResult> {
   const format = options.format ?? awsEncryptionSdkFormat;
   let header: MessageHeader | undefined;
-  const parts: Buffer[] = [];
+  // The plaintext is shorter than the message; each decrypted piece is zero-filled once copied.
+  const output = new OutputBuffer();
+  output.reserve(ciphertext.length);
   try {
-    for await (const part of format.decrypt([ciphertext], options, (h) => (header = h))) parts.push(part);
+    for await (const part of format.decrypt([ciphertext], options, (h) => (header = h))) {
+      output.push(part, true);
+    }
   } catch (error) {
-    for (const part of parts) part.fill(0);
+    output.zero();
     throw error;
   }
-  // A message of one frame decrypts to one buffer of its own (decipher output): no copy needed.
-  const plaintext = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  return { plaintext, header: header!, encryptionContext: header!.encryptionContext };
+  return { plaintext: output.result(), header: header!, encryptionContext: header!.encryptionContext };
 }
 
 export interface RewrapResult extends RewrapReport {
@@ -91,9 +106,11 @@ export async function rewrap(ciphertext: Uint8Array, options: RewrapOptions): Pr
  */
 export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
-  const duplex: Duplex = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
-    yield* format.encrypt(source, options, (header, details) => duplex.emit('header', header, details));
-  });
+  // The format's generator is the duplex's body itself: a wrapping generator would add a promise
+  // per chunk.
+  const duplex: Duplex = Duplex.from((source: AsyncIterable<Uint8Array>) =>
+    format.encrypt(source, options, (header, details) => duplex.emit('header', header, details)),
+  );
   return duplex;
 }
 
@@ -103,8 +120,8 @@ export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
  */
 export function decryptStream(options: DecryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
-  const duplex: Duplex = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
-    yield* format.decrypt(source, options, (header) => duplex.emit('header', header));
-  });
+  const duplex: Duplex = Duplex.from((source: AsyncIterable<Uint8Array>) =>
+    format.decrypt(source, options, (header) => duplex.emit('header', header)),
+  );
   return duplex;
 }

@@ -35,8 +35,19 @@ export async function* decryptMessage(
     const maxHeld = options.maxBufferedPlaintext ?? DEFAULT_MAX_BUFFERED_PLAINTEXT;
     let heldLength = 0;
     const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
-    for await (const frame of body.frames()) {
-      const plaintext = decryptFrame(header, key, frame, await body.content(frame));
+    // body.next() and body.content() answer synchronously when the bytes are buffered: a message in
+    // memory then costs one step of this generator per frame, no other trip through the event loop.
+    for (;;) {
+      const next = body.next();
+      const frame = next instanceof Promise ? await next : next;
+      if (!frame) break;
+      const content = body.content(frame);
+      const plaintext = decryptFrame(
+        header,
+        key,
+        frame,
+        content instanceof Promise ? await content : content,
+      );
       if (holdAll) {
         for (const piece of plaintext) held.push(piece);
         heldLength += frame.length;

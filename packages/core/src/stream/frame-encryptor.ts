@@ -1,6 +1,13 @@
 import { createCipheriv } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
-import { BodyAadContent, bodyAad, finalFrameHeader, frameIv, regularFrameHeader } from '../format/body.js';
+import {
+  BodyAadContent,
+  bodyAad,
+  finalFrameHeader,
+  frameIv,
+  regularFrameHeader,
+  writeSequenceAndLength,
+} from '../format/body.js';
 import type { AlgorithmSuite } from '../suites/algorithm-suites.js';
 
 const LAST_SEQUENCE_NUMBER = 0xfffffffe;
@@ -69,19 +76,26 @@ export class FramedBodyWriter {
 /** Encrypts frames in sequence; yields each frame as header piece, ciphertext pieces and tag. */
 class FrameEncryptor {
   #sequenceNumber = 1;
+  /** The regular frames' body AAD, its sequence number rewritten per frame (setAAD copies it in). */
+  readonly #regularAad: Buffer;
+  readonly #cipherOptions: { readonly authTagLength: number };
 
   constructor(
     private readonly suite: AlgorithmSuite,
     private readonly key: Buffer,
     private readonly messageId: Buffer,
     private readonly frameLength: number,
-  ) {}
+  ) {
+    this.#regularAad = bodyAad(messageId, BodyAadContent.FRAME, 0, frameLength);
+    this.#cipherOptions = { authTagLength: suite.tagLength };
+  }
 
   *regular(content: readonly Buffer[]): Generator<Buffer> {
     const seq = this.#next();
     const iv = frameIv(this.suite.ivLength, seq);
     yield regularFrameHeader(seq, iv);
-    yield* this.#encrypt(iv, bodyAad(this.messageId, BodyAadContent.FRAME, seq, this.frameLength), content);
+    writeSequenceAndLength(this.#regularAad, seq, this.frameLength);
+    yield* this.#encrypt(iv, this.#regularAad, content);
   }
 
   *final(content: readonly Buffer[], contentLength: number): Generator<Buffer> {
@@ -95,13 +109,16 @@ class FrameEncryptor {
     );
   }
 
-  *#encrypt(iv: Buffer, aad: Buffer, content: readonly Buffer[]): Generator<Buffer> {
-    const cipher = createCipheriv(this.suite.cipher, this.key, iv, { authTagLength: this.suite.tagLength });
+  /** The frame's ciphertext pieces and tag, in order (an array: one generator less per frame). */
+  #encrypt(iv: Buffer, aad: Buffer, content: readonly Buffer[]): Buffer[] {
+    const cipher = createCipheriv(this.suite.cipher, this.key, iv, this.#cipherOptions);
     cipher.setAAD(aad);
-    for (const piece of content) yield cipher.update(piece);
+    const out: Buffer[] = [];
+    for (const piece of content) out.push(cipher.update(piece));
     const tail = cipher.final();
-    if (tail.length) yield tail;
-    yield cipher.getAuthTag();
+    if (tail.length) out.push(tail);
+    out.push(cipher.getAuthTag());
+    return out;
   }
 
   #next(): number {

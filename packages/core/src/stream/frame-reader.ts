@@ -32,44 +32,72 @@ export class FrameReader {
     private readonly onBytes: (piece: Buffer) => void,
   ) {}
 
+  #expected = 1;
+  #done = false;
+
   /** Yields each frame's structure; the consumer must read its content before asking for the next. */
   async *frames(): AsyncGenerator<FrameInfo> {
+    for (;;) {
+      const frame = await this.next();
+      if (!frame) return;
+      yield frame;
+    }
+  }
+
+  /**
+   * The next frame's structure, or undefined after the final frame; the consumer must read its
+   * content before asking for the next. Synchronous when the frame's header fields are already
+   * buffered (a message in memory), so a frame costs no trip through the event loop.
+   */
+  next(): FrameInfo | undefined | Promise<FrameInfo | undefined> {
+    if (this.#done) return undefined;
+    if (this.header.contentType === ContentType.NON_FRAMED) return this.#nonFramed();
+    // A final frame's header is the longest: marker, sequence number, IV, content length.
+    const longest = 12 + this.header.suite.ivLength;
+    if (this.queue.buffered >= longest) return this.#frameHeader();
+    // Waits for as much as the longest header (or the end of the source); then every field is
+    // buffered or the message is truncated, which #now reports by field.
+    return this.queue.ensure(longest).then(() => this.#frameHeader());
+  }
+
+  #frameHeader(): FrameInfo {
     const { messageId, suite, frameLength } = this.header;
-    if (this.header.contentType === ContentType.NON_FRAMED) {
-      const iv = await this.#field(suite.ivLength, 'body IV');
-      const length = Number((await this.#field(8, 'body content length')).readBigUInt64BE(0));
-      if (length > MAX_NON_FRAMED_CONTENT)
-        throw new BodyFormatError(`Non-framed content length ${length} is invalid.`);
-      if (length > this.maxFrameLength) {
-        throw new LimitExceededError(
-          `The non-framed body of ${length} bytes exceeds maxFrameLength ${this.maxFrameLength}.`,
+    const expected = this.#expected++;
+    const marker = this.#now(4, 'frame sequence number').readUInt32BE(0);
+    const final = marker === FINAL_FRAME_MARKER;
+    const seq = final ? this.#now(4, 'final frame sequence number').readUInt32BE(0) : marker;
+    if (seq !== expected) {
+      throw new BodyFormatError(`Frame sequence number ${seq} is out of order; expected ${expected}.`);
+    }
+    const iv = this.#now(suite.ivLength, 'frame IV');
+    let length = frameLength;
+    if (final) {
+      length = this.#now(4, 'final frame content length').readUInt32BE(0);
+      if (length > frameLength) {
+        throw new BodyFormatError(
+          `The final frame claims ${length} bytes, more than the frame length ${frameLength}.`,
         );
       }
-      const aad = bodyAad(messageId, BodyAadContent.SINGLE_BLOCK, 1, length);
-      yield { final: true, sequenceNumber: 1, iv, length, aad };
-      return;
+      this.#done = true;
     }
-    for (let expected = 1; ; expected++) {
-      const marker = (await this.#field(4, 'frame sequence number')).readUInt32BE(0);
-      const final = marker === FINAL_FRAME_MARKER;
-      const seq = final ? (await this.#field(4, 'final frame sequence number')).readUInt32BE(0) : marker;
-      if (seq !== expected) {
-        throw new BodyFormatError(`Frame sequence number ${seq} is out of order; expected ${expected}.`);
-      }
-      const iv = await this.#field(suite.ivLength, 'frame IV');
-      let length = frameLength;
-      if (final) {
-        length = (await this.#field(4, 'final frame content length')).readUInt32BE(0);
-        if (length > frameLength) {
-          throw new BodyFormatError(
-            `The final frame claims ${length} bytes, more than the frame length ${frameLength}.`,
-          );
-        }
-      }
-      const aad = bodyAad(messageId, final ? BodyAadContent.FINAL_FRAME : BodyAadContent.FRAME, seq, length);
-      yield { final, sequenceNumber: seq, iv, length, aad };
-      if (final) return;
+    const aad = bodyAad(messageId, final ? BodyAadContent.FINAL_FRAME : BodyAadContent.FRAME, seq, length);
+    return { final, sequenceNumber: seq, iv, length, aad };
+  }
+
+  async #nonFramed(): Promise<FrameInfo> {
+    this.#done = true;
+    const { messageId, suite } = this.header;
+    const iv = await this.#field(suite.ivLength, 'body IV');
+    const length = Number((await this.#field(8, 'body content length')).readBigUInt64BE(0));
+    if (length > MAX_NON_FRAMED_CONTENT)
+      throw new BodyFormatError(`Non-framed content length ${length} is invalid.`);
+    if (length > this.maxFrameLength) {
+      throw new LimitExceededError(
+        `The non-framed body of ${length} bytes exceeds maxFrameLength ${this.maxFrameLength}.`,
+      );
     }
+    const aad = bodyAad(messageId, BodyAadContent.SINGLE_BLOCK, 1, length);
+    return { final: true, sequenceNumber: 1, iv, length, aad };
   }
 
   /**
@@ -121,6 +149,12 @@ export class FrameReader {
     const pieces = this.queue.takePieces(length);
     for (const piece of pieces) this.onBytes(piece);
     return pieces;
+  }
+
+  /** A small field the caller made sure is buffered, unless the source ended first. */
+  #now(length: number, field: string): Buffer {
+    if (this.queue.buffered < length) throw new BodyFormatError(`The message ends inside the ${field}.`);
+    return join(this.#take(length));
   }
 
   /** A small field: taken at once when buffered, else after waiting for the source. */

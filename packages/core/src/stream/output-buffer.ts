@@ -1,0 +1,50 @@
+/**
+ * Gathers a message held in memory (the buffer API's result) into one buffer allocated up front at an
+ * upper bound of its length, copying each piece in as it comes, while it is still in cache, rather
+ * than keeping every piece for one concatenation at the end. node:crypto cannot encrypt into a given
+ * buffer, so this one copy is the least left to do. Without a bound, or if a piece would overflow it,
+ * it falls back to concatenation.
+ */
+export class OutputBuffer {
+  #out: Buffer | undefined;
+  #written = 0;
+  /** Pieces kept for a concatenation (no bound, or the bound was exceeded). */
+  #parts: Buffer[] = [];
+  #partsLength = 0;
+
+  /** Allocates the output once its upper bound is known; before the first piece only. */
+  reserve(bound: number): void {
+    if (this.#out === undefined && this.#partsLength === 0) this.#out = Buffer.allocUnsafe(bound);
+  }
+
+  /** Copies `piece` in; with `wipe`, zero-fills the piece once copied (plaintext). */
+  push(piece: Buffer, wipe = false): void {
+    const out = this.#out;
+    if (out !== undefined && this.#written + piece.length <= out.length) {
+      this.#written += piece.copy(out, this.#written);
+      if (wipe) piece.fill(0);
+      return;
+    }
+    if (out !== undefined) {
+      // The bound was wrong: keep what is written as the first piece, concatenate from here on.
+      this.#parts.push(out.subarray(0, this.#written));
+      this.#partsLength = this.#written;
+      this.#out = undefined;
+    }
+    this.#parts.push(piece);
+    this.#partsLength += piece.length;
+  }
+
+  /** The gathered bytes; an unused tail of the allocation is zero-filled, not left uninitialized. */
+  result(): Buffer {
+    if (this.#out === undefined) return Buffer.concat(this.#parts, this.#partsLength);
+    this.#out.fill(0, this.#written);
+    return this.#out.subarray(0, this.#written);
+  }
+
+  /** Zero-fills everything gathered (a decrypt that failed). */
+  zero(): void {
+    this.#out?.fill(0);
+    for (const part of this.#parts) part.fill(0);
+  }
+}
