@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
-import { encodeResponseBody } from '@envelope/kms-protocols';
+import { encodeResponseBody } from '@envelope/kms-protocols/aws-json';
 import { createKmsServer } from '@envelope/kms-server';
 
 const mode = process.argv[2] ?? 'ceiling';

@@ -17,16 +17,11 @@ import {
   type SeedFile,
   SqliteResourceStore,
 } from '@envelope/kms-emulator';
-import {
-  type AccessKey,
-  awsJsonEndpoint,
-  gcpRestEndpoint,
-  type ProtocolEndpoint,
-  startGcpGrpcListener,
-} from '@envelope/kms-protocols';
+import { type AccessKey, awsJsonEndpoint } from '@envelope/kms-protocols/aws-json';
+import type { ProtocolEndpoint } from '@envelope/kms-protocols/endpoint';
 import { adminRoutes, endpointsRoute, healthRoute } from './admin/admin-routes.js';
 import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
-import { type AzureHttpsListener, createAzureHttpsListener } from './azure/https-listener.js';
+import type { AzureHttpsListener } from './azure/https-listener.js';
 import { HostAllowList, isLoopback } from './http/host-check.js';
 import {
   type KmsServerLimits,
@@ -242,8 +237,14 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         }),
         port: options.port ?? DEFAULT_PORT,
       },
+      // Each optional protocol is loaded only when its port is enabled (start-up cost of the others).
       ...(gcpService && options.gcp?.restPort !== undefined
-        ? [{ endpoint: gcpRestEndpoint(gcpService), port: options.gcp.restPort }]
+        ? [
+            {
+              endpoint: (await import('@envelope/kms-protocols/gcp-rest')).gcpRestEndpoint(gcpService),
+              port: options.gcp.restPort,
+            },
+          ]
         : []),
       ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
     ];
@@ -271,9 +272,11 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         );
       }
       if (gcpService && options.gcp?.grpcPort !== undefined) {
+        const { startGcpGrpcListener } = await import('@envelope/kms-protocols/gcp-grpc');
         sidecars.push(await startGcpGrpcListener(gcpService, host, options.gcp.grpcPort));
       }
       if (options.azure) {
+        const { createAzureHttpsListener } = await import('./azure/https-listener.js');
         azure = await createAzureHttpsListener({
           service: new AzureKeyVaultService(engine.core),
           vaults: options.azure.vaults ?? [],

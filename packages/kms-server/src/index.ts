@@ -7,7 +7,8 @@ export {
   type SeedSummary,
   seedFileSchema,
 } from '@envelope/kms-emulator';
-export type { AccessKey, ProtocolEndpoint } from '@envelope/kms-protocols';
+export type { AccessKey } from '@envelope/kms-protocols/aws-json';
+export type { ProtocolEndpoint } from '@envelope/kms-protocols/endpoint';
 export {
   type AdminRoutes,
   adminRoutes,

@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { type AzureKeyVaultService, isAzureVaultName } from '@envelope/kms-emulator';
-import { AZURE_VAULT_HOST_SUFFIX, azureRestRequestListener, vaultOfHost } from '@envelope/kms-protocols';
 import { loadOrCreateTlsMaterial } from '../tls/tls-material.js';
 
 export interface AzureHttpsListenerOptions {
@@ -48,6 +47,10 @@ const TLS_HANDSHAKE = 0x16;
 export async function createAzureHttpsListener(
   options: AzureHttpsListenerOptions,
 ): Promise<AzureHttpsListener> {
+  // Loaded here, not at import: a server without the Azure face never pays for the Azure protocol.
+  const { AZURE_VAULT_HOST_SUFFIX, azureRestRequestListener, vaultOfHost } = await import(
+    '@envelope/kms-protocols/azure-rest'
+  );
   const suffix = options.vaultHostSuffix ?? AZURE_VAULT_HOST_SUFFIX;
   for (const vault of options.vaults) {
     if (!isAzureVaultName(vault))
