@@ -39,8 +39,14 @@ import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/
  */
 export const DEFAULT_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'NORMAL';
 
-/** The server keeps the newest million audit events unless told otherwise (docs/kms-server.md). */
+/** The durable server keeps the newest million audit events unless told otherwise (docs/kms-server.md). */
 export const DEFAULT_AUDIT_RETENTION: AuditRetentionOptions = { maxEvents: 1_000_000 };
+
+/**
+ * The in-memory server keeps the newest 100,000 audit events unless told otherwise: they live in the
+ * heap (a few hundred bytes each as JSON text), so this bounds its memory under any load.
+ */
+export const DEFAULT_MEMORY_AUDIT_RETENTION: AuditRetentionOptions = { maxEvents: 100_000 };
 
 export interface KmsServerOptions {
   /** Where `kms.sqlite` lives; default `$ENVELOPE_KMS_DATA_DIR` or `~/.envelope/kms`. */
@@ -98,7 +104,10 @@ export interface KmsServerOptions {
   readonly faults?: readonly unknown[];
   /** Serve `POST /_envelope/faults` (default true; behind SigV4 when `accessKeys` are given). */
   readonly admin?: boolean;
-  /** How much of the audit log to keep; default {@link DEFAULT_AUDIT_RETENTION}. */
+  /**
+   * How much of the audit log to keep; default {@link DEFAULT_AUDIT_RETENTION} on disk,
+   * {@link DEFAULT_MEMORY_AUDIT_RETENTION} in memory.
+   */
   readonly auditRetention?: AuditRetentionOptions;
   /** SQLite synchronous level; default {@link DEFAULT_SYNCHRONOUS}. */
   readonly synchronous?: 'FULL' | 'NORMAL';
@@ -202,7 +211,8 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     store,
     rootKey: rootKey.key,
     defaultAccountId: accountId,
-    auditRetention: options.auditRetention ?? DEFAULT_AUDIT_RETENTION,
+    auditRetention:
+      options.auditRetention ?? (dataDir ? DEFAULT_AUDIT_RETENTION : DEFAULT_MEMORY_AUDIT_RETENTION),
   });
   rootKey.key.fill(0);
 

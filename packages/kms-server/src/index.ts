@@ -33,6 +33,7 @@ export { type AccessKeys, AccessKeysFileError, loadAccessKeysFile } from './conf
 export {
   createKmsServer,
   DEFAULT_AUDIT_RETENTION,
+  DEFAULT_MEMORY_AUDIT_RETENTION,
   DEFAULT_PORT,
   DEFAULT_SYNCHRONOUS,
   type EndpointContext,

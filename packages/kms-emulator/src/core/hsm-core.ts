@@ -95,6 +95,11 @@ export class HsmCore {
     return this.#clock();
   }
 
+  /** How much of the audit log this core keeps (empty: all of it). */
+  get auditRetention(): Readonly<AuditRetentionOptions> {
+    return { ...this.#retention };
+  }
+
   async call<T>(call: ServiceCall, handlers: CallHandlers<T>): Promise<T> {
     // Not audited: the request never reached the service.
     this.faults.checkConnection(call.service, call.location);

@@ -4,6 +4,21 @@ import { SortedNames } from './sorted-names.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/**
+ * An audit record as the memory store keeps it: the fields queries filter on, and the record itself as
+ * JSON text, parsed only when read. A record is written once and read rarely, and its text is a
+ * fraction of the object graph's size, so a long-running in-memory server holds each retained event in
+ * a few hundred bytes (the server bounds how many: docs/kms-server.md).
+ */
+interface StoredAudit {
+  readonly time: string;
+  readonly service: string;
+  readonly location: string;
+  readonly operation: string;
+  readonly resources: string[];
+  readonly json: string;
+}
+
 interface Entry {
   record: unknown;
   terms: readonly string[];
@@ -47,7 +62,7 @@ class Kind {
 export class MemoryResourceStore implements ResourceStore {
   readonly #kinds = new Map<string, Kind>();
   /** Sequence number → record, oldest first. */
-  readonly #audit = new Map<number, AuditRecord>();
+  readonly #audit = new Map<number, StoredAudit>();
   #nextSeq = 1;
   /** Undo steps of the open transaction, if any. */
   #undo: (() => void)[] | undefined;
@@ -81,15 +96,22 @@ export class MemoryResourceStore implements ResourceStore {
 
   appendAudit(record: AuditRecord): void {
     const seq = this.#nextSeq++;
-    this.#audit.set(seq, clone(record));
+    this.#audit.set(seq, {
+      time: record.time,
+      service: record.service,
+      location: record.location,
+      operation: record.operation,
+      resources: [...record.resources],
+      json: JSON.stringify(record),
+    });
     this.#undo?.push(() => this.#audit.delete(seq));
   }
 
   queryAudit(query: AuditQuery): AuditRecord[] {
     const out: AuditRecord[] = [];
-    for (const record of this.#audit.values()) {
+    for (const stored of this.#audit.values()) {
       if (query.limit !== undefined && out.length >= query.limit) break;
-      if (matchesAudit(record, query)) out.push(clone(record));
+      if (matchesAudit(stored, query)) out.push(JSON.parse(stored.json) as AuditRecord);
     }
     return out;
   }
@@ -136,7 +158,7 @@ export class MemoryResourceStore implements ResourceStore {
     this.#undo.push(() => (previous ? k.set(name, previous) : k.remove(name)));
   }
 
-  #restoreAudit(seq: number, record: AuditRecord): void {
+  #restoreAudit(seq: number, record: StoredAudit): void {
     const records = [...this.#audit, [seq, record] as const].sort(([a], [b]) => a - b);
     this.#audit.clear();
     for (const [s, r] of records) this.#audit.set(s, r);
