@@ -106,7 +106,8 @@ export class HsmCore {
     const scope = new CallScope(call);
     try {
       handlers.prepare?.(scope);
-      await this.faults.beforeCall(call.service, call.location, call.operation);
+      const faults = this.faults.beforeCall(call.service, call.location, call.operation);
+      if (faults) await faults;
       return this.store.transaction(() => {
         const output = handlers.run(scope);
         this.#audit(scope);
