@@ -54,6 +54,8 @@ export interface LoadReport {
   readonly rssMaxMb: number;
   /** RSS just before the server is stopped. */
   readonly rssEndMb: number;
+  /** RSS at each tenth of the run, to see whether it levels off. */
+  readonly rssTimelineMb: number[];
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -65,9 +67,11 @@ export async function runLoad(settings: LoadSettings): Promise<LoadReport> {
   const rss = () => rssMb(target.child.pid!);
   const rssStartMb = rss();
   let rssMaxMb = rssStartMb;
+  const rssTimelineMb: number[] = [];
   const sampler = setInterval(() => {
     rssMaxMb = Math.max(rssMaxMb, rss());
   }, 250);
+  const timeline = setInterval(() => rssTimelineMb.push(rss()), (settings.seconds * 1000) / 10);
 
   try {
     const slow = holdSlowConnections(target.url, settings.slowConnections, running);
@@ -94,9 +98,11 @@ export async function runLoad(settings: LoadSettings): Promise<LoadReport> {
       rssStartMb,
       rssMaxMb: Math.max(rssMaxMb, rss()),
       rssEndMb: rss(),
+      rssTimelineMb,
     } as LoadReport;
   } finally {
     clearInterval(sampler);
+    clearInterval(timeline);
     target.child.kill('SIGTERM');
     await new Promise((resolve) => target.child.once('exit', resolve));
   }
