@@ -251,7 +251,10 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       ...(gcpService && options.gcp?.restPort !== undefined
         ? [
             {
-              endpoint: (await import('@envelope/kms-protocols/gcp-rest')).gcpRestEndpoint(gcpService),
+              endpoint: (typeof require === 'function'
+                ? (require('@envelope/kms-protocols/gcp-rest') as typeof import('@envelope/kms-protocols/gcp-rest'))
+                : await import('@envelope/kms-protocols/gcp-rest')
+              ).gcpRestEndpoint(gcpService),
               port: options.gcp.restPort,
             },
           ]
@@ -282,11 +285,18 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         );
       }
       if (gcpService && options.gcp?.grpcPort !== undefined) {
-        const { startGcpGrpcListener } = await import('@envelope/kms-protocols/gcp-grpc');
+        // `require` under CommonJS (tsx under mocha): one copy of the emulator's error classes.
+        const { startGcpGrpcListener } =
+          typeof require === 'function'
+            ? (require('@envelope/kms-protocols/gcp-grpc') as typeof import('@envelope/kms-protocols/gcp-grpc'))
+            : await import('@envelope/kms-protocols/gcp-grpc');
         sidecars.push(await startGcpGrpcListener(gcpService, host, options.gcp.grpcPort));
       }
       if (options.azure) {
-        const { createAzureHttpsListener } = await import('./azure/https-listener.js');
+        const { createAzureHttpsListener } =
+          typeof require === 'function'
+            ? (require('./azure/https-listener.js') as typeof import('./azure/https-listener.js'))
+            : await import('./azure/https-listener.js');
         azure = await createAzureHttpsListener({
           service: new AzureKeyVaultService(engine.core),
           vaults: options.azure.vaults ?? [],

@@ -48,9 +48,12 @@ export async function createAzureHttpsListener(
   options: AzureHttpsListenerOptions,
 ): Promise<AzureHttpsListener> {
   // Loaded here, not at import: a server without the Azure face never pays for the Azure protocol.
-  const { AZURE_VAULT_HOST_SUFFIX, azureRestRequestListener, vaultOfHost } = await import(
-    '@envelope/kms-protocols/azure-rest'
-  );
+  // `require` where this module runs as CommonJS (tsx under mocha), so the protocol and the service
+  // share one copy of the emulator's modules (its error classes); `import()` in ES modules.
+  const { AZURE_VAULT_HOST_SUFFIX, azureRestRequestListener, vaultOfHost } =
+    typeof require === 'function'
+      ? (require('@envelope/kms-protocols/azure-rest') as typeof import('@envelope/kms-protocols/azure-rest'))
+      : await import('@envelope/kms-protocols/azure-rest');
   const suffix = options.vaultHostSuffix ?? AZURE_VAULT_HOST_SUFFIX;
   for (const vault of options.vaults) {
     if (!isAzureVaultName(vault))
