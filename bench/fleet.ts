@@ -16,7 +16,7 @@ import {
   rotateFleet,
 } from '@envelope/core';
 import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
-import { createKmsRequestHandler } from '@envelope/kms-protocols';
+import { createKmsRequestHandler } from '@envelope/kms-protocols/aws-json';
 import { table } from './measure.js';
 
 const MiB = 1024 * 1024;

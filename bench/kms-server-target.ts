@@ -1,6 +1,8 @@
 /**
  * One benchmark target in its own process (so server and client do not share a CPU):
  * `ceiling` — a bare node:http server answering canned GenerateDataKey / Decrypt JSON;
+ * `listener` — the KMS server's HTTP listener (Host check, limits, body reading, logging hook) with an
+ *   endpoint answering the same canned bodies: what the server's own HTTP layer costs over node:http;
  * `sqlite-full` / `sqlite-normal` / `memory` — the real KMS server.
  * Prints one JSON line `{ url, keyId, ciphertext }` on stdout when ready; exits on SIGTERM.
  */
@@ -11,19 +13,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
-import { encodeResponseBody } from '@envelope/kms-protocols';
-import { createKmsServer } from '@envelope/kms-server';
+import { encodeResponseBody } from '@envelope/kms-protocols/aws-json';
+import { createKmsServer, startListener } from '@envelope/kms-server';
 
 const mode = process.argv[2] ?? 'ceiling';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
-async function startCeiling(): Promise<{
-  url: string;
-  keyId: string;
-  ciphertext: string;
-  stop(): Promise<void>;
-}> {
-  // Canned bodies are real engine responses, so the client parses exactly what the KMS server sends.
+async function cannedBodies() {
   const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
   const ctx = engine.context('us-east-1');
   const { KeyMetadata } = (await engine.execute('CreateKey', {}, ctx)) as { KeyMetadata: { KeyId: string } };
@@ -33,6 +29,43 @@ async function startCeiling(): Promise<{
     'TrentService.GenerateDataKey': Buffer.from(encodeResponseBody(gdk)),
     'TrentService.Decrypt': Buffer.from(encodeResponseBody(decrypt)),
   };
+  return {
+    bodies,
+    keyId: KeyMetadata.KeyId,
+    ciphertext: Buffer.from(gdk.CiphertextBlob as Uint8Array).toString('base64'),
+  };
+}
+
+async function startListenerOnly() {
+  const { bodies, keyId, ciphertext } = await cannedBodies();
+  const listener = await startListener(
+    {
+      name: 'canned',
+      async handle(request) {
+        const body =
+          bodies[String(request.headers['x-amz-target'])] ?? bodies['TrentService.GenerateDataKey']!;
+        return {
+          status: 200,
+          headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': request.requestId },
+          body,
+        };
+      },
+      admit: () => undefined,
+      refuse: (_refusal, message) => ({ status: 500, headers: {}, body: Buffer.from(message) }),
+    },
+    { port: 0 },
+  );
+  return { url: listener.url, keyId, ciphertext, stop: () => listener.close() };
+}
+
+async function startCeiling(): Promise<{
+  url: string;
+  keyId: string;
+  ciphertext: string;
+  stop(): Promise<void>;
+}> {
+  // Canned bodies are real engine responses, so the client parses exactly what the KMS server sends.
+  const { bodies, keyId, ciphertext } = await cannedBodies();
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
@@ -50,8 +83,8 @@ async function startCeiling(): Promise<{
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    keyId: KeyMetadata.KeyId,
-    ciphertext: Buffer.from(gdk.CiphertextBlob as Uint8Array).toString('base64'),
+    keyId,
+    ciphertext,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -83,7 +116,12 @@ async function startKms() {
   };
 }
 
-const target = mode === 'ceiling' ? await startCeiling() : await startKms();
+const target =
+  mode === 'ceiling'
+    ? await startCeiling()
+    : mode === 'listener'
+      ? await startListenerOnly()
+      : await startKms();
 process.stdout.write(
   `${JSON.stringify({ url: target.url, keyId: target.keyId, ciphertext: target.ciphertext })}\n`,
 );

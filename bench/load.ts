@@ -5,6 +5,7 @@
  *
  *   pnpm load                 # short setting (as in CI: test/load.test.ts)
  *   LOAD_LONG=1 pnpm load     # 60 s, 64 clients, 4,000 slow connections
+ *   LOAD_SECONDS=600 LOAD_MODE=memory pnpm load   # override the duration / the server's store
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ export interface LoadSettings {
   readonly seconds: number;
   readonly clients: number;
   readonly slowConnections: number;
+  /** Server store: `sqlite-normal` (default) or `memory` (bench/kms-server-target.ts modes). */
+  readonly mode?: string;
 }
 
 export const SHORT: LoadSettings = { seconds: 8, clients: 8, slowConnections: 500 };
@@ -49,20 +52,26 @@ export interface LoadReport {
   readonly slowOpened: number;
   readonly rssStartMb: number;
   readonly rssMaxMb: number;
+  /** RSS just before the server is stopped. */
+  readonly rssEndMb: number;
+  /** RSS at each tenth of the run, to see whether it levels off. */
+  readonly rssTimelineMb: number[];
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function runLoad(settings: LoadSettings): Promise<LoadReport> {
-  const target = await startServer();
+  const target = await startServer(settings.mode ?? 'sqlite-normal');
   const stopAt = performance.now() + settings.seconds * 1000;
   const running = () => performance.now() < stopAt;
   const rss = () => rssMb(target.child.pid!);
   const rssStartMb = rss();
   let rssMaxMb = rssStartMb;
+  const rssTimelineMb: number[] = [];
   const sampler = setInterval(() => {
     rssMaxMb = Math.max(rssMaxMb, rss());
   }, 250);
+  const timeline = setInterval(() => rssTimelineMb.push(rss()), (settings.seconds * 1000) / 10);
 
   try {
     const slow = holdSlowConnections(target.url, settings.slowConnections, running);
@@ -88,9 +97,12 @@ export async function runLoad(settings: LoadSettings): Promise<LoadReport> {
       slowOpened: slow.opened(),
       rssStartMb,
       rssMaxMb: Math.max(rssMaxMb, rss()),
+      rssEndMb: rss(),
+      rssTimelineMb,
     } as LoadReport;
   } finally {
     clearInterval(sampler);
+    clearInterval(timeline);
     target.child.kill('SIGTERM');
     await new Promise((resolve) => target.child.once('exit', resolve));
   }
@@ -102,10 +114,10 @@ interface Target {
   child: ChildProcess;
 }
 
-async function startServer(): Promise<Target> {
+async function startServer(mode: string): Promise<Target> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@envelope/source', 'bench/kms-server-target.ts', 'sqlite-normal'],
+    ['--import', 'tsx', '--conditions=@envelope/source', 'bench/kms-server-target.ts', mode],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve, reject) => {
@@ -265,7 +277,12 @@ function percentiles(prefix: '' | 'probe', values: number[]) {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const settings = process.env.LOAD_LONG === '1' ? LONG : SHORT;
+  const base = process.env.LOAD_LONG === '1' ? LONG : SHORT;
+  const settings: LoadSettings = {
+    ...base,
+    ...(process.env.LOAD_SECONDS ? { seconds: Number(process.env.LOAD_SECONDS) } : {}),
+    ...(process.env.LOAD_MODE ? { mode: process.env.LOAD_MODE } : {}),
+  };
   const report = await runLoad(settings);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (report.unexpectedErrors > 0 || report.probeFailures > 0) process.exitCode = 1;

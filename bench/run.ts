@@ -80,7 +80,7 @@ if (process.env.BENCH_DOC) {
 
 if (only.has('kms')) {
   console.log(
-    '\n## KMS server: requests per second through @aws-sdk/client-kms vs a bare node:http ceiling\n',
+    '\n## KMS server: requests per second vs a bare node:http ceiling, and the server targets of issue #15\n',
   );
   const script = fileURLToPath(new URL('./kms-server.ts', import.meta.url));
   execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {

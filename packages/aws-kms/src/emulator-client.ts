@@ -1,6 +1,6 @@
 import { ConfigError, type EmulatorTarget, type KeyringAdapterContext } from '@envelope/core';
 import type { KmsEngine } from '@envelope/kms-emulator';
-import type { KmsRequestHandler } from '@envelope/kms-protocols';
+import type { KmsRequestHandler } from '@envelope/kms-protocols/aws-json';
 
 /** Credentials the emulator accepts when SigV4 verification is off; never real AWS credentials. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'ENVELOPEEMULATOR', secretAccessKey: 'envelope-emulator' };
@@ -16,8 +16,8 @@ export async function awsEmulatorClient(target: EmulatorTarget): Promise<Readonl
   // share one copy of the emulator's modules (its error classes); `import()` in ES modules.
   const { createKmsRequestHandler } =
     typeof require === 'function'
-      ? (require('@envelope/kms-protocols') as typeof import('@envelope/kms-protocols'))
-      : await import('@envelope/kms-protocols');
+      ? (require('@envelope/kms-protocols/aws-json') as typeof import('@envelope/kms-protocols/aws-json'))
+      : await import('@envelope/kms-protocols/aws-json');
   // The SDK keeps the requestHandler it was given: this one forwards each call to whichever engine
   // is current, so clients made before a shared-emulator reset reach the new engine.
   const handlers = new WeakMap<object, KmsRequestHandler>();

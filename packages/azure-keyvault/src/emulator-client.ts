@@ -23,8 +23,8 @@ export async function azureEmulatorClient(
       : await import('@envelope/kms-emulator');
   const protocols =
     typeof require === 'function'
-      ? (require('@envelope/kms-protocols') as typeof import('@envelope/kms-protocols'))
-      : await import('@envelope/kms-protocols');
+      ? (require('@envelope/kms-protocols/azure-rest') as typeof import('@envelope/kms-protocols/azure-rest'))
+      : await import('@envelope/kms-protocols/azure-rest');
   const core = (target.engine as { core: HsmCore }).core;
   const service = new emulator.AzureKeyVaultService(core);
   return {

@@ -18,8 +18,8 @@ export async function gcpEmulatorClient(target: EmulatorTarget): Promise<Readonl
       : await import('@envelope/kms-emulator');
   const protocols =
     typeof require === 'function'
-      ? (require('@envelope/kms-protocols') as typeof import('@envelope/kms-protocols'))
-      : await import('@envelope/kms-protocols');
+      ? (require('@envelope/kms-protocols/gcp-rest') as typeof import('@envelope/kms-protocols/gcp-rest'))
+      : await import('@envelope/kms-protocols/gcp-rest');
   const { KeyManagementServiceClient } = await import('@google-cloud/kms');
   const core = (target.engine as { core: HsmCore }).core;
   const client = new KeyManagementServiceClient({

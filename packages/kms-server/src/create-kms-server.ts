@@ -17,18 +17,12 @@ import {
   type SeedFile,
   SqliteResourceStore,
 } from '@envelope/kms-emulator';
-import {
-  type AccessKey,
-  AZURE_VAULT_HOST_SUFFIX,
-  awsJsonEndpoint,
-  gcpRestEndpoint,
-  type ProtocolEndpoint,
-  startGcpGrpcListener,
-} from '@envelope/kms-protocols';
+import { type AccessKey, awsJsonEndpoint } from '@envelope/kms-protocols/aws-json';
+import type { ProtocolEndpoint } from '@envelope/kms-protocols/endpoint';
 import { adminRoutes, endpointsRoute, healthRoute } from './admin/admin-routes.js';
 import { applyFault, type FaultSpec, parseFaultSpec } from './admin/fault-spec.js';
 import { stateReset } from './admin/reset.js';
-import { type AzureHttpsListener, createAzureHttpsListener } from './azure/https-listener.js';
+import type { AzureHttpsListener } from './azure/https-listener.js';
 import { HostAllowList, isLoopback } from './http/host-check.js';
 import {
   type KmsServerLimits,
@@ -48,8 +42,14 @@ import { checkRootKeyMatches, isSharedKeyFile, resolveRootKey } from './storage/
  */
 export const DEFAULT_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'NORMAL';
 
-/** The server keeps the newest million audit events unless told otherwise (docs/kms-server.md). */
+/** The durable server keeps the newest million audit events unless told otherwise (docs/kms-server.md). */
 export const DEFAULT_AUDIT_RETENTION: AuditRetentionOptions = { maxEvents: 1_000_000 };
+
+/**
+ * The in-memory server keeps the newest 100,000 audit events unless told otherwise: they live in the
+ * heap (about 0.8 KiB each, so about 80 MiB at this bound), which keeps its memory bounded under any load.
+ */
+export const DEFAULT_MEMORY_AUDIT_RETENTION: AuditRetentionOptions = { maxEvents: 100_000 };
 
 export interface KmsServerOptions {
   /** Where `kms.sqlite` lives; default `$ENVELOPE_KMS_DATA_DIR` or `~/.envelope/kms`. */
@@ -110,7 +110,10 @@ export interface KmsServerOptions {
    * default true, behind SigV4 when `accessKeys` are given. Off: those paths answer 404.
    */
   readonly admin?: boolean;
-  /** How much of the audit log to keep; default {@link DEFAULT_AUDIT_RETENTION}. */
+  /**
+   * How much of the audit log to keep; default {@link DEFAULT_AUDIT_RETENTION} on disk,
+   * {@link DEFAULT_MEMORY_AUDIT_RETENTION} in memory.
+   */
   readonly auditRetention?: AuditRetentionOptions;
   /** SQLite synchronous level; default {@link DEFAULT_SYNCHRONOUS}. */
   readonly synchronous?: 'FULL' | 'NORMAL';
@@ -223,7 +226,8 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     ...(options.log ? { onCall: requestLog.onCall } : {}),
     rootKey: rootKey.key,
     defaultAccountId: accountId,
-    auditRetention: options.auditRetention ?? DEFAULT_AUDIT_RETENTION,
+    auditRetention:
+      options.auditRetention ?? (dataDir ? DEFAULT_AUDIT_RETENTION : DEFAULT_MEMORY_AUDIT_RETENTION),
   });
   rootKey.key.fill(0);
 
@@ -261,8 +265,18 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         }),
         port: options.port ?? DEFAULT_PORT,
       },
+      // Each optional protocol is loaded only when its port is enabled (start-up cost of the others).
       ...(gcpService && options.gcp?.restPort !== undefined
-        ? [{ endpoint: gcpRestEndpoint(gcpService), port: options.gcp.restPort, unauthenticated: true }]
+        ? [
+            {
+              endpoint: (typeof require === 'function'
+                ? (require('@envelope/kms-protocols/gcp-rest') as typeof import('@envelope/kms-protocols/gcp-rest'))
+                : await import('@envelope/kms-protocols/gcp-rest')
+              ).gcpRestEndpoint(gcpService),
+              port: options.gcp.restPort,
+              unauthenticated: true,
+            },
+          ]
         : []),
       ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
     ];
@@ -296,9 +310,18 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         );
       }
       if (gcpService && options.gcp?.grpcPort !== undefined) {
+        // `require` under CommonJS (tsx under mocha): one copy of the emulator's error classes.
+        const { startGcpGrpcListener } =
+          typeof require === 'function'
+            ? (require('@envelope/kms-protocols/gcp-grpc') as typeof import('@envelope/kms-protocols/gcp-grpc'))
+            : await import('@envelope/kms-protocols/gcp-grpc');
         sidecars.push(await startGcpGrpcListener(gcpService, host, options.gcp.grpcPort));
       }
       if (options.azure) {
+        const { createAzureHttpsListener } =
+          typeof require === 'function'
+            ? (require('./azure/https-listener.js') as typeof import('./azure/https-listener.js'))
+            : await import('./azure/https-listener.js');
         azure = await createAzureHttpsListener({
           service: new AzureKeyVaultService(engine.core),
           vaults: options.azure.vaults ?? [],
@@ -314,7 +337,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
           // Public: a client given only the switch URL (possibly in another container) can trust it.
           caCertPem: listener.caCertPem,
           caPath: listener.caPath,
-          vaultHostSuffix: AZURE_VAULT_HOST_SUFFIX,
+          vaultHostSuffix: listener.vaultHostSuffix,
           close: () => listener.close(),
         });
       }

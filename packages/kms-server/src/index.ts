@@ -7,7 +7,8 @@ export {
   type SeedSummary,
   seedFileSchema,
 } from '@envelope/kms-emulator';
-export type { AccessKey, ProtocolEndpoint } from '@envelope/kms-protocols';
+export type { AccessKey } from '@envelope/kms-protocols/aws-json';
+export type { ProtocolEndpoint } from '@envelope/kms-protocols/endpoint';
 export { AdminRequestError } from './admin/admin-http.js';
 export {
   type AdminContext,
@@ -44,6 +45,7 @@ export { type AccessKeys, AccessKeysFileError, loadAccessKeysFile } from './conf
 export {
   createKmsServer,
   DEFAULT_AUDIT_RETENTION,
+  DEFAULT_MEMORY_AUDIT_RETENTION,
   DEFAULT_PORT,
   DEFAULT_SYNCHRONOUS,
   type EndpointContext,

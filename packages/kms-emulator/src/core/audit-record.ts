@@ -59,7 +59,10 @@ export interface AuditPruning {
   before?: Date;
 }
 
-export function matchesAudit(record: AuditRecord, query: AuditQuery): boolean {
+export function matchesAudit(
+  record: Pick<AuditRecord, 'time' | 'service' | 'location' | 'operation' | 'resources'>,
+  query: AuditQuery,
+): boolean {
   const time = Date.parse(record.time);
   if (query.since && time < query.since.getTime()) return false;
   if (query.until && time >= query.until.getTime()) return false;

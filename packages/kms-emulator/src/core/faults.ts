@@ -134,7 +134,13 @@ export class FaultInjector {
   }
 
   /** Latency, then throttling and failures for one call; throws `InjectedFault` when one fires. */
-  async beforeCall(service: string, location: string, operation: string): Promise<void> {
+  beforeCall(service: string, location: string, operation: string): Promise<void> | undefined {
+    // The common case, no fault active: nothing to wait for (callers skip the await).
+    if (this.#rules.length === 0) return undefined;
+    return this.#beforeCall(service, location, operation);
+  }
+
+  async #beforeCall(service: string, location: string, operation: string): Promise<void> {
     const hits = this.#rules.filter(
       (r) => r.type !== 'down' && matches(r.fault, service, location, operation),
     );

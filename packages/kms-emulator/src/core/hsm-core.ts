@@ -146,6 +146,11 @@ export class HsmCore {
     };
   }
 
+  /** How much of the audit log this core keeps (empty: all of it). */
+  get auditRetention(): Readonly<AuditRetentionOptions> {
+    return { ...this.#retention };
+  }
+
   async call<T>(call: ServiceCall, handlers: CallHandlers<T>): Promise<T> {
     if (this.#observers.length === 0) return this.#call(call, handlers);
     const started = performance.now();
@@ -193,7 +198,8 @@ export class HsmCore {
     let errorCode: string | undefined;
     try {
       handlers.prepare?.(scope);
-      await this.faults.beforeCall(call.service, call.location, call.operation);
+      const faults = this.faults.beforeCall(call.service, call.location, call.operation);
+      if (faults) await faults;
       return this.store.transaction(() => {
         const output = handlers.run(scope);
         this.#audit(scope);

@@ -32,6 +32,9 @@ export function header(headers: HeaderBag, name: string): string | undefined {
 /** Every value of a header, whatever the case of its name. */
 export function headerValues(headers: HeaderBag, name: string): string | string[] | undefined {
   const wanted = name.toLowerCase();
+  // Node's server lower-cases every name: look it up before scanning for another spelling.
+  const exact = Object.hasOwn(headers, wanted) ? headers[wanted] : undefined;
+  if (exact !== undefined) return exact;
   for (const [k, v] of Object.entries(headers)) {
     if (k.toLowerCase() === wanted) return v;
   }

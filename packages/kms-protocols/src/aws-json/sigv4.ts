@@ -82,11 +82,8 @@ export function verifySigV4(
     return fail('IncompleteSignatureException', "The 'x-amz-target' header must be signed.");
   }
   const scope = `${date}/${region}/${service}/aws4_request`;
-  const expected = sign(
-    key.secretAccessKey,
-    date!,
-    region!,
-    service!,
+  const expected = hmac(
+    signingKey(key, date!, region!, service!),
     stringToSign(request, signedHeaders, amzDate, scope),
   );
   const given = Buffer.from(signature!, 'hex');
@@ -121,10 +118,26 @@ function stringToSign(
   return ['AWS4-HMAC-SHA256', amzDate, scope, sha256(Buffer.from(canonicalRequest, 'utf8'))].join('\n');
 }
 
-function sign(secret: string, date: string, region: string, service: string, toSign: string): Buffer {
-  let key = hmac(Buffer.from(`AWS4${secret}`, 'utf8'), date);
-  for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
-  return hmac(key, toSign);
+/**
+ * Signing keys derived per access key and scope (date/region/service), as the AWS SDKs cache them on
+ * the signer's side: four HMACs saved on every request after the first of the day. Held beside the
+ * AccessKey object itself (a WeakMap, so nothing outlives the server's key map), a few scopes each.
+ */
+const signingKeys = new WeakMap<AccessKey, Map<string, Buffer>>();
+const MAX_SCOPES_PER_KEY = 8;
+
+function signingKey(key: AccessKey, date: string, region: string, service: string): Buffer {
+  const scope = `${date}/${region}/${service}`;
+  let scopes = signingKeys.get(key);
+  if (!scopes) signingKeys.set(key, (scopes = new Map()));
+  let derived = scopes.get(scope);
+  if (!derived) {
+    derived = hmac(Buffer.from(`AWS4${key.secretAccessKey}`, 'utf8'), date);
+    for (const part of [region, service, 'aws4_request']) derived = hmac(derived, part);
+    if (scopes.size >= MAX_SCOPES_PER_KEY) scopes.clear();
+    scopes.set(scope, derived);
+  }
+  return derived;
 }
 
 function canonicalPath(path: string): string {

@@ -1,14 +1,14 @@
 import { GcpKmsError, type GcpKmsService, LocationUnavailableError } from '@envelope/kms-emulator';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { KMS_PROTOS_JSON, KMS_SERVICE_NAME, OBJECT_OPTIONS } from '../gcp-protos/definitions.js';
+import { KMS_SERVICE_NAME, kmsProtosJson, OBJECT_OPTIONS } from '../gcp-protos/definitions.js';
 
 let definition: grpc.ServiceDefinition | undefined;
 
 /** `google.cloud.kms.v1.KeyManagementService` as @grpc/proto-loader builds it from the shipped definitions. */
 export function kmsGrpcServiceDefinition(): grpc.ServiceDefinition {
   if (!definition) {
-    const packageDefinition = protoLoader.fromJSON(KMS_PROTOS_JSON as protobufjsJson, {
+    const packageDefinition = protoLoader.fromJSON(kmsProtosJson() as protobufjsJson, {
       keepCase: false,
       ...OBJECT_OPTIONS,
     });

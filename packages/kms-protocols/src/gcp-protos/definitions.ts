@@ -3,11 +3,17 @@ import protobuf from 'protobufjs';
 
 const require = createRequire(import.meta.url);
 
+let protosJson: protobuf.INamespace | undefined;
+
 /**
  * The protocol definitions shipped in `@google-cloud/kms` (its `build/protos/protos.json`, the
- * descriptor its own client encodes with): no message shape is written by hand here.
+ * descriptor its own client encodes with): no message shape is written by hand here. Read on first
+ * use, not at import: the file is large and a server without a GCP face never needs it.
  */
-export const KMS_PROTOS_JSON: protobuf.INamespace = require('@google-cloud/kms/build/protos/protos.json');
+export function kmsProtosJson(): protobuf.INamespace {
+  protosJson ??= require('@google-cloud/kms/build/protos/protos.json') as protobuf.INamespace;
+  return protosJson;
+}
 
 export const KMS_SERVICE_NAME = 'google.cloud.kms.v1.KeyManagementService';
 
@@ -16,7 +22,7 @@ let root: protobuf.Root | undefined;
 /** The resolved protobuf.js root of the Cloud KMS definitions (built once). */
 export function kmsRoot(): protobuf.Root {
   if (!root) {
-    root = protobuf.Root.fromJSON(KMS_PROTOS_JSON);
+    root = protobuf.Root.fromJSON(kmsProtosJson());
     root.resolveAll();
   }
   return root;

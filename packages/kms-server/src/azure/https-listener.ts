@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { type AzureKeyVaultService, isAzureVaultName } from '@envelope/kms-emulator';
-import { AZURE_VAULT_HOST_SUFFIX, azureRestRequestListener, vaultOfHost } from '@envelope/kms-protocols';
 import { loadOrCreateTlsMaterial } from '../tls/tls-material.js';
 
 export interface AzureHttpsListenerOptions {
@@ -30,6 +29,8 @@ export interface AzureHttpsListener {
   /** CA certificate file to pass as NODE_EXTRA_CA_CERTS. */
   caPath: string;
   caCertPem: string;
+  /** Vault hosts are `<vault>.<vaultHostSuffix>`. */
+  vaultHostSuffix: string;
   close(): Promise<void>;
 }
 
@@ -48,6 +49,13 @@ const TLS_HANDSHAKE = 0x16;
 export async function createAzureHttpsListener(
   options: AzureHttpsListenerOptions,
 ): Promise<AzureHttpsListener> {
+  // Loaded here, not at import: a server without the Azure face never pays for the Azure protocol.
+  // `require` where this module runs as CommonJS (tsx under mocha), so the protocol and the service
+  // share one copy of the emulator's modules (its error classes); `import()` in ES modules.
+  const { AZURE_VAULT_HOST_SUFFIX, azureRestRequestListener, vaultOfHost } =
+    typeof require === 'function'
+      ? (require('@envelope/kms-protocols/azure-rest') as typeof import('@envelope/kms-protocols/azure-rest'))
+      : await import('@envelope/kms-protocols/azure-rest');
   const suffix = options.vaultHostSuffix ?? AZURE_VAULT_HOST_SUFFIX;
   for (const vault of options.vaults) {
     if (!isAzureVaultName(vault))
@@ -113,6 +121,7 @@ export async function createAzureHttpsListener(
     vaultUrl: (vault) => `https://${vault.toLowerCase()}.${suffix}`,
     caPath: tls.caPath,
     caCertPem: tls.caCertPem,
+    vaultHostSuffix: suffix,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

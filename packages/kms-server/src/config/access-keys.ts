@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { formatIssuePath } from '@envelope/core';
-import type { AccessKey } from '@envelope/kms-protocols';
+import type { AccessKey } from '@envelope/kms-protocols/aws-json';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 

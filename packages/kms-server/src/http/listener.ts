@@ -7,7 +7,7 @@ import {
   type ListenerRefusal,
   type ProtocolEndpoint,
   type ProtocolReply,
-} from '@envelope/kms-protocols';
+} from '@envelope/kms-protocols/endpoint';
 import type { AdminRoutes } from '../admin/admin-routes.js';
 import { ByteBudget } from './byte-budget.js';
 import { HostAllowList } from './host-check.js';
