@@ -10,9 +10,9 @@ export interface OpenedFrame {
   readonly plaintext: Buffer;
 }
 
-interface Job {
+interface OpenedJob {
   readonly frames: readonly FrameInfo[];
-  readonly result: Promise<Buffer>;
+  readonly plaintext: Buffer;
 }
 
 /**
@@ -23,7 +23,7 @@ interface Job {
  * DecryptionFailedError and releases nothing. Frames come back strictly in sequence order.
  */
 export class ParallelBodyReader {
-  readonly #jobs: OrderedJobs<{ frames: readonly FrameInfo[]; plaintext: Buffer }>;
+  readonly #jobs: OrderedJobs<OpenedJob>;
   #frames: FrameInfo[] = [];
   #content: Buffer[] = [];
   #contentLength = 0;
@@ -59,7 +59,7 @@ export class ParallelBodyReader {
     this.#jobs.abandon(({ plaintext }) => plaintext.fill(0));
   }
 
-  #dispatch(): Promise<{ frames: readonly FrameInfo[]; plaintext: Buffer }> {
+  #dispatch(): Promise<OpenedJob> {
     const frames = this.#frames;
     const data = Buffer.allocUnsafeSlow(this.#contentLength);
     let offset = 0;
