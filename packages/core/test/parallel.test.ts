@@ -9,6 +9,8 @@ import {
   encryptStream,
   parseHeader,
   RawAesKeyring,
+  rewrap,
+  rewrapMessage,
   SuiteId,
   WorkerFailedError,
 } from '@envelope/core';
@@ -269,6 +271,40 @@ describe('parallel mode', () => {
       expect(started.length).to.equal(4);
       expect(await allStopped(started), 'after destroy').to.equal(true);
     });
+  });
+
+  it('rewraps on the pool: a new message that decrypts to the same plaintext, whatever the frame lengths', async () => {
+    const newKeyring = new RawAesKeyring({
+      keyNamespace: 'parallel',
+      keyName: 'new',
+      wrappingKey: randomBytes(32),
+    });
+    const plaintext = randomBytes(3_000_000);
+    for (const [suiteId, from, to] of [
+      [SIGNED, 200_000, 200_000],
+      [UNSIGNED, 65_536, 300_000],
+    ] as const) {
+      const { ciphertext } = await encrypt(plaintext, { keyring, suiteId, frameLength: from });
+      const rewrapped = await rewrap(ciphertext, { keyring, newKeyring, frameLength: to, parallel });
+      expect(rewrapped.after.frameLength).to.equal(to);
+      expect(
+        (await decrypt(rewrapped.ciphertext, { keyring: newKeyring })).plaintext.equals(plaintext),
+      ).to.equal(true);
+      // Damage the original's signature (or last tag): no complete new message comes out.
+      const damaged = Buffer.from(ciphertext);
+      damaged[damaged.length - 3]! ^= 0x01;
+      const parts: Buffer[] = [];
+      const error = await (async () => {
+        for await (const part of rewrapMessage([damaged], { keyring, newKeyring, frameLength: to, parallel }))
+          parts.push(part);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(DecryptionFailedError);
+      const partial = Buffer.concat(parts);
+      expect(framesOf.bind(undefined, partial)).to.throw(); // ends before its final frame
+    }
   });
 
   it('refuses a bad worker count with a typed error', async () => {
