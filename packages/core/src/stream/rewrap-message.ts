@@ -61,7 +61,7 @@ export interface RewrapReport {
  * re-encrypted into a **new message** (fresh message id, so a new content key; header and frames
  * made as {@link encryptMessage} makes them). No (key, IV) pair of the original is used again: the
  * new content key is derived from a new random message id, and with mode `replace` from a new data
- * key too. Memory is bounded by the frame length. A signed original's signature is verified before
+ * key too. Memory is bounded by the frame length (plus a fixed bound with `parallel`, see docs/streaming.md). A signed original's signature is verified before
  * the new message's final frame and footer are produced, so a damaged input never becomes a complete
  * message; the plaintext is zero-filled as soon as it is re-encrypted, and never released.
  */
