@@ -35,8 +35,8 @@ const threads = (command: Command) =>
   command
     .addOption(
       new Option(
-        '--threads <n>',
-        'seal/open frames on n worker threads (0 = one thread); default: one per CPU for files of 8 MiB or more',
+        '--threads <n|auto>',
+        'seal/open frames on n worker threads (default 0 = one thread); auto: one per CPU for files of 8 MiB or more',
       ).env('ENVELOPE_THREADS'),
     )
     .option('--no-parallel', 'use one thread whatever the input size (same as --threads 0)');

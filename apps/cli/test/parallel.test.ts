@@ -29,16 +29,19 @@ describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its
     await writeFile(join(dir, 'small.bin'), small);
   });
 
-  it('uses one worker per CPU for files of 8 MiB or more, and one thread below', async () => {
+  it('uses one thread by default; with --threads auto, one worker per CPU for files of 8 MiB or more', async () => {
+    const fallback = await run(dir, 'encrypt', 'large.bin', '--config', 'east.yaml', '-o', 'default.enc');
+    expect(fallback.threads).to.equal(0);
     const expected = cpus > 1 ? cpus : 0;
+    const auto = ['--threads', 'auto'];
     expect(
-      (await run(dir, 'encrypt', 'large.bin', '--config', 'east.yaml', '-o', 'large.enc')).threads,
+      (await run(dir, 'encrypt', 'large.bin', '--config', 'east.yaml', '-o', 'large.enc', ...auto)).threads,
     ).to.equal(expected);
     expect(
-      (await run(dir, 'encrypt', 'small.bin', '--config', 'east.yaml', '-o', 'small.enc')).threads,
+      (await run(dir, 'encrypt', 'small.bin', '--config', 'east.yaml', '-o', 'small.enc', ...auto)).threads,
     ).to.equal(0);
     expect(
-      (await run(dir, 'decrypt', 'large.enc', '--config', 'east.yaml', '-o', 'large.out')).threads,
+      (await run(dir, 'decrypt', 'large.enc', '--config', 'east.yaml', '-o', 'large.out', ...auto)).threads,
     ).to.equal(expected);
     expect((await readFile(join(dir, 'large.out'))).equals(large)).to.equal(true);
     const rewrap = await run(
@@ -51,6 +54,7 @@ describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its
       'west.yaml',
       '-o',
       'large.rw',
+      ...auto,
     );
     expect(rewrap.threads).to.equal(expected);
     await run(dir, 'decrypt', 'large.rw', '--config', 'west.yaml', '-o', 'large.rw.out', '--no-parallel');
@@ -67,8 +71,20 @@ describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its
     ).to.equal(0);
     expect((await readFile(join(dir, 's.out'))).equals(small)).to.equal(true);
     expect(
-      (await run(dir, 'decrypt', 'large.enc', '--config', 'east.yaml', '-o', 'l.out', '--no-parallel'))
-        .threads,
+      (
+        await run(
+          dir,
+          'decrypt',
+          'large.enc',
+          '--config',
+          'east.yaml',
+          '-o',
+          'l.out',
+          '--threads',
+          '2',
+          '--no-parallel',
+        )
+      ).threads,
     ).to.equal(0);
     process.env.ENVELOPE_THREADS = '2';
     try {
@@ -95,7 +111,7 @@ describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its
         bad,
       );
       expect(result.code, bad).to.equal(2);
-      expect(result.stderr).to.match(/--threads must be a whole number from 0 to 256/);
+      expect(result.stderr).to.match(/--threads must be auto or a whole number from 0 to 256/);
     }
   });
 });

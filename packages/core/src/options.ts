@@ -26,8 +26,8 @@ export interface KeySource {
   readonly commitmentPolicy?: CommitmentPolicy;
   /**
    * Seal or open the frames on a pool of worker threads (`true` for the defaults). Off by default:
-   * starting the threads costs tens of milliseconds, which pays off from a few MiB. The output is
-   * byte-identical and the release rules the same; see docs/streaming.md.
+   * it pays only with idle cores and inputs of several MiB, since every byte crosses threads (measure
+   * with `pnpm bench`). The output is byte-identical and the release rules the same; see docs/streaming.md.
    */
   readonly parallel?: boolean | ParallelOptions;
 }

@@ -68,6 +68,8 @@ export class FramePool {
     final: boolean,
     plaintext: Buffer,
   ): Promise<Buffer> {
+    // A failed pool takes no job: zero-fill the plaintext copy it was handed, which nobody else holds.
+    if (this.#failure) plaintext.fill(0);
     return this.#run((id) => ({
       type: 'seal',
       id,
