@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
- * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, fleet, rss, list, clouds, kms.
+ * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, parallel, fleet, rss, list, clouds, kms.
  * `pnpm bench:docs` runs all but kms and writes docs/performance.md (BENCH_DOC names the file).
  */
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { chunkingBench } from './chunking.js';
 import { cloudsBench } from './clouds.js';
 import { fleetBench } from './fleet.js';
 import { listBench } from './list.js';
+import { parallelBench } from './parallel.js';
 import { machine, performanceDoc, SECTION_NOTES } from './performance-doc.js';
 import { rewrapBench } from './rewrap.js';
 import { scalingBench } from './scaling.js';
@@ -18,7 +19,8 @@ import { frameLengthSweep, throughputBench } from './throughput.js';
 
 const only = new Set(
   (
-    process.env.BENCH_ONLY ?? 'targets,scaling,throughput,frames,chunks,rewrap,fleet,rss,list,clouds,kms'
+    process.env.BENCH_ONLY ??
+    'targets,scaling,throughput,frames,chunks,rewrap,parallel,fleet,rss,list,clouds,kms'
   ).split(','),
 );
 const started = new Date();
@@ -46,6 +48,11 @@ await section(
   'rewrap',
   'Rewrap of a 64 MiB message (new message, body re-encrypted in one pass)',
   rewrapBench,
+);
+await section(
+  'parallel',
+  'Parallel mode: 256 MiB streams, frames on worker threads vs one thread (wall time)',
+  parallelBench,
 );
 await section(
   'fleet',

@@ -7,6 +7,7 @@ import { createPublicKey, ECDH, generateKeyPairSync, randomBytes } from 'node:cr
 import { DEFAULT_FRAME_LENGTH, decrypt, encrypt, RawAesKeyring, SuiteId } from '@envelope/core';
 import { rawGcm, rawGcmSha384 } from './baselines.js';
 import { table } from './measure.js';
+import { loadNote, PARALLEL_BYTES, PARALLEL_RUNS, parallelRuns } from './parallel.js';
 import { SmallMessageProcess } from './small-message-isolated.js';
 import { envelopeStreamMs, rawGcmStreamMs } from './stream-throughput.js';
 
@@ -140,6 +141,9 @@ export async function targetsBench(): Promise<string> {
   const mibDec = ratio('1 MiB messages 0x0478 decrypt vs raw GCM', 0.8);
   const signedEnc = ratio('64 MiB 0x0578 encrypt vs raw GCM + SHA-384', 0.9);
   const signedDec = ratio('64 MiB 0x0578 decrypt vs raw GCM + SHA-384', 0.9);
+  const parallelStream = `${PARALLEL_BYTES / MiB} MiB stream, wall time`;
+  const parallelEnc = ratio(`parallel 0x0478 encrypt vs single-core (${parallelStream})`, 1.6);
+  const parallelDec = ratio(`parallel 0x0478 decrypt vs single-core (${parallelStream})`, 1.6);
   const perSecond = (name: string, min: number): Target => ({
     name,
     goal: `≥ ${min.toLocaleString('en')}/s (this machine)`,
@@ -179,6 +183,13 @@ export async function targetsBench(): Promise<string> {
     );
     streamT.values.push(raw / mine);
   }
+
+  const loadBefore = loadNote();
+  for (const run of await parallelRuns(UNSIGNED, PARALLEL_RUNS)) {
+    parallelEnc.values.push(run.singleEncMs / run.parallelEncMs);
+    parallelDec.values.push(run.singleDecMs / run.parallelDecMs);
+  }
+  const loadAfter = loadNote();
 
   const small = randomBytes(KiB);
   // Envelope and the AWS SDK each in a process of their own (see SmallMessageProcess), batches
@@ -235,6 +246,8 @@ export async function targetsBench(): Promise<string> {
     bulkEnc,
     bulkDec,
     streamT,
+    parallelEnc,
+    parallelDec,
     mibEnc,
     mibDec,
     signedEnc,
@@ -265,5 +278,7 @@ export async function targetsBench(): Promise<string> {
     'For 1 KiB messages Envelope and the AWS SDK each run in a child process of their own.',
     'The 0x0578 gain is derived in the same run: decrypt time with the JWK import it used before',
     '(decrypt − SPKI import + JWK import of the same point) over the decrypt time now.',
+    `The parallel rows are WALL time (the parallel mode exists to use more cores, so its CPU time grows):`,
+    `${PARALLEL_RUNS} runs, one thread and worker threads alternating; ${loadBefore} before, ${loadAfter} after.`,
   ].join('\n');
 }

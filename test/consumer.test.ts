@@ -44,6 +44,10 @@ import { createKmsServer } from '@envelope/kms-server';
 const keyring = new RawAesKeyring({ keyNamespace: 'app', keyName: 'k', wrappingKey: randomBytes(32) });
 const { ciphertext } = await encrypt('hello from esm', { keyring, suiteId: SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY });
 const { plaintext } = await decrypt(ciphertext, { keyring });
+// The parallel mode starts its worker script from the installed dist/.
+const large = randomBytes(3_000_000);
+const sealed = await encrypt(large, { keyring, parallel: { workers: 2 } });
+const parallel = (await decrypt(sealed.ciphertext, { keyring, parallel: { workers: 2 } })).plaintext.equals(large);
 
 const envelope = await createEnvelope({
   configText: 'keyring: { type: emulator, key: alias/consumer }\\nemulator: true\\n',
@@ -59,6 +63,7 @@ console.log(JSON.stringify({
   emulator: viaEmulator.plaintext.toString(),
   server: health.status,
   kinds: [typeof AwsKmsKeyring, typeof KmsEngine],
+  parallel,
 }));
 `;
 
@@ -275,6 +280,7 @@ describe('the published packages, installed from their tarballs outside the work
       emulator: 'via the emulator',
       server: 200,
       kinds: ['function', 'function'],
+      parallel: true,
     });
   });
 
@@ -394,5 +400,9 @@ describe('the published packages, installed from their tarballs outside the work
     await run(work, envelope, ['encrypt', 'data.txt', '-o', 'data.env', '-q']);
     await run(work, envelope, ['decrypt', 'data.env', '-o', 'out.txt', '-q']);
     expect(await readFile(join(work, 'out.txt'), 'utf8')).to.equal('installed from a tarball');
+    // Worker threads: the bundle's frame-worker.mjs beside envelope.mjs.
+    await run(work, envelope, ['encrypt', 'data.txt', '-o', 'threads.env', '-q', '--threads', '2']);
+    await run(work, envelope, ['decrypt', 'threads.env', '-o', 'threads.txt', '-q', '--threads', '2']);
+    expect(await readFile(join(work, 'threads.txt'), 'utf8')).to.equal('installed from a tarball');
   });
 });

@@ -30,12 +30,22 @@ const io = (command: Command) =>
     .option('-q, --quiet', 'no progress bar or summary')
     .option('--json', 'print the summary as JSON on stdout (requires --output)');
 
+/** Worker threads for the frames (encrypt, decrypt, rewrap of one file); see io/parallel-choice.ts. */
+const threads = (command: Command) =>
+  command
+    .addOption(
+      new Option(
+        '--threads <n|auto>',
+        'seal/open frames on n worker threads (default 0 = one thread); auto: one per CPU for files of 8 MiB or more',
+      ).env('ENVELOPE_THREADS'),
+    )
+    .option('--no-parallel', 'use one thread whatever the input size (same as --threads 0)');
+
 const reporter = (o: { json?: boolean; quiet?: boolean; output?: string }) =>
   new Reporter({ ...o, toStderr: !o.output });
 
 io(
-  program
-    .command('encrypt')
+  threads(program.command('encrypt'))
     .description('encrypt a file or stdin')
     .argument('[input]', 'file to encrypt; - or none for stdin')
     .addOption(configOption())
@@ -43,8 +53,7 @@ io(
 ).action(async (input, o) => encryptCommand(input, o, reporter(o)));
 
 io(
-  program
-    .command('decrypt')
+  threads(program.command('decrypt'))
     .description('decrypt a file or stdin; output appears only if the whole message authenticates')
     .argument('[input]', 'file to decrypt; - or none for stdin')
     .addOption(configOption())
@@ -61,8 +70,7 @@ io(
 ).action(async (input, o) => decryptCommand(input, o, reporter(o)));
 
 io(
-  program
-    .command('rewrap')
+  threads(program.command('rewrap'))
     .description(
       'rewrite messages for other master keys: each a new message (new id, body re-encrypted in one pass); one file to --output/stdout, or many (directories, globs, --files-from) in place or under --out-dir',
     )

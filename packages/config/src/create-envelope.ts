@@ -55,6 +55,8 @@ export interface CreateEnvelopeOptions {
 export interface EncryptCallOptions {
   readonly encryptionContext?: EncryptionContext;
   readonly plaintextLength?: number;
+  /** Frames on worker threads (see @envelope/core's `parallel` option). */
+  readonly parallel?: EncryptOptions['parallel'];
 }
 
 export interface DecryptCallOptions {
@@ -62,6 +64,8 @@ export interface DecryptCallOptions {
   /** The reproduced encryption context: must include the pairs of `requiredEncryptionContextKeys`. */
   readonly encryptionContext?: EncryptionContext;
   readonly releasePlaintext?: DecryptOptions['releasePlaintext'];
+  /** Frames on worker threads (see @envelope/core's `parallel` option). */
+  readonly parallel?: DecryptOptions['parallel'];
 }
 
 /** An application's encryption entry points, configured entirely by `envelope.yaml`. */

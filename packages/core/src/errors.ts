@@ -122,3 +122,8 @@ export class NotSupportedError extends EnvelopeError {
 export class ConfigError extends EnvelopeError {
   static override readonly code: string = 'ENVELOPE_CONFIG_INVALID';
 }
+
+/** A frame worker thread of the parallel mode failed or stopped; the stream was abandoned. */
+export class WorkerFailedError extends EnvelopeError {
+  static override readonly code: string = 'ENVELOPE_WORKER_FAILED';
+}

@@ -86,6 +86,8 @@ export {
   type RequiredEncryptionContextMaterialsManagerOptions,
 } from './materials/required-encryption-context-materials-manager.js';
 export * from './options.js';
+export { runFrameWorker } from './parallel/frame-worker-loop.js';
+export { JOB_BYTES, type ParallelOptions } from './parallel/parallel-options.js';
 export {
   type DeadlineAttempt,
   type DeadlineRetryPolicy,

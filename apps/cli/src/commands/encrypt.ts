@@ -1,10 +1,11 @@
 import type { EncryptDetails, MessageHeader } from '@envelope/core';
+import { type ParallelFlags, parallelFor } from '../io/parallel-choice.js';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
 import { type Reporter, summarizeHeader } from '../report.js';
 import { forTerminal } from '../terminal-text.js';
 
-export interface EncryptCommandOptions extends IoOptions {
+export interface EncryptCommandOptions extends IoOptions, ParallelFlags {
   readonly config: string;
   readonly context?: Record<string, string>;
 }
@@ -15,7 +16,11 @@ export async function encryptCommand(
   report: Reporter,
 ) {
   const envelope = await openEnvelope(options.config);
-  const stream = envelope.encryptStream({ encryptionContext: options.context ?? {} });
+  const parallel = await parallelFor(input, options);
+  const stream = envelope.encryptStream({
+    encryptionContext: options.context ?? {},
+    parallel,
+  });
   let header: MessageHeader | undefined;
   let skipped: EncryptDetails['skippedMasterKeys'] = [];
   stream.on('header', (h: MessageHeader, details?: EncryptDetails) => {
@@ -33,6 +38,7 @@ export async function encryptCommand(
     operation: 'encrypt',
     input: input ?? 'stdin',
     output: result.output,
+    threads: parallel ? (parallel.workers ?? 1) : 0,
     bytes: result.bytesIn,
     ...(header ? summarizeHeader(header) : {}),
     skippedMasterKeys: skipped,

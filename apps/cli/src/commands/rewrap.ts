@@ -1,10 +1,11 @@
 import { Duplex } from 'node:stream';
 import { type RewrapReport, rewrapMessage } from '@envelope/core';
+import { type ParallelFlags, parallelFor } from '../io/parallel-choice.js';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
 import { type Reporter, summarizeHeader } from '../report.js';
 
-export interface RewrapCommandOptions extends IoOptions {
+export interface RewrapCommandOptions extends IoOptions, ParallelFlags {
   /** Config whose keyring can unwrap the message's data key. */
   readonly config: string;
   /** Config whose keyring holds the message's new master keys. */
@@ -25,6 +26,7 @@ export async function rewrapCommand(
   const from = await openEnvelope(options.config);
   const to = await openEnvelope(options.to);
   let rewrap: RewrapReport | undefined;
+  const parallel = await parallelFor(input, options);
   const stream = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
     yield* rewrapMessage(
       source,
@@ -32,6 +34,7 @@ export async function rewrapCommand(
         materialsManager: from.materialsManager,
         newKeyring: to.keyring,
         mode: options.add ? 'add' : 'replace',
+        parallel,
         ...(from.config.commitmentPolicy ? { commitmentPolicy: from.config.commitmentPolicy } : {}),
         ...(to.config.suite === undefined ? {} : { suiteId: to.config.suite }),
         ...(to.config.frameLength === undefined ? {} : { frameLength: to.config.frameLength }),
@@ -51,6 +54,7 @@ export async function rewrapCommand(
     operation: 'rewrap',
     input: input ?? 'stdin',
     output: result.output,
+    threads: parallel ? (parallel.workers ?? 1) : 0,
     ...(rewrap ? { dataKey: rewrap.dataKey } : {}),
     ...(before && after
       ? {

@@ -1,5 +1,8 @@
 import type { SkippedMasterKey } from '../materials/materials.js';
 import type { DecryptOptions, EncryptOptions } from '../options.js';
+import { decryptMessageParallel } from '../parallel/parallel-decrypt.js';
+import { encryptMessageParallel } from '../parallel/parallel-encrypt.js';
+import { resolveParallel } from '../parallel/parallel-options.js';
 import { decryptMessage } from '../stream/decrypt-message.js';
 import { encryptMessage } from '../stream/encrypt-message.js';
 import type { MessageHeader } from './header.js';
@@ -29,8 +32,19 @@ export interface MessageFormat {
 }
 
 /** The AWS Encryption SDK message format: writes v2 (v1 under a forbidding policy), reads both. */
-export const awsEncryptionSdkFormat: MessageFormat = Object.freeze({
+export const awsEncryptionSdkFormat: MessageFormat = Object.freeze<MessageFormat>({
   name: 'aws-encryption-sdk',
-  encrypt: encryptMessage,
-  decrypt: decryptMessage,
+  // The parallel mode (options.parallel) makes the same bytes with the frames on worker threads.
+  encrypt(source, options, onHeader) {
+    const parallel = resolveParallel(options.parallel);
+    return parallel
+      ? encryptMessageParallel(source, options, parallel, onHeader)
+      : encryptMessage(source, options, onHeader);
+  },
+  decrypt(source, options, onHeader) {
+    const parallel = resolveParallel(options.parallel);
+    return parallel
+      ? decryptMessageParallel(source, options, parallel, onHeader)
+      : decryptMessage(source, options, onHeader);
+  },
 });

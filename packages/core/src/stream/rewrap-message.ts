@@ -6,6 +6,8 @@ import type { Keyring } from '../keyrings/keyring.js';
 import { DefaultMaterialsManager } from '../materials/default-materials-manager.js';
 import { type DecryptionMaterials, EncryptionMaterials } from '../materials/materials.js';
 import { DEFAULT_FRAME_LENGTH, type DecryptOptions, MAX_FRAME_LENGTH, positiveInteger } from '../options.js';
+import { resolveParallel } from '../parallel/parallel-options.js';
+import { rewrapBodyParallel } from '../parallel/parallel-rewrap.js';
 import { type AlgorithmSuite, getSuite, SuiteId } from '../suites/algorithm-suites.js';
 import {
   assertSuiteAllowedForEncrypt,
@@ -59,7 +61,7 @@ export interface RewrapReport {
  * re-encrypted into a **new message** (fresh message id, so a new content key; header and frames
  * made as {@link encryptMessage} makes them). No (key, IV) pair of the original is used again: the
  * new content key is derived from a new random message id, and with mode `replace` from a new data
- * key too. Memory is bounded by the frame length. A signed original's signature is verified before
+ * key too. Memory is bounded by the frame length (plus a fixed bound with `parallel`, see docs/streaming.md). A signed original's signature is verified before
  * the new message's final frame and footer are produced, so a damaged input never becomes a complete
  * message; the plaintext is zero-filled as soon as it is re-encrypted, and never released.
  */
@@ -78,6 +80,7 @@ export async function* rewrapMessage(
     throw new InvalidArgumentError(`Rewrap mode must be 'replace' or 'add'; got ${String(mode)}.`);
   }
   const policy = options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY;
+  const parallel = resolveParallel(options.parallel);
   const queue = new ChunkQueue(source);
   const limits = readerLimits(options);
   const { parsed, materials, key } = await openMessage(queue, options, limits);
@@ -113,20 +116,28 @@ export async function* rewrapMessage(
     verifier?.update(parsed.raw);
     yield emit(begun.headerBytes);
 
-    writer = new FramedBodyWriter(suite, newKey, after.messageId, frameLength, (views) => {
-      for (const view of views) view.fill(0);
-    });
     const reader = new FrameReader(queue, before, limits.maxFrameLength, (piece) => verifier?.update(piece));
-    for await (const frame of reader.frames()) {
-      frameText = decryptFrame(before, key, frame, await reader.content(frame));
-      for (const piece of frameText) for (const out of writer.write(piece)) yield emit(out);
-    }
     // The original must be whole and authentic before the new message can be complete.
-    if (verifier && (!verificationKey || !verifier.verify(verificationKey, await reader.footer()))) {
-      throw new DecryptionFailedError();
+    const verifyOriginal = async () => {
+      if (verifier && (!verificationKey || !verifier.verify(verificationKey, await reader.footer()))) {
+        throw new DecryptionFailedError();
+      }
+      await reader.assertEnd();
+    };
+    if (parallel) {
+      const body = { reader, before, key, after, newKey, parallel, verifyOriginal };
+      for await (const out of rewrapBodyParallel(body)) yield emit(out);
+    } else {
+      writer = new FramedBodyWriter(suite, newKey, after.messageId, frameLength, (views) => {
+        for (const view of views) view.fill(0);
+      });
+      for await (const frame of reader.frames()) {
+        frameText = decryptFrame(before, key, frame, await reader.content(frame));
+        for (const piece of frameText) for (const out of writer.write(piece)) yield emit(out);
+      }
+      await verifyOriginal();
+      for (const out of writer.end()) yield emit(out);
     }
-    await reader.assertEnd();
-    for (const out of writer.end()) yield emit(out);
     if (signer && signingKey) yield serializeFooter(signer.sign(signingKey));
   } finally {
     materials.zeroize();

@@ -1,0 +1,51 @@
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import type { ParallelOptions } from '@envelope/core';
+import { CliError, ExitCode } from '../exit-codes.js';
+
+/**
+ * With `--threads auto`, inputs from this size up are encrypted, decrypted and rewrapped on worker
+ * threads. Starting the pool (threads loading the frame code) costs ≈ 20–40 ms, what one core spends on
+ * ≈ 8–16 MiB of AES-GCM at 400 MB/s; below this size the threads cannot pay for themselves.
+ */
+export const PARALLEL_FROM_BYTES = 8 * 1024 * 1024;
+
+export interface ParallelFlags {
+  /** `--threads <n|auto>` (or ENVELOPE_THREADS): worker threads; 0 = one thread. */
+  readonly threads?: string;
+  /** false with `--no-parallel`. */
+  readonly parallel?: boolean;
+}
+
+/**
+ * The parallel mode for one input: off by default, with `--no-parallel` or `--threads 0`; on with
+ * `--threads n` (n workers) whatever the input; with `--threads auto`, one worker per CPU for a
+ * regular file of at least {@link PARALLEL_FROM_BYTES} when there is more than one CPU (stdin's size
+ * is unknown: off). Off by default because `pnpm bench` (BENCH_ONLY=parallel) measures the mode
+ * slower than one thread on our 2-vCPU machine: AES-GCM runs at memory speed there, so moving the
+ * bytes between threads costs more than the second core gains (see docs/cli.md).
+ */
+export async function parallelFor(
+  input: string | undefined,
+  flags: ParallelFlags,
+): Promise<false | ParallelOptions> {
+  if (flags.parallel === false || flags.threads === undefined) return false;
+  if (flags.threads.trim() !== 'auto') {
+    const threads = Number(flags.threads);
+    if (!/^\d+$/.test(flags.threads.trim()) || threads > 256) {
+      throw new CliError(
+        `--threads must be auto or a whole number from 0 to 256; got ${JSON.stringify(flags.threads)}.`,
+        ExitCode.USAGE,
+        'pass --threads 4, or --no-parallel (--threads 0) for one thread',
+      );
+    }
+    return threads === 0 ? false : { workers: threads };
+  }
+  const cpus = availableParallelism();
+  if (cpus < 2 || !input || input === '-') return false;
+  const size = await stat(input).then(
+    (info) => (info.isFile() ? info.size : 0),
+    () => 0, // a missing input is reported when it is opened
+  );
+  return size >= PARALLEL_FROM_BYTES ? { workers: cpus } : false;
+}

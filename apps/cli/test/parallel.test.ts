@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { envelope } from './support/run-envelope.js';
+
+/** The JSON summary of a run that must succeed. */
+async function run(cwd: string, ...args: string[]): Promise<{ threads: number }> {
+  const result = await envelope(cwd, ...args, '--json', '-f');
+  expect(result.code, result.stderr).to.equal(0);
+  return JSON.parse(result.stdout);
+}
+
+describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its frame worker)', () => {
+  let dir: string;
+  const cpus = availableParallelism();
+  const large = randomBytes(8 * 1024 * 1024 + 100_001); // just past the 8 MiB default threshold
+  const small = randomBytes(8 * 1024 * 1024 - 1);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'envelope-parallel-'));
+    for (const name of ['east', 'west']) await writeFile(join(dir, `${name}.key`), randomBytes(32));
+    const ring = (name: string) =>
+      `{ type: raw-aes, keyNamespace: dr, keyName: ${name}, key: { file: ${name}.key } }`;
+    await writeFile(join(dir, 'east.yaml'), `keyring: ${ring('east')}\n`);
+    await writeFile(join(dir, 'west.yaml'), `keyring: ${ring('west')}\n`);
+    await writeFile(join(dir, 'large.bin'), large);
+    await writeFile(join(dir, 'small.bin'), small);
+  });
+
+  it('uses one thread by default; with --threads auto, one worker per CPU for files of 8 MiB or more', async () => {
+    const fallback = await run(dir, 'encrypt', 'large.bin', '--config', 'east.yaml', '-o', 'default.enc');
+    expect(fallback.threads).to.equal(0);
+    const expected = cpus > 1 ? cpus : 0;
+    const auto = ['--threads', 'auto'];
+    expect(
+      (await run(dir, 'encrypt', 'large.bin', '--config', 'east.yaml', '-o', 'large.enc', ...auto)).threads,
+    ).to.equal(expected);
+    expect(
+      (await run(dir, 'encrypt', 'small.bin', '--config', 'east.yaml', '-o', 'small.enc', ...auto)).threads,
+    ).to.equal(0);
+    expect(
+      (await run(dir, 'decrypt', 'large.enc', '--config', 'east.yaml', '-o', 'large.out', ...auto)).threads,
+    ).to.equal(expected);
+    expect((await readFile(join(dir, 'large.out'))).equals(large)).to.equal(true);
+    const rewrap = await run(
+      dir,
+      'rewrap',
+      'large.enc',
+      '--config',
+      'east.yaml',
+      '--to',
+      'west.yaml',
+      '-o',
+      'large.rw',
+      ...auto,
+    );
+    expect(rewrap.threads).to.equal(expected);
+    await run(dir, 'decrypt', 'large.rw', '--config', 'west.yaml', '-o', 'large.rw.out', '--no-parallel');
+    expect((await readFile(join(dir, 'large.rw.out'))).equals(large)).to.equal(true);
+  });
+
+  it('takes --threads, ENVELOPE_THREADS and --no-parallel, whatever the size', async () => {
+    expect(
+      (await run(dir, 'encrypt', 'small.bin', '--config', 'east.yaml', '-o', 's.enc', '--threads', '3'))
+        .threads,
+    ).to.equal(3);
+    expect(
+      (await run(dir, 'decrypt', 's.enc', '--config', 'east.yaml', '-o', 's.out', '--threads', '0')).threads,
+    ).to.equal(0);
+    expect((await readFile(join(dir, 's.out'))).equals(small)).to.equal(true);
+    expect(
+      (
+        await run(
+          dir,
+          'decrypt',
+          'large.enc',
+          '--config',
+          'east.yaml',
+          '-o',
+          'l.out',
+          '--threads',
+          '2',
+          '--no-parallel',
+        )
+      ).threads,
+    ).to.equal(0);
+    process.env.ENVELOPE_THREADS = '2';
+    try {
+      expect((await run(dir, 'decrypt', 's.enc', '--config', 'east.yaml', '-o', 's.out')).threads).to.equal(
+        2,
+      );
+    } finally {
+      delete process.env.ENVELOPE_THREADS;
+    }
+    expect((await readFile(join(dir, 's.out'))).equals(small)).to.equal(true);
+  });
+
+  it('refuses a bad --threads with a usage error', async () => {
+    for (const bad of ['-1', 'many', '1.5', '999']) {
+      const result = await envelope(
+        dir,
+        'encrypt',
+        'small.bin',
+        '--config',
+        'east.yaml',
+        '-o',
+        'x.enc',
+        '--threads',
+        bad,
+      );
+      expect(result.code, bad).to.equal(2);
+      expect(result.stderr).to.match(/--threads must be auto or a whole number from 0 to 256/);
+    }
+  });
+});

@@ -1,0 +1,84 @@
+import { DecryptionFailedError, LimitExceededError } from '../errors.js';
+import type { MessageHeader } from '../format/header.js';
+import { DEFAULT_MAX_BUFFERED_PLAINTEXT, type DecryptOptions } from '../options.js';
+import { ChunkQueue } from '../stream/chunk-queue.js';
+import { FrameReader } from '../stream/frame-reader.js';
+import { openMessage } from '../stream/open-message.js';
+import { readerLimits } from '../stream/read-header.js';
+import { createVerifier } from '../suites/signature.js';
+import { FramePool } from './frame-pool.js';
+import { ParallelBodyReader } from './parallel-body-reader.js';
+import type { ResolvedParallel } from './parallel-options.js';
+
+/**
+ * {@link decryptMessage} with the frames opened on a worker pool. The release rules are the same
+ * (docs/streaming.md): a frame's plaintext exists on this thread only once its tag verified in a
+ * worker; for signed suites the last frame with content waits for the signature, which this thread
+ * verifies over the bytes as the frame reader passes them, alongside the workers.
+ */
+export async function* decryptMessageParallel(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: DecryptOptions,
+  parallel: ResolvedParallel,
+  onHeader?: (header: MessageHeader) => void,
+): AsyncGenerator<Buffer> {
+  const queue = new ChunkQueue(source);
+  const limits = readerLimits(options);
+  const { parsed, materials, key } = await openMessage(queue, options, limits);
+  const { header } = parsed;
+  const { verificationKey } = materials;
+  materials.zeroize();
+
+  const held: Buffer[] = [];
+  let pool: FramePool | undefined;
+  let opener: ParallelBodyReader | undefined;
+  try {
+    pool = new FramePool(parallel.workers, parallel.workerUrl);
+    // The content key goes to each worker once, for this message only (slot 0).
+    pool.installKey(0, header.suite.id, key, header.messageId, header.frameLength);
+    key.fill(0);
+    opener = new ParallelBodyReader(pool, 0, header.suite.tagLength, parallel.maxJobsInFlight);
+    const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
+    verifier?.update(parsed.raw);
+    onHeader?.(header);
+
+    const holdAll = options.releasePlaintext === 'after-message';
+    const maxHeld = options.maxBufferedPlaintext ?? DEFAULT_MAX_BUFFERED_PLAINTEXT;
+    let heldLength = 0;
+    // The same release rule as one thread, applied to frames as they come back in order.
+    const release = function* ({ frame, plaintext }: { frame: { length: number }; plaintext: Buffer }) {
+      if (holdAll) {
+        held.push(plaintext);
+        heldLength += frame.length;
+        if (heldLength > maxHeld) {
+          throw new LimitExceededError(
+            `releasePlaintext 'after-message' would buffer more than ${maxHeld} bytes; raise maxBufferedPlaintext or use 'per-frame'.`,
+          );
+        }
+      } else if (verifier) {
+        // A signed message's last frame with content waits for the signature (see decryptMessage).
+        if (frame.length === 0) return;
+        const earlier = held.splice(0);
+        held.push(plaintext);
+        yield* earlier;
+      } else {
+        yield plaintext;
+      }
+    };
+    const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
+    for await (const frame of body.frames()) {
+      for await (const opened of opener.add(frame, await body.content(frame))) yield* release(opened);
+    }
+    for await (const opened of opener.end()) yield* release(opened);
+    if (verifier && verificationKey && !verifier.verify(verificationKey, await body.footer())) {
+      throw new DecryptionFailedError();
+    }
+    await body.assertEnd();
+    yield* held.splice(0);
+  } finally {
+    for (const piece of held) piece.fill(0);
+    key.fill(0);
+    opener?.discard();
+    await pool?.close();
+  }
+}

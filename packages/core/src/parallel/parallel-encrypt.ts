@@ -1,0 +1,83 @@
+import { LimitExceededError } from '../errors.js';
+import { serializeFooter } from '../format/body.js';
+import { assertCallerContext } from '../format/encryption-context.js';
+import type { MessageHeader } from '../format/header.js';
+import type { EncryptDetails } from '../format/message-format.js';
+import {
+  DEFAULT_FRAME_LENGTH,
+  type EncryptOptions,
+  MAX_FRAME_LENGTH,
+  materialsManagerOf,
+  positiveInteger,
+} from '../options.js';
+import { beginMessage } from '../stream/begin-message.js';
+import { toBuffer } from '../stream/chunk-queue.js';
+import { DEFAULT_SUITE_ID, getSuite } from '../suites/algorithm-suites.js';
+import { assertSuiteAllowedForEncrypt, DEFAULT_COMMITMENT_POLICY } from '../suites/commitment-policy.js';
+import { createSigner } from '../suites/signature.js';
+import { FramePool } from './frame-pool.js';
+import { ParallelBodyWriter } from './parallel-body-writer.js';
+import type { ResolvedParallel } from './parallel-options.js';
+
+/**
+ * {@link encryptMessage} with the frames sealed on a worker pool: same checks, same header, same
+ * bytes. The main thread reads the input, hands out sequence numbers, emits the sealed frames in
+ * order and feeds them to the signer (0x0578), which so runs alongside the workers. The pool lives
+ * as long as the message: it is closed when the generator finishes, fails or is returned early.
+ */
+export async function* encryptMessageParallel(
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  options: EncryptOptions,
+  parallel: ResolvedParallel,
+  onHeader?: (header: MessageHeader, details: EncryptDetails) => void,
+): AsyncGenerator<Buffer> {
+  const suite = getSuite(options.suiteId ?? DEFAULT_SUITE_ID);
+  assertSuiteAllowedForEncrypt(options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY, suite);
+  const frameLength = positiveInteger(
+    'frameLength',
+    options.frameLength ?? DEFAULT_FRAME_LENGTH,
+    MAX_FRAME_LENGTH,
+  );
+  const context = options.encryptionContext ?? {};
+  assertCallerContext(context);
+  let remainingAllowed = options.plaintextLength ?? Number.POSITIVE_INFINITY;
+
+  const materials = await materialsManagerOf(options).getEncryptionMaterials({
+    suite,
+    encryptionContext: context,
+    ...(options.plaintextLength === undefined ? {} : { plaintextLength: options.plaintextLength }),
+  });
+  const { signingKey, skippedMasterKeys } = materials;
+  const { header, headerBytes, key } = beginMessage(materials, frameLength);
+  let pool: FramePool | undefined;
+  let body: ParallelBodyWriter | undefined;
+  try {
+    pool = new FramePool(parallel.workers, parallel.workerUrl);
+    // The content key goes to each worker once, for this message only (slot 0).
+    pool.installKey(0, suite.id, key, header.messageId, frameLength);
+    key.fill(0); // the workers hold their copies now; this thread needs the key no more
+    body = new ParallelBodyWriter(pool, 0, frameLength, parallel.maxJobsInFlight);
+    const signer = suite.signature ? createSigner(suite.signature) : undefined;
+    const emit = (bytes: Buffer): Buffer => {
+      signer?.update(bytes);
+      return bytes;
+    };
+    onHeader?.(header, { skippedMasterKeys });
+    yield emit(headerBytes);
+
+    for await (const input of source) {
+      const chunk = toBuffer(input);
+      remainingAllowed -= chunk.length;
+      if (remainingAllowed < 0) {
+        throw new LimitExceededError('More plaintext was given than the declared plaintextLength.');
+      }
+      for await (const out of body.write(chunk)) yield emit(out);
+    }
+    for await (const out of body.end()) yield emit(out);
+    if (signer && signingKey) yield serializeFooter(signer.sign(signingKey));
+  } finally {
+    key.fill(0);
+    body?.discard();
+    await pool?.close();
+  }
+}
