@@ -1,4 +1,4 @@
-import type { EmulatorTarget } from '@envelope/core';
+import { discoverEmulatorEndpoints, type EmulatorTarget } from '@envelope/core';
 import type { HsmCore } from '@envelope/kms-emulator';
 import { EmulatorCredential } from './emulator-credential.js';
 import { azureClientOptions } from './emulator-options.js';
@@ -33,24 +33,8 @@ export async function azureEmulatorClient(
   };
 }
 
-/** What `GET /_envelope/endpoints` says of the Key Vault face. */
-interface Discovered {
-  endpoints?: Record<
-    string,
-    { url?: string; port?: number; caCertPem?: string; vaultHostSuffix?: string } | undefined
-  >;
-}
-
 async function serverSettings(url: string): Promise<Readonly<Record<string, unknown>>> {
-  let found: Discovered;
-  try {
-    const response = await fetch(new URL('/_envelope/endpoints', url), { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) return {};
-    found = (await response.json()) as Discovered;
-  } catch {
-    return {};
-  }
-  const azure = found.endpoints?.['azure-https'];
+  const azure = (await discoverEmulatorEndpoints(url))?.['azure-https'];
   if (typeof azure?.port !== 'number' || typeof azure.caCertPem !== 'string') return {};
   // The face listens on the switch URL's host (the name this client reaches the server by), its own port.
   const endpoint = new URL(url);
@@ -58,7 +42,7 @@ async function serverSettings(url: string): Promise<Readonly<Record<string, unkn
   const { credential, clientOptions } = azureClientOptions({
     endpoint: endpoint.origin,
     caCertPem: azure.caCertPem,
-    ...(azure.vaultHostSuffix ? { vaultHostSuffix: azure.vaultHostSuffix } : {}),
+    ...(typeof azure.vaultHostSuffix === 'string' ? { vaultHostSuffix: azure.vaultHostSuffix } : {}),
   });
   return { credential, clientOptions };
 }

@@ -1,3 +1,7 @@
+export {
+  discoverEmulatorEndpoints,
+  type EmulatorEndpointAddress,
+} from './adapter/discover-endpoints.js';
 export type {
   EmulatorServerTarget,
   EmulatorTarget,

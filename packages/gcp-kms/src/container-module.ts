@@ -86,7 +86,7 @@ function clients(o: Common, context: KeyringAdapterContext): GcpClientSupplier {
     }
     if (!overrides.endpoint) {
       throw new ConfigError(
-        `${path.join('.') || 'keyring'}: the emulator switch is on, but the emulator switch is on, but its server serves no Cloud KMS face or could not be asked where it listens (GET /_envelope/endpoints); start it with --gcp-grpc-port or --gcp-rest-port, or turn the switch off.`,
+        `${path.join('.') || 'keyring'}: the emulator switch is on, but its server serves no Cloud KMS face or could not be asked where it listens (GET /_envelope/endpoints); start it with --gcp-grpc-port or --gcp-rest-port, or turn the switch off.`,
       );
     }
     return gcpClientSupplier({

@@ -1,4 +1,4 @@
-import type { EmulatorTarget } from '@envelope/core';
+import { discoverEmulatorEndpoints, type EmulatorTarget } from '@envelope/core';
 import type { HsmCore } from '@envelope/kms-emulator';
 
 /**
@@ -30,22 +30,11 @@ export async function gcpEmulatorClient(target: EmulatorTarget): Promise<Readonl
   return { client };
 }
 
-interface Discovered {
-  endpoints?: Record<string, { url: string; port: number }>;
-}
-
 async function serverEndpoint(url: string): Promise<Readonly<Record<string, unknown>>> {
-  let found: Discovered;
-  try {
-    const response = await fetch(new URL('/_envelope/endpoints', url), { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) return {};
-    found = (await response.json()) as Discovered;
-  } catch {
-    return {};
-  }
-  const grpc = found.endpoints?.['gcp-grpc'];
-  if (grpc) return { endpoint: grpc.url, transport: 'grpc' };
-  const rest = found.endpoints?.['gcp-rest'];
-  if (rest) return { endpoint: new URL(rest.url).host, transport: 'rest' };
+  const endpoints = await discoverEmulatorEndpoints(url);
+  const grpc = endpoints?.['gcp-grpc'];
+  if (grpc?.url) return { endpoint: grpc.url, transport: 'grpc' };
+  const rest = endpoints?.['gcp-rest'];
+  if (rest?.url) return { endpoint: new URL(rest.url).host, transport: 'rest' };
   return {};
 }
