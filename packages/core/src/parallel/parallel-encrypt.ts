@@ -1,19 +1,10 @@
 import { LimitExceededError } from '../errors.js';
 import { serializeFooter } from '../format/body.js';
-import { assertCallerContext } from '../format/encryption-context.js';
 import type { MessageHeader } from '../format/header.js';
 import type { EncryptDetails } from '../format/message-format.js';
-import {
-  DEFAULT_FRAME_LENGTH,
-  type EncryptOptions,
-  MAX_FRAME_LENGTH,
-  materialsManagerOf,
-  positiveInteger,
-} from '../options.js';
-import { beginMessage } from '../stream/begin-message.js';
+import type { EncryptOptions } from '../options.js';
 import { toBuffer } from '../stream/chunk-queue.js';
-import { DEFAULT_SUITE_ID, getSuite } from '../suites/algorithm-suites.js';
-import { assertSuiteAllowedForEncrypt, DEFAULT_COMMITMENT_POLICY } from '../suites/commitment-policy.js';
+import { openEncryption } from '../stream/open-encryption.js';
 import { createSigner } from '../suites/signature.js';
 import { FramePool } from './frame-pool.js';
 import { ParallelBodyWriter } from './parallel-body-writer.js';
@@ -31,24 +22,10 @@ export async function* encryptMessageParallel(
   parallel: ResolvedParallel,
   onHeader?: (header: MessageHeader, details: EncryptDetails) => void,
 ): AsyncGenerator<Buffer> {
-  const suite = getSuite(options.suiteId ?? DEFAULT_SUITE_ID);
-  assertSuiteAllowedForEncrypt(options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY, suite);
-  const frameLength = positiveInteger(
-    'frameLength',
-    options.frameLength ?? DEFAULT_FRAME_LENGTH,
-    MAX_FRAME_LENGTH,
-  );
-  const context = options.encryptionContext ?? {};
-  assertCallerContext(context);
-  let remainingAllowed = options.plaintextLength ?? Number.POSITIVE_INFINITY;
-
-  const materials = await materialsManagerOf(options).getEncryptionMaterials({
-    suite,
-    encryptionContext: context,
-    ...(options.plaintextLength === undefined ? {} : { plaintextLength: options.plaintextLength }),
-  });
+  const { suite, frameLength, materials, plaintextLimit, header, headerBytes, key } =
+    await openEncryption(options);
+  let remainingAllowed = plaintextLimit;
   const { signingKey, skippedMasterKeys } = materials;
-  const { header, headerBytes, key } = beginMessage(materials, frameLength);
   let pool: FramePool | undefined;
   let body: ParallelBodyWriter | undefined;
   try {

@@ -1,21 +1,12 @@
 import { LimitExceededError } from '../errors.js';
 import { serializeFooter } from '../format/body.js';
-import { assertCallerContext } from '../format/encryption-context.js';
 import type { MessageHeader } from '../format/header.js';
 import type { EncryptDetails } from '../format/message-format.js';
-import {
-  DEFAULT_FRAME_LENGTH,
-  type EncryptOptions,
-  MAX_FRAME_LENGTH,
-  materialsManagerOf,
-  positiveInteger,
-} from '../options.js';
-import { DEFAULT_SUITE_ID, getSuite } from '../suites/algorithm-suites.js';
-import { assertSuiteAllowedForEncrypt, DEFAULT_COMMITMENT_POLICY } from '../suites/commitment-policy.js';
+import type { EncryptOptions } from '../options.js';
 import { createSigner } from '../suites/signature.js';
-import { beginMessage } from './begin-message.js';
 import { toBuffer } from './chunk-queue.js';
 import { FramedBodyWriter } from './frame-encryptor.js';
+import { openEncryption } from './open-encryption.js';
 
 /**
  * Encrypts a plaintext stream into one AWS Encryption SDK message (framed body). Memory is bounded
@@ -27,24 +18,10 @@ export async function* encryptMessage(
   options: EncryptOptions,
   onHeader?: (header: MessageHeader, details: EncryptDetails) => void,
 ): AsyncGenerator<Buffer> {
-  const suite = getSuite(options.suiteId ?? DEFAULT_SUITE_ID);
-  assertSuiteAllowedForEncrypt(options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY, suite);
-  const frameLength = positiveInteger(
-    'frameLength',
-    options.frameLength ?? DEFAULT_FRAME_LENGTH,
-    MAX_FRAME_LENGTH,
-  );
-  const context = options.encryptionContext ?? {};
-  assertCallerContext(context);
-  let remainingAllowed = options.plaintextLength ?? Number.POSITIVE_INFINITY;
-
-  const materials = await materialsManagerOf(options).getEncryptionMaterials({
-    suite,
-    encryptionContext: context,
-    ...(options.plaintextLength === undefined ? {} : { plaintextLength: options.plaintextLength }),
-  });
+  const { suite, frameLength, materials, plaintextLimit, header, headerBytes, key } =
+    await openEncryption(options);
+  let remainingAllowed = plaintextLimit;
   const { signingKey, skippedMasterKeys } = materials;
-  const { header, headerBytes, key } = beginMessage(materials, frameLength);
   try {
     const signer = suite.signature ? createSigner(suite.signature) : undefined;
     const emit = (bytes: Buffer): Buffer => {
