@@ -108,6 +108,7 @@ export {
   type SqliteResourceStoreOptions,
   type SqliteSchemaUpgrade,
   type SqliteStatement,
+  StoreCommitError,
   type ThrottleFault as CoreThrottleFault,
 } from './core/index.js';
 export * from './gcp/index.js';

@@ -196,35 +196,74 @@ export class HsmCore {
     const scope = new CallScope(call);
     const started = this.#onCall ? performance.now() : 0;
     let errorCode: string | undefined;
+    const fail = (failure: ServiceFailure): Error => {
+      failed?.(failure);
+      errorCode = failure.code;
+      return failure.error;
+    };
+    try {
+      return await this.#committedCall(scope, handlers, fail);
+    } finally {
+      if (this.#onCall) this.#observe(this.#onCall, scope, errorCode, performance.now() - started);
+    }
+  }
+
+  /**
+   * The call's writes with its audit record, or its failure's audit record, then its deferred work:
+   * each joins the store's open commit group (atomic on its own), and the call answers only once that
+   * group is durable. A failed commit fails the call: nothing of it was kept.
+   */
+  async #committedCall<T>(
+    scope: CallScope,
+    handlers: CallHandlers<T>,
+    fail: (failure: ServiceFailure) => Error,
+  ): Promise<T> {
+    const { service, location, operation } = scope.call;
+    const commits: Promise<void>[] = [];
+    let answer: () => T;
     try {
       handlers.prepare?.(scope);
-      const faults = this.faults.beforeCall(call.service, call.location, call.operation);
+      const faults = this.faults.beforeCall(service, location, operation);
       if (faults) await faults;
-      return this.store.transaction(() => {
+      const output = this.#grouped(commits, () => {
         const output = handlers.run(scope);
         this.#audit(scope);
         return output;
       });
+      answer = () => output;
     } catch (thrown) {
       const failure = handlers.fail(thrown);
-      failed?.(failure);
-      errorCode = failure.code;
+      const error = fail(failure);
       try {
-        this.store.transaction(() => this.#audit(scope, failure));
+        this.#grouped(commits, () => this.#audit(scope, failure));
       } catch (auditError) {
         // Nothing of the call was committed; it fails either way, now without its audit record.
-        const unaudited = handlers.fail(auditError);
-        failed?.(unaudited);
-        throw unaudited.error;
+        throw fail(handlers.fail(auditError));
       }
-      throw failure.error;
+      answer = () => {
+        throw error;
+      };
     } finally {
       if (scope.deferred.length) {
-        this.store.transaction(() => {
+        this.#grouped(commits, () => {
           for (const work of scope.deferred) work();
         });
       }
-      if (this.#onCall) this.#observe(this.#onCall, scope, errorCode, performance.now() - started);
+    }
+    try {
+      await Promise.all(commits);
+    } catch (lost) {
+      throw fail(handlers.fail(lost));
+    }
+    return answer();
+  }
+
+  /** Runs `fn` in the store's commit group and notes the commit the call must wait for. */
+  #grouped<R>(commits: Promise<void>[], fn: () => R): R {
+    try {
+      return this.store.groupedTransaction(fn);
+    } finally {
+      commits.push(this.store.committed());
     }
   }
 

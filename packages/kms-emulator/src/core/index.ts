@@ -44,3 +44,4 @@ export {
   type SqliteResourceStoreOptions,
   type SqliteSchemaUpgrade,
 } from './sqlite-resource-store.js';
+export { StoreCommitError } from './store-commit-error.js';

@@ -60,6 +60,8 @@ class Kind {
   }
 }
 
+const COMMITTED = Promise.resolve();
+
 /**
  * In-memory store with the same semantics as the SQLite one: every write inside `transaction`
  * records how to undo itself, and a throw replays those undo steps newest first. Records are cloned
@@ -162,6 +164,15 @@ export class MemoryResourceStore implements ResourceStore {
     } finally {
       if (outermost) this.#undo = undefined;
     }
+  }
+
+  /** Nothing to share: memory is "committed" when `fn` returns. */
+  groupedTransaction<T>(fn: () => T): T {
+    return this.transaction(fn);
+  }
+
+  committed(): Promise<void> {
+    return COMMITTED;
   }
 
   clear(): void {

@@ -25,7 +25,9 @@ export interface ListQuery {
  * (SQLite's BINARY collation on ASCII), so every listing is ordered by name and costs O(page), whatever
  * the store holds.
  *
- * Synchronous on purpose: a write is durable before it returns, so an acknowledged call is never lost.
+ * Synchronous on purpose: a write made outside `groupedTransaction` is durable before it returns; one
+ * made in a `groupedTransaction` is durable once `committed()` resolves, and nobody acknowledges it
+ * before then, so an acknowledged call is never lost.
  * Implementations store records as given and never see raw key material (cloud modules wrap it under
  * the root key through `MaterialVault` first).
  */
@@ -57,5 +59,16 @@ export interface ResourceStore {
    * before the error propagates. A nested transaction that throws undoes only its own writes.
    */
   transaction<T>(fn: () => T): T;
+  /**
+   * Like `transaction` (atomic; a throw undoes only `fn`'s writes), but the commit may be shared with
+   * other calls' (group commit): the writes are durable only once `committed()`, called right after
+   * this returns or throws, resolves. Reads inside see the writes of earlier calls of the same group.
+   */
+  groupedTransaction<T>(fn: () => T): T;
+  /**
+   * Settles once the writes of the last `groupedTransaction` are durable; rejects with
+   * `StoreCommitError` when they were lost (the commit failed: nothing of the group was kept).
+   */
+  committed(): Promise<void>;
   close(): void;
 }

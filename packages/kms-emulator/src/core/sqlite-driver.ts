@@ -14,6 +14,15 @@ export interface SqliteDatabase {
   prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): SqliteStatement<P, R>;
   /** Runs `fn` in a transaction (a savepoint when nested): committed if it returns, undone if it throws. */
   transaction<T>(fn: () => T): T;
+  /**
+   * Opens a transaction that stays open across `transaction` calls (each then runs in a savepoint of
+   * it) until `commit` or `rollback`: how the durable store shares one commit among many calls.
+   */
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  /** Whether a transaction is open (SQLite's own view: false once a failed COMMIT rolled it back). */
+  readonly inTransaction: boolean;
   close(): void;
 }
 
@@ -52,6 +61,12 @@ function openBetterSqlite3(path: string, readonly: boolean): SqliteDatabase {
       };
     },
     transaction: (fn) => db.transaction(fn)(),
+    begin: () => void db.exec('BEGIN'),
+    commit: () => void db.exec('COMMIT'),
+    rollback: () => void db.exec('ROLLBACK'),
+    get inTransaction() {
+      return db.inTransaction;
+    },
     close: () => {
       if (db.open) db.close();
     },
@@ -73,12 +88,15 @@ interface NodeSqlite {
       all(...params: SqlValue[]): unknown[];
     };
     close(): void;
+    /** Node 22.16+ and 24: whether a transaction is open. */
+    readonly isTransaction?: boolean;
   };
 }
 
 function openNodeSqlite(path: string, readOnly: boolean): SqliteDatabase {
   const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as NodeSqlite;
   const db = new DatabaseSync(path, { readOnly });
+  // Open transactions and savepoints made through this wrapper (BEGIN counts as one).
   let depth = 0;
   return {
     driver: 'node:sqlite',
@@ -105,6 +123,24 @@ function openNodeSqlite(path: string, readOnly: boolean): SqliteDatabase {
         db.exec(depth === 0 ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
         throw error;
       }
+    },
+    begin: () => {
+      db.exec('BEGIN');
+      depth++;
+    },
+    commit: () => {
+      db.exec('COMMIT');
+      depth = 0;
+    },
+    rollback: () => {
+      try {
+        db.exec('ROLLBACK');
+      } finally {
+        depth = 0;
+      }
+    },
+    get inTransaction() {
+      return db.isTransaction ?? depth > 0;
     },
     close: () => {
       if (db.isOpen) db.close();

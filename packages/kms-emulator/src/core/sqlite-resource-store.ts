@@ -7,6 +7,7 @@ import {
   lastSegment,
 } from './audit-record.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
+import { DEFAULT_MAX_GROUP_CALLS, SqliteCommitGroups } from './sqlite-commit-group.js';
 import {
   openSqlite,
   type SqliteDatabase,
@@ -46,6 +47,13 @@ export interface SqliteResourceStoreOptions {
   driver?: SqliteDriverName;
   /** Migrations from earlier schemas (the AWS model ships one for the tables keys/aliases/grants/audit). */
   upgrades?: readonly SqliteSchemaUpgrade[];
+  /** At most this many calls share one commit (default 64); see `groupedTransaction`. */
+  maxGroupCalls?: number;
+  /**
+   * Opens the database (default `openSqlite`): lets a test wrap the connection to inject a failure,
+   * such as a COMMIT that fails as on a full disk.
+   */
+  open?: (path: string) => SqliteDatabase;
 }
 
 /** The first string after every string that starts with `prefix` (names are ASCII: see ResourceStore). */
@@ -54,13 +62,16 @@ const prefixEnd = (prefix: string): string =>
 
 /**
  * Durable `ResourceStore` on SQLite (`node:sqlite` on Node 24+, better-sqlite3 before: see
- * sqlite-driver.ts). WAL journal, `synchronous = FULL` by default, so each write is on disk before the
- * call that made it returns; the database file is created with mode 0600. Listing is keyset pagination
+ * sqlite-driver.ts). WAL journal, `synchronous = FULL` by default, so a `transaction` is on disk
+ * before it returns, and a `groupedTransaction` once `committed()` resolves: the calls of one
+ * event-loop turn share one commit (group commit, sqlite-commit-group.ts), so under load one WAL sync
+ * serves many calls. The database file is created with mode 0600. Listing is keyset pagination
  * over the primary key (or the terms index), so a page costs O(log n + page) whatever the store holds;
  * audit queries filter in SQL on indexed columns.
  */
 export class SqliteResourceStore implements ResourceStore {
   readonly #db: SqliteDatabase;
+  readonly #groups: SqliteCommitGroups;
   readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
 
   constructor(
@@ -68,13 +79,16 @@ export class SqliteResourceStore implements ResourceStore {
     options: SqliteResourceStoreOptions = {},
   ) {
     if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-    this.#db = openSqlite(path, options.driver ? { driver: options.driver } : {});
+    this.#db = options.open
+      ? options.open(path)
+      : openSqlite(path, options.driver ? { driver: options.driver } : {});
     try {
+      this.#groups = new SqliteCommitGroups(this.#db, options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS);
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
       for (const upgrade of options.upgrades ?? []) {
-        if (upgrade.applies(this.#db)) this.#db.transaction(() => upgrade.apply(this.#db, this));
+        if (upgrade.applies(this.#db)) this.#groups.transaction(() => upgrade.apply(this.#db, this));
       }
     } catch (error) {
       this.#db.close();
@@ -86,6 +100,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   get<T>(kind: string, name: string): T | undefined {
+    this.#groups.settleForRead();
     const row = this.#sql<{ record: string }>('SELECT record FROM resources WHERE kind = ? AND name = ?').get(
       kind,
       name,
@@ -94,7 +109,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   put<T>(kind: string, name: string, record: T, terms: readonly string[] = []): void {
-    this.#db.transaction(() => {
+    this.#groups.transaction(() => {
       this.#sql(
         'INSERT INTO resources (kind, name, record) VALUES (?, ?, ?) ' +
           'ON CONFLICT (kind, name) DO UPDATE SET record = excluded.record',
@@ -106,7 +121,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   delete(kind: string, name: string): void {
-    this.#db.transaction(() => {
+    this.#groups.transaction(() => {
       this.#sql('DELETE FROM resources WHERE kind = ? AND name = ?').run(kind, name);
       this.#sql('DELETE FROM resource_terms WHERE kind = ? AND name = ?').run(kind, name);
     });
@@ -114,6 +129,7 @@ export class SqliteResourceStore implements ResourceStore {
 
   list<T>(kind: string, query: ListQuery): ResourcePage<T> {
     if (query.limit <= 0) return { records: [] };
+    this.#groups.settleForRead();
     const byTerm = query.term !== undefined;
     const column = byTerm ? 't.name' : 'r.name';
     const where = [byTerm ? 't.kind = ? AND t.term = ?' : 'r.kind = ?'];
@@ -140,7 +156,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   appendAudit(record: AuditRecord): void {
-    this.#db.transaction(() => {
+    this.#groups.transaction(() => {
       this.#sql(
         'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
       ).run(
@@ -157,6 +173,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   queryAudit(query: AuditQuery): AuditRecord[] {
+    this.#groups.settleForRead();
     const { condition, params } = auditWhere(query);
     const limit = query.limit === undefined ? '' : ' LIMIT ?';
     if (query.limit !== undefined) params.push(query.limit);
@@ -167,6 +184,7 @@ export class SqliteResourceStore implements ResourceStore {
 
   pageAudit(query: AuditQuery & { limit: number }): AuditPage {
     if (query.limit <= 0) return { records: [] };
+    this.#groups.settleForRead();
     const { condition, params } = auditWhere(query);
     // Walks the primary key from `after`: one page costs O(page + the rows it skips), not O(log size).
     const rows = this.#sql<{ seq: number; record: string }>(
@@ -179,7 +197,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   pruneAudit(pruning: AuditPruning): void {
-    this.#db.transaction(() => {
+    this.#groups.transaction(() => {
       if (pruning.maxEvents !== undefined) {
         const cutoff = '(SELECT MAX(seq) FROM audit_records) - ?';
         this.#sql(`DELETE FROM audit_resources WHERE seq <= ${cutoff}`).run(pruning.maxEvents);
@@ -196,18 +214,35 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   clear(): void {
-    this.#db.transaction(() => {
+    this.#groups.transaction(() => {
       for (const table of ['resources', 'resource_terms', 'audit_records', 'audit_resources'])
         this.#sql(`DELETE FROM ${table}`).run();
     });
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn);
+    return this.#groups.transaction(fn);
+  }
+
+  groupedTransaction<T>(fn: () => T): T {
+    return this.#groups.grouped(fn);
+  }
+
+  committed(): Promise<void> {
+    return this.#groups.committed();
+  }
+
+  /** Transactions committed so far, grouped or not: each is one WAL sync under `synchronous = FULL`. */
+  get commits(): number {
+    return this.#groups.commits;
   }
 
   close(): void {
-    this.#db.close();
+    try {
+      this.#groups.flush();
+    } finally {
+      this.#db.close();
+    }
   }
 
   /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */

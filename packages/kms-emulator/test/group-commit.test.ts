@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import {
+  HsmCore,
+  KmsEngine,
+  KmsError,
+  openSqlite,
+  type ServiceFailure,
+  type SqliteDatabase,
+  SqliteResourceStore,
+  type SqliteResourceStoreOptions,
+  StoreCommitError,
+} from '../src/index.js';
+
+/** A durable store on a file, and a second connection to read what is on disk. */
+function durable(options: SqliteResourceStoreOptions = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-group-commit-'));
+  const path = join(dir, 'kms.sqlite');
+  const store = new SqliteResourceStore(path, options);
+  return {
+    path,
+    store,
+    /** What a fresh connection sees: only committed state. */
+    onDisk(sql: string): unknown[] {
+      const db = openSqlite(path, { readonly: true });
+      try {
+        return db.prepare(sql).all();
+      } finally {
+        db.close();
+      }
+    },
+    dispose() {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A connection whose COMMIT fails while `failing` is set, as on a full disk. */
+function failingCommits(state: { failing: boolean }) {
+  return (path: string): SqliteDatabase => {
+    const db = openSqlite(path);
+    return {
+      driver: db.driver,
+      exec: db.exec,
+      prepare: db.prepare,
+      transaction: db.transaction,
+      begin: db.begin,
+      commit: () => {
+        if (state.failing) throw new Error('database or disk is full');
+        db.commit();
+      },
+      rollback: db.rollback,
+      get inTransaction() {
+        return db.inTransaction;
+      },
+      close: db.close,
+    };
+  };
+}
+
+const boom = (thrown: unknown): ServiceFailure => ({
+  error: thrown instanceof Error ? thrown : new Error(String(thrown)),
+  code: thrown instanceof StoreCommitError ? 'CommitFailed' : 'Boom',
+  message: thrown instanceof Error ? thrown.message : String(thrown),
+});
+
+const call = (operation: string) => ({
+  service: 'test',
+  location: 'here',
+  operation,
+  principal: 'tester',
+  requestId: operation,
+});
+
+describe('group commit (SQLite store)', () => {
+  const fixtures: { dispose(): void }[] = [];
+  afterEach(() => {
+    for (const f of fixtures.splice(0)) f.dispose();
+  });
+  const open = (options?: SqliteResourceStoreOptions) => {
+    const f = durable(options);
+    fixtures.push(f);
+    return f;
+  };
+
+  it('commits concurrent calls in fewer commits than calls, each call audited and answered after its commit', async () => {
+    const { store, onDisk } = open({ synchronous: 'FULL' });
+    const engine = new KmsEngine({ store, rootKey: randomBytes(32) });
+    const ctx = engine.context('us-east-1');
+    const { KeyMetadata } = (await engine.execute('CreateKey', {}, ctx)) as {
+      KeyMetadata: { KeyId: string };
+    };
+    const before = store.commits;
+    const answered = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        engine
+          .execute(
+            'GenerateDataKey',
+            { KeyId: KeyMetadata.KeyId, NumberOfBytes: 32 },
+            { ...ctx, requestId: `r${i}` },
+          )
+          .then(() => {
+            // Answered only once its audit record is on disk (a fresh connection sees it).
+            expect(
+              onDisk(`SELECT 1 FROM audit_records WHERE record LIKE '%"requestId":"r${i}"%'`),
+            ).to.have.length(1);
+            return i;
+          }),
+      ),
+    );
+    expect(answered).to.have.length(20);
+    const commits = store.commits - before;
+    expect(commits).to.be.greaterThan(0);
+    expect(commits).to.be.lessThan(20);
+    expect(onDisk(`SELECT 1 FROM audit_records WHERE operation = 'GenerateDataKey'`)).to.have.length(20);
+  });
+
+  it('a failing call of a group rolls back only its own writes, and its failure is audited', async () => {
+    const { store, onDisk } = open();
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    const before = store.commits;
+    const writes = (name: string, fails = false) =>
+      core.call(call(name), {
+        run: () => {
+          store.put('test.thing', name, { name });
+          if (fails) throw new Error(`${name} failed after writing`);
+          // Reads inside the group see the writes of the calls before it.
+          return store.get<{ name: string }>('test.thing', 'a')?.name;
+        },
+        fail: boom,
+      });
+    const outcomes = await Promise.allSettled([writes('a'), writes('b', true), writes('c')]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes[2]).to.deep.equal({ status: 'fulfilled', value: 'a' });
+    expect(store.commits - before).to.equal(1);
+    expect(onDisk(`SELECT name FROM resources ORDER BY name`)).to.deep.equal([{ name: 'a' }, { name: 'c' }]);
+    const audit = core.auditLog({ service: 'test' });
+    expect(audit.map((r) => [r.operation, r.error?.code])).to.deep.equal([
+      ['a', undefined],
+      ['b', 'Boom'],
+      ['c', undefined],
+    ]);
+  });
+
+  it('fails every call of a group whose COMMIT fails with a typed error, and keeps nothing of it', async () => {
+    const state = { failing: false };
+    const { store, onDisk } = open({ open: failingCommits(state) });
+    const engine = new KmsEngine({ store, rootKey: randomBytes(32) });
+    const ctx = engine.context('us-east-1');
+    const { KeyMetadata } = (await engine.execute('CreateKey', {}, ctx)) as {
+      KeyMetadata: { KeyId: string };
+    };
+    const rowsBefore = onDisk('SELECT seq FROM audit_records');
+    state.failing = true;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) =>
+        engine.execute('CreateAlias', { AliasName: `alias/lost-${i}`, TargetKeyId: KeyMetadata.KeyId }, ctx),
+      ),
+    );
+    state.failing = false;
+    for (const outcome of outcomes) {
+      expect(outcome.status).to.equal('rejected');
+      const error = (outcome as PromiseRejectedResult).reason as KmsError;
+      expect(error).to.be.instanceOf(KmsError);
+      expect(error.exceptionName).to.equal('KMSInternalException');
+      expect(error.cause).to.be.instanceOf(StoreCommitError);
+      expect((error.cause as StoreCommitError).code).to.equal('ENVELOPE_KMS_STORE_COMMIT_FAILED');
+      expect((error.cause as StoreCommitError).message).to.match(
+        /could not commit 5 call\(s\).*disk is full/,
+      );
+    }
+    expect(onDisk(`SELECT name FROM resources WHERE name LIKE '%alias/lost-%'`)).to.deep.equal([]);
+    expect(onDisk('SELECT seq FROM audit_records')).to.deep.equal(rowsBefore);
+    // The store works again once commits do.
+    await engine.execute('CreateAlias', { AliasName: 'alias/kept', TargetKeyId: KeyMetadata.KeyId }, ctx);
+    expect(onDisk(`SELECT 1 FROM resources WHERE name LIKE '%alias/kept'`)).to.have.length(1);
+  });
+
+  it('commits the open group at once for a plain transaction (admin reset, seed, timers) or a read outside one', async () => {
+    const { store, onDisk } = open();
+    store.groupedTransaction(() => store.put('test.thing', 'grouped', {}));
+    const groupCommitted = store.committed();
+    expect(onDisk('SELECT name FROM resources')).to.deep.equal([]);
+    store.put('test.thing', 'plain', {});
+    // Durable on return: the plain write, and the group it joined.
+    expect(onDisk('SELECT name FROM resources ORDER BY name')).to.deep.equal([
+      { name: 'grouped' },
+      { name: 'plain' },
+    ]);
+    await groupCommitted;
+
+    store.groupedTransaction(() => store.put('test.thing', 'read', {}));
+    expect(store.get('test.thing', 'read')).to.deep.equal({});
+    expect(onDisk(`SELECT name FROM resources WHERE name = 'read'`)).to.have.length(1);
+  });
+
+  it('bounds a group to maxGroupCalls calls', async () => {
+    const { store } = open({ maxGroupCalls: 4 });
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    const before = store.commits;
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        core.call(call(`op${i}`), { run: () => store.put('test.thing', `t${i}`, {}), fail: boom }),
+      ),
+    );
+    expect(store.commits - before).to.equal(3);
+    expect(core.auditLog({ service: 'test' })).to.have.length(10);
+  });
+});
