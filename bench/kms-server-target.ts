@@ -3,7 +3,8 @@
  * `ceiling` — a bare node:http server answering canned GenerateDataKey / Decrypt JSON;
  * `listener` — the KMS server's HTTP listener (Host check, limits, body reading, logging hook) with an
  *   endpoint answering the same canned bodies: what the server's own HTTP layer costs over node:http;
- * `sqlite-full` / `sqlite-normal` / `memory` — the real KMS server.
+ * `sqlite-full` / `sqlite-normal` / `memory` — the real KMS server (the SQLite ones print their commits
+ *   per call on stderr when stopped: calls of one event-loop turn share a commit).
  * Prints one JSON line `{ url, keyId, ciphertext }` on stdout when ready; exits on SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { KmsEngine, MemoryResourceStore, SqliteResourceStore } from '@envelope/kms-emulator';
 import { encodeResponseBody } from '@envelope/kms-protocols/aws-json';
 import { createKmsServer, startListener } from '@envelope/kms-server';
 
@@ -105,11 +106,22 @@ async function startKms() {
     { KeyId: KeyMetadata.KeyId, NumberOfBytes: 32 },
     ctx,
   );
+  // Commits (each one WAL sync under synchronous = FULL) per call served, over the whole run.
+  const store = server.engine.core.store;
+  const commitsBefore = store instanceof SqliteResourceStore ? store.commits : 0;
+  let calls = 0;
+  server.engine.core.observeCalls(() => calls++);
   return {
     url: server.url,
     keyId: KeyMetadata.KeyId,
     ciphertext: Buffer.from(gdk.CiphertextBlob as Uint8Array).toString('base64'),
     async stop() {
+      if (store instanceof SqliteResourceStore && calls > 0) {
+        const commits = store.commits - commitsBefore;
+        process.stderr.write(
+          `${mode}: ${commits} commits for ${calls} calls = ${(commits / calls).toFixed(3)} commits (WAL syncs under FULL) per call\n`,
+        );
+      }
       await server.close();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -32,6 +32,8 @@ export interface CrashReport {
   survived: { calls: number; keys: number; aliases: number; grants: number; ciphertexts: number };
   auditRowsFound: number;
   integrity: string[];
+  /** COMMITs the servers reported while serving the bursts (group commit: fewer than the calls). */
+  commits: number;
 }
 
 export function emptyAcknowledged(): Acknowledged {
@@ -42,17 +44,23 @@ export function emptyAcknowledged(): Acknowledged {
 export async function spawnServer(
   dataDir: string,
   rootKeyHex: string,
-): Promise<{ url: string; process: ChildProcess }> {
+): Promise<{ url: string; process: ChildProcess; commits(): number }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=@envelope/source', FIXTURE, dataDir, rootKeyHex],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const lines = createInterface({ input: child.stdout! });
   const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
+    lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { url: (JSON.parse(line) as { url: string }).url, process: child };
+  // The store's commits as last reported (at most 20 ms old): how many COMMITs served the calls.
+  let commits = 0;
+  lines.on('line', (report) => {
+    commits = (JSON.parse(report) as { commits: number }).commits;
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, process: child, commits: () => commits };
 }
 
 /**
