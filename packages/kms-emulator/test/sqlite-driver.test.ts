@@ -54,6 +54,33 @@ describe('SQLite drivers', () => {
         expect(() => reader.exec("INSERT INTO t (v) VALUES ('no')")).to.throw();
         reader.close();
       });
+
+      it('keeps a begun transaction open across transactions (savepoints of it) until commit or rollback', () => {
+        const db = openSqlite(join(dir, 'db.sqlite'), { driver });
+        db.exec('CREATE TABLE t (v TEXT)');
+        const insert = db.prepare<[string]>('INSERT INTO t (v) VALUES (?)');
+        const values = () => db.prepare<[], { v: string }>('SELECT v FROM t ORDER BY rowid').all();
+        expect(db.inTransaction).to.equal(false);
+        db.begin();
+        expect(db.inTransaction).to.equal(true);
+        db.transaction(() => insert.run('a'));
+        expect(() =>
+          db.transaction(() => {
+            insert.run('undone');
+            throw new Error('abort');
+          }),
+        ).to.throw('abort');
+        db.transaction(() => insert.run('b'));
+        expect(db.inTransaction).to.equal(true);
+        db.commit();
+        expect(db.inTransaction).to.equal(false);
+        db.begin();
+        db.transaction(() => insert.run('rolled back'));
+        db.rollback();
+        expect(db.inTransaction).to.equal(false);
+        expect(values().map((r) => r.v)).to.deep.equal(['a', 'b']);
+        db.close();
+      });
     });
   }
 });
