@@ -76,8 +76,11 @@ export class FramedBodyWriter {
 /** Encrypts frames in sequence; yields each frame as header piece, ciphertext pieces and tag. */
 class FrameEncryptor {
   #sequenceNumber = 1;
-  /** The regular frames' body AAD, its sequence number rewritten per frame (setAAD copies it in). */
-  readonly #regularAad: Buffer;
+  /**
+   * The regular frames' body AAD, its sequence number rewritten per frame (setAAD copies it in);
+   * made with the first regular frame, so a one-frame message (only a final frame) never builds it.
+   */
+  #regularAad: Buffer | undefined;
   readonly #cipherOptions: { readonly authTagLength: number };
 
   constructor(
@@ -86,7 +89,6 @@ class FrameEncryptor {
     private readonly messageId: Buffer,
     private readonly frameLength: number,
   ) {
-    this.#regularAad = bodyAad(messageId, BodyAadContent.FRAME, 0, frameLength);
     this.#cipherOptions = { authTagLength: suite.tagLength };
   }
 
@@ -94,6 +96,7 @@ class FrameEncryptor {
     const seq = this.#next();
     const iv = frameIv(this.suite.ivLength, seq);
     yield regularFrameHeader(seq, iv);
+    this.#regularAad ??= bodyAad(this.messageId, BodyAadContent.FRAME, seq, this.frameLength);
     writeSequenceAndLength(this.#regularAad, seq, this.frameLength);
     yield* this.#encrypt(iv, this.#regularAad, content);
   }
