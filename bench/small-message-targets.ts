@@ -6,6 +6,11 @@ const KiB = 1024;
 /** CPU milliseconds a timed batch of each side lasts (reps calibrated per side after warm-up). */
 const BATCH_MS = Number(process.env.BENCH_SMALL_BATCH_MS ?? 250);
 const MIN_REPS = 200;
+/**
+ * Batches per side in a run, each side keeping its fastest: more than the bulk rows' rounds, since
+ * a batch is short and the AWS SDK's batches (GC-heavy) swing most with the machine's load.
+ */
+const ROUNDS = Number(process.env.BENCH_SMALL_ROUNDS ?? 5);
 
 export interface SmallMessageFigures {
   /** 1 KiB 0x0478, one value per run. */
@@ -55,7 +60,7 @@ async function paired(
  * its own (see {@link SmallMessageProcess}), is warmed before its first timed batch, and times
  * batches of about BATCH_MS of CPU, so a batch is long against the scheduler's tick and a GC cycle.
  */
-export async function smallMessageFigures(runs: number, rounds: number): Promise<SmallMessageFigures> {
+export async function smallMessageFigures(runs: number, rounds = ROUNDS): Promise<SmallMessageFigures> {
   const plaintext = randomBytes(KiB);
   const wrappingKey = randomBytes(32);
   const unsigned = SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
@@ -106,7 +111,8 @@ export async function smallMessageFigures(runs: number, rounds: number): Promise
     return {
       ...figures,
       note:
-        `1 KiB rows: each side in a child process of its own, warmed, timed in batches of ≈ ${BATCH_MS} ms of CPU ` +
+        `1 KiB rows: each side in a child process of its own, warmed, timed in batches of ≈ ${BATCH_MS} ms of CPU, ` +
+        `${rounds} alternating batches per side and run ` +
         `(reps Envelope / baseline: encrypt ${reps(enc)}, decrypt ${reps(dec)}, 0x0578 decrypt ${reps(signedDec)}).`,
     };
   } finally {

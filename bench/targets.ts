@@ -181,7 +181,7 @@ export async function targetsBench(): Promise<string> {
 
   // Envelope, the AWS SDK and the 0x0578 baseline each in a child process of their own.
   const smallLoadBefore = loadNote();
-  const small = await smallMessageFigures(RUNS, ROUNDS);
+  const small = await smallMessageFigures(RUNS);
   const smallLoadAfter = loadNote();
   smallEnc.values.push(...small.encryptsPerSecond);
   smallDec.values.push(...small.decryptsPerSecond);
