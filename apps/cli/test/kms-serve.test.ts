@@ -137,6 +137,19 @@ describe('envelope kms serve (built binary)', () => {
     stalled.destroy();
   });
 
+  it('logs shutting down and stopped once each on SIGTERM, however many faces it serves', async function () {
+    this.timeout(30_000);
+    // Two HTTP listeners (AWS JSON and GCP REST): each used to log its own unlabelled "stopped".
+    const served = await serve(['--in-memory', '--gcp-rest-port', '0']);
+    expect(served.logs.filter((l) => l.msg === 'listening')).to.have.length(2);
+    served.child.kill('SIGTERM');
+    expect(await served.exit).to.equal(0);
+    const messages = served.logs.map((l) => l.msg);
+    expect(messages.filter((m) => m === 'shutting down')).to.have.length(1);
+    expect(messages.filter((m) => m === 'stopped')).to.have.length(1);
+    expect(messages.at(-1)).to.equal('stopped');
+  });
+
   it('refuses to start without a root key source, saying how to provide one (exit 3)', async () => {
     const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile(

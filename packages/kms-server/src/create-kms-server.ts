@@ -343,6 +343,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       }
     } catch (error) {
       await Promise.all([...listeners, ...sidecars].map((listener) => listener.close()));
+      log({ level: 'info', msg: 'stopped' });
       throw error;
     }
     addresses = Object.fromEntries([
@@ -384,6 +385,8 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
           .finally(() => {
             stopObserving();
             engine.close();
+            // Once for the whole server, not once per listener (each used to log its own).
+            log({ level: 'info', msg: 'stopped' });
           })),
     };
   } catch (error) {
