@@ -146,8 +146,6 @@ export interface ServerEndpointAddress {
   readonly port: number;
   /** `azure-https`: the CA certificate (PEM) its TLS certificate chains to, for clients to trust. */
   readonly caCertPem?: string;
-  /** `azure-https`: that CA's file on the server's machine (for NODE_EXTRA_CA_CERTS). */
-  readonly caPath?: string;
   /** `azure-https`: vault hosts are `https://<vault>.<vaultHostSuffix>`. */
   readonly vaultHostSuffix?: string;
 }
@@ -336,20 +334,22 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
           port: listener.port,
           // Public: a client given only the switch URL (possibly in another container) can trust it.
           caCertPem: listener.caCertPem,
-          caPath: listener.caPath,
           vaultHostSuffix: listener.vaultHostSuffix,
           close: () => listener.close(),
         });
       }
     } catch (error) {
       await Promise.all([...listeners, ...sidecars].map((listener) => listener.close()));
+      log({ level: 'info', msg: 'stopped' });
       throw error;
     }
     addresses = Object.fromEntries([
       ...listeners.map(({ name, url, port }) => [name, { url, port }]),
-      ...sidecars.map(({ name, url, port, caCertPem, caPath, vaultHostSuffix }) => [
+      // No CA file path: GET /_envelope/endpoints is unauthenticated, and a client needs only the PEM
+      // (the server's own process has it as `azureCaPath`).
+      ...sidecars.map(({ name, url, port, caCertPem, vaultHostSuffix }) => [
         name,
-        { url, port, ...(caCertPem ? { caCertPem, caPath, vaultHostSuffix } : {}) },
+        { url, port, ...(caCertPem ? { caCertPem, vaultHostSuffix } : {}) },
       ]),
     ]);
     const aws = listeners[0]!;
@@ -384,6 +384,8 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
           .finally(() => {
             stopObserving();
             engine.close();
+            // Once for the whole server, not once per listener (each used to log its own).
+            log({ level: 'info', msg: 'stopped' });
           })),
     };
   } catch (error) {

@@ -245,7 +245,6 @@ export async function startListener(
       }
       server.closeAllConnections();
       await closed;
-      log({ level: 'info', msg: 'stopped' });
     },
   };
 }
