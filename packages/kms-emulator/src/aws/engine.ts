@@ -148,7 +148,20 @@ export class KmsEngine {
    * call that reaches the engine is audited, and a call's writes commit in one transaction with its
    * audit record: both or neither, so a call that cannot be audited fails and changes nothing.
    */
-  async execute(
+  execute(
+    operation: string,
+    rawInput: Readonly<Record<string, unknown>>,
+    ctx: RequestContext,
+  ): Promise<Record<string, unknown>> {
+    // Not an async function: the core's promise is returned as it is, not wrapped in another.
+    try {
+      return this.#execute(operation, rawInput, ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #execute(
     operation: string,
     rawInput: Readonly<Record<string, unknown>>,
     ctx: RequestContext,
