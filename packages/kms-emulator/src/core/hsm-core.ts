@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditPage, AuditQuery, AuditRecord } from './audit-record.js';
+import type { AuditPage, AuditPruning, AuditQuery, AuditRecord } from './audit-record.js';
 import { FaultInjector, LocationUnavailableError } from './faults.js';
 import { MaterialVault } from './material-vault.js';
 import type { ResourceStore } from './resource-store.js';
@@ -111,6 +111,8 @@ export class HsmCore {
   readonly #clock: () => Date;
   readonly #retention: AuditRetentionOptions;
   #observers: readonly CallObserver[] = [];
+  /** The pruning rule when only a count bounds the log: the same object for every call. */
+  #pruneToCount: AuditPruning | undefined;
 
   constructor(options: HsmCoreOptions) {
     this.store = options.store;
@@ -255,11 +257,13 @@ export class HsmCore {
       ...(detail ? { detail } : {}),
     });
     const { maxEvents, maxAgeDays } = this.#retention;
-    if (maxEvents !== undefined || maxAgeDays !== undefined) {
+    if (maxAgeDays !== undefined) {
       this.store.pruneAudit({
         ...(maxEvents !== undefined ? { maxEvents } : {}),
-        ...(maxAgeDays !== undefined ? { before: new Date(time.getTime() - maxAgeDays * 86_400_000) } : {}),
+        before: new Date(time.getTime() - maxAgeDays * 86_400_000),
       });
+    } else if (maxEvents !== undefined) {
+      this.store.pruneAudit((this.#pruneToCount ??= { maxEvents }));
     }
   }
 }
