@@ -217,11 +217,10 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
   } else {
     store = new MemoryResourceStore();
   }
-  const requestLog = new RequestLog(log);
+  // Without a log sink, no request line is built at all (nor the engine's fields for it).
+  const requestLog = options.log ? new RequestLog(options.log) : undefined;
   const engine = new KmsEngine({
     store,
-    // Without a log sink, the engine is not asked to report calls at all.
-    ...(options.log ? { onCall: requestLog.onCall } : {}),
     rootKey: rootKey.key,
     defaultAccountId: accountId,
     auditRetention:
@@ -229,7 +228,9 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
   });
   rootKey.key.fill(0);
 
-  let stopObserving = () => {};
+  // The core's one call observer feeds the request log (names, codes) and the metrics (status, time).
+  const stopLogging = requestLog ? engine.core.observeCalls(requestLog.observeCall) : () => {};
+  let stopObserving = stopLogging;
   try {
     for (const { file, seed } of seeds) {
       const summary = await applySeed(engine, seed, { file, defaultRegion, accountId });
@@ -279,7 +280,11 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
     ];
     const metrics = new KmsMetrics();
-    stopObserving = engine.core.observeCalls(metrics.observeCall);
+    const stopMetrics = engine.core.observeCalls(metrics.observeCall);
+    stopObserving = () => {
+      stopMetrics();
+      stopLogging();
+    };
     const reset = stateReset({ engine, seeds, faults: faultSpecs, defaultRegion, accountId });
     const admin = adminRoutes({ core: engine.core, reset, metrics }, { admin: options.admin ?? true, hosts });
     let addresses: Record<string, ServerEndpointAddress> = {};
@@ -290,7 +295,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     const listeners: RunningListener[] = [];
     const sidecars: ({ name: string; close(): Promise<void> } & ServerEndpointAddress)[] = [];
     let azure: AzureHttpsListener | undefined;
-    requestLog.serving();
+    requestLog?.serving();
     try {
       for (const { endpoint, port, unauthenticated } of endpoints) {
         listeners.push(
@@ -301,9 +306,9 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
             ...(options.limits ? { limits: options.limits } : {}),
             probes,
             ...(unauthenticated && accessKeys ? {} : { admin }),
-            log,
+            ...(options.log ? { log: options.log } : {}),
             observe: metrics.observeHttp,
-            requestLog,
+            ...(requestLog ? { requestLog } : {}),
           }),
         );
       }
