@@ -18,6 +18,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -250,7 +251,9 @@ for (const mode of MODES) {
         median(runs.map((c) => c.rps)).toFixed(0),
         median(runs.map((c) => c.p50)).toFixed(2),
         median(runs.map((c) => c.p99)).toFixed(2),
-        ratios.length ? `${median(ratios).toFixed(2)}×` : '-',
+        ratios.length
+          ? `${Math.min(...ratios).toFixed(2)} / ${median(ratios).toFixed(2)} / ${Math.max(...ratios).toFixed(2)}×`
+          : '-',
         median(runs.map((c) => c.serverCpuUs)).toFixed(0),
         String(runs.reduce((n, c) => n + c.errors, 0)),
       ]);
@@ -267,10 +270,23 @@ const print = (head: string[], rows: string[][]) => {
 };
 console.log(
   `node ${process.version}, ${CLIENT === 'sdk' ? '@aws-sdk/client-kms' : 'raw node:http'} client, ` +
-    `${SECONDS}s per cell × ${ROUNDS} rounds, client and each target in separate processes`,
+    `${SECONDS}s per cell × ${ROUNDS} rounds, client and each target in separate processes; ` +
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (1/5/15 min) at the end`,
 );
 print(
-  ['target', 'operation', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'server CPU µs/req', 'errors'],
+  [
+    'target',
+    'operation',
+    'conn',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'vs ceiling min / median / max',
+    'server CPU µs/req',
+    'errors',
+  ],
   detail,
 );
 

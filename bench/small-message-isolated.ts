@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { SmallMessageRequest } from './small-message-process.js';
+import type { SmallMessageRequest, SmallMessageSide } from './small-message-process.js';
 
 /**
  * One side of the 1 KiB comparison (Envelope or the AWS Encryption SDK) in a child process, run one
@@ -18,7 +18,7 @@ export class SmallMessageProcess {
   }
 
   static async start(
-    side: 'envelope' | 'aws-sdk',
+    side: SmallMessageSide,
     wrappingKey: Buffer,
     suiteId: number,
     plaintext: Buffer,

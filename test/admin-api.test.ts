@@ -6,29 +6,14 @@ import { GcpKmsService } from '@envelope/kms-emulator';
 import type { KmsServer } from '@envelope/kms-server';
 import { EmulatorAdmin } from '@envelope/testing';
 import { expect } from 'chai';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import { emulatorCredential } from './azure-keyvault-suite.js';
+import { throughAzureProxy } from './support/azure-proxy.js';
+import { type CloudPlaces, startThreeCloudServer, ThreeCloudKeys } from './support/three-clouds.js';
 
 const REGION = 'us-east-1';
 const LOCATION = 'projects/admin-api/locations/europe-west1';
-const GCP_KEY = `${LOCATION}/keyRings/ring/cryptoKeys/data`;
 const VAULT = 'adminvault';
-
-/** https-proxy-agent takes TLS options for the tunnelled connection from each request, not its own. */
-class TrustingProxyAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: string,
-    readonly ca: string,
-  ) {
-    super(proxy);
-  }
-  override connect(
-    req: Parameters<HttpsProxyAgent<string>['connect']>[0],
-    opts: Parameters<HttpsProxyAgent<string>['connect']>[1],
-  ) {
-    return super.connect(req, { ...opts, ca: this.ca } as typeof opts);
-  }
-}
+const PLACES: CloudPlaces = { region: REGION, location: LOCATION, vault: VAULT, keyRing: 'ring' };
 
 /** Prometheus text → sample value by `name{label="value",…}` exactly as exposed. */
 function samples(text: string): (name: string, labels: Record<string, string>) => number {
@@ -55,65 +40,27 @@ describe('admin API of a three-cloud server, through the typed client', function
   this.timeout(120_000);
   let server: KmsServer;
   let admin: EmulatorAdmin;
-  let awsKeyArn: string;
+  let keys: ThreeCloudKeys;
   let azureKeys: KeyClient;
   let azureOptions: ConstructorParameters<typeof KeyClient>[2];
   const credential = emulatorCredential();
 
   before(async () => {
-    const { createKmsServer } = await import('@envelope/kms-server');
-    server = await createKmsServer({
-      inMemory: true,
-      port: 0,
-      gcp: { grpcPort: 0, restPort: 0 },
-      azure: { port: 0, vaults: [VAULT] },
-    });
+    server = await startThreeCloudServer(VAULT);
     admin = new EmulatorAdmin(server.url);
-    const agent = new TrustingProxyAgent(
+    azureOptions = throughAzureProxy(
       server.endpoints['azure-https']!.url,
       readFileSync(server.azureCaPath!, 'utf8'),
     );
-    azureOptions = {
-      retryOptions: { maxRetries: 0 },
-      additionalPolicies: [
-        {
-          position: 'perCall',
-          policy: {
-            name: 'emulatorProxyAgent',
-            sendRequest: (request, next) => {
-              request.agent = agent;
-              return next(request);
-            },
-          },
-        },
-      ],
-    };
     azureKeys = new KeyClient(`https://${VAULT}.vault.localhost`, credential, azureOptions);
   });
   after(() => server.close());
 
-  async function setUp(): Promise<void> {
-    const created = (await server.engine.execute('CreateKey', {}, server.engine.context(REGION))) as {
-      KeyMetadata: { Arn: string };
-    };
-    awsKeyArn = created.KeyMetadata.Arn;
-    const gcp = new GcpKmsService(server.engine.core);
-    await gcp.invoke('CreateKeyRing', { parent: LOCATION, keyRingId: 'ring', keyRing: {} });
-    await gcp.invoke('CreateCryptoKey', {
-      parent: `${LOCATION}/keyRings/ring`,
-      cryptoKeyId: 'data',
-      cryptoKey: { purpose: 'ENCRYPT_DECRYPT' },
-    });
-  }
-
-  const config = () => `
-emulator: { url: ${server.url} }
-keyring:
-  type: multi
-  generator: { type: aws-kms, generator: ${awsKeyArn}, maxAttempts: 1, timeoutMs: 5000 }
-  children:
-    - { type: gcp-kms, generator: ${GCP_KEY}, maxAttempts: 1, timeoutMs: 5000 }
-`;
+  // The Key Vault key is made through the SDK in the test: the audit log checked below is its calls.
+  const setUp = async () => {
+    keys = await ThreeCloudKeys.create(() => server.engine, PLACES, { azure: false });
+  };
+  const config = () => keys.config(`{ url: ${server.url} }`, { clouds: ['aws', 'gcp'] });
 
   it('counts every cloud’s calls in /metrics, lists them in the audit log, and resets them all', async () => {
     await setUp();
@@ -148,9 +95,9 @@ keyring:
       'KeyGet',
       'KeyWrap',
     ]);
-    const gcp = await admin.auditAll({ cloud: 'gcp', operation: 'Encrypt', key: GCP_KEY });
+    const gcp = await admin.auditAll({ cloud: 'gcp', operation: 'Encrypt', key: keys.gcpKey });
     expect(gcp).to.have.length(1);
-    const aws = await admin.auditAll({ key: awsKeyArn, operation: 'GenerateDataKey' });
+    const aws = await admin.auditAll({ key: keys.awsKeyArn, operation: 'GenerateDataKey' });
     expect(aws.map((e) => e.cloud)).to.deep.equal(['aws']);
     const everything = JSON.stringify(await admin.auditAll());
     for (const form of ['utf8', 'base64', 'base64url'] as const) {

@@ -11,52 +11,21 @@ import {
   loadOrCreateTlsMaterial,
 } from '@envelope/kms-server';
 import { expect } from 'chai';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import {
   type AzureTarget,
   emulatorCredential,
   keyVaultSuite,
   newAzureService,
 } from './azure-keyvault-suite.js';
+import { TrustingProxyAgent, throughAzureProxy } from './support/azure-proxy.js';
 
 /**
  * The SDK through the HTTPS listener's CONNECT proxy. In this process the CA is given to the proxy
  * agent (NODE_EXTRA_CA_CERTS is read only at start); the child-process test below runs the exact
  * documented set-up: NODE_EXTRA_CA_CERTS and the SDK's `proxyOptions`.
  */
-/** https-proxy-agent takes TLS options for the tunnelled connection from each request, not its own. */
-class TrustingProxyAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: string,
-    readonly ca: string,
-  ) {
-    super(proxy);
-  }
-  override connect(
-    req: Parameters<HttpsProxyAgent<string>['connect']>[0],
-    opts: Parameters<HttpsProxyAgent<string>['connect']>[1],
-  ) {
-    return super.connect(req, { ...opts, ca: this.ca } as typeof opts);
-  }
-}
-
 function throughProxy(listener: AzureHttpsListener) {
-  const agent = new TrustingProxyAgent(listener.proxyUrl, listener.caCertPem);
-  return {
-    retryOptions: { maxRetries: 0 },
-    additionalPolicies: [
-      {
-        position: 'perCall' as const,
-        policy: {
-          name: 'emulatorProxyAgent',
-          sendRequest: (request: { agent?: unknown }, next: (r: never) => Promise<never>) => {
-            request.agent = agent;
-            return next(request as never);
-          },
-        },
-      },
-    ],
-  };
+  return throughAzureProxy(listener.proxyUrl, listener.caCertPem);
 }
 
 /** One raw HTTPS request tunnelled through the proxy (no SDK). */

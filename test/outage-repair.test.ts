@@ -3,18 +3,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AzureKeyVaultService, GcpKmsService } from '@envelope/kms-emulator';
 import type { KmsServer } from '@envelope/kms-server';
 import { expect } from 'chai';
+import { CLOUDS, type CloudPlaces, startThreeCloudServer, ThreeCloudKeys } from './support/three-clouds.js';
 
 const BIN = fileURLToPath(new URL('../apps/cli/dist/envelope.mjs', import.meta.url));
-const REGION = 'eu-west-1';
-const LOCATION = 'projects/envelope-dr/locations/europe-west1';
-const GCP_KEY = `${LOCATION}/keyRings/dr/cryptoKeys/data`;
-const VAULT = 'repairvault';
-const AZURE_KEY = `https://${VAULT}.vault.localhost/keys/data`;
-const CLOUDS = ['aws', 'gcp', 'azure'] as const;
-type Cloud = (typeof CLOUDS)[number];
+const PLACES: CloudPlaces = {
+  region: 'eu-west-1',
+  location: 'projects/envelope-dr/locations/europe-west1',
+  vault: 'repairvault',
+};
 
 interface Run {
   code: number;
@@ -32,7 +30,7 @@ describe('outage → write with 2 of 3 clouds → recovery → rewrap --repair �
   this.timeout(180_000);
   let server: KmsServer;
   let dir: string;
-  let awsKeyArn: string;
+  let keys: ThreeCloudKeys;
 
   // envelope.yaml in the working directory is the config, whatever this process's environment says.
   const { ENVELOPE_CONFIG: _config, ENVELOPE_EMULATOR: _emulator, ...environment } = process.env;
@@ -58,61 +56,13 @@ describe('outage → write with 2 of 3 clouds → recovery → rewrap --repair �
       encryptedDataKeys: { providerId: string; key: string }[];
     };
   };
-  const down = (cloud: Cloud) =>
-    cloud === 'aws'
-      ? server.engine.core.faults.down('aws', REGION)
-      : cloud === 'gcp'
-        ? server.engine.core.faults.down('gcp', LOCATION)
-        : server.engine.core.faults.down('azure', VAULT);
-  /** Successful unwraps each cloud's own log records. */
-  const served = (): Record<Cloud, number> => ({
-    aws: server.engine.auditLog({}).filter((e) => e.eventName === 'Decrypt' && !e.errorCode).length,
-    gcp: new GcpKmsService(server.engine.core)
-      .auditLog()
-      .filter((e) => String(e.protoPayload?.methodName ?? '').endsWith('.Decrypt') && !e.protoPayload?.status)
-      .length,
-    azure: new AzureKeyVaultService(server.engine.core)
-      .diagnosticLog()
-      .filter((e) => e.operationName === 'KeyUnwrap' && e.resultType === 'Success').length,
-  });
+  const served = () => keys.served();
 
   before(async () => {
-    const { createKmsServer } = await import('@envelope/kms-server');
-    server = await createKmsServer({
-      inMemory: true,
-      port: 0,
-      gcp: { grpcPort: 0 },
-      azure: { port: 0, vaults: [VAULT] },
-    });
+    server = await startThreeCloudServer(PLACES.vault, { gcp: { grpcPort: 0 } });
     dir = await mkdtemp(join(tmpdir(), 'envelope-outage-repair-'));
-    const created = (await server.engine.execute('CreateKey', {}, server.engine.context(REGION))) as {
-      KeyMetadata: { Arn: string };
-    };
-    awsKeyArn = created.KeyMetadata.Arn;
-    const gcp = new GcpKmsService(server.engine.core);
-    await gcp.invoke('CreateKeyRing', { parent: LOCATION, keyRingId: 'dr', keyRing: {} });
-    await gcp.invoke('CreateCryptoKey', {
-      parent: `${LOCATION}/keyRings/dr`,
-      cryptoKeyId: 'data',
-      cryptoKey: { purpose: 'ENCRYPT_DECRYPT' },
-    });
-    await new AzureKeyVaultService(server.engine.core).invoke(
-      'createKey',
-      { name: 'data', body: { kty: 'RSA', key_size: 2048 } },
-      { vault: VAULT, principal: 'test' },
-    );
-    await writeFile(
-      join(dir, 'envelope.yaml'),
-      `emulator: { url: "${server.url}" }
-keyring:
-  type: multi
-  minimumWraps: 2
-  generator: { type: aws-kms, generator: "${awsKeyArn}", maxAttempts: 1, timeoutMs: 5000 }
-  children:
-    - { type: gcp-kms, generator: "${GCP_KEY}", maxAttempts: 1, timeoutMs: 5000 }
-    - { type: azure-keyvault, keyId: "${AZURE_KEY}", maxAttempts: 1, timeoutMs: 5000 }
-`,
-    );
+    keys = await ThreeCloudKeys.create(() => server.engine, PLACES);
+    await writeFile(join(dir, 'envelope.yaml'), keys.config(`{ url: "${server.url}" }`, { minimumWraps: 2 }));
     await writeFile(join(dir, 'orders.csv'), 'id,total\n1,42\n');
   });
   after(async () => {
@@ -123,7 +73,7 @@ keyring:
 
   it('runs the drill', async () => {
     // 1. Azure is down: the write succeeds under AWS + GCP and names the vault it skipped.
-    const azureDown = down('azure');
+    const azureDown = keys.down('azure');
     const written = await envelope('encrypt', 'orders.csv', '-o', 'orders.csv.env', '--json');
     azureDown.remove();
     expect(written.code, written.stderr).to.equal(0);
@@ -133,7 +83,7 @@ keyring:
     };
     expect(encrypted.encryptedDataKeys.map((k) => k.providerId)).to.deep.equal(['aws-kms', 'gcp-kms']);
     expect(encrypted.skippedMasterKeys).to.have.length(1);
-    expect(encrypted.skippedMasterKeys[0]!.keyring).to.equal(`azure-kv(${AZURE_KEY})`);
+    expect(encrypted.skippedMasterKeys[0]!.keyring).to.equal(`azure-kv(${keys.azureKey})`);
     expect(encrypted.skippedMasterKeys[0]!.reason).to.match(/ECONNRESET|socket hang up/);
     const before = await inspect('orders.csv.env');
     expect(before.encryptedDataKeys.map((k) => k.providerId)).to.deep.equal(['aws-kms', 'gcp-kms']);
@@ -148,11 +98,11 @@ keyring:
       'gcp-kms',
       'azure-kv',
     ]);
-    expect(after.encryptedDataKeys[2]!.key).to.match(new RegExp(`^${AZURE_KEY}/[0-9a-f]{32}$`));
+    expect(after.encryptedDataKeys[2]!.key).to.match(new RegExp(`^${keys.azureKey}/[0-9a-f]{32}$`));
 
     // 3. Each cloud alone decrypts the repaired message, and its own log shows it served.
     for (const survivor of CLOUDS) {
-      const outages = CLOUDS.filter((cloud) => cloud !== survivor).map(down);
+      const outages = keys.allDownBut(survivor);
       const counts = served();
       const out = `orders.${survivor}.csv`;
       const run = await envelope('decrypt', 'orders.csv.env', '-o', out);

@@ -3,10 +3,11 @@ import { CreateKeyCommand, DecryptCommand, EncryptCommand, KMSClient } from '@aw
 import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
 import { EmulatorCredential } from '@envelope/azure-keyvault';
 import { gcpClientOptions } from '@envelope/gcp-kms';
-import { createKmsServer, type KmsServer, type LogRecord } from '@envelope/kms-server';
+import type { KmsServer, LogRecord } from '@envelope/kms-server';
 import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { expect } from 'chai';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import { throughAzureProxy } from './support/azure-proxy.js';
+import { startThreeCloudServer } from './support/three-clouds.js';
 
 const ACCESS_KEY_ID = 'AKIDREQUESTLOG';
 const SECRET_ACCESS_KEY = 'request-log-secret-access-key-0123456789';
@@ -26,22 +27,6 @@ class RecordingCredential extends EmulatorCredential {
   }
 }
 
-/** https-proxy-agent takes TLS options for the tunnelled connection from each request. */
-class TrustingProxyAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: string,
-    readonly ca: string,
-  ) {
-    super(proxy);
-  }
-  override connect(
-    req: Parameters<HttpsProxyAgent<string>['connect']>[0],
-    opts: Parameters<HttpsProxyAgent<string>['connect']>[1],
-  ) {
-    return super.connect(req, { ...opts, ca: this.ca } as typeof opts);
-  }
-}
-
 describe('kms server request log: one line per request naming region, operation, key, error and duration', function () {
   this.timeout(60_000);
   let server: KmsServer;
@@ -49,11 +34,7 @@ describe('kms server request log: one line per request naming region, operation,
   const requests = () => logs.filter((l) => l.msg === 'request' && l.operation !== undefined);
 
   before(async () => {
-    server = await createKmsServer({
-      inMemory: true,
-      port: 0,
-      gcp: { restPort: 0, grpcPort: 0 },
-      azure: { port: 0, vaults: ['logvault'] },
+    server = await startThreeCloudServer('logvault', {
       accessKeys: {
         [ACCESS_KEY_ID]: {
           secretAccessKey: SECRET_ACCESS_KEY,
@@ -167,25 +148,10 @@ describe('kms server request log: one line per request naming region, operation,
   });
 
   it('Azure Key Vault over HTTPS: each call names the vault, operation and key id; no key bytes or bearer token', async () => {
-    const agent = new TrustingProxyAgent(
+    const options = throughAzureProxy(
       server.endpoints['azure-https']!.url,
       readFileSync(server.azureCaPath!, 'utf8'),
     );
-    const options = {
-      retryOptions: { maxRetries: 0 },
-      additionalPolicies: [
-        {
-          position: 'perCall' as const,
-          policy: {
-            name: 'emulatorProxyAgent',
-            sendRequest: (request: { agent?: unknown }, next: (r: never) => Promise<never>) => {
-              request.agent = agent;
-              return next(request as never);
-            },
-          },
-        },
-      ],
-    };
     const credential = new RecordingCredential();
     const keys = new KeyClient('https://logvault.vault.localhost', credential, options);
     const key = await keys.createRsaKey('data');

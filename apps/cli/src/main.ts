@@ -9,6 +9,7 @@ import { registerKeysCommands } from './commands/keys.js';
 import { registerKmsCommands } from './commands/kms-serve.js';
 import { rewrapCommand } from './commands/rewrap.js';
 import { DEFAULT_JOURNAL, isFleet, rewrapFleetCommand } from './commands/rewrap-fleet.js';
+import { emptyVariablesAreUnset } from './empty-variables.js';
 import { CliError, describeFailure, ExitCode } from './exit-codes.js';
 import { Reporter } from './report.js';
 import { forTerminal } from './terminal-text.js';
@@ -109,6 +110,7 @@ program
 
 registerKeysCommands(program);
 registerKmsCommands(program);
+emptyVariablesAreUnset(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -26,18 +26,21 @@ interface Served {
   exit: Promise<number | null>;
 }
 
-/** Starts `envelope kms serve` and waits for its "kms server ready" JSON log line on stderr. */
-async function serve(args: string[]): Promise<Served> {
+/**
+ * Starts `envelope kms serve` and waits for its "kms server ready" JSON log line on stderr (or the
+ * first line saying `until`). `exit` resolves once stderr is read to its end.
+ */
+async function serve(args: string[], until = 'kms server ready'): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'kms', 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const logs: Record<string, unknown>[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
       const record = JSON.parse(line) as Record<string, unknown>;
       logs.push(record);
-      if (record.msg === 'kms server ready') resolve(record.url as string);
+      if (record.msg === until) resolve(record.url as string);
     });
     void exit.then((code) =>
       reject(new Error(`envelope kms serve exited with ${code}: ${JSON.stringify(logs)}`)),
@@ -135,6 +138,31 @@ describe('envelope kms serve (built binary)', () => {
       'drain deadline reached; closing connections with requests still in flight',
     );
     stalled.destroy();
+  });
+
+  it('logs shutting down and stopped once each on SIGTERM, however many faces it serves', async function () {
+    this.timeout(30_000);
+    // Two HTTP listeners (AWS JSON and GCP REST): each used to log its own unlabelled "stopped".
+    const served = await serve(['--in-memory', '--gcp-rest-port', '0']);
+    expect(served.logs.filter((l) => l.msg === 'listening')).to.have.length(2);
+    served.child.kill('SIGTERM');
+    expect(await served.exit).to.equal(0);
+    const messages = served.logs.map((l) => l.msg);
+    expect(messages.filter((m) => m === 'shutting down')).to.have.length(1);
+    expect(messages.filter((m) => m === 'stopped')).to.have.length(1);
+    expect(messages.at(-1)).to.equal('stopped');
+  });
+
+  it('on a SIGTERM while it is still starting, finishes starting, then stops gracefully (exit 0)', async function () {
+    this.timeout(30_000);
+    // The Azure face makes its TLS CA after the HTTP listeners are up: a window before "ready".
+    const served = await serve(['--in-memory', '--gcp-rest-port', '0', '--azure-port', '0'], 'listening');
+    served.child.kill('SIGTERM');
+    expect(await served.exit, JSON.stringify(served.logs)).to.equal(0);
+    const messages = served.logs.map((l) => l.msg);
+    expect(messages.filter((m) => m === 'shutting down')).to.have.length(1);
+    expect(messages.filter((m) => m === 'stopped')).to.have.length(1);
+    expect(messages.at(-1)).to.equal('stopped');
   });
 
   it('refuses to start without a root key source, saying how to provide one (exit 3)', async () => {

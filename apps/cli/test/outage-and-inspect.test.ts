@@ -101,6 +101,31 @@ describe('envelope inspect: provider, cloud and location of each wrapped key', (
   });
 });
 
+describe('envelope inspect: malformed AWS KMS provider info', () => {
+  it('shows an aws-kms key whose provider info is not an ARN as cloud aws, malformed, with the value', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'envelope-inspect-aws-'));
+    const keyring = new MultiKeyring({
+      generator: new RawAesKeyring({ keyNamespace: 'dr', keyName: 'east', wrappingKey: randomBytes(32) }),
+      children: [new CloudEdk('aws-kms', 'arn:aws:kms:eu-west-1:1111:key/short-account')],
+    });
+    await writeFile(join(dir, 'm.env'), (await encrypt('x', { keyring })).ciphertext);
+    const json = await envelope(dir, 'inspect', 'm.env', '--json');
+    expect(json.code, json.stderr).to.equal(0);
+    const malformed = '(malformed: provider info is not a KMS key ARN)';
+    expect(JSON.parse(json.stdout).encryptedDataKeys[1]).to.deep.equal({
+      providerId: 'aws-kms',
+      key: 'arn:aws:kms:eu-west-1:1111:key/short-account',
+      cloud: 'aws',
+      location: malformed,
+    });
+    const human = await envelope(dir, 'inspect', 'm.env');
+    expect(human.code, human.stderr).to.equal(0);
+    expect(human.stdout).to.include(
+      `aws-kms  aws  ${malformed}  arn:aws:kms:eu-west-1:1111:key/short-account`,
+    );
+  });
+});
+
 describe('envelope encrypt during an outage (multi minimumWraps)', () => {
   it('writes with the reachable keys and names the skipped key and its cause', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'envelope-outage-'));

@@ -1,15 +1,26 @@
-import type { MasterKeyDescriber } from '@envelope/core';
+import { type MasterKeyDescriber, showProviderInfo } from '@envelope/core';
 import { parseKmsArn } from './arn.js';
+
+/** Shown as the location of an `aws-kms` EDK whose provider info is not a KMS key ARN. */
+export const MALFORMED_AWS_KEY_LOCATION = '(malformed: provider info is not a KMS key ARN)';
 
 /**
  * Describes an EDK written by an AWS KMS keyring (`aws-kms`, `aws-kms-rsa`: provider info is the key
- * ARN): cloud `aws`, location the ARN's region. Imports no SDK: load it from
- * `@envelope/aws-kms/describe` to stay light.
+ * ARN): cloud `aws`, location the ARN's region. Provider info that is not an ARN is described as
+ * malformed (at most 256 bytes of it shown) rather than refused or left to the raw describer: the
+ * header is unauthenticated input and `inspect` must show it as what it claims to be, not crash.
+ * Undefined for any other provider. Imports no SDK: load it from `@envelope/aws-kms/describe` to
+ * stay light.
  */
 export const describeAwsKmsKey: MasterKeyDescriber = (edk) => {
   if (edk.providerId !== 'aws-kms' && edk.providerId !== 'aws-kms-rsa') return undefined;
-  const arn = Buffer.from(edk.providerInfo).toString('utf8');
-  const parsed = parseKmsArn(arn);
-  if (!parsed) return undefined;
+  // latin1 maps each byte to one character; only printable ASCII is taken as an ARN (the rest,
+  // control characters included, is shown as hex).
+  const arn = Buffer.from(edk.providerInfo).toString('latin1');
+  const parsed = /^[\x20-\x7e]+$/.test(arn) ? parseKmsArn(arn) : undefined;
+  if (!parsed) {
+    const key = showProviderInfo(edk.providerInfo);
+    return { provider: edk.providerId, cloud: 'aws', location: MALFORMED_AWS_KEY_LOCATION, key };
+  }
   return { provider: edk.providerId, cloud: 'aws', location: parsed.region, key: arn };
 };

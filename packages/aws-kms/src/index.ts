@@ -32,7 +32,7 @@ export {
   awsKmsModule,
   awsKmsRsaAdapter,
 } from './container-module.js';
-export { describeAwsKmsKey } from './describe.js';
+export { describeAwsKmsKey, MALFORMED_AWS_KEY_LOCATION } from './describe.js';
 export { awsEmulatorClient, EMULATOR_CREDENTIALS } from './emulator-client.js';
 export { EMULATOR_PROVIDER_ID, emulatorKeyringAdapter } from './emulator-keyring.js';
 export { keyringPackage } from './keyring-package.js';

@@ -1,17 +1,27 @@
-import type { MasterKeyDescriber } from '@envelope/core';
+import { type MasterKeyDescriber, showProviderInfo } from '@envelope/core';
 import { parseAzureKeyId } from './key-id.js';
 
 /** Provider id of the encrypted data keys this package writes (DESIGN §4: `azure-kv`). */
 export const AZURE_KEY_VAULT_PROVIDER_ID = 'azure-kv';
 
+/** Shown as the location of an `azure-kv` EDK whose provider info is not a Key Vault key id. */
+export const MALFORMED_AZURE_KEY_LOCATION = '(malformed: provider info is not a Key Vault key id)';
+
 /**
  * Describes an EDK written by the Azure Key Vault keyring: cloud `azure`, location the vault host,
- * key the versioned key id; undefined for any other EDK. Imports no SDK: load it from
+ * key the versioned key id. Provider info that is not a key id (only printable ASCII is taken as
+ * one: the URL parser would silently drop tabs and newlines) is described as malformed, at most 256
+ * bytes of it shown — the header is unauthenticated input and `inspect` shows it as what it claims
+ * to be, never crashes. Undefined for any other provider. Imports no SDK: load it from
  * `@envelope/azure-keyvault/describe` to stay light.
  */
 export const describeAzureKeyVaultKey: MasterKeyDescriber = (edk) => {
   if (edk.providerId !== AZURE_KEY_VAULT_PROVIDER_ID) return undefined;
-  const id = parseAzureKeyId(Buffer.from(edk.providerInfo).toString('utf8'));
-  if (!id) return undefined;
+  const text = Buffer.from(edk.providerInfo).toString('latin1');
+  const id = /^[\x21-\x7e]+$/.test(text) ? parseAzureKeyId(text) : undefined;
+  if (!id) {
+    const key = showProviderInfo(edk.providerInfo);
+    return { provider: edk.providerId, cloud: 'azure', location: MALFORMED_AZURE_KEY_LOCATION, key };
+  }
   return { provider: edk.providerId, cloud: 'azure', location: id.vaultHost, key: id.id };
 };

@@ -14,6 +14,7 @@ export { azureKeyVaultAdapter, azureKeyVaultModule, keyringPackage } from './con
 export {
   AZURE_KEY_VAULT_PROVIDER_ID,
   describeAzureKeyVaultKey,
+  MALFORMED_AZURE_KEY_LOCATION,
 } from './describe.js';
 export { azureEmulatorClient } from './emulator-client.js';
 export { EmulatorCredential } from './emulator-credential.js';

@@ -25,7 +25,7 @@ import { loadConfigFile, parseConfig } from './load-config.js';
 import type { EnvelopeConfig } from './schema.js';
 
 export interface CreateEnvelopeOptions {
-  /** `envelope.yaml` or `envelope.json`. */
+  /** `envelope.yaml` or `envelope.json`; default (also for an empty string) `envelope.yaml`. */
   readonly configFile?: string;
   /** Config text instead of a file (YAML or JSON); `configName` names it in errors. */
   readonly configText?: string;
@@ -145,5 +145,6 @@ async function readConfig(options: CreateEnvelopeOptions, env: NodeJS.ProcessEnv
     const file = options.configName ?? 'envelope.yaml';
     return { file, config: parseConfig(options.configText, file, env) };
   }
-  return loadConfigFile(options.configFile ?? 'envelope.yaml', env);
+  // An empty name (ENVELOPE_CONFIG= in a shell) means none given, not the working directory.
+  return loadConfigFile(options.configFile || 'envelope.yaml', env);
 }

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { ConfigError, formatIssuePath } from '@envelope/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -25,11 +25,18 @@ export async function loadConfigFile(
   try {
     const handle = await open(path, 'r');
     try {
+      // Opening a directory succeeds on Linux; reading it fails with a bare EISDIR.
+      if ((await handle.stat()).isDirectory()) {
+        throw new ConfigError(
+          `Config path ${path} is a directory; a file is expected: name an envelope.yaml or envelope.json (e.g. --config ${join(path, 'envelope.yaml')}).`,
+        );
+      }
       bytes = await readBounded(handle, MAX_CONFIG_FILE_BYTES);
     } finally {
       await handle.close();
     }
   } catch (cause) {
+    if (cause instanceof ConfigError) throw cause;
     throw new ConfigError(`Cannot read config file ${path}: ${(cause as Error).message}`, { cause });
   }
   if (!bytes) {

@@ -69,6 +69,27 @@ describe('config: hostile or mistaken input gives a ConfigError naming the file 
     expect(error.message).to.match(/Config file \/dev\/zero is larger than 1048576 bytes/);
   });
 
+  it('refuses a directory as the config file, naming it and saying a file is expected', async () => {
+    const error = await configError(loadConfigFile(dir, {}));
+    expect(error.message).to.equal(
+      `Config path ${dir} is a directory; a file is expected: name an envelope.yaml or envelope.json (e.g. --config ${join(dir, 'envelope.yaml')}).`,
+    );
+  });
+
+  it('takes an empty configFile as none given (envelope.yaml), not the working directory', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'envelope-config-empty-'));
+    await writeFile(join(cwd, 'k.key'), randomBytes(32));
+    await writeFile(join(cwd, 'envelope.yaml'), rawAes(join(cwd, 'k.key')));
+    const previous = process.cwd();
+    process.chdir(cwd);
+    try {
+      const envelope = await createEnvelope({ configFile: '', env: {} });
+      expect(envelope.config.keyring.type).to.equal('raw-aes');
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
   it('still reads a config from a pipe, as with --config <(...)', async function () {
     this.timeout(10_000);
     const fifo = join(dir, 'config.fifo');

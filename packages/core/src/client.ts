@@ -71,18 +71,33 @@ export async function decrypt(
 ): Promise<DecryptResult> {
   const format = options.format ?? awsEncryptionSdkFormat;
   let header: MessageHeader | undefined;
-  // The plaintext is shorter than the message; each decrypted piece is zero-filled once copied.
-  const output = new OutputBuffer();
-  output.reserve(ciphertext.length);
+  // A message of one frame (every small message) decrypts to one piece, a buffer of its own (the
+  // decipher's output, yielded only once its tag verified): it is returned as it is, no copy. From a
+  // second piece on, the pieces are gathered into one output reserved at the ciphertext's length
+  // (an upper bound of the plaintext's), each zero-filled once copied.
+  let lone: Buffer | undefined;
+  let output: OutputBuffer | undefined;
   try {
     for await (const part of format.decrypt([ciphertext], options, (h) => (header = h))) {
+      if (output === undefined) {
+        if (lone === undefined) {
+          lone = part;
+          continue;
+        }
+        output = new OutputBuffer();
+        output.reserve(ciphertext.length);
+        output.push(lone, true);
+        lone = undefined;
+      }
       output.push(part, true);
     }
   } catch (error) {
-    output.zero();
+    lone?.fill(0);
+    output?.zero();
     throw error;
   }
-  return { plaintext: output.result(), header: header!, encryptionContext: header!.encryptionContext };
+  const plaintext = output?.result() ?? lone ?? Buffer.alloc(0);
+  return { plaintext, header: header!, encryptionContext: header!.encryptionContext };
 }
 
 export interface RewrapResult extends RewrapReport {

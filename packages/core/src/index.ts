@@ -64,6 +64,7 @@ export {
   describeRawMasterKey,
   type MasterKeyDescriber,
   type MasterKeyDescription,
+  showProviderInfo,
 } from './keyrings/master-key-description.js';
 export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring.js';
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes-keyring.js';

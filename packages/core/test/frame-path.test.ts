@@ -132,5 +132,25 @@ describe('frame path', () => {
         }
       });
     }
+
+    it('returns the lone frame of a one-frame message as its own buffer, not a copy', async () => {
+      for (const suiteId of [UNSIGNED, SIGNED]) {
+        const plaintext = randomBytes(1024);
+        const { ciphertext } = await encrypt(plaintext, { keyring, suiteId });
+        const result = (await decrypt(ciphertext, { keyring })).plaintext;
+        expect(result).to.deep.equal(plaintext);
+        // The decipher's output, whole: not a view of an output reserved at the ciphertext's length.
+        expect(result.byteOffset).to.equal(0);
+        expect(result.buffer.byteLength).to.equal(plaintext.length);
+      }
+    });
+
+    it('gathers a message of several frames into one buffer', async () => {
+      const plaintext = randomBytes(3 * 1024 + 5);
+      const { ciphertext } = await encrypt(plaintext, { keyring, suiteId: UNSIGNED, frameLength: 1024 });
+      expect((await decrypt(ciphertext, { keyring })).plaintext).to.deep.equal(plaintext);
+      const empty = await encrypt(Buffer.alloc(0), { keyring, suiteId: UNSIGNED });
+      expect((await decrypt(empty.ciphertext, { keyring })).plaintext).to.deep.equal(Buffer.alloc(0));
+    });
   });
 });

@@ -33,6 +33,8 @@ describe('importing the verification key from the encryption context', () => {
         const compressed = Buffer.concat([Buffer.of(2 + (y.at(-1)! & 1)), Buffer.from(jwk.x!, 'base64url')]);
         const imported = importVerificationKey(algorithm, compressed);
         expect(imported.equals(createPublicKey({ format: 'jwk', key: jwk }))).to.equal(true);
+        // The curve comes from the AlgorithmIdentifier we write, never from the message.
+        expect(imported.asymmetricKeyDetails?.namedCurve).to.equal(curve);
       }
     });
 

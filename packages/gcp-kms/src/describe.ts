@@ -1,20 +1,9 @@
-import type { MasterKeyDescriber } from '@envelope/core';
+import { type MasterKeyDescriber, showProviderInfo } from '@envelope/core';
 import { GCP_KMS_PROVIDER_ID } from './provider-id.js';
 import { parseCryptoKeyName } from './resource-names.js';
 
 /** Shown as the location of a `gcp-kms` EDK whose provider info is not a CryptoKey name. */
 export const MALFORMED_GCP_KEY_LOCATION = '(malformed: provider info is not a CryptoKey name)';
-
-/** At most this many bytes of malformed provider info are shown: the field may hold 64 KiB. */
-const SHOWN_BYTES = 256;
-
-/** Printable ASCII as text, anything else as hex; cut at SHOWN_BYTES with the full length noted. */
-function showBytes(bytes: Buffer): string {
-  const shown = bytes.subarray(0, SHOWN_BYTES);
-  const text = shown.toString('latin1');
-  const body = /^[\x20-\x7e]*$/.test(text) ? text : `hex:${shown.toString('hex')}`;
-  return bytes.length > SHOWN_BYTES ? `${body}… (${bytes.length} bytes)` : body;
-}
 
 /**
  * Describes an EDK written by a Cloud KMS keyring (provider id `gcp-kms`, provider info the
@@ -30,7 +19,7 @@ export const describeGcpKmsKey: MasterKeyDescriber = (edk) => {
   const text = edk.providerInfo.toString('latin1');
   const name = parseCryptoKeyName(text);
   if (!name) {
-    const key = showBytes(edk.providerInfo);
+    const key = showProviderInfo(edk.providerInfo);
     return { provider: edk.providerId, cloud: 'gcp', location: MALFORMED_GCP_KEY_LOCATION, key };
   }
   const location = `projects/${name.project}/locations/${name.location}`;

@@ -83,7 +83,6 @@ export {
   type CallObserver,
   type CallOutcome,
   CallScope,
-  type CompletedCall,
   defaultSqliteDriver,
   type FailureFault as CoreFailureFault,
   type FaultHandle,

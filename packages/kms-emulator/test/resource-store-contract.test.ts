@@ -198,6 +198,41 @@ for (const [label, make] of STORES) {
       ]);
     });
 
+    it('keeps records as JSON, as SQLite does: dates become text, undefined members are dropped', () => {
+      store.put('k', 'one', { at: new Date(0), gone: undefined, n: 1 });
+      expect(store.get('k', 'one')).to.deep.equal({ at: '1970-01-01T00:00:00.000Z', n: 1 });
+      expect(store.list('k', { limit: 1 }).records).to.deep.equal([{ at: '1970-01-01T00:00:00.000Z', n: 1 }]);
+    });
+
+    it('prunes thousands of audit records at the bound one call at a time, and undoes a prune exactly', () => {
+      // Past the memory store's compaction threshold, so pruned slots are dropped mid-way.
+      for (let i = 0; i < 3000; i++) {
+        store.transaction(() => {
+          store.appendAudit(audited(`a${i}`));
+          store.pruneAudit({ maxEvents: 100 });
+        });
+      }
+      const ids = () => store.queryAudit({}).map((r) => r.id);
+      const kept = Array.from({ length: 100 }, (_, i) => `a${2900 + i}`);
+      expect(ids()).to.deep.equal(kept);
+      const position = store.pageAudit({ limit: 50 }).next!;
+      expect(() =>
+        store.transaction(() => {
+          store.appendAudit(audited('b1'));
+          store.pruneAudit({ maxEvents: 10 });
+          store.appendAudit(audited('b2'));
+          throw new Error('boom');
+        }),
+      ).to.throw('boom');
+      expect(ids()).to.deep.equal(kept);
+      expect(store.pageAudit({ limit: 100, after: position }).records.map((r) => r.id)).to.deep.equal(
+        kept.slice(50),
+      );
+      store.appendAudit(audited('c1'));
+      expect(ids().at(-1)).to.equal('c1');
+      expect(store.pageAudit({ limit: 100, after: position }).records).to.have.length(51);
+    });
+
     it('clears every resource and audit record, and a clear that throws in its transaction is undone', () => {
       store.put('k', 'one', { v: 1 }, ['t']);
       store.put('j', 'two', { v: 2 });

@@ -46,6 +46,20 @@ describe('AWS JSON 1.1 codec', () => {
     expect(body).to.deep.equal({ CiphertextBlob: 'aGk=', KeyMetadata: { CreationDate: 1_700_000_000.5 } });
   });
 
+  it('encodes views, nested lists and a member named __proto__ as they are', () => {
+    const bytes = Buffer.from('xxhixx');
+    const context = JSON.parse('{"__proto__":"v","a":"b"}') as Record<string, string>;
+    const text = encodeResponseBody({
+      Blob: new Uint8Array(bytes.buffer, bytes.byteOffset + 2, 2),
+      Grants: [{ Constraints: { EncryptionContextEquals: context }, Dates: [new Date(2000)] }],
+      Missing: undefined,
+      Empty: null,
+    });
+    expect(text).to.equal(
+      '{"Blob":"aGk=","Grants":[{"Constraints":{"EncryptionContextEquals":{"__proto__":"v","a":"b"}},"Dates":[2]}],"Empty":null}',
+    );
+  });
+
   it('encodes errors as __type and message with AWS status codes', () => {
     const notFound = encodeError(new KmsError('NotFoundException', 'gone'));
     expect(notFound.statusCode).to.equal(400);

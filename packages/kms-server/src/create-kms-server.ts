@@ -146,8 +146,6 @@ export interface ServerEndpointAddress {
   readonly port: number;
   /** `azure-https`: the CA certificate (PEM) its TLS certificate chains to, for clients to trust. */
   readonly caCertPem?: string;
-  /** `azure-https`: that CA's file on the server's machine (for NODE_EXTRA_CA_CERTS). */
-  readonly caPath?: string;
   /** `azure-https`: vault hosts are `https://<vault>.<vaultHostSuffix>`. */
   readonly vaultHostSuffix?: string;
 }
@@ -219,11 +217,10 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
   } else {
     store = new MemoryResourceStore();
   }
-  const requestLog = new RequestLog(log);
+  // Without a log sink, no request line is built at all (nor the engine's fields for it).
+  const requestLog = options.log ? new RequestLog(options.log) : undefined;
   const engine = new KmsEngine({
     store,
-    // Without a log sink, the engine is not asked to report calls at all.
-    ...(options.log ? { onCall: requestLog.onCall } : {}),
     rootKey: rootKey.key,
     defaultAccountId: accountId,
     auditRetention:
@@ -231,7 +228,9 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
   });
   rootKey.key.fill(0);
 
-  let stopObserving = () => {};
+  // The core's one call observer feeds the request log (names, codes) and the metrics (status, time).
+  const stopLogging = requestLog ? engine.core.observeCalls(requestLog.observeCall) : () => {};
+  let stopObserving = stopLogging;
   try {
     for (const { file, seed } of seeds) {
       const summary = await applySeed(engine, seed, { file, defaultRegion, accountId });
@@ -281,7 +280,11 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       ...(options.endpoints ?? []).map((spec) => ({ endpoint: spec.create(context), port: spec.port })),
     ];
     const metrics = new KmsMetrics();
-    stopObserving = engine.core.observeCalls(metrics.observeCall);
+    const stopMetrics = engine.core.observeCalls(metrics.observeCall);
+    stopObserving = () => {
+      stopMetrics();
+      stopLogging();
+    };
     const reset = stateReset({ engine, seeds, faults: faultSpecs, defaultRegion, accountId });
     const admin = adminRoutes({ core: engine.core, reset, metrics }, { admin: options.admin ?? true, hosts });
     let addresses: Record<string, ServerEndpointAddress> = {};
@@ -292,7 +295,7 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
     const listeners: RunningListener[] = [];
     const sidecars: ({ name: string; close(): Promise<void> } & ServerEndpointAddress)[] = [];
     let azure: AzureHttpsListener | undefined;
-    requestLog.serving();
+    requestLog?.serving();
     try {
       for (const { endpoint, port, unauthenticated } of endpoints) {
         listeners.push(
@@ -303,9 +306,9 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
             ...(options.limits ? { limits: options.limits } : {}),
             probes,
             ...(unauthenticated && accessKeys ? {} : { admin }),
-            log,
+            ...(options.log ? { log: options.log } : {}),
             observe: metrics.observeHttp,
-            requestLog,
+            ...(requestLog ? { requestLog } : {}),
           }),
         );
       }
@@ -336,20 +339,22 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
           port: listener.port,
           // Public: a client given only the switch URL (possibly in another container) can trust it.
           caCertPem: listener.caCertPem,
-          caPath: listener.caPath,
           vaultHostSuffix: listener.vaultHostSuffix,
           close: () => listener.close(),
         });
       }
     } catch (error) {
       await Promise.all([...listeners, ...sidecars].map((listener) => listener.close()));
+      log({ level: 'info', msg: 'stopped' });
       throw error;
     }
     addresses = Object.fromEntries([
       ...listeners.map(({ name, url, port }) => [name, { url, port }]),
-      ...sidecars.map(({ name, url, port, caCertPem, caPath, vaultHostSuffix }) => [
+      // No CA file path: GET /_envelope/endpoints is unauthenticated, and a client needs only the PEM
+      // (the server's own process has it as `azureCaPath`).
+      ...sidecars.map(({ name, url, port, caCertPem, vaultHostSuffix }) => [
         name,
-        { url, port, ...(caCertPem ? { caCertPem, caPath, vaultHostSuffix } : {}) },
+        { url, port, ...(caCertPem ? { caCertPem, vaultHostSuffix } : {}) },
       ]),
     ]);
     const aws = listeners[0]!;
@@ -384,6 +389,8 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
           .finally(() => {
             stopObserving();
             engine.close();
+            // Once for the whole server, not once per listener (each used to log its own).
+            log({ level: 'info', msg: 'stopped' });
           })),
     };
   } catch (error) {

@@ -16,12 +16,15 @@ const json = (status: number, value: unknown) => ({
  * A second protocol, as GCP or Azure will plug in: answers with what it received, admits admin
  * calls only with a token, and words refusals in its own error shape.
  */
-function echoEndpoint(options: { port?: number; gate?: Promise<void> } = {}): ServerEndpoint {
+function echoEndpoint(
+  options: { port?: number; gate?: Promise<void>; entered?: () => void } = {},
+): ServerEndpoint {
   return {
     port: options.port ?? 0,
     create: ({ engine }) => ({
       name: 'echo',
       async handle(request) {
+        options.entered?.();
         await options.gate;
         return json(200, {
           url: request.url,
@@ -92,17 +95,43 @@ describe('protocol endpoints, each on its own listener', () => {
   it('drains in-flight calls on every listener before close resolves', async () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const server = await fx.server({ endpoints: [echoEndpoint({ gate })] });
-    const inFlight = rawRequest(server.endpoints.echo!.url, { body: 'slow' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    let echoEntered!: () => void;
+    const inEcho = new Promise<void>((resolve) => (echoEntered = resolve));
+    const server = await fx.server({ endpoints: [echoEndpoint({ gate, entered: echoEntered })] });
+    // The AWS face's call is held in the engine, past the listener and the protocol, by the fault
+    // hook every call passes through; that the hook ran proves the call is in flight.
+    let awsEntered!: () => void;
+    const inAws = new Promise<void>((resolve) => (awsEntered = resolve));
+    server.engine.core.faults.beforeCall = () => {
+      awsEntered();
+      return gate;
+    };
+    const calls = [
+      rawRequest(server.endpoints.echo!.url, { body: 'slow' }),
+      fx.client(server.url).send(new ListKeysCommand({})),
+    ];
+    await Promise.all([inEcho, inAws]);
     let closed = false;
     const closing = server.close().then(() => (closed = true));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Close has cut every idle connection by now: a listener that did not wait for its in-flight
+    // call would have cut it too, and the call below would fail with a reset instead of answering.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(closed).to.equal(false);
     open();
-    expect((await inFlight).json).to.have.property('body', 'slow');
+    const [echo, aws] = await Promise.all(calls);
+    expect((echo as Awaited<ReturnType<typeof rawRequest>>).json).to.have.property('body', 'slow');
+    expect((aws as { Keys?: unknown[] }).Keys).to.deep.equal([]);
     await closing;
     expect(closed).to.equal(true);
+  });
+
+  it('logs stopped once when the server closes, not once per listener', async () => {
+    const logs: LogRecord[] = [];
+    const server = await fx.server({ endpoints: [echoEndpoint()], log: (record) => logs.push(record) });
+    expect(logs.filter((l) => l.msg === 'listening')).to.have.length(2);
+    await server.close();
+    expect(logs.filter((l) => l.msg === 'stopped')).to.have.length(1);
+    expect(logs.at(-1)!.msg).to.equal('stopped');
   });
 
   it("fails to start when an endpoint's port is taken, closing the listeners already open", async () => {
@@ -116,7 +145,7 @@ describe('protocol endpoints, each on its own listener', () => {
       );
       expect((err as NodeJS.ErrnoException).code).to.equal('EADDRINUSE');
       expect(logs.filter((l) => l.msg === 'listening').map((l) => l.endpoint)).to.deep.equal(['aws-json']);
-      expect(logs.some((l) => l.msg === 'stopped')).to.equal(true);
+      expect(logs.filter((l) => l.msg === 'stopped')).to.have.length(1);
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }

@@ -39,36 +39,44 @@ async function serve(o: KmsServeOptions): Promise<void> {
         `${ROOT_KEY_ENV}), or with --allow-plaintext-root-key; --in-memory silences this warning.`,
     });
   }
-  const server = await start(writeLog, {
-    port: o.port,
-    host: o.host,
-    defaultRegion: o.region,
-    accountId: o.account,
-    admin: o.admin,
-    faults: o.fault ?? [],
-    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-    ...(inMemory ? { inMemory: true } : {}),
-    ...(o.rootKeyFile ? { rootKeyFile: o.rootKeyFile } : {}),
-    ...(o.allowPlaintextRootKey ? { allowPlaintextRootKey: true } : {}),
-    ...(o.seed ? { seedFile: o.seed } : {}),
-    ...(o.accessKeys ? { accessKeys: readAccessKeys(o.accessKeys) } : {}),
-    ...(o.allowHost ? { allowedHosts: o.allowHost } : {}),
-    ...(o.gcpRestPort !== undefined || o.gcpGrpcPort !== undefined
-      ? {
-          gcp: {
-            ...(o.gcpRestPort !== undefined ? { restPort: o.gcpRestPort } : {}),
-            ...(o.gcpGrpcPort !== undefined ? { grpcPort: o.gcpGrpcPort } : {}),
-          },
-        }
-      : {}),
-    ...(o.azurePort !== undefined ? { azure: { port: o.azurePort, vaults: o.azureVault ?? [] } } : {}),
-    limits: {
-      ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
-      ...(o.maxPendingBodyBytes !== undefined ? { maxPendingBodyBytes: o.maxPendingBodyBytes } : {}),
-      ...(o.drainTimeout !== undefined ? { drainTimeoutMs: o.drainTimeout } : {}),
-    },
-  });
-  await untilSignalled(server, writeLog);
+  // Listening for signals before the server starts: a supervisor may send SIGTERM as soon as it reads
+  // the "kms server ready" line, and with no handler yet Node's default would kill without draining.
+  const signals = catchStopSignals(writeLog);
+  try {
+    const server = await start(writeLog, {
+      port: o.port,
+      host: o.host,
+      defaultRegion: o.region,
+      accountId: o.account,
+      admin: o.admin,
+      faults: o.fault ?? [],
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(inMemory ? { inMemory: true } : {}),
+      ...(o.rootKeyFile ? { rootKeyFile: o.rootKeyFile } : {}),
+      ...(o.allowPlaintextRootKey ? { allowPlaintextRootKey: true } : {}),
+      ...(o.seed ? { seedFile: o.seed } : {}),
+      ...(o.accessKeys ? { accessKeys: readAccessKeys(o.accessKeys) } : {}),
+      ...(o.allowHost ? { allowedHosts: o.allowHost } : {}),
+      ...(o.gcpRestPort !== undefined || o.gcpGrpcPort !== undefined
+        ? {
+            gcp: {
+              ...(o.gcpRestPort !== undefined ? { restPort: o.gcpRestPort } : {}),
+              ...(o.gcpGrpcPort !== undefined ? { grpcPort: o.gcpGrpcPort } : {}),
+            },
+          }
+        : {}),
+      ...(o.azurePort !== undefined ? { azure: { port: o.azurePort, vaults: o.azureVault ?? [] } } : {}),
+      limits: {
+        ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
+        ...(o.maxPendingBodyBytes !== undefined ? { maxPendingBodyBytes: o.maxPendingBodyBytes } : {}),
+        ...(o.drainTimeout !== undefined ? { drainTimeoutMs: o.drainTimeout } : {}),
+      },
+    });
+    await signals.received;
+    await server.close();
+  } finally {
+    signals.dispose();
+  }
 }
 
 /**
@@ -92,26 +100,35 @@ async function start(log: (record: LogRecord) => void, options: KmsServerOptions
   }
 }
 
-/** Resolves once a SIGTERM/SIGINT has stopped the server gracefully; a second signal exits at once. */
-function untilSignalled(server: KmsServer, writeLog: (record: LogRecord) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        writeLog({ level: 'warn', msg: 'second signal, exiting without draining', signal });
-        process.exit(1);
-      }
-      stopping = true;
-      writeLog({ level: 'info', msg: 'shutting down', signal });
-      server.close().then(() => {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-        resolve();
-      }, reject);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+/**
+ * `received` resolves at the first SIGTERM/SIGINT (the caller then stops the server gracefully); a
+ * second signal exits at once. `dispose` removes the handlers.
+ */
+function catchStopSignals(writeLog: (record: LogRecord) => void): {
+  received: Promise<void>;
+  dispose(): void;
+} {
+  let stopping = false;
+  let resolve!: () => void;
+  const received = new Promise<void>((r) => (resolve = r));
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      writeLog({ level: 'warn', msg: 'second signal, exiting without draining', signal });
+      process.exit(1);
+    }
+    stopping = true;
+    writeLog({ level: 'info', msg: 'shutting down', signal });
+    resolve();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return {
+    received,
+    dispose: () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    },
+  };
 }
 
 function readAccessKeys(file: string) {

@@ -41,26 +41,28 @@ export function serializeEncryptedDataKeys(edks: readonly EncryptedDataKey[]): B
       `A message needs 1 to ${MAX_FIELD} encrypted data keys; got ${edks.length}.`,
     );
   }
-  const providerIds = edks.map((edk) => Buffer.from(edk.providerId, 'utf8'));
+  // Plain loops, no callbacks or per-field arrays: this runs once per message written.
   let length = 2;
-  edks.forEach((edk, i) => {
-    const providerId = providerIds[i]!;
-    if (Math.max(providerId.length, edk.providerInfo.length, edk.ciphertext.length) > MAX_FIELD) {
+  for (const edk of edks) {
+    const providerIdLength = Buffer.byteLength(edk.providerId, 'utf8');
+    if (Math.max(providerIdLength, edk.providerInfo.length, edk.ciphertext.length) > MAX_FIELD) {
       throw new InvalidArgumentError(
         `Encrypted data key from '${edk.providerId}' has a field over ${MAX_FIELD} bytes; the format cannot hold it.`,
       );
     }
-    length += 6 + providerId.length + edk.providerInfo.length + edk.ciphertext.length;
-  });
+    length += 6 + providerIdLength + edk.providerInfo.length + edk.ciphertext.length;
+  }
   // count || (len || provider id || len || provider info || len || ciphertext)*, in one buffer.
   const out = Buffer.allocUnsafe(length);
   let at = out.writeUInt16BE(edks.length, 0);
-  edks.forEach((edk, i) => {
-    for (const field of [providerIds[i]!, edk.providerInfo, edk.ciphertext]) {
-      at = out.writeUInt16BE(field.length, at);
-      at += field.copy(out, at);
-    }
-  });
+  for (const edk of edks) {
+    const providerIdLength = out.write(edk.providerId, at + 2, 'utf8');
+    at = out.writeUInt16BE(providerIdLength, at) + providerIdLength;
+    at = out.writeUInt16BE(edk.providerInfo.length, at);
+    at += edk.providerInfo.copy(out, at);
+    at = out.writeUInt16BE(edk.ciphertext.length, at);
+    at += edk.ciphertext.copy(out, at);
+  }
   return out;
 }
 

@@ -14,6 +14,7 @@ const MAX_FIELD = 0xffff;
  * well-formed Unicode.
  */
 export function assertCallerContext(context: EncryptionContext): void {
+  if (isEmptyContext(context)) return;
   for (const [key, value] of Object.entries(context)) {
     if (typeof value !== 'string') {
       throw new InvalidArgumentError(`Encryption context value for '${key}' must be a string.`);
@@ -26,6 +27,15 @@ export function assertCallerContext(context: EncryptionContext): void {
     if (key.length === 0) throw new InvalidArgumentError('Encryption context keys must not be empty.');
   }
   assertWellFormedContext(context);
+}
+
+/**
+ * True when the context has no pairs. Checked before any other work: most messages carry no context
+ * (or none from the caller), and an empty one needs no entries, validation or sort.
+ */
+function isEmptyContext(context: EncryptionContext): boolean {
+  for (const key in context) if (Object.hasOwn(context, key)) return false;
+  return true;
 }
 
 /**
@@ -71,6 +81,7 @@ function sortedEncodedPairs(context: EncryptionContext): Array<[Buffer, Buffer]>
  * Written into one buffer: every message serializes its context at least twice (keyring AAD, header).
  */
 export function serializeEncryptionContext(context: EncryptionContext): Buffer {
+  if (isEmptyContext(context)) return Buffer.alloc(0);
   assertWellFormedContext(context);
   const pairs = sortedEncodedPairs(context);
   if (pairs.length === 0) return Buffer.alloc(0);

@@ -55,7 +55,11 @@ export function messageIdLength(version: 1 | 2): number {
   return MESSAGE_ID_LENGTH[version];
 }
 
-export function serializeHeader(header: MessageHeader): Buffer {
+/**
+ * The header's bytes; with `authLength`, that many bytes are left at the end for the authentication
+ * section, which the caller writes (so header and tag need no concatenation).
+ */
+export function serializeHeader(header: MessageHeader, authLength = 0): Buffer {
   const context = serializeEncryptionContext(header.encryptionContext);
   const edks = serializeEncryptedDataKeys(header.encryptedDataKeys);
   const { messageId, suiteData, version } = header;
@@ -67,7 +71,8 @@ export function serializeHeader(header: MessageHeader): Buffer {
       context.length +
       edks.length +
       1 +
-      (version === 2 ? 4 + suiteData.length : 4 + 1 + 4),
+      (version === 2 ? 4 + suiteData.length : 4 + 1 + 4) +
+      authLength,
   );
   let at =
     version === 2 ? out.writeUInt8(2, 0) : out.writeUInt8(V1_TYPE_CUSTOMER_AE_DATA, out.writeUInt8(1, 0));
@@ -208,10 +213,6 @@ export function computeHeaderTag(
 /** The header tag's AAD: the header, then any required encryption context (copied only then). */
 function headerAad(headerBytes: Buffer, requiredContext: Buffer): Buffer {
   return requiredContext.length === 0 ? headerBytes : Buffer.concat([headerBytes, requiredContext]);
-}
-
-export function serializeHeaderAuth(version: 1 | 2, iv: Buffer, tag: Buffer): Buffer {
-  return version === 1 ? Buffer.concat([iv, tag]) : tag;
 }
 
 /**

@@ -28,3 +28,19 @@ export function describeRawMasterKey(edk: EncryptedDataKey): MasterKeyDescriptio
   const key = masterKeyName(edk);
   return { provider: edk.providerId, cloud: 'local', location: `${edk.providerId}/${key}`, key };
 }
+
+/** At most this many bytes of malformed provider info are shown: the field may hold 64 KiB. */
+const SHOWN_PROVIDER_INFO_BYTES = 256;
+
+/**
+ * Provider info a describer cannot parse, for display: printable ASCII as text, anything else as
+ * `hex:…`, cut at 256 bytes with the full length noted. The header is unauthenticated input, so
+ * `inspect` shows a malformed value rather than refusing the message.
+ */
+export function showProviderInfo(providerInfo: Uint8Array): string {
+  const bytes = Buffer.from(providerInfo.buffer, providerInfo.byteOffset, providerInfo.byteLength);
+  const shown = bytes.subarray(0, SHOWN_PROVIDER_INFO_BYTES);
+  const text = shown.toString('latin1');
+  const body = /^[\x20-\x7e]*$/.test(text) ? text : `hex:${shown.toString('hex')}`;
+  return bytes.length > SHOWN_PROVIDER_INFO_BYTES ? `${body}… (${bytes.length} bytes)` : body;
+}

@@ -49,9 +49,12 @@ class DataKeySlot {
   }
 }
 
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 abstract class Materials {
   readonly #dataKey: DataKeySlot;
-  readonly #requiredKeys = new Set<string>();
+  /** Made with the first required key: most materials have none. */
+  #requiredKeys: Set<string> | undefined;
 
   constructor(
     readonly suite: AlgorithmSuite,
@@ -83,7 +86,7 @@ abstract class Materials {
    * (framework/structures.md "required encryption context keys"): the reader must supply them again.
    */
   get requiredEncryptionContextKeys(): readonly string[] {
-    return [...this.#requiredKeys];
+    return this.#requiredKeys ? [...this.#requiredKeys] : NO_KEYS;
   }
 
   /** Add-only, like encrypted data keys: a required key can never be dropped once set. */
@@ -94,6 +97,7 @@ abstract class Materials {
           `Required encryption context key '${key}' is not in the materials' encryption context.`,
         );
       }
+      this.#requiredKeys ??= new Set();
       this.#requiredKeys.add(key);
     }
     return this;

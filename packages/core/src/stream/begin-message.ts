@@ -5,7 +5,6 @@ import {
   type MessageHeader,
   messageIdLength,
   serializeHeader,
-  serializeHeaderAuth,
 } from '../format/header.js';
 import type { EncryptionMaterials } from '../materials/materials.js';
 import {
@@ -48,23 +47,23 @@ export function beginMessage(materials: EncryptionMaterials, frameLength: number
       frameLength,
       suiteData,
     });
-    const serialized = serializeHeader(header);
+    // The authentication section (message-header.md): v1 the IV and tag, v2 the tag alone; written
+    // into room left after the header.
+    const authLength = (header.version === 1 ? suite.ivLength : 0) + suite.tagLength;
+    const headerBytes = serializeHeader(header, authLength);
+    const serialized = headerBytes.subarray(0, headerBytes.length - authLength);
     // The header tag takes the all-zero IV under this message's content key (framed bodies use 1 … n).
     const iv = Buffer.alloc(suite.ivLength);
-    const headerBytes = Buffer.concat([
+    const tag = computeHeaderTag(
+      suite,
+      key,
       serialized,
-      serializeHeaderAuth(
-        header.version,
-        iv,
-        computeHeaderTag(
-          suite,
-          key,
-          serialized,
-          iv,
-          serializeEncryptionContext(requiredEncryptionContext(materials)),
-        ),
-      ),
-    ]);
+      iv,
+      serializeEncryptionContext(requiredEncryptionContext(materials)),
+    );
+    let at = serialized.length;
+    if (header.version === 1) at += iv.copy(headerBytes, at);
+    tag.copy(headerBytes, at);
     return { header, headerBytes, key };
   } catch (error) {
     key?.fill(0);

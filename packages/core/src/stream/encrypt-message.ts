@@ -24,12 +24,9 @@ export async function* encryptMessage(
   const { signingKey, skippedMasterKeys } = materials;
   try {
     const signer = suite.signature ? createSigner(suite.signature) : undefined;
-    const emit = (bytes: Buffer): Buffer => {
-      signer?.update(bytes);
-      return bytes;
-    };
     onHeader?.(header, { skippedMasterKeys });
-    yield emit(headerBytes);
+    signer?.update(headerBytes);
+    yield headerBytes;
 
     const body = new FramedBodyWriter(suite, key, header.messageId, frameLength);
     for await (const input of source) {
@@ -38,9 +35,15 @@ export async function* encryptMessage(
       if (remainingAllowed < 0) {
         throw new LimitExceededError('More plaintext was given than the declared plaintextLength.');
       }
-      for (const out of body.write(chunk)) yield emit(out);
+      for (const out of body.write(chunk)) {
+        signer?.update(out);
+        yield out;
+      }
     }
-    for (const out of body.end()) yield emit(out);
+    for (const out of body.end()) {
+      signer?.update(out);
+      yield out;
+    }
     if (signer && signingKey) yield serializeFooter(signer.sign(signingKey));
   } finally {
     key.fill(0);

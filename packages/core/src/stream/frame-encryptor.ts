@@ -55,10 +55,15 @@ export class FramedBodyWriter {
     }
   }
 
-  /** Yields the final frame (empty when the plaintext is an exact multiple of the frame length). */
-  *end(): Generator<Buffer> {
-    yield* this.#frames.final(this.#pending, this.#pendingLength);
+  /**
+   * The final frame's pieces (content empty when the plaintext is an exact multiple of the frame
+   * length). An array, not a generator: it runs once per message, for a one-frame message the only
+   * frame, where two generator objects showed up in allocation profiles.
+   */
+  end(): Buffer[] {
+    const out = this.#frames.final(this.#pending, this.#pendingLength);
     this.#release();
+    return out;
   }
 
   /** Drops the plaintext of an unfinished frame (the message is abandoned). */
@@ -76,8 +81,11 @@ export class FramedBodyWriter {
 /** Encrypts frames in sequence; yields each frame as header piece, ciphertext pieces and tag. */
 class FrameEncryptor {
   #sequenceNumber = 1;
-  /** The regular frames' body AAD, its sequence number rewritten per frame (setAAD copies it in). */
-  readonly #regularAad: Buffer;
+  /**
+   * The regular frames' body AAD, its sequence number rewritten per frame (setAAD copies it in);
+   * made with the first regular frame, so a one-frame message (only a final frame) never builds it.
+   */
+  #regularAad: Buffer | undefined;
   readonly #cipherOptions: { readonly authTagLength: number };
 
   constructor(
@@ -86,7 +94,6 @@ class FrameEncryptor {
     private readonly messageId: Buffer,
     private readonly frameLength: number,
   ) {
-    this.#regularAad = bodyAad(messageId, BodyAadContent.FRAME, 0, frameLength);
     this.#cipherOptions = { authTagLength: suite.tagLength };
   }
 
@@ -94,26 +101,26 @@ class FrameEncryptor {
     const seq = this.#next();
     const iv = frameIv(this.suite.ivLength, seq);
     yield regularFrameHeader(seq, iv);
+    this.#regularAad ??= bodyAad(this.messageId, BodyAadContent.FRAME, seq, this.frameLength);
     writeSequenceAndLength(this.#regularAad, seq, this.frameLength);
-    yield* this.#encrypt(iv, this.#regularAad, content);
+    yield* this.#encrypt(iv, this.#regularAad, content, []);
   }
 
-  *final(content: readonly Buffer[], contentLength: number): Generator<Buffer> {
+  final(content: readonly Buffer[], contentLength: number): Buffer[] {
     const seq = this.#next();
     const iv = frameIv(this.suite.ivLength, seq);
-    yield finalFrameHeader(seq, iv, contentLength);
-    yield* this.#encrypt(
-      iv,
-      bodyAad(this.messageId, BodyAadContent.FINAL_FRAME, seq, contentLength),
-      content,
-    );
+    const out = [finalFrameHeader(seq, iv, contentLength)];
+    this.#encrypt(iv, bodyAad(this.messageId, BodyAadContent.FINAL_FRAME, seq, contentLength), content, out);
+    return out;
   }
 
-  /** The frame's ciphertext pieces and tag, in order (an array: one generator less per frame). */
-  #encrypt(iv: Buffer, aad: Buffer, content: readonly Buffer[]): Buffer[] {
+  /**
+   * Appends the frame's ciphertext pieces and tag to `out`, in order, and returns it (an array: one
+   * generator less per frame).
+   */
+  #encrypt(iv: Buffer, aad: Buffer, content: readonly Buffer[], out: Buffer[]): Buffer[] {
     const cipher = createCipheriv(this.suite.cipher, this.key, iv, this.#cipherOptions);
     cipher.setAAD(aad);
-    const out: Buffer[] = [];
     for (const piece of content) out.push(cipher.update(piece));
     const tail = cipher.final();
     if (tail.length) out.push(tail);

@@ -26,7 +26,12 @@ export function auditParameters(input: Readonly<Record<string, unknown>>): Recor
   const out: Record<string, unknown> = {};
   for (const [member, value] of Object.entries(input)) {
     if (REDACTED.has(member) || value instanceof Uint8Array) continue;
-    const size = JSON.stringify(value)?.length ?? 0;
+    // A string's JSON is at most 6 characters per character (\uXXXX) plus quotes: short ones need no
+    // serialising to know they fit.
+    const size =
+      typeof value === 'string' && value.length * 6 + 2 <= MAX_AUDITED_MEMBER_CHARACTERS
+        ? 0
+        : (JSON.stringify(value)?.length ?? 0);
     out[member.charAt(0).toLowerCase() + member.slice(1)] =
       size > MAX_AUDITED_MEMBER_CHARACTERS
         ? `(omitted from the audit log: ${size} characters, over the ${MAX_AUDITED_MEMBER_CHARACTERS}-character limit)`

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../core/index.js';
 import {
   type Context,
   decryptWithKey,
@@ -49,7 +50,7 @@ function generateDataKey(
   const length = dataKeyLength(keySpec, numberOfBytes);
   const key = encryptionKey(scope, keyIdParam, action, context);
   requireEncryptionKey(key, 'SYMMETRIC_DEFAULT');
-  const plaintext = randomBytes(length);
+  const plaintext = randomBytesPooled(length);
   return { key, plaintext, blob: encryptWithKey(scope, key, plaintext, context, 'SYMMETRIC_DEFAULT') };
 }
 

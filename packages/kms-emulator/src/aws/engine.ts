@@ -1,7 +1,6 @@
 import {
   type AuditRetentionOptions,
   type CallScope,
-  type CompletedCall,
   type FaultInjector,
   HsmCore,
   InjectedFault,
@@ -56,8 +55,6 @@ export type KmsEngineOptions = KmsAccountOptions &
         faults?: FaultInjector;
         /** How much of the audit log to keep (default: all of it). Enforced as each event is appended. */
         auditRetention?: AuditRetentionOptions;
-        /** Told of every call once it has ended (see `HsmCoreOptions.onCall`). */
-        onCall?: (call: CompletedCall) => void;
       }
   );
 
@@ -113,7 +110,7 @@ export class KmsEngine {
       this.core = options.core;
       this.#ownsCore = false;
     } else {
-      const { store, rootKey, clock, faults, auditRetention, onCall } = options;
+      const { store, rootKey, clock, faults, auditRetention } = options;
       if (!Buffer.isBuffer(rootKey) || rootKey.length !== 32) {
         throw new KmsError('ValidationException', 'rootKey must be a 32-byte Buffer');
       }
@@ -124,7 +121,6 @@ export class KmsEngine {
         ...(clock ? { clock } : {}),
         ...(faults ? { faults } : {}),
         ...(auditRetention ? { auditRetention } : {}),
-        ...(onCall ? { onCall } : {}),
       });
       this.#ownsCore = true;
     }
@@ -152,7 +148,20 @@ export class KmsEngine {
    * call that reaches the engine is audited, and a call's writes commit in one transaction with its
    * audit record: both or neither, so a call that cannot be audited fails and changes nothing.
    */
-  async execute(
+  execute(
+    operation: string,
+    rawInput: Readonly<Record<string, unknown>>,
+    ctx: RequestContext,
+  ): Promise<Record<string, unknown>> {
+    // Not an async function: the core's promise is returned as it is, not wrapped in another.
+    try {
+      return this.#execute(operation, rawInput, ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #execute(
     operation: string,
     rawInput: Readonly<Record<string, unknown>>,
     ctx: RequestContext,

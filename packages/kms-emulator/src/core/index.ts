@@ -23,7 +23,6 @@ export {
   type CallObserver,
   type CallOutcome,
   CallScope,
-  type CompletedCall,
   HsmCore,
   type HsmCoreOptions,
   type ServiceCall,
@@ -31,6 +30,7 @@ export {
 } from './hsm-core.js';
 export { MaterialUnavailableError, MaterialVault } from './material-vault.js';
 export { MemoryResourceStore } from './memory-resource-store.js';
+export { randomBytesPooled } from './random-pool.js';
 export type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
 export {
   defaultSqliteDriver,

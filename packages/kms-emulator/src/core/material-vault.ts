@@ -21,7 +21,22 @@ const wrapAad = (resource: string, versionId: string): Buffer =>
  * NIST SP 800-38D section 8.3 holds and no (root key, IV) pair repeats.
  */
 export class MaterialVault {
+  /**
+   * How many unwrapped materials the vault keeps (32 bytes each for symmetric keys, about 1.2 KiB
+   * for RSA-2048 PKCS#8; at most a few MiB for RSA-4096). Every KMS call on a key unwraps its
+   * material; AES-GCM under the root key costs a cipher set-up per call, so the hot keys are kept.
+   */
+  static readonly MATERIAL_CACHE_ENTRIES = 1024;
+
   readonly #rootKey: Buffer;
+  /**
+   * Unwrapped material by (resource, version, wrapped text), least recently used first. Keyed by
+   * the wrapped text too, so a re-wrapped or re-imported version never gets the old bytes, and the
+   * resource and version (the AAD) so a blob moved to another key still fails to open. Entries are
+   * zero-filled when evicted and on `destroy`; callers only ever get copies.
+   */
+  readonly #unwrapped = new Map<string, Buffer>();
+  #destroyed = false;
 
   constructor(rootKey: Buffer) {
     if (!Buffer.isBuffer(rootKey) || rootKey.length !== 32)
@@ -39,6 +54,31 @@ export class MaterialVault {
 
   /** The material, in a new buffer the caller zero-fills after use. */
   unwrap(resource: string, versionId: string, wrapped: string): Buffer {
+    const id = `${resource}\n${versionId}\n${wrapped}`;
+    const cached = this.#unwrapped.get(id);
+    if (cached) {
+      // Most recently used goes last.
+      this.#unwrapped.delete(id);
+      this.#unwrapped.set(id, cached);
+      return Buffer.from(cached);
+    }
+    const material = this.#open(resource, versionId, wrapped);
+    if (this.#unwrapped.size >= MaterialVault.MATERIAL_CACHE_ENTRIES) {
+      const [oldest, bytes] = this.#unwrapped.entries().next().value!;
+      bytes.fill(0);
+      this.#unwrapped.delete(oldest);
+    }
+    this.#unwrapped.set(id, Buffer.from(material));
+    return material;
+  }
+
+  /** How many unwrapped materials are kept now (at most {@link MaterialVault.MATERIAL_CACHE_ENTRIES}). */
+  get cachedMaterials(): number {
+    return this.#unwrapped.size;
+  }
+
+  #open(resource: string, versionId: string, wrapped: string): Buffer {
+    if (this.#destroyed) throw new MaterialUnavailableError();
     const bytes = Buffer.from(wrapped, 'base64');
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#rootKey, bytes.subarray(0, 12));
@@ -59,8 +99,11 @@ export class MaterialVault {
     return Buffer.from(hkdfSync('sha256', this.#rootKey, Buffer.alloc(0), label, 32));
   }
 
-  /** Zero-fills the root key; the vault cannot be used afterwards. */
+  /** Zero-fills the root key and every cached material; the vault cannot be used afterwards. */
   destroy(): void {
+    this.#destroyed = true;
     this.#rootKey.fill(0);
+    for (const bytes of this.#unwrapped.values()) bytes.fill(0);
+    this.#unwrapped.clear();
   }
 }

@@ -8,8 +8,6 @@ import {
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
 import { SortedNames } from './sorted-names.js';
 
-const clone = <T>(value: T): T => structuredClone(value);
-
 /**
  * An audit record as the memory store keeps it: the fields queries filter on, and the record itself as
  * JSON text, parsed only when read. A record is written on every call and read rarely: serialising it
@@ -26,7 +24,8 @@ interface StoredAudit {
 }
 
 interface Entry {
-  record: unknown;
+  /** The record as JSON text, as the SQLite store keeps it: parsing it is cheaper than a structured clone. */
+  json: string;
   terms: readonly string[];
 }
 
@@ -64,26 +63,33 @@ const COMMITTED = Promise.resolve();
 
 /**
  * In-memory store with the same semantics as the SQLite one: every write inside `transaction`
- * records how to undo itself, and a throw replays those undo steps newest first. Records are cloned
- * in and out so callers cannot alias stored state. Listing is O(log n + page).
+ * records how to undo itself, and a throw replays those undo steps newest first. Records are kept as
+ * JSON text, as SQLite keeps them, so callers cannot alias stored state. Listing is O(log n + page);
+ * appending and pruning the audit log are O(1) per record, however many it retains.
  */
 export class MemoryResourceStore implements ResourceStore {
   readonly #kinds = new Map<string, Kind>();
-  /** Sequence number → record, oldest first. */
-  readonly #audit = new Map<number, StoredAudit>();
-  #nextSeq = 1;
+  /**
+   * The audit log, oldest first: slot `i` holds sequence number `#auditBase + i`, and the slots
+   * before `#auditHead` are pruned (undefined). An array rather than a Map: pruning the oldest record
+   * of a Map walks every deleted entry before it on each call until V8 rehashes the table, which made
+   * each call at the retention bound cost tens of microseconds more.
+   */
+  #auditSlots: (StoredAudit | undefined)[] = [];
+  #auditBase = 1;
+  #auditHead = 0;
   /** Undo steps of the open transaction, if any. */
   #undo: (() => void)[] | undefined;
 
   get<T>(kind: string, name: string): T | undefined {
     const entry = this.#kinds.get(kind)?.entries.get(name);
-    return entry && (clone(entry.record) as T);
+    return entry && (JSON.parse(entry.json) as T);
   }
 
   put<T>(kind: string, name: string, record: T, terms: readonly string[] = []): void {
     const k = this.#kind(kind);
     this.#remember(k, name);
-    k.set(name, { record: clone(record), terms: [...new Set(terms)] });
+    k.set(name, { json: JSON.stringify(record), terms: [...new Set(terms)] });
   }
 
   delete(kind: string, name: string): void {
@@ -98,13 +104,13 @@ export class MemoryResourceStore implements ResourceStore {
     const index = query.term === undefined ? k?.names : k?.byTerm.get(query.term);
     if (!k || !index || query.limit <= 0) return { records: [] };
     const { names, more } = index.page(query.prefix ?? '', query.after, query.limit);
-    const records = names.map((name) => clone(k.entries.get(name)!.record) as T);
+    const records = names.map((name) => JSON.parse(k.entries.get(name)!.json) as T);
     return more ? { records, next: names[names.length - 1]! } : { records };
   }
 
   appendAudit(record: AuditRecord): void {
-    const seq = this.#nextSeq++;
-    this.#audit.set(seq, {
+    const seq = this.#auditBase + this.#auditSlots.length;
+    this.#auditSlots.push({
       time: record.time,
       service: record.service,
       location: record.location,
@@ -112,12 +118,16 @@ export class MemoryResourceStore implements ResourceStore {
       resources: [...record.resources],
       json: JSON.stringify(record),
     });
-    this.#undo?.push(() => this.#audit.delete(seq));
+    // Undo steps run newest first, so the record to undo is still the last slot (its index may have
+    // moved if a later prune compacted the array; its sequence number has not).
+    this.#undo?.push(() => {
+      this.#auditSlots.length = seq - this.#auditBase;
+    });
   }
 
   queryAudit(query: AuditQuery): AuditRecord[] {
     const out: AuditRecord[] = [];
-    for (const [seq, stored] of this.#audit) {
+    for (const [seq, stored] of this.#auditRecords()) {
       if (query.limit !== undefined && out.length >= query.limit) break;
       if (query.after !== undefined && seq <= query.after) continue;
       if (matchesAudit(stored, query)) out.push(JSON.parse(stored.json) as AuditRecord);
@@ -129,7 +139,7 @@ export class MemoryResourceStore implements ResourceStore {
     const records: AuditRecord[] = [];
     if (query.limit <= 0) return { records };
     let last = 0;
-    for (const [seq, record] of this.#audit) {
+    for (const [seq, record] of this.#auditRecords()) {
       if (query.after !== undefined && seq <= query.after) continue;
       if (!matchesAudit(record, query)) continue;
       if (records.length === query.limit) return { records, next: last };
@@ -141,12 +151,18 @@ export class MemoryResourceStore implements ResourceStore {
 
   pruneAudit(pruning: AuditPruning): void {
     // Oldest first, stopping at the first record the rule keeps: O(records deleted).
-    let excess = pruning.maxEvents === undefined ? 0 : this.#audit.size - pruning.maxEvents;
+    this.#compactAudit();
+    const slots = this.#auditSlots;
+    let excess = pruning.maxEvents === undefined ? 0 : slots.length - this.#auditHead - pruning.maxEvents;
     const before = pruning.before?.getTime();
-    for (const [seq, record] of this.#audit) {
+    while (this.#auditHead < slots.length) {
+      const index = this.#auditHead;
+      const record = slots[index]!;
       const old = before !== undefined && Date.parse(record.time) < before;
       if (excess <= 0 && !old) break;
-      this.#audit.delete(seq);
+      slots[index] = undefined;
+      this.#auditHead = index + 1;
+      const seq = this.#auditBase + index;
       this.#undo?.push(() => this.#restoreAudit(seq, record));
       excess--;
     }
@@ -177,12 +193,15 @@ export class MemoryResourceStore implements ResourceStore {
 
   clear(): void {
     const kinds = new Map(this.#kinds);
-    const audit = new Map(this.#audit);
+    const [slots, base, head] = [this.#auditSlots, this.#auditBase, this.#auditHead];
     this.#kinds.clear();
-    this.#audit.clear();
+    // Sequence numbers keep rising across a clear, so an audit page position never repeats.
+    this.#auditSlots = [];
+    this.#auditBase = base + slots.length;
+    this.#auditHead = 0;
     this.#undo?.push(() => {
       for (const [name, kind] of kinds) this.#kinds.set(name, kind);
-      for (const [seq, record] of audit) this.#audit.set(seq, record);
+      [this.#auditSlots, this.#auditBase, this.#auditHead] = [slots, base, head];
     });
   }
 
@@ -201,9 +220,35 @@ export class MemoryResourceStore implements ResourceStore {
     this.#undo.push(() => (previous ? k.set(name, previous) : k.remove(name)));
   }
 
+  /** Retained audit records with their sequence numbers, oldest first. */
+  *#auditRecords(): Generator<[number, StoredAudit]> {
+    const slots = this.#auditSlots;
+    for (let i = this.#auditHead; i < slots.length; i++) {
+      const record = slots[i];
+      if (record) yield [this.#auditBase + i, record];
+    }
+  }
+
+  /** Drops the pruned slots once they are most of the array (amortised O(1) per pruned record). */
+  #compactAudit(): void {
+    const head = this.#auditHead;
+    if (head < 1024 || head * 2 < this.#auditSlots.length) return;
+    this.#auditSlots = this.#auditSlots.slice(head);
+    this.#auditBase += head;
+    this.#auditHead = 0;
+  }
+
+  /** Undoes the pruning of `seq` (undo steps run newest first, so it goes back just before the head). */
   #restoreAudit(seq: number, record: StoredAudit): void {
-    const records = [...this.#audit, [seq, record] as const].sort(([a], [b]) => a - b);
-    this.#audit.clear();
-    for (const [s, r] of records) this.#audit.set(s, r);
+    if (seq < this.#auditBase) {
+      // Compacted away since: give the array its slots back.
+      const missing = this.#auditBase - seq;
+      this.#auditSlots = [...new Array<undefined>(missing), ...this.#auditSlots];
+      this.#auditBase = seq;
+      this.#auditHead += missing;
+    }
+    const index = seq - this.#auditBase;
+    this.#auditSlots[index] = record;
+    this.#auditHead = Math.min(this.#auditHead, index);
   }
 }

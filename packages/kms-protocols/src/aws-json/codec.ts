@@ -84,13 +84,22 @@ function decodeBase64(member: string, value: string): Buffer {
 
 /** JSON for a response: blobs → base64, Dates → epoch seconds (numbers), recursively. */
 export function encodeResponseBody(output: Readonly<Record<string, unknown>>): string {
-  return JSON.stringify(output, function (this: Record<string, unknown>, key, value) {
-    const raw = this[key];
-    if (raw instanceof Date) return raw.getTime() / 1000;
-    if (raw instanceof Uint8Array)
-      return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
-    return value;
-  });
+  // Converted first, then stringified with no replacer: with one, JSON.stringify still calls each
+  // Buffer's toJSON (an array of every byte as a number) before the replacer can see the raw value.
+  return JSON.stringify(wireValue(output));
+}
+
+function wireValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Uint8Array) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  }
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(wireValue);
+  // Prototype-free, so a member named `__proto__` (an encryption context key) stays a member.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(value)) out[key] = wireValue((value as Record<string, unknown>)[key]);
+  return out;
 }
 
 export interface EncodedError {

@@ -29,14 +29,12 @@ const REFUSAL_TYPE: Readonly<Record<ListenerRefusal, string>> = {
 export function awsJsonEndpoint(engine: KmsEngine, options: AwsJsonDispatchOptions = {}): ProtocolEndpoint {
   return {
     name: AWS_JSON_ENDPOINT,
-    async handle(request) {
-      try {
-        return reply(await dispatchAwsJson(engine, request, options));
-      } catch (error) {
+    handle(request) {
+      return dispatchAwsJson(engine, request, options).then(reply, (error: unknown) => {
         // A region marked down fails the connection, as an outage would (nothing is answered).
         if (error instanceof LocationUnavailableError) throw new DropConnectionError(error.message);
         throw error;
-      }
+      });
     },
     admit(request: ProtocolRequest) {
       if (!options.accessKeys) return undefined;

@@ -8,6 +8,8 @@ import { isIP } from 'node:net';
  */
 export class HostAllowList {
   readonly #names: ReadonlySet<string>;
+  /** Host header values already found to name this server (the names never change). */
+  readonly #accepted = new Set<string>();
 
   constructor(listenHost: string, extra: readonly string[] = []) {
     this.#names = new Set(['localhost', listenHost, ...extra].map((name) => name.toLowerCase()));
@@ -21,8 +23,12 @@ export class HostAllowList {
   /** True when a `Host` header value (`name[:port]`, `[v6]:port`) names this server. */
   allowsHost(host: string | undefined): boolean {
     if (!host) return false;
+    // Clients send the same Host on every request: remember the values already accepted (bounded).
+    if (this.#accepted.has(host)) return true;
     const name = hostname(host);
-    return name !== undefined && (isIP(name) !== 0 || this.#names.has(name));
+    const allowed = name !== undefined && (isIP(name) !== 0 || this.#names.has(name));
+    if (allowed && this.#accepted.size < 64) this.#accepted.add(host);
+    return allowed;
   }
 
   /** True when an `Origin` header value (`scheme://host[:port]`) is this server itself. */

@@ -1,4 +1,4 @@
-import type { CompletedCall } from '@envelope/kms-emulator';
+import type { CallOutcome } from '@envelope/kms-emulator';
 import type { LogRecord } from './listener.js';
 
 /** What a request line says about the service call it made: names and codes only, never payloads. */
@@ -20,7 +20,7 @@ export interface CallFields {
  * body is parsed or serialised again.
  */
 export class RequestLog {
-  readonly #open = new Map<string, CompletedCall | undefined>();
+  readonly #open = new Map<string, CallOutcome | undefined>();
   #serving = false;
 
   constructor(readonly log: (record: LogRecord) => void) {}
@@ -41,8 +41,10 @@ export class RequestLog {
     return call ? callFields(call) : undefined;
   }
 
-  /** The engine's observer (`onCall`). */
-  readonly onCall = (call: CompletedCall): void => {
+  /** The HSM core's call observer (`core.observeCalls(requestLog.observeCall)`). */
+  readonly observeCall = (call: CallOutcome): void => {
+    // A location marked down answers nothing: the listener logs the dropped connection itself.
+    if (call.code === 'LocationUnavailable') return;
     if (this.#open.has(call.requestId)) {
       this.#open.set(call.requestId, this.#open.get(call.requestId) ?? call);
       return;
@@ -53,17 +55,17 @@ export class RequestLog {
       msg: 'request',
       requestId: call.requestId,
       ...callFields(call),
-      ms: Math.round(call.ms * 100) / 100,
+      ms: Math.round(call.seconds * 100_000) / 100,
     });
   };
 }
 
-function callFields(call: CompletedCall): CallFields {
+function callFields(call: CallOutcome): CallFields {
   return {
     service: call.service,
     region: call.location,
     operation: call.operation,
     key: call.resource ?? null,
-    error: call.error ?? null,
+    error: call.code === 'OK' ? null : call.code,
   };
 }

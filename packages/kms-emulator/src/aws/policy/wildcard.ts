@@ -6,6 +6,8 @@ const MAX_COMPILED = 1024;
  * else literally. `ignoreCase` for action names, which IAM matches case-insensitively.
  */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  // `"Resource": "*"` in nearly every key policy: matches anything, no pattern to look up.
+  if (pattern === '*') return true;
   const cacheKey = `${ignoreCase ? 'i' : 's'}${pattern}`;
   let re = compiled.get(cacheKey);
   if (!re) {
