@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidArgumentError } from '@envelope/core';
 import { expect } from 'chai';
 import {
   HsmCore,
@@ -196,6 +197,15 @@ describe('group commit (SQLite store)', () => {
     store.groupedTransaction(() => store.put('test.thing', 'read', {}));
     expect(store.get('test.thing', 'read')).to.deep.equal({});
     expect(onDisk(`SELECT name FROM resources WHERE name = 'read'`)).to.have.length(1);
+  });
+
+  it('refuses a maxGroupCalls that is not a positive integer with InvalidArgumentError', () => {
+    for (const maxGroupCalls of [0, -1, 1.5, Number.NaN]) {
+      expect(() => open({ maxGroupCalls })).to.throw(
+        InvalidArgumentError,
+        /maxGroupCalls must be a positive integer/,
+      );
+    }
   });
 
   it('bounds a group to maxGroupCalls calls', async () => {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@envelope/core';
 import type { SqliteDatabase } from './sqlite-driver.js';
 import { StoreCommitError } from './store-commit-error.js';
 
@@ -36,7 +37,9 @@ export class SqliteCommitGroups {
     private readonly maxCalls: number,
   ) {
     if (!(Number.isInteger(maxCalls) && maxCalls > 0)) {
-      throw new TypeError(`maxGroupCalls must be a positive integer, got ${maxCalls}`);
+      throw new InvalidArgumentError(
+        `maxGroupCalls must be a positive integer (how many calls may share one commit), got ${maxCalls}`,
+      );
     }
   }
 
