@@ -31,7 +31,13 @@ export async function* decryptMessageParallel(
     // The content key goes to each worker once, for this message only (slot 0).
     pool.installKey(0, header.suite.id, key, header.messageId, header.frameLength);
     key.fill(0);
-    opener = new ParallelBodyReader(pool, 0, header.suite.tagLength, parallel.maxJobsInFlight);
+    opener = new ParallelBodyReader(
+      pool,
+      0,
+      header.suite.tagLength,
+      header.frameLength,
+      parallel.maxJobsInFlight,
+    );
     const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
     verifier?.update(parsed.raw);
     onHeader?.(header);
