@@ -2,6 +2,8 @@
  * The parallel mode (frames on worker threads) against the single-thread path, same process, same
  * run, same 256 MiB+ stream through encryptStream / decryptStream. WALL time, not CPU time: the point
  * of the mode is to use more cores, so the CPU time of the process is expected to grow, not shrink.
+ * The CPU seconds of each side (process.cpuUsage: every thread, workers and GC included) are printed
+ * too, so what the pool costs beyond the cipher itself stays visible.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -50,17 +52,33 @@ export const WORKER_SCRIPT = existsSync(BUILT_WORKER)
   ? 'built dist/ worker'
   : 'workspace-source worker (tsx)';
 
-async function encryptMs(suiteId: number, parallel: Mode, keep?: Buffer[]): Promise<number> {
-  const start = performance.now();
-  await drain(plaintextSource(PARALLEL_BYTES).pipe(encryptStream({ keyring, suiteId, parallel })), keep);
-  return performance.now() - start;
+interface Timed {
+  /** Wall time. */
+  readonly ms: number;
+  /** CPU time of the whole process (all threads). */
+  readonly cpuMs: number;
 }
 
-async function decryptMs(ciphertext: readonly Buffer[], parallel: Mode): Promise<number> {
+async function timed(run: () => Promise<unknown>): Promise<Timed> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
-  const bytes = await drain(Readable.from(ciphertext).pipe(decryptStream({ keyring, parallel })));
-  if (bytes !== PARALLEL_BYTES) throw new Error('parallel bench: decrypt lost bytes');
-  return performance.now() - start;
+  await run();
+  const ms = performance.now() - start;
+  const { user, system } = process.cpuUsage(cpu);
+  return { ms, cpuMs: (user + system) / 1000 };
+}
+
+function encryptMs(suiteId: number, parallel: Mode, keep?: Buffer[]): Promise<Timed> {
+  return timed(() =>
+    drain(plaintextSource(PARALLEL_BYTES).pipe(encryptStream({ keyring, suiteId, parallel })), keep),
+  );
+}
+
+function decryptMs(ciphertext: readonly Buffer[], parallel: Mode): Promise<Timed> {
+  return timed(async () => {
+    const bytes = await drain(Readable.from(ciphertext).pipe(decryptStream({ keyring, parallel })));
+    if (bytes !== PARALLEL_BYTES) throw new Error('parallel bench: decrypt lost bytes');
+  });
 }
 
 export interface ParallelRun {
@@ -68,6 +86,11 @@ export interface ParallelRun {
   readonly parallelEncMs: number;
   readonly singleDecMs: number;
   readonly parallelDecMs: number;
+  /** CPU milliseconds of the same four passes (all threads of the process). */
+  readonly singleEncCpuMs: number;
+  readonly parallelEncCpuMs: number;
+  readonly singleDecCpuMs: number;
+  readonly parallelDecCpuMs: number;
 }
 
 /**
@@ -84,11 +107,20 @@ export async function parallelRuns(suiteId: number, runs: number): Promise<Paral
   await decryptMs(ciphertext, parallel); // warm-up of the worker path
   const out: ParallelRun[] = [];
   for (let run = 0; run < runs; run++) {
-    const singleEncMs = await encryptMs(suiteId, false);
-    const parallelEncMs = await encryptMs(suiteId, parallel);
-    const singleDecMs = await decryptMs(ciphertext, false);
-    const parallelDecMs = await decryptMs(ciphertext, parallel);
-    out.push({ singleEncMs, parallelEncMs, singleDecMs, parallelDecMs });
+    const singleEnc = await encryptMs(suiteId, false);
+    const parallelEnc = await encryptMs(suiteId, parallel);
+    const singleDec = await decryptMs(ciphertext, false);
+    const parallelDec = await decryptMs(ciphertext, parallel);
+    out.push({
+      singleEncMs: singleEnc.ms,
+      parallelEncMs: parallelEnc.ms,
+      singleDecMs: singleDec.ms,
+      parallelDecMs: parallelDec.ms,
+      singleEncCpuMs: singleEnc.cpuMs,
+      parallelEncCpuMs: parallelEnc.cpuMs,
+      singleDecCpuMs: singleDec.cpuMs,
+      parallelDecCpuMs: parallelDec.cpuMs,
+    });
   }
   return out;
 }
@@ -115,9 +147,22 @@ export async function parallelBench(): Promise<string> {
     const runs = await parallelRuns(suiteId, PARALLEL_RUNS);
     const mb = (ms: number) => mbPerSecond(PARALLEL_BYTES, ms).toFixed(0);
     const x = (v: number) => `${v.toFixed(2)}×`;
-    for (const [direction, single, parallel] of [
-      ['encrypt', runs.map((r) => r.singleEncMs), runs.map((r) => r.parallelEncMs)],
-      ['decrypt', runs.map((r) => r.singleDecMs), runs.map((r) => r.parallelDecMs)],
+    const s = (ms: number) => (ms / 1000).toFixed(2);
+    for (const [direction, single, parallel, singleCpu, parallelCpu] of [
+      [
+        'encrypt',
+        runs.map((r) => r.singleEncMs),
+        runs.map((r) => r.parallelEncMs),
+        runs.map((r) => r.singleEncCpuMs),
+        runs.map((r) => r.parallelEncCpuMs),
+      ],
+      [
+        'decrypt',
+        runs.map((r) => r.singleDecMs),
+        runs.map((r) => r.parallelDecMs),
+        runs.map((r) => r.singleDecCpuMs),
+        runs.map((r) => r.parallelDecCpuMs),
+      ],
     ] as const) {
       rows.push([
         `${name} ${direction}`,
@@ -127,15 +172,22 @@ export async function parallelBench(): Promise<string> {
           runs.map((_, i) => single[i]! / parallel[i]!),
           x,
         ),
+        `${s(median(singleCpu))} / ${s(median(parallelCpu))}`,
       ]);
     }
   }
   return [
     table(
-      ['stream', 'one thread MB/s', `${availableParallelism()} workers MB/s`, 'speed-up min / median / max'],
+      [
+        'stream',
+        'one thread MB/s',
+        `${availableParallelism()} workers MB/s`,
+        'speed-up min / median / max',
+        'CPU s one thread / workers (median)',
+      ],
       rows,
     ),
     '',
-    `${PARALLEL_RUNS} runs of ${PARALLEL_BYTES / MiB} MiB, wall time, pool start-up included (${WORKER_SCRIPT}); ${before} before, ${loadNote()} after.`,
+    `${PARALLEL_RUNS} runs of ${PARALLEL_BYTES / MiB} MiB, wall time, pool start-up included (${WORKER_SCRIPT}); CPU s = process CPU (every thread: main, workers, GC) per pass; ${before} before, ${loadNote()} after.`,
   ].join('\n');
 }

@@ -173,11 +173,16 @@ export async function targetsBench(): Promise<string> {
   }
 
   const loadBefore = loadNote();
+  const parallelCpu: number[][] = [[], [], [], []]; // CPU ms: encrypt one thread / workers, decrypt the same
   for (const run of SMALL_ONLY ? [] : await parallelRuns(UNSIGNED, PARALLEL_RUNS)) {
     parallelEnc.values.push(run.singleEncMs / run.parallelEncMs);
     parallelDec.values.push(run.singleDecMs / run.parallelDecMs);
+    [run.singleEncCpuMs, run.parallelEncCpuMs, run.singleDecCpuMs, run.parallelDecCpuMs].forEach((ms, i) =>
+      parallelCpu[i]!.push(ms),
+    );
   }
   const loadAfter = loadNote();
+  const cpuSeconds = parallelCpu.map((v) => ([...v].sort((a, b) => a - b)[v.length >> 1]! / 1000).toFixed(2));
 
   // Envelope, the AWS SDK and the 0x0578 baseline each in a child process of their own.
   const smallLoadBefore = loadNote();
@@ -232,6 +237,7 @@ export async function targetsBench(): Promise<string> {
       : [
           `The parallel rows are WALL time (the parallel mode exists to use more cores, so its CPU time grows):`,
           `${PARALLEL_RUNS} runs, one thread and worker threads alternating; ${loadBefore} before, ${loadAfter} after.`,
+          `Their process CPU seconds (all threads, median): encrypt ${cpuSeconds[0]} one thread vs ${cpuSeconds[1]} with workers, decrypt ${cpuSeconds[2]} vs ${cpuSeconds[3]}.`,
         ]),
   ].join('\n');
 }

@@ -168,6 +168,24 @@ describe('legacy version 1 messages', () => {
       }
     }
 
+    it('reads a non-framed body larger than a parallel job with the parallel mode on', async () => {
+      // The worker pool's input slabs are sized for JOB_BYTES plus one frame; a non-framed body is
+      // one frame of any length, so it gets a slab of its own size.
+      const dataKey = randomBytes(32);
+      const plaintext = randomBytes(3 * 1024 * 1024 + 7);
+      const message = nonFramedV1(SuiteId.AES_256_GCM_IV12_TAG16_HKDF_SHA256, dataKey, plaintext, []);
+      const options = {
+        keyring: new FixedKeyKeyring(dataKey),
+        commitmentPolicy: 'require-encrypt-allow-decrypt',
+        parallel: { workers: 2 },
+      } as const;
+      expect((await decrypt(message, options)).plaintext.equals(plaintext)).to.equal(true);
+      message[message.length - 40]! ^= 0x01;
+      expect(await decrypt(message, options).catch((e: unknown) => e)).to.be.instanceOf(
+        DecryptionFailedError,
+      );
+    });
+
     it('rejects a non-framed body whose ciphertext was altered', async () => {
       const dataKey = randomBytes(16);
       const message = nonFramedV1(SuiteId.AES_128_GCM_IV12_TAG16_NO_KDF, dataKey, randomBytes(100), []);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DecryptionFailedError, WorkerFailedError } from '../errors.js';
+import type { Slab } from './slab-ring.js';
 import type { FromWorker, KeyMessage, OpenFrame, ToWorker } from './worker-protocol.js';
 
 /**
@@ -16,7 +17,7 @@ export function defaultWorkerUrl(): URL {
 }
 
 interface Pending {
-  readonly resolve: (bytes: Buffer) => void;
+  readonly resolve: (pieces: Buffer[]) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -28,14 +29,16 @@ interface PoolWorker {
 }
 
 /**
- * A fixed set of frame worker threads for one message (or one rewrap). Jobs go round-robin; each
- * returns a promise of its output bytes. The first failure of any worker fails every pending job
+ * A fixed set of frame worker threads for one message (or one rewrap). A job goes to the worker
+ * with the fewest jobs pending (round-robin among equals), so a worker slowed by other load on the
+ * machine gets fewer; each returns a promise of its output pieces. The first failure of any worker fails every pending job
  * with a {@link WorkerFailedError} and terminates the pool. Threads are unreferenced while they have
  * no job, so a pool its owner forgot to close never keeps the process alive.
  */
 export class FramePool {
   readonly #workers: PoolWorker[] = [];
   #nextJob = 0;
+  #nextSlab = 0;
   #failure: Error | undefined;
   #closed = false;
 
@@ -56,33 +59,57 @@ export class FramePool {
     for (const worker of this.#workers) {
       const copy = new ArrayBuffer(key.length);
       key.copy(new Uint8Array(copy));
-      const message: KeyMessage = { type: 'key', slot, suiteId, key: copy, messageId, frameLength };
+      // The message id as a copy: a view of the input would be posted with its whole ArrayBuffer.
+      const message: KeyMessage = {
+        type: 'key',
+        slot,
+        suiteId,
+        key: copy,
+        messageId: new Uint8Array(messageId),
+        frameLength,
+      };
       worker.thread.postMessage(message, [copy]);
     }
   }
 
+  /** A new SharedArrayBuffer of `size` bytes, shared once with every worker (see SlabRing). */
+  shareSlab(size: number): Slab {
+    const buffer = new SharedArrayBuffer(size);
+    const id = this.#nextSlab++;
+    for (const worker of this.#workers)
+      worker.thread.postMessage({ type: 'slab', id, buffer } satisfies ToWorker);
+    return { id, bytes: Buffer.from(buffer) };
+  }
+
+  dropSlab(id: number): void {
+    for (const worker of this.#workers)
+      worker.thread.postMessage({ type: 'drop-slab', id } satisfies ToWorker);
+  }
+
+  /** Seals the first `length` bytes of `slab` into frames; resolves to them serialized, in order. */
   seal(
     slot: number,
+    slab: Slab,
+    length: number,
     firstSequenceNumber: number,
     regular: number,
     final: boolean,
-    plaintext: Buffer,
-  ): Promise<Buffer> {
-    // A failed pool takes no job: zero-fill the plaintext copy it was handed, which nobody else holds.
-    if (this.#failure) plaintext.fill(0);
+  ): Promise<Buffer[]> {
     return this.#run((id) => ({
       type: 'seal',
       id,
       slot,
+      slab: slab.id,
+      length,
       firstSequenceNumber,
       regular,
       final,
-      plaintext: owned(plaintext),
     }));
   }
 
-  open(slot: number, frames: readonly OpenFrame[], data: Buffer): Promise<Buffer> {
-    return this.#run((id) => ({ type: 'open', id, slot, frames, data: owned(data) }));
+  /** Opens the frames laid out from the start of `slab`; resolves to one plaintext per frame. */
+  open(slot: number, slab: Slab, frames: readonly OpenFrame[]): Promise<Buffer[]> {
+    return this.#run((id) => ({ type: 'open', id, slot, frames, slab: slab.id }));
   }
 
   /** Stops every worker: each zero-fills its keys and exits; one that does not within a second is terminated. */
@@ -101,16 +128,16 @@ export class FramePool {
     );
   }
 
-  #run(message: (id: number) => ToWorker & { data?: ArrayBuffer; plaintext?: ArrayBuffer }): Promise<Buffer> {
+  #run(message: (id: number) => ToWorker): Promise<Buffer[]> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextJob++;
-    const worker = this.#workers[id % this.#workers.length]!;
+    let worker = this.#workers[id % this.#workers.length]!;
+    for (const other of this.#workers) if (other.pending.size < worker.pending.size) worker = other;
     const job = message(id);
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<Buffer[]>((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
       if (worker.pending.size === 1) worker.thread.ref();
-      const buffer = 'data' in job ? job.data : 'plaintext' in job ? job.plaintext : undefined;
-      worker.thread.postMessage(job, buffer ? [buffer] : []);
+      worker.thread.postMessage(job);
     });
   }
 
@@ -124,7 +151,7 @@ export class FramePool {
       if (!job) return;
       worker.pending.delete(reply.id);
       if (worker.pending.size === 0) thread.unref();
-      if ('bytes' in reply) job.resolve(Buffer.from(reply.bytes));
+      if ('pieces' in reply) job.resolve(reply.pieces.map((piece) => Buffer.from(piece)));
       else if (reply.failure === 'auth') job.reject(new DecryptionFailedError());
       else job.reject(new WorkerFailedError(`A frame worker failed: ${reply.failure.message}`));
     });
@@ -160,23 +187,6 @@ export class FramePool {
       if (!this.#closed) void worker.thread.terminate();
     }
   }
-}
-
-/**
- * `bytes` as an ArrayBuffer of its own, ready to be transferred: the caller's buffer itself when it
- * spans its whole ArrayBuffer (the jobs are given buffers the pool may take), else a copy.
- */
-function owned(bytes: Buffer): ArrayBuffer {
-  if (
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength &&
-    bytes.buffer instanceof ArrayBuffer
-  ) {
-    return bytes.buffer;
-  }
-  const copy = new ArrayBuffer(bytes.length);
-  bytes.copy(new Uint8Array(copy));
-  return copy;
 }
 
 /**

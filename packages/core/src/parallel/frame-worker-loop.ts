@@ -15,7 +15,9 @@ interface SlotKey {
 
 /**
  * The body of a frame worker thread: holds the content keys it is sent (one per message and slot)
- * and seals or opens runs of frames on request. Keys are zero-filled when the pool closes the worker.
+ * and the shared input slabs, and seals or opens runs of frames on request. Its output pieces are
+ * the buffers node:crypto returns, transferred as they are (no copy on either thread). Keys are
+ * zero-filled when the pool closes the worker.
  * Exported so that an application that bundles @envelope/core can emit its own worker entry point
  * (a file that calls this) beside its bundle; see docs/streaming.md.
  */
@@ -23,29 +25,41 @@ export function runFrameWorker(): void {
   const port = parentPort;
   if (!port) throw new Error('runFrameWorker() must run in a worker thread started by @envelope/core.');
   const slots = new Map<number, SlotKey>();
+  const slabs = new Map<number, Buffer>();
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'key':
         slots.set(message.slot, slotKey(message));
         return;
+      case 'slab':
+        slabs.set(message.id, Buffer.from(message.buffer));
+        return;
+      case 'drop-slab':
+        slabs.delete(message.id);
+        return;
       case 'close':
         for (const slot of slots.values()) slot.key.fill(0);
         slots.clear();
+        slabs.clear();
         port.close();
         return;
       default: {
         let reply: FromWorker;
-        let output: Buffer | undefined;
+        let output: ArrayBuffer[] = [];
         try {
           const slot = slots.get(message.slot);
           if (!slot) throw new Error(`No content key in slot ${message.slot}.`);
-          output = message.type === 'seal' ? seal(slot, message) : open(slot, message);
-          reply = { id: message.id, bytes: output.buffer as ArrayBuffer };
+          const slab = slabs.get(message.slab);
+          if (!slab) throw new Error(`No shared slab ${message.slab}.`);
+          output = transferable(
+            message.type === 'seal' ? seal(slot, slab, message) : open(slot, slab, message),
+          );
+          reply = { id: message.id, pieces: output };
         } catch (error) {
           const auth = (error as { code?: string }).code === 'ENVELOPE_DECRYPTION_FAILED';
           reply = { id: message.id, failure: auth ? 'auth' : { message: String((error as Error).message) } };
         }
-        port.postMessage(reply, output ? [output.buffer as ArrayBuffer] : []);
+        port.postMessage(reply, output);
       }
     }
   });
@@ -64,40 +78,48 @@ function slotKey(message: KeyMessage): SlotKey {
  * AES-GCM (key, IV) pairs: the key is the message's derived content key (sent once per message);
  * frame n takes IV = n, exactly as FramedBodyWriter numbers them on one thread. The pool hands each
  * sequence number to one job only, in order, so no pair repeats within the message, and another
- * message has another content key (its own random message id).
+ * message has another content key (its own random message id). The plaintext is read in place from
+ * the shared slab, which the owner zero-fills when the message ends.
  */
-function seal(slot: SlotKey, job: SealMessage): Buffer {
+function seal(slot: SlotKey, slab: Buffer, job: SealMessage): Buffer[] {
   const { suite, key, messageId, frameLength } = slot;
-  const plaintext = Buffer.from(job.plaintext);
+  const plaintext = slab.subarray(0, job.length);
   const finalLength = job.final ? plaintext.length - job.regular * frameLength : 0;
   const pieces: Buffer[] = [];
   const frame = (seq: number, final: boolean, content: Buffer) => {
     const iv = frameIv(suite.ivLength, seq);
-    pieces.push(final ? finalFrameHeader(seq, iv, content.length) : regularFrameHeader(seq, iv));
+    const header = final ? finalFrameHeader(seq, iv, content.length) : regularFrameHeader(seq, iv);
     const cipher = createCipheriv(suite.cipher, key, iv, { authTagLength: suite.tagLength });
     const kind = final ? BodyAadContent.FINAL_FRAME : BodyAadContent.FRAME;
     cipher.setAAD(bodyAad(messageId, kind, seq, content.length));
-    pieces.push(cipher.update(content), cipher.final(), cipher.getAuthTag());
+    const ciphertext = cipher.update(content);
+    const tail = cipher.final();
+    const tag = cipher.getAuthTag();
+    // Three pieces per frame, as on one thread: no copy of the ciphertext on either side.
+    pieces.push(header, ciphertext);
+    if (tail.length) pieces.push(tail);
+    pieces.push(tag);
   };
   for (let i = 0; i < job.regular; i++) {
     frame(job.firstSequenceNumber + i, false, plaintext.subarray(i * frameLength, (i + 1) * frameLength));
   }
   if (job.final)
     frame(job.firstSequenceNumber + job.regular, true, plaintext.subarray(plaintext.length - finalLength));
-  plaintext.fill(0); // this worker's copy of the plaintext
-  return joinOwned(pieces);
+  return pieces;
 }
 
-/** Opens every frame of the job; any frame that fails its tag fails the whole job (nothing returned). */
-function open(slot: SlotKey, job: OpenMessage): Buffer {
-  const data = Buffer.from(job.data);
+/**
+ * Opens every frame of the job, one plaintext piece per frame; any frame that fails its tag fails
+ * the whole job: the pieces already opened are zero-filled and nothing is returned.
+ */
+function open(slot: SlotKey, slab: Buffer, job: OpenMessage): Buffer[] {
   const header = { suite: slot.suite } as MessageHeader; // decryptFrame reads only the suite
   const pieces: Buffer[] = [];
   try {
     let offset = 0;
     for (const frame of job.frames) {
-      const ciphertext = data.subarray(offset, offset + frame.length);
-      const tag = data.subarray(offset + frame.length, offset + frame.length + slot.suite.tagLength);
+      const ciphertext = slab.subarray(offset, offset + frame.length);
+      const tag = slab.subarray(offset + frame.length, offset + frame.length + slot.suite.tagLength);
       offset += frame.length + slot.suite.tagLength;
       const info = {
         final: false,
@@ -106,20 +128,32 @@ function open(slot: SlotKey, job: OpenMessage): Buffer {
         aad: Buffer.from(frame.aad),
         length: frame.length,
       };
-      pieces.push(...decryptFrame(header, slot.key, info, { ciphertext: [ciphertext], tag }));
+      const plaintext = decryptFrame(header, slot.key, info, { ciphertext: [ciphertext], tag });
+      pieces.push(plaintext.length === 1 ? plaintext[0]! : Buffer.concat(plaintext));
     }
-    return joinOwned(pieces);
-  } finally {
+    return pieces;
+  } catch (error) {
     for (const piece of pieces) piece.fill(0);
+    throw error;
   }
 }
 
-/** Concatenates into a buffer that owns its whole ArrayBuffer, so it can be transferred. */
-function joinOwned(pieces: readonly Buffer[]): Buffer {
-  let length = 0;
-  for (const piece of pieces) length += piece.length;
-  const out = Buffer.allocUnsafeSlow(length);
-  let offset = 0;
-  for (const piece of pieces) offset += piece.copy(out, offset);
-  return out;
+/**
+ * Each piece as an ArrayBuffer of its own, to be transferred: node:crypto's outputs already are
+ * (so they move without a copy); a small piece that is a view of a shared pool is copied.
+ */
+function transferable(pieces: readonly Buffer[]): ArrayBuffer[] {
+  return pieces.map((piece) => {
+    if (
+      piece.byteOffset === 0 &&
+      piece.byteLength === piece.buffer.byteLength &&
+      piece.buffer instanceof ArrayBuffer
+    ) {
+      return piece.buffer;
+    }
+    const copy = new ArrayBuffer(piece.length);
+    piece.copy(new Uint8Array(copy));
+    if (piece.buffer instanceof ArrayBuffer) piece.fill(0);
+    return copy;
+  });
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { FramePool } from './frame-pool.js';
 import { OrderedJobs } from './ordered-jobs.js';
 import { framesPerJob } from './parallel-options.js';
+import { type Slab, SlabRing } from './slab-ring.js';
 
 const LAST_SEQUENCE_NUMBER = 0xfffffffe;
 
@@ -12,13 +13,16 @@ const LAST_SEQUENCE_NUMBER = 0xfffffffe;
  * `slot`. Sequence numbers are handed out here, in order, each once — so each (content key, IV) pair
  * is (this message's derived key, frame n) for n = 1 … count, as on one thread.
  *
- * The plaintext is copied into each job's own buffer (transferred to the worker, which zero-fills
- * it), so the caller may reuse or zero-fill what it wrote as soon as `write` returns.
+ * The plaintext is copied into a shared input slab (one of `maxJobsInFlight`, reused: see
+ * {@link SlabRing}), so the caller may reuse or zero-fill what it wrote as soon as `write` returns.
+ * The slabs are zero-filled by {@link discard}, which the owner calls when the message ends, after
+ * the pool closed.
  */
 export class ParallelBodyWriter {
-  readonly #jobs: OrderedJobs<Buffer>;
+  readonly #jobs: OrderedJobs<Buffer[]>;
+  readonly #slabs: SlabRing;
   readonly #jobLength: number;
-  #job: Buffer | undefined; // the next job's plaintext, copied from what is written
+  #slab: Slab | undefined; // the next job's plaintext, copied from what is written
   #pendingLength = 0;
   #sequenceNumber = 1;
 
@@ -30,34 +34,38 @@ export class ParallelBodyWriter {
   ) {
     this.#jobs = new OrderedJobs(maxJobsInFlight);
     this.#jobLength = framesPerJob(frameLength) * frameLength;
+    this.#slabs = new SlabRing(pool, this.#jobLength, maxJobsInFlight);
   }
 
-  /** Takes plaintext; yields serialized frames (runs of them) in order as they are sealed. */
-  async *write(chunk: Buffer): AsyncGenerator<Buffer> {
+  /** Takes plaintext; yields each job's serialized frames (header, ciphertext, tag pieces) in order. */
+  async *write(chunk: Buffer): AsyncGenerator<readonly Buffer[]> {
     let rest = chunk;
     while (rest.length > 0) {
       const take = Math.min(this.#jobLength - this.#pendingLength, rest.length);
-      this.#job ??= Buffer.allocUnsafeSlow(this.#jobLength);
-      this.#pendingLength += rest.copy(this.#job, this.#pendingLength, 0, take);
+      this.#slab ??= this.#slabs.acquire();
+      this.#pendingLength += rest.copy(this.#slab.bytes, this.#pendingLength, 0, take);
       rest = rest.subarray(take);
       if (this.#pendingLength === this.#jobLength) yield* this.#dispatch(false);
     }
   }
 
-  /** Seals what is left with the final frame; yields every remaining frame in order. */
-  async *end(): AsyncGenerator<Buffer> {
+  /** Seals what is left with the final frame; yields every remaining job's frames in order. */
+  async *end(): AsyncGenerator<readonly Buffer[]> {
     yield* this.#dispatch(true);
     yield* this.#jobs.drain();
   }
 
-  /** Drops the unsealed plaintext and any result still to come (the message is abandoned). */
+  /**
+   * Drops any result still to come and zero-fills the slabs (they held plaintext). Called when the
+   * message ends, whichever way, once the pool is closed (no worker reads a slab any more).
+   */
   discard(): void {
-    this.#job?.fill(0);
-    this.#job = undefined;
+    this.#slab = undefined;
     this.#jobs.abandon(() => {});
+    this.#slabs.zero();
   }
 
-  async *#dispatch(final: boolean): AsyncGenerator<Buffer> {
+  async *#dispatch(final: boolean): AsyncGenerator<readonly Buffer[]> {
     // Full frames are regular; at the end the rest (possibly nothing) is the final frame.
     const regular = Math.floor(this.#pendingLength / this.frameLength);
     const frames = regular + (final ? 1 : 0);
@@ -66,13 +74,14 @@ export class ParallelBodyWriter {
       throw new InvalidArgumentError('The message would exceed 2^32 - 2 frames; use a larger frameLength.');
     }
     this.#sequenceNumber += frames;
-    const job = this.#job ?? Buffer.alloc(0);
-    // A full job is handed over as it is; a short last one is copied into a buffer of its own.
-    const plaintext =
-      this.#pendingLength === job.length ? job : Buffer.from(job.subarray(0, this.#pendingLength));
-    if (plaintext !== job) job.fill(0);
-    this.#job = undefined;
+    const slab = this.#slab ?? this.#slabs.acquire();
+    const length = this.#pendingLength;
+    this.#slab = undefined;
     this.#pendingLength = 0;
-    yield* this.#jobs.push(this.pool.seal(this.slot, first, regular, final, plaintext));
+    // The slab is free again once its worker answered (it has read the plaintext by then).
+    const sealed = this.pool.seal(this.slot, slab, length, first, regular, final);
+    const release = () => this.#slabs.release(slab);
+    sealed.then(release, release);
+    yield* this.#jobs.push(sealed);
   }
 }

@@ -1,10 +1,8 @@
 import { DecryptionFailedError, LimitExceededError } from '../errors.js';
 import type { MessageHeader } from '../format/header.js';
 import { DEFAULT_MAX_BUFFERED_PLAINTEXT, type DecryptOptions } from '../options.js';
-import { ChunkQueue } from '../stream/chunk-queue.js';
 import { FrameReader } from '../stream/frame-reader.js';
-import { openMessage } from '../stream/open-message.js';
-import { readerLimits } from '../stream/read-header.js';
+import { openDecryption } from '../stream/open-decryption.js';
 import { createVerifier } from '../suites/signature.js';
 import { FramePool } from './frame-pool.js';
 import { ParallelBodyReader } from './parallel-body-reader.js';
@@ -22,12 +20,8 @@ export async function* decryptMessageParallel(
   parallel: ResolvedParallel,
   onHeader?: (header: MessageHeader) => void,
 ): AsyncGenerator<Buffer> {
-  const queue = new ChunkQueue(source);
-  const limits = readerLimits(options);
-  const { parsed, materials, key } = await openMessage(queue, options, limits);
+  const { queue, limits, parsed, key, verificationKey } = await openDecryption(source, options);
   const { header } = parsed;
-  const { verificationKey } = materials;
-  materials.zeroize();
 
   const held: Buffer[] = [];
   let pool: FramePool | undefined;
@@ -37,7 +31,13 @@ export async function* decryptMessageParallel(
     // The content key goes to each worker once, for this message only (slot 0).
     pool.installKey(0, header.suite.id, key, header.messageId, header.frameLength);
     key.fill(0);
-    opener = new ParallelBodyReader(pool, 0, header.suite.tagLength, parallel.maxJobsInFlight);
+    opener = new ParallelBodyReader(
+      pool,
+      0,
+      header.suite.tagLength,
+      header.frameLength,
+      parallel.maxJobsInFlight,
+    );
     const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
     verifier?.update(parsed.raw);
     onHeader?.(header);

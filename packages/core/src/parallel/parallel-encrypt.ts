@@ -48,13 +48,13 @@ export async function* encryptMessageParallel(
       if (remainingAllowed < 0) {
         throw new LimitExceededError('More plaintext was given than the declared plaintextLength.');
       }
-      for await (const out of body.write(chunk)) yield emit(out);
+      for await (const sealed of body.write(chunk)) for (const out of sealed) yield emit(out);
     }
-    for await (const out of body.end()) yield emit(out);
+    for await (const sealed of body.end()) for (const out of sealed) yield emit(out);
     if (signer && signingKey) yield serializeFooter(signer.sign(signingKey));
   } finally {
     key.fill(0);
-    body?.discard();
     await pool?.close();
+    body?.discard(); // zero-fills the shared slabs that held plaintext, now that no worker reads them
   }
 }

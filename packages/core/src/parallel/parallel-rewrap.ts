@@ -26,14 +26,20 @@ export interface ParallelRewrapBody {
 export async function* rewrapBodyParallel(body: ParallelRewrapBody): AsyncGenerator<Buffer> {
   const { reader, before, after, parallel } = body;
   const pool = new FramePool(parallel.workers, parallel.workerUrl);
-  const opener = new ParallelBodyReader(pool, 0, before.suite.tagLength, parallel.maxJobsInFlight);
+  const opener = new ParallelBodyReader(
+    pool,
+    0,
+    before.suite.tagLength,
+    before.frameLength,
+    parallel.maxJobsInFlight,
+  );
   const writer = new ParallelBodyWriter(pool, 1, after.frameLength, parallel.maxJobsInFlight);
   try {
     pool.installKey(0, before.suite.id, body.key, before.messageId, before.frameLength);
     pool.installKey(1, after.suite.id, body.newKey, after.messageId, after.frameLength);
     const reseal = async function* (plaintext: Buffer): AsyncGenerator<Buffer> {
       try {
-        yield* writer.write(plaintext);
+        for await (const sealed of writer.write(plaintext)) yield* sealed;
       } finally {
         plaintext.fill(0);
       }
@@ -44,10 +50,10 @@ export async function* rewrapBodyParallel(body: ParallelRewrapBody): AsyncGenera
     }
     for await (const { plaintext } of opener.end()) yield* reseal(plaintext);
     await body.verifyOriginal();
-    yield* writer.end();
+    for await (const sealed of writer.end()) yield* sealed;
   } finally {
     opener.discard();
-    writer.discard();
     await pool.close();
+    writer.discard(); // zero-fills the shared slabs that held plaintext, now that no worker reads them
   }
 }

@@ -1,7 +1,22 @@
 /**
- * Messages between a {@link FramePool} and its frame workers. Every buffer that crosses is an
- * `ArrayBuffer` of its own, transferred (moved, not copied): the sender's view is detached.
+ * Messages between a {@link FramePool} and its frame workers. Job input lies in shared slabs
+ * (SharedArrayBuffers sent once, see SlabRing): a job names its slab and the bytes to read. Every
+ * other buffer that crosses is an `ArrayBuffer` of its own, transferred (moved, not copied): the
+ * sender's view is detached.
  */
+
+/** Shares a slab with a worker under `id` (sent once per slab; the worker keeps a view until dropped). */
+export interface SlabMessage {
+  readonly type: 'slab';
+  readonly id: number;
+  readonly buffer: SharedArrayBuffer;
+}
+
+/** Forgets a slab (the pool replaced it with a larger one). */
+export interface DropSlabMessage {
+  readonly type: 'drop-slab';
+  readonly id: number;
+}
 
 /** Installs a message's content key in a worker under `slot` (sent once per message per worker). */
 export interface KeyMessage {
@@ -16,7 +31,8 @@ export interface KeyMessage {
 
 /**
  * Seals `regular` full frames numbered from `firstSequenceNumber`, then, when `final`, the final
- * frame with the rest of the plaintext. The reply is those frames serialized, in order.
+ * frame with the rest of the plaintext: the first `length` bytes of slab `slab`. The reply is those
+ * frames serialized, in order (per frame: header, ciphertext, tag).
  */
 export interface SealMessage {
   readonly type: 'seal';
@@ -25,7 +41,8 @@ export interface SealMessage {
   readonly firstSequenceNumber: number;
   readonly regular: number;
   readonly final: boolean;
-  readonly plaintext: ArrayBuffer;
+  readonly slab: number;
+  readonly length: number;
 }
 
 /** One frame of an open job: its IV and AAD as the frame reader parsed them, and its content length. */
@@ -35,22 +52,25 @@ export interface OpenFrame {
   readonly length: number;
 }
 
-/** Opens frames whose ciphertext and tag lie one after another in `data`; replies their plaintext. */
+/**
+ * Opens frames whose ciphertext and tag lie one after another from the start of slab `slab`;
+ * replies their plaintext, one piece per frame, only if every frame authenticated.
+ */
 export interface OpenMessage {
   readonly type: 'open';
   readonly id: number;
   readonly slot: number;
   readonly frames: readonly OpenFrame[];
-  readonly data: ArrayBuffer;
+  readonly slab: number;
 }
 
 export interface CloseMessage {
   readonly type: 'close';
 }
 
-export type ToWorker = KeyMessage | SealMessage | OpenMessage | CloseMessage;
+export type ToWorker = KeyMessage | SlabMessage | DropSlabMessage | SealMessage | OpenMessage | CloseMessage;
 
-/** `bytes` is the job's output; `failure` says a frame did not authenticate ('auth') or why the job failed. */
+/** `pieces` is the job's output, in order; `failure` says a frame did not authenticate ('auth') or why the job failed. */
 export type FromWorker =
-  | { readonly id: number; readonly bytes: ArrayBuffer }
+  | { readonly id: number; readonly pieces: readonly ArrayBuffer[] }
   | { readonly id: number; readonly failure: 'auth' | { readonly message: string } };

@@ -3,10 +3,8 @@ import { DecryptionFailedError, LimitExceededError } from '../errors.js';
 import type { MessageHeader } from '../format/header.js';
 import { DEFAULT_MAX_BUFFERED_PLAINTEXT, type DecryptOptions } from '../options.js';
 import { createVerifier } from '../suites/signature.js';
-import { ChunkQueue } from './chunk-queue.js';
 import { type FrameInfo, FrameReader } from './frame-reader.js';
-import { openMessage } from './open-message.js';
-import { readerLimits } from './read-header.js';
+import { openDecryption } from './open-decryption.js';
 
 /**
  * Decrypts one message from a byte stream. Plaintext of a frame is released only after that frame's
@@ -18,12 +16,8 @@ export async function* decryptMessage(
   options: DecryptOptions,
   onHeader?: (header: MessageHeader) => void,
 ): AsyncGenerator<Buffer> {
-  const queue = new ChunkQueue(source);
-  const limits = readerLimits(options);
-  const { parsed, materials, key } = await openMessage(queue, options, limits);
+  const { queue, limits, parsed, key, verificationKey } = await openDecryption(source, options);
   const { header } = parsed;
-  const { verificationKey } = materials;
-  materials.zeroize();
 
   const held: Buffer[] = [];
   try {
