@@ -177,9 +177,8 @@ export async function targetsBench(): Promise<string> {
   for (const run of SMALL_ONLY ? [] : await parallelRuns(UNSIGNED, PARALLEL_RUNS)) {
     parallelEnc.values.push(run.singleEncMs / run.parallelEncMs);
     parallelDec.values.push(run.singleDecMs / run.parallelDecMs);
-    [run.singleEncCpuMs, run.parallelEncCpuMs, run.singleDecCpuMs, run.parallelDecCpuMs].forEach((ms, i) =>
-      parallelCpu[i]!.push(ms),
-    );
+    const cpu = [run.singleEncCpuMs, run.parallelEncCpuMs, run.singleDecCpuMs, run.parallelDecCpuMs];
+    for (const [i, ms] of cpu.entries()) parallelCpu[i]!.push(ms);
   }
   const loadAfter = loadNote();
   const cpuSeconds = parallelCpu.map((v) => ([...v].sort((a, b) => a - b)[v.length >> 1]! / 1000).toFixed(2));
