@@ -5,6 +5,8 @@ import { ContentType, type MessageHeader } from './format/header.js';
 import { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
 import type { SkippedMasterKey } from './materials/materials.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
+import { decryptTransform } from './stream/decrypt-transform.js';
+import { encryptTransform } from './stream/encrypt-transform.js';
 import { OutputBuffer } from './stream/output-buffer.js';
 import { type RewrapOptions, type RewrapReport, rewrapMessage } from './stream/rewrap-message.js';
 
@@ -106,6 +108,13 @@ export async function rewrap(ciphertext: Uint8Array, options: RewrapOptions): Pr
  */
 export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
+  // One thread, our format: a Transform, a callback per chunk (the generator below costs promises).
+  if (format === awsEncryptionSdkFormat && !options.parallel) {
+    const transform = encryptTransform(options, (header, details) =>
+      transform.emit('header', header, details),
+    );
+    return transform;
+  }
   // The format's generator is the duplex's body itself: a wrapping generator would add a promise
   // per chunk.
   const duplex: Duplex = Duplex.from((source: AsyncIterable<Uint8Array>) =>
@@ -120,6 +129,11 @@ export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
  */
 export function decryptStream(options: DecryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
+  // One thread, our format: a Transform, a callback per chunk (the generator below costs promises).
+  if (format === awsEncryptionSdkFormat && !options.parallel) {
+    const transform = decryptTransform(options, (header) => transform.emit('header', header));
+    return transform;
+  }
   const duplex: Duplex = Duplex.from((source: AsyncIterable<Uint8Array>) =>
     format.decrypt(source, options, (header) => duplex.emit('header', header)),
   );
