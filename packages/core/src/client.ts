@@ -5,7 +5,10 @@ import { ContentType, type MessageHeader } from './format/header.js';
 import { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
 import type { SkippedMasterKey } from './materials/materials.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
+import { toBuffer } from './stream/chunk-queue.js';
+import { decryptBuffer } from './stream/decrypt-buffer.js';
 import { decryptTransform } from './stream/decrypt-transform.js';
+import { encryptBuffer } from './stream/encrypt-buffer.js';
 import { encryptTransform } from './stream/encrypt-transform.js';
 import { OutputBuffer } from './stream/output-buffer.js';
 import { type RewrapOptions, type RewrapReport, rewrapMessage } from './stream/rewrap-message.js';
@@ -35,6 +38,11 @@ export async function encrypt(
   options: EncryptOptions & FormatChoice,
 ): Promise<EncryptResult> {
   const format = options.format ?? awsEncryptionSdkFormat;
+  if (format === awsEncryptionSdkFormat && !options.parallel) {
+    // One thread, our format: frames written straight into the output, no generator in between.
+    const { ciphertext, header, details } = await encryptBuffer(toBuffer(plaintext), options);
+    return { ciphertext, header, skippedMasterKeys: details.skippedMasterKeys };
+  }
   const plaintextLength = typeof plaintext === 'string' ? Buffer.byteLength(plaintext) : plaintext.length;
   let header: MessageHeader | undefined;
   let details: EncryptDetails | undefined;
@@ -72,6 +80,15 @@ export async function decrypt(
   options: DecryptOptions & FormatChoice,
 ): Promise<DecryptResult> {
   const format = options.format ?? awsEncryptionSdkFormat;
+  if (
+    format === awsEncryptionSdkFormat &&
+    !options.parallel &&
+    options.releasePlaintext !== 'after-message'
+  ) {
+    // One thread, our format: frames opened straight into the output, no generator in between.
+    const { plaintext, header } = await decryptBuffer(toBuffer(ciphertext), options);
+    return { plaintext, header, encryptionContext: header.encryptionContext };
+  }
   let header: MessageHeader | undefined;
   // The plaintext is shorter than the message; each decrypted piece is zero-filled once copied.
   const output = new OutputBuffer();
