@@ -97,6 +97,18 @@ describe('encryptStream (one thread: a Transform)', () => {
     await once(stream, 'close');
   });
 
+  it("makes the frames of one large chunk at the reader's pace, not all at once", async () => {
+    const frameLength = 64 * 1024;
+    const stream = encryptStream({ keyring, suiteId, frameLength });
+    stream.write(randomBytes(64 * frameLength));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(stream.readableLength, 'ciphertext made before the reader asked').to.be.lessThan(4 * frameLength);
+    // And it all comes out once the reader reads.
+    stream.end();
+    const ciphertext = await collect(stream);
+    expect((await decrypt(ciphertext, { keyring })).plaintext.length).to.equal(64 * frameLength);
+  });
+
   it('can be destroyed while its materials are on their way, with nothing emitted', async () => {
     let release: () => void = () => {};
     const slow = new Promise<void>((resolve) => (release = resolve));
