@@ -5,6 +5,11 @@ import { ContentType, type MessageHeader } from './format/header.js';
 import { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
 import type { SkippedMasterKey } from './materials/materials.js';
 import type { DecryptOptions, EncryptOptions } from './options.js';
+import { toBuffer } from './stream/chunk-queue.js';
+import { decryptBuffer } from './stream/decrypt-buffer.js';
+import { decryptTransform } from './stream/decrypt-transform.js';
+import { encryptBuffer } from './stream/encrypt-buffer.js';
+import { encryptTransform } from './stream/encrypt-transform.js';
 import { OutputBuffer } from './stream/output-buffer.js';
 import { type RewrapOptions, type RewrapReport, rewrapMessage } from './stream/rewrap-message.js';
 
@@ -33,6 +38,11 @@ export async function encrypt(
   options: EncryptOptions & FormatChoice,
 ): Promise<EncryptResult> {
   const format = options.format ?? awsEncryptionSdkFormat;
+  if (format === awsEncryptionSdkFormat && !options.parallel) {
+    // One thread, our format: frames written straight into the output, no generator in between.
+    const { ciphertext, header, details } = await encryptBuffer(toBuffer(plaintext), options);
+    return { ciphertext, header, skippedMasterKeys: details.skippedMasterKeys };
+  }
   const plaintextLength = typeof plaintext === 'string' ? Buffer.byteLength(plaintext) : plaintext.length;
   let header: MessageHeader | undefined;
   let details: EncryptDetails | undefined;
@@ -70,33 +80,30 @@ export async function decrypt(
   options: DecryptOptions & FormatChoice,
 ): Promise<DecryptResult> {
   const format = options.format ?? awsEncryptionSdkFormat;
+  if (
+    format === awsEncryptionSdkFormat &&
+    !options.parallel &&
+    options.releasePlaintext !== 'after-message'
+  ) {
+    // One thread, our format: frames opened straight into the output, no generator in between.
+    const { plaintext, header } = await decryptBuffer(toBuffer(ciphertext), options);
+    return { plaintext, header, encryptionContext: header.encryptionContext };
+  }
   let header: MessageHeader | undefined;
-  // A message of one frame (every small message) decrypts to one piece, a buffer of its own (the
-  // decipher's output, yielded only once its tag verified): it is returned as it is, no copy. From a
-  // second piece on, the pieces are gathered into one output reserved at the ciphertext's length
-  // (an upper bound of the plaintext's), each zero-filled once copied.
-  let lone: Buffer | undefined;
-  let output: OutputBuffer | undefined;
+  // A message of one frame (every small message) decrypts to one piece, the decipher's output,
+  // returned as it is; from a second piece on the pieces are gathered into one output reserved at
+  // the ciphertext's length (an upper bound of the plaintext's), each zero-filled once copied.
+  const output = new OutputBuffer();
+  output.reserveFromSecond(ciphertext.length);
   try {
     for await (const part of format.decrypt([ciphertext], options, (h) => (header = h))) {
-      if (output === undefined) {
-        if (lone === undefined) {
-          lone = part;
-          continue;
-        }
-        output = new OutputBuffer();
-        output.reserve(ciphertext.length);
-        output.push(lone, true);
-        lone = undefined;
-      }
       output.push(part, true);
     }
   } catch (error) {
-    lone?.fill(0);
-    output?.zero();
+    output.zero();
     throw error;
   }
-  const plaintext = output?.result() ?? lone ?? Buffer.alloc(0);
+  const plaintext = output.result();
   return { plaintext, header: header!, encryptionContext: header!.encryptionContext };
 }
 
@@ -121,6 +128,13 @@ export async function rewrap(ciphertext: Uint8Array, options: RewrapOptions): Pr
  */
 export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
+  // One thread, our format: a Transform, a callback per chunk (the generator below costs promises).
+  if (format === awsEncryptionSdkFormat && !options.parallel) {
+    const transform = encryptTransform(options, (header, details) =>
+      transform.emit('header', header, details),
+    );
+    return transform;
+  }
   // The format's generator is the duplex's body itself: a wrapping generator would add a promise
   // per chunk.
   const duplex: Duplex = Duplex.from((source: AsyncIterable<Uint8Array>) =>
@@ -135,6 +149,11 @@ export function encryptStream(options: EncryptOptions & FormatChoice): Duplex {
  */
 export function decryptStream(options: DecryptOptions & FormatChoice): Duplex {
   const format = options.format ?? awsEncryptionSdkFormat;
+  // One thread, our format: a Transform, a callback per chunk (the generator below costs promises).
+  if (format === awsEncryptionSdkFormat && !options.parallel) {
+    const transform = decryptTransform(options, (header) => transform.emit('header', header));
+    return transform;
+  }
   const duplex: Duplex = Duplex.from((source: AsyncIterable<Uint8Array>) =>
     format.decrypt(source, options, (header) => duplex.emit('header', header)),
   );

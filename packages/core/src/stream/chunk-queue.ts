@@ -54,6 +54,15 @@ export class ChunkQueue {
   }
 
   /**
+   * Buffers a chunk handed in rather than pulled from the source (a stream Transform's input, once
+   * the header has been read). The source is then read only when the input has ended.
+   */
+  push(chunk: Buffer): void {
+    this.#buffered += chunk.length;
+    if (chunk.length > 0) this.#append(chunk);
+  }
+
+  /**
    * Everything buffered, as one contiguous buffer (for header parsing). Copies what is buffered when
    * it spans chunks, so a caller that asks repeatedly should let the buffered amount grow
    * geometrically in between.

@@ -1,10 +1,11 @@
 import { createDecipheriv } from 'node:crypto';
-import { DecryptionFailedError, LimitExceededError } from '../errors.js';
+import { DecryptionFailedError } from '../errors.js';
 import type { MessageHeader } from '../format/header.js';
-import { DEFAULT_MAX_BUFFERED_PLAINTEXT, type DecryptOptions } from '../options.js';
+import type { DecryptOptions } from '../options.js';
 import { createVerifier } from '../suites/signature.js';
 import { type FrameInfo, FrameReader } from './frame-reader.js';
 import { openDecryption } from './open-decryption.js';
+import { PlaintextRelease } from './plaintext-release.js';
 
 /**
  * Decrypts one message from a byte stream. Plaintext of a frame is released only after that frame's
@@ -19,15 +20,12 @@ export async function* decryptMessage(
   const { queue, limits, parsed, key, verificationKey } = await openDecryption(source, options);
   const { header } = parsed;
 
-  const held: Buffer[] = [];
+  const release = new PlaintextRelease(options, header.suite.signature !== undefined);
   try {
     const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
     verifier?.update(parsed.raw);
     onHeader?.(header);
 
-    const holdAll = options.releasePlaintext === 'after-message';
-    const maxHeld = options.maxBufferedPlaintext ?? DEFAULT_MAX_BUFFERED_PLAINTEXT;
-    let heldLength = 0;
     const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
     // body.next() and body.content() answer synchronously when the bytes are buffered: a message in
     // memory then costs one step of this generator per frame, no other trip through the event loop.
@@ -42,33 +40,15 @@ export async function* decryptMessage(
         frame,
         content instanceof Promise ? await content : content,
       );
-      if (holdAll) {
-        for (const piece of plaintext) held.push(piece);
-        heldLength += frame.length;
-        if (heldLength > maxHeld) {
-          throw new LimitExceededError(
-            `releasePlaintext 'after-message' would buffer more than ${maxHeld} bytes; raise maxBufferedPlaintext or use 'per-frame'.`,
-          );
-        }
-      } else if (verifier) {
-        // A signed message's last frame with content waits for the signature, so a forged ending is
-        // never released. That is the final frame, or the one before it when the final frame is empty
-        // (plaintext an exact multiple of the frame length); so at most two frames are held at once.
-        if (frame.length === 0) continue;
-        const earlier = held.splice(0);
-        for (const piece of plaintext) held.push(piece);
-        yield* earlier;
-      } else {
-        yield* plaintext;
-      }
+      yield* release.frame(plaintext, frame.length);
     }
     if (verifier && verificationKey && !verifier.verify(verificationKey, await body.footer())) {
       throw new DecryptionFailedError();
     }
     await body.assertEnd();
-    yield* held.splice(0);
+    yield* release.end();
   } finally {
-    for (const piece of held) piece.fill(0);
+    release.wipe();
     key.fill(0);
   }
 }

@@ -1,11 +1,8 @@
-import { LimitExceededError } from '../errors.js';
-import { serializeFooter } from '../format/body.js';
 import type { MessageHeader } from '../format/header.js';
 import type { EncryptDetails } from '../format/message-format.js';
 import type { EncryptOptions } from '../options.js';
-import { createSigner } from '../suites/signature.js';
 import { toBuffer } from './chunk-queue.js';
-import { FramedBodyWriter } from './frame-encryptor.js';
+import { MessageWriter } from './message-writer.js';
 import { openEncryption } from './open-encryption.js';
 
 /**
@@ -18,34 +15,12 @@ export async function* encryptMessage(
   options: EncryptOptions,
   onHeader?: (header: MessageHeader, details: EncryptDetails) => void,
 ): AsyncGenerator<Buffer> {
-  const { suite, frameLength, materials, plaintextLimit, header, headerBytes, key } =
-    await openEncryption(options);
-  let remainingAllowed = plaintextLimit;
-  const { signingKey, skippedMasterKeys } = materials;
+  const writer = new MessageWriter(await openEncryption(options));
   try {
-    const signer = suite.signature ? createSigner(suite.signature) : undefined;
-    onHeader?.(header, { skippedMasterKeys });
-    signer?.update(headerBytes);
-    yield headerBytes;
-
-    const body = new FramedBodyWriter(suite, key, header.messageId, frameLength);
-    for await (const input of source) {
-      const chunk = toBuffer(input);
-      remainingAllowed -= chunk.length;
-      if (remainingAllowed < 0) {
-        throw new LimitExceededError('More plaintext was given than the declared plaintextLength.');
-      }
-      for (const out of body.write(chunk)) {
-        signer?.update(out);
-        yield out;
-      }
-    }
-    for (const out of body.end()) {
-      signer?.update(out);
-      yield out;
-    }
-    if (signer && signingKey) yield serializeFooter(signer.sign(signingKey));
+    yield* writer.start(onHeader);
+    for await (const input of source) yield* writer.write(toBuffer(input));
+    yield* writer.end();
   } finally {
-    key.fill(0);
+    writer.close();
   }
 }

@@ -17,15 +17,15 @@ export interface OpenedDecryption {
 }
 
 /**
- * The start of every decrypt, whichever body reader follows (one thread or the worker pool): the
- * source queued, the limits resolved, the header read and authenticated by {@link openMessage}, and
+ * The start of every decrypt, whichever body reader follows (the generator, the Transform, the
+ * buffer reader or the worker pool): the source queued (or a queue the caller keeps feeding), the limits resolved, the header read and authenticated by {@link openMessage}, and
  * the materials zeroized once the content key and the verification key are taken from them.
  */
 export async function openDecryption(
-  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ChunkQueue,
   options: DecryptOptions,
 ): Promise<OpenedDecryption> {
-  const queue = new ChunkQueue(source);
+  const queue = source instanceof ChunkQueue ? source : new ChunkQueue(source);
   const limits = readerLimits(options);
   const { parsed, materials, key } = await openMessage(queue, options, limits);
   const { verificationKey } = materials;

@@ -11,14 +11,37 @@ export class OutputBuffer {
   /** Pieces kept for a concatenation (no bound, or the bound was exceeded). */
   #parts: Buffer[] = [];
   #partsLength = 0;
+  /** With {@link reserveFromSecond}: the upper bound, and the first piece, kept as it is until a second. */
+  #lazyBound: number | undefined;
+  #lone: Buffer | undefined;
 
   /** Allocates the output once its upper bound is known; before the first piece only. */
   reserve(bound: number): void {
     if (this.#out === undefined && this.#partsLength === 0) this.#out = Buffer.allocUnsafe(bound);
   }
 
+  /**
+   * Like {@link reserve}, but nothing is allocated until a second piece arrives: a lone piece (the
+   * one frame of every small message) is the result as it is, with no copy. The piece must be a
+   * buffer of its own (e.g. a decipher's output), since the caller gets it back.
+   */
+  reserveFromSecond(bound: number): void {
+    this.#lazyBound = bound;
+  }
+
   /** Copies `piece` in; with `wipe`, zero-fills the piece once copied (plaintext). */
   push(piece: Buffer, wipe = false): void {
+    if (this.#lazyBound !== undefined) {
+      if (this.#lone === undefined) {
+        this.#lone = piece;
+        return;
+      }
+      const lone = this.#lone;
+      this.#lone = undefined;
+      this.reserve(this.#lazyBound);
+      this.#lazyBound = undefined;
+      this.push(lone, wipe);
+    }
     const out = this.#out;
     if (out !== undefined && this.#written + piece.length <= out.length) {
       this.#written += piece.copy(out, this.#written);
@@ -37,6 +60,7 @@ export class OutputBuffer {
 
   /** The gathered bytes; an unused tail of the allocation is zero-filled, not left uninitialized. */
   result(): Buffer {
+    if (this.#lone !== undefined) return this.#lone;
     if (this.#out === undefined) return Buffer.concat(this.#parts, this.#partsLength);
     this.#out.fill(0, this.#written);
     return this.#out.subarray(0, this.#written);
@@ -44,6 +68,7 @@ export class OutputBuffer {
 
   /** Zero-fills everything gathered (a decrypt that failed). */
   zero(): void {
+    this.#lone?.fill(0);
     this.#out?.fill(0);
     for (const part of this.#parts) part.fill(0);
   }

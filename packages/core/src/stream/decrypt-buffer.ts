@@ -1,0 +1,57 @@
+import { DecryptionFailedError } from '../errors.js';
+import type { MessageHeader } from '../format/header.js';
+import type { DecryptOptions } from '../options.js';
+import { createVerifier } from '../suites/signature.js';
+import { decryptFrame } from './decrypt-message.js';
+import { FrameReader } from './frame-reader.js';
+import { openDecryption } from './open-decryption.js';
+import { OutputBuffer } from './output-buffer.js';
+
+/**
+ * A message held in memory decrypted on one thread into one buffer: the checks and errors of
+ * {@link decryptMessage}, with each frame's plaintext copied into an output allocated at the second
+ * frame (and the decipher's piece zero-filled) as soon as its tag verified, with no async generator step
+ * per frame. Nothing is returned unless the whole message, signature included, authenticated; on
+ * failure every decrypted byte is zero-filled.
+ */
+export async function decryptBuffer(
+  ciphertext: Buffer,
+  options: DecryptOptions,
+): Promise<{ plaintext: Buffer; header: MessageHeader }> {
+  const { queue, limits, parsed, key, verificationKey } = await openDecryption([ciphertext], options);
+  const { header } = parsed;
+  // The plaintext is shorter than the message. A message of one frame (every small message) is
+  // returned as the decipher's own output, no copy.
+  const output = new OutputBuffer();
+  output.reserveFromSecond(ciphertext.length);
+  try {
+    const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
+    verifier?.update(parsed.raw);
+    const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
+    // Every byte is buffered: next() and content() answer synchronously (a non-framed body's
+    // next() is the one promise).
+    for (;;) {
+      const next = body.next();
+      const frame = next instanceof Promise ? await next : next;
+      if (!frame) break;
+      const content = body.content(frame);
+      const plaintext = decryptFrame(
+        header,
+        key,
+        frame,
+        content instanceof Promise ? await content : content,
+      );
+      for (const piece of plaintext) output.push(piece, true);
+    }
+    if (verifier && verificationKey && !verifier.verify(verificationKey, await body.footer())) {
+      throw new DecryptionFailedError();
+    }
+    await body.assertEnd();
+    return { plaintext: output.result(), header };
+  } catch (error) {
+    output.zero();
+    throw error;
+  } finally {
+    key.fill(0);
+  }
+}

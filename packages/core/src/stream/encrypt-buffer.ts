@@ -1,0 +1,36 @@
+import { framedBodyLength, MAX_FOOTER_LENGTH } from '../format/body.js';
+import type { MessageHeader } from '../format/header.js';
+import type { EncryptDetails } from '../format/message-format.js';
+import type { EncryptOptions } from '../options.js';
+import { MessageWriter } from './message-writer.js';
+import { openEncryption } from './open-encryption.js';
+import { OutputBuffer } from './output-buffer.js';
+
+/**
+ * A plaintext held in memory encrypted on one thread into one buffer: the same bytes as
+ * {@link encryptMessage}, with the frames written straight into an output allocated up front at the
+ * message's length, with no async generator step (a promise) per frame piece.
+ */
+export async function encryptBuffer(
+  plaintext: Buffer,
+  options: EncryptOptions,
+): Promise<{ ciphertext: Buffer; header: MessageHeader; details: EncryptDetails }> {
+  const opened = await openEncryption({ plaintextLength: plaintext.length, ...options });
+  const writer = new MessageWriter(opened);
+  try {
+    const { suite, frameLength, headerBytes } = opened;
+    const output = new OutputBuffer();
+    output.reserve(
+      headerBytes.length +
+        framedBodyLength(plaintext.length, frameLength, suite.ivLength, suite.tagLength) +
+        (suite.signature ? MAX_FOOTER_LENGTH : 0),
+    );
+    let details: EncryptDetails | undefined;
+    for (const piece of writer.start((_, d) => (details = d))) output.push(piece);
+    for (const piece of writer.write(plaintext)) output.push(piece);
+    for (const piece of writer.end()) output.push(piece);
+    return { ciphertext: output.result(), header: opened.header, details: details! };
+  } finally {
+    writer.close();
+  }
+}
