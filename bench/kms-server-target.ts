@@ -3,6 +3,8 @@
  * `ceiling` — a bare node:http server answering canned GenerateDataKey / Decrypt JSON;
  * `listener` — the KMS server's HTTP listener (Host check, limits, body reading, logging hook) with an
  *   endpoint answering the same canned bodies: what the server's own HTTP layer costs over node:http;
+ * `ceiling+<µs>` (e.g. `ceiling+40`) — the ceiling spinning that many microseconds of CPU per request
+ *   before it answers: what a server whose own work costs that much can reach at best here;
  * `sqlite-full` / `sqlite-normal` / `memory` — the real KMS server (the SQLite ones print their commits
  *   per call on stderr when stopped: calls of one event-loop turn share a commit).
  * Prints one JSON line `{ url, keyId, ciphertext }` on stdout when ready; exits on SIGTERM.
@@ -59,7 +61,7 @@ async function startListenerOnly() {
   return { url: listener.url, keyId, ciphertext, stop: () => listener.close() };
 }
 
-async function startCeiling(): Promise<{
+async function startCeiling(spinMicros = 0): Promise<{
   url: string;
   keyId: string;
   ciphertext: string;
@@ -70,6 +72,10 @@ async function startCeiling(): Promise<{
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
+      if (spinMicros > 0) {
+        const until = performance.now() + spinMicros / 1000;
+        while (performance.now() < until);
+      }
       const body = bodies[String(request.headers['x-amz-target'])] ?? bodies['TrentService.GenerateDataKey']!;
       response.writeHead(200, {
         'content-type': CONTENT_TYPE,
@@ -131,9 +137,11 @@ async function startKms() {
 const target =
   mode === 'ceiling'
     ? await startCeiling()
-    : mode === 'listener'
-      ? await startListenerOnly()
-      : await startKms();
+    : mode.startsWith('ceiling+')
+      ? await startCeiling(Number(mode.slice('ceiling+'.length)))
+      : mode === 'listener'
+        ? await startListenerOnly()
+        : await startKms();
 process.stdout.write(
   `${JSON.stringify({ url: target.url, keyId: target.keyId, ciphertext: target.ciphertext })}\n`,
 );

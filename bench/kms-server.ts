@@ -13,7 +13,8 @@
  *
  * Env: KMS_BENCH_SECONDS (per cell, default 2), KMS_BENCH_ROUNDS (default 3), KMS_BENCH_MODES (comma
  * list), KMS_BENCH_CLIENT (raw | sdk), KMS_BENCH_CPU_PROF=1 (writes .cpuprofile files of the targets
- * into bench/profiles/<mode>/).
+ * into bench/profiles/<mode>/), KMS_BENCH_BASELINE_ROOT (another checkout: a mode `base:<mode>` runs
+ * <mode> from there, interleaved with this checkout's targets, for A/B runs of two versions).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,6 +31,10 @@ const MODES = (process.env.KMS_BENCH_MODES ?? 'ceiling,listener,memory,sqlite-no
 const CONCURRENCY = [8, 32];
 const OPERATIONS = ['GenerateDataKey', 'Decrypt'] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
+const BASELINE_ROOT = process.env.KMS_BENCH_BASELINE_ROOT;
+if (!BASELINE_ROOT && MODES.some((mode) => mode.startsWith('base:'))) {
+  throw new Error('KMS_BENCH_MODES names a base:<mode>; set KMS_BENCH_BASELINE_ROOT to that checkout');
+}
 
 interface Target {
   url: string;
@@ -39,13 +44,23 @@ interface Target {
 }
 
 async function startTarget(mode: string): Promise<Target> {
+  // `base:<mode>` runs <mode> from the checkout in KMS_BENCH_BASELINE_ROOT (A/B against other code).
+  const baseline = mode.startsWith('base:');
+  const cwd = baseline ? `${BASELINE_ROOT}/` : root;
   const prof = process.env.KMS_BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${root}bench/profiles/${mode}`]
+    ? ['--cpu-prof', `--cpu-prof-dir=${root}bench/profiles/${mode.replace(':', '-')}`]
     : [];
   const child = spawn(
     process.execPath,
-    [...prof, '--import', 'tsx', '--conditions=@envelope/source', 'bench/kms-server-target.ts', mode],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    [
+      ...prof,
+      '--import',
+      'tsx',
+      '--conditions=@envelope/source',
+      'bench/kms-server-target.ts',
+      baseline ? mode.slice('base:'.length) : mode,
+    ],
+    { cwd, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);

@@ -1,10 +1,66 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { canonicalEncryptionContext, parseBlob, serializeBlob } from '../src/aws/ciphertext-blob.js';
+import {
+  blobAad,
+  canonicalEncryptionContext,
+  parseBlob,
+  serializeBlob,
+  serializeBlobHeader,
+} from '../src/aws/ciphertext-blob.js';
 import { KmsEngine, MemoryResourceStore } from '../src/index.js';
 
+/** The layout in the file's header comment, written out piece by piece (the reference for the bytes). */
+const prefixed = (text: string | Buffer) => {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(bytes.length);
+  return Buffer.concat([len, bytes]);
+};
+const referenceHeader = (h: { accountId: string; keyId: string; versionId: string }) =>
+  Buffer.concat([Buffer.from([1]), prefixed(h.accountId), prefixed(h.keyId), prefixed(h.versionId)]);
+const referenceContext = (context: Record<string, string>) => {
+  const pairs = Object.entries(context).map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const);
+  pairs.sort((a, b) => Buffer.compare(a[0], b[0]));
+  const count = Buffer.alloc(2);
+  count.writeUInt16BE(pairs.length);
+  return Buffer.concat([count, ...pairs.flatMap(([k, v]) => [prefixed(k), prefixed(v)])]);
+};
+
 describe('ciphertext blob', () => {
+  it('writes header, blob, context and AAD bytes exactly as the documented layout', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ accountId: fc.string(), keyId: fc.string({ unit: 'binary' }), versionId: fc.string() }),
+        fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })),
+        fc.uint8Array({ maxLength: 64 }),
+        (header, context, ct) => {
+          const [iv, tag] = [randomBytes(12), randomBytes(16)];
+          expect(serializeBlobHeader(header)).to.deep.equal(referenceHeader(header));
+          expect(serializeBlob({ ...header, iv, ciphertext: Buffer.from(ct), tag })).to.deep.equal(
+            Buffer.concat([referenceHeader(header), iv, Buffer.from(ct), tag]),
+          );
+          expect(canonicalEncryptionContext(context)).to.deep.equal(referenceContext(context));
+          const aad = blobAad(header, context);
+          expect(aad).to.deep.equal(
+            Buffer.concat([
+              Buffer.from('envelope-kms-emulator:blob:v1'),
+              referenceHeader(header),
+              referenceContext(context),
+            ]),
+          );
+          expect(blobAad(header, undefined)).to.deep.equal(
+            Buffer.concat([
+              Buffer.from('envelope-kms-emulator:blob:v1'),
+              referenceHeader(header),
+              Buffer.alloc(2),
+            ]),
+          );
+        },
+      ),
+    );
+  });
+
   it('round-trips any header and body', () => {
     fc.assert(
       fc.property(

@@ -46,6 +46,9 @@ describe('server limits', () => {
     expect(answer).to.match(/^HTTP\/1\.1 503 /);
     expect(answer).to.match(/"__type":"ServiceUnavailableException"/);
     expect(answer).to.match(/limit of 100000 request body bytes/);
+    // Set with setHeader before the reply's own headers are written: both reach the wire.
+    expect(answer).to.match(/\r\nconnection: close\r\n/i);
+    expect(answer).to.match(/\r\ncontent-length: \d+\r\n/i);
     first.destroy();
     await settle();
     // The stalled body's bytes were given back: a large request fits again.

@@ -28,24 +28,47 @@ export interface CiphertextBlob extends BlobHeader {
   tag: Buffer;
 }
 
-const lengthPrefixed = (value: string | Buffer): Buffer => {
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(bytes.length);
-  return Buffer.concat([len, bytes]);
-};
+// Each value is built in one allocation (sizes first, then written in place): these run on every
+// Encrypt, Decrypt and GenerateDataKey, where a Buffer.concat of small pieces cost more than the AES.
+const AAD_LABEL = Buffer.from('envelope-kms-emulator:blob:v1', 'utf8');
+
+/** Writes `bytes` after its u16 BE length at `offset`; returns the offset after it. */
+function writeLengthPrefixed(out: Buffer, offset: number, bytes: Buffer): number {
+  const next = out.writeUInt16BE(bytes.length, offset);
+  return next + bytes.copy(out, next);
+}
+
+function headerFields(h: BlobHeader): [Buffer, Buffer, Buffer] {
+  return [Buffer.from(h.accountId, 'utf8'), Buffer.from(h.keyId, 'utf8'), Buffer.from(h.versionId, 'utf8')];
+}
+
+/** Writes the header (version byte, three length-prefixed fields) at `offset`; returns the offset after it. */
+function writeHeader(out: Buffer, offset: number, fields: readonly Buffer[]): number {
+  let next = out.writeUInt8(BLOB_VERSION, offset);
+  for (const field of fields) next = writeLengthPrefixed(out, next, field);
+  return next;
+}
+
+const headerSize = (fields: readonly Buffer[]): number =>
+  1 + 6 + fields[0]!.length + fields[1]!.length + fields[2]!.length;
 
 export function serializeBlobHeader(h: BlobHeader): Buffer {
-  return Buffer.concat([
-    Buffer.from([BLOB_VERSION]),
-    lengthPrefixed(h.accountId),
-    lengthPrefixed(h.keyId),
-    lengthPrefixed(h.versionId),
-  ]);
+  const fields = headerFields(h);
+  const out = Buffer.allocUnsafe(headerSize(fields));
+  writeHeader(out, 0, fields);
+  return out;
 }
 
 export function serializeBlob(blob: CiphertextBlob): Buffer {
-  return Buffer.concat([serializeBlobHeader(blob), blob.iv, blob.ciphertext, blob.tag]);
+  const fields = headerFields(blob);
+  const out = Buffer.allocUnsafe(
+    headerSize(fields) + blob.iv.length + blob.ciphertext.length + blob.tag.length,
+  );
+  let offset = writeHeader(out, 0, fields);
+  offset += blob.iv.copy(out, offset);
+  offset += blob.ciphertext.copy(out, offset);
+  blob.tag.copy(out, offset);
+  return out;
 }
 
 /** Returns undefined for anything that is not a well-formed blob; callers map that to InvalidCiphertext. */
@@ -68,21 +91,38 @@ export function parseBlob(bytes: Buffer): CiphertextBlob | undefined {
   return { accountId: fields[0]!, keyId: fields[1]!, versionId: fields[2]!, iv, ciphertext, tag };
 }
 
-/** Canonical encryption context: pairs sorted by the UTF-8 bytes of their keys, each length-prefixed. */
-export function canonicalEncryptionContext(context: Readonly<Record<string, string>> | undefined): Buffer {
-  const pairs = Object.entries(context ?? {}).map(
-    ([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')] as const,
+/** The context's pairs as UTF-8, sorted by the bytes of their keys. */
+function contextPairs(context: Readonly<Record<string, string>> | undefined): [Buffer, Buffer][] {
+  if (!context) return [];
+  const pairs = Object.entries(context).map(
+    ([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')] as [Buffer, Buffer],
   );
   pairs.sort((a, b) => Buffer.compare(a[0], b[0]));
-  const count = Buffer.alloc(2);
-  count.writeUInt16BE(pairs.length);
-  return Buffer.concat([count, ...pairs.flatMap(([k, v]) => [lengthPrefixed(k), lengthPrefixed(v)])]);
+  return pairs;
+}
+
+const contextSize = (pairs: readonly [Buffer, Buffer][]): number =>
+  pairs.reduce((size, [k, v]) => size + 4 + k.length + v.length, 2);
+
+/** Writes the canonical context (u16 BE pair count, then each key and value length-prefixed). */
+function writeContext(out: Buffer, offset: number, pairs: readonly [Buffer, Buffer][]): number {
+  let next = out.writeUInt16BE(pairs.length, offset);
+  for (const [k, v] of pairs) next = writeLengthPrefixed(out, writeLengthPrefixed(out, next, k), v);
+  return next;
+}
+
+/** Canonical encryption context: pairs sorted by the UTF-8 bytes of their keys, each length-prefixed. */
+export function canonicalEncryptionContext(context: Readonly<Record<string, string>> | undefined): Buffer {
+  const pairs = contextPairs(context);
+  const out = Buffer.allocUnsafe(contextSize(pairs));
+  writeContext(out, 0, pairs);
+  return out;
 }
 
 export function blobAad(header: BlobHeader, context: Readonly<Record<string, string>> | undefined): Buffer {
-  return Buffer.concat([
-    Buffer.from('envelope-kms-emulator:blob:v1', 'utf8'),
-    serializeBlobHeader(header),
-    canonicalEncryptionContext(context),
-  ]);
+  const fields = headerFields(header);
+  const pairs = contextPairs(context);
+  const out = Buffer.allocUnsafe(AAD_LABEL.length + headerSize(fields) + contextSize(pairs));
+  writeContext(out, writeHeader(out, AAD_LABEL.copy(out, 0), fields), pairs);
+  return out;
 }

@@ -257,7 +257,14 @@ export async function startListener(
 }
 
 function send(response: ServerResponse, reply: ProtocolReply): void {
-  response.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+  // A flat [name, value, …] list: Node writes it as is, where an object is copied and walked again.
+  // Headers set earlier with setHeader (`connection: close`) are merged by Node either way.
+  const head: string[] = [];
+  for (const name of Object.keys(reply.headers)) {
+    if (name !== 'content-length') head.push(name, reply.headers[name]!);
+  }
+  head.push('content-length', String(Buffer.byteLength(reply.body)));
+  response.writeHead(reply.status, head);
   if (reply.trailers) response.addTrailers(reply.trailers);
   response.end(reply.body);
 }
