@@ -69,6 +69,12 @@ flight. KMS calls are counted from the emulator's audit log: one Decrypt and one
 message on both sides, plus one Encrypt per run for rotateFleet to learn the target's key ARN. The
 large messages are files on disk, rewritten to a temporary file and renamed. Verification decrypts
 each new message once more (no KMS call) before it is stored.`,
+  kms: `The KMS server (AWS JSON 1.1 face) against a bare \`node:http\` server answering canned
+GenerateDataKey / Decrypt replies, each in a process of its own, driven by the same raw node:http
+client at 8 and 32 connections; the server's own HTTP listener with canned replies, and servers
+spinning a fixed CPU time per request, show where the ceiling's ratio goes. The durable rows use the
+server's default store (SQLite, WAL, \`synchronous = NORMAL\`, group commit); every call is audited in
+its transaction. docs/kms-server.md explains the profile and the bound.`,
   rss: `Generated input, SHA-256 compared end to end; peak RSS is VmHWM of the process, including the Node
 runtime and tsx. Target < 128 MiB. The buffers held are a few frames per stream stage, whatever the
 input size.`,
