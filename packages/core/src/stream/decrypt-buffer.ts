@@ -2,7 +2,7 @@ import { DecryptionFailedError } from '../errors.js';
 import type { MessageHeader } from '../format/header.js';
 import type { DecryptOptions } from '../options.js';
 import { createVerifier } from '../suites/signature.js';
-import { decryptFrame } from './decrypt-message.js';
+import { openNextFrame } from './decrypt-message.js';
 import { FrameReader } from './frame-reader.js';
 import { openDecryption } from './open-decryption.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -28,20 +28,13 @@ export async function decryptBuffer(
     const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
     verifier?.update(parsed.raw);
     const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
-    // Every byte is buffered: next() and content() answer synchronously (a non-framed body's
-    // next() is the one promise).
+    // Every byte is buffered: openNextFrame answers synchronously (a non-framed body is the one
+    // promise).
     for (;;) {
-      const next = body.next();
-      const frame = next instanceof Promise ? await next : next;
-      if (!frame) break;
-      const content = body.content(frame);
-      const plaintext = decryptFrame(
-        header,
-        key,
-        frame,
-        content instanceof Promise ? await content : content,
-      );
-      for (const piece of plaintext) output.push(piece, true);
+      const step = openNextFrame(body, header, key);
+      const opened = step instanceof Promise ? await step : step;
+      if (!opened) break;
+      for (const piece of opened.plaintext) output.push(piece, true);
     }
     if (verifier && verificationKey && !verifier.verify(verificationKey, await body.footer())) {
       throw new DecryptionFailedError();

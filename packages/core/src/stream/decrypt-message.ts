@@ -27,20 +27,13 @@ export async function* decryptMessage(
     onHeader?.(header);
 
     const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
-    // body.next() and body.content() answer synchronously when the bytes are buffered: a message in
-    // memory then costs one step of this generator per frame, no other trip through the event loop.
+    // openNextFrame answers synchronously when the bytes are buffered: a message in memory then
+    // costs one step of this generator per frame, no other trip through the event loop.
     for (;;) {
-      const next = body.next();
-      const frame = next instanceof Promise ? await next : next;
-      if (!frame) break;
-      const content = body.content(frame);
-      const plaintext = decryptFrame(
-        header,
-        key,
-        frame,
-        content instanceof Promise ? await content : content,
-      );
-      yield* release.frame(plaintext, frame.length);
+      const step = openNextFrame(body, header, key);
+      const opened = step instanceof Promise ? await step : step;
+      if (!opened) break;
+      yield* release.frame(opened.plaintext, opened.frame.length);
     }
     if (verifier && verificationKey && !verifier.verify(verificationKey, await body.footer())) {
       throw new DecryptionFailedError();
@@ -51,6 +44,40 @@ export async function* decryptMessage(
     release.wipe();
     key.fill(0);
   }
+}
+
+/** A frame whose tag verified, and its plaintext. */
+export interface OpenedFrame {
+  readonly frame: FrameInfo;
+  readonly plaintext: Buffer[];
+}
+
+/**
+ * Reads and decrypts the body's next frame; undefined after the last. Answers synchronously when
+ * the frame's bytes are buffered (a message in memory: no trip through the event loop per frame),
+ * with a promise otherwise.
+ */
+export function openNextFrame(
+  body: FrameReader,
+  header: MessageHeader,
+  key: Buffer,
+): OpenedFrame | undefined | Promise<OpenedFrame | undefined> {
+  const next = body.next();
+  if (next instanceof Promise) return next.then((frame) => frame && openFrame(body, header, key, frame));
+  return next && openFrame(body, header, key, next);
+}
+
+function openFrame(
+  body: FrameReader,
+  header: MessageHeader,
+  key: Buffer,
+  frame: FrameInfo,
+): OpenedFrame | Promise<OpenedFrame> {
+  const content = body.content(frame);
+  if (content instanceof Promise) {
+    return content.then((c) => ({ frame, plaintext: decryptFrame(header, key, frame, c) }));
+  }
+  return { frame, plaintext: decryptFrame(header, key, frame, content) };
 }
 
 /** Decrypts one frame; its plaintext is zero-filled and dropped if the tag does not verify. */
