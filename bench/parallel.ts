@@ -46,6 +46,7 @@ type Mode = false | ParallelOptions;
 /**
  * The workers run the built worker script when there is one (what an installed package or the CLI
  * runs); the workspace sources would make each worker compile TypeScript through tsx as it starts.
+ * `pnpm bench` and `pnpm bench:docs` build @envelope/core first, so that worker is never stale.
  */
 const BUILT_WORKER = new URL('../packages/core/dist/parallel/frame-worker.js', import.meta.url);
 export const WORKER_SCRIPT = existsSync(BUILT_WORKER)
