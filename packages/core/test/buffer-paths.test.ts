@@ -9,18 +9,12 @@ import {
   SuiteId,
 } from '@envelope/core';
 import { expect } from 'chai';
+import { rejection } from './support/rejection.js';
 
 const keyring = new RawAesKeyring({ keyNamespace: 'b', keyName: 'k', wrappingKey: randomBytes(32) });
 // The same format through its generators: encrypt() and decrypt() take their one-thread fast path
 // only for the exported format object itself.
 const viaGenerators = { ...awsEncryptionSdkFormat };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
 
 describe('buffer API, one thread (frames written straight into the output)', () => {
   for (const suiteId of [

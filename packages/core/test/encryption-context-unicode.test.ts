@@ -12,16 +12,10 @@ import {
 } from '@envelope/core';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { rejection } from './support/rejection.js';
 
 const keyring = new RawAesKeyring({ keyNamespace: 'unicode', keyName: 'k', wrappingKey: randomBytes(32) });
 const suite = { suiteId: SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY } as const;
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (error: Error) => error,
-  );
-}
 
 /** A well-formed string with one lone surrogate spliced in. */
 const illFormed = fc

@@ -26,6 +26,7 @@ import {
 } from '@envelope/core';
 import { expect } from 'chai';
 import { dafnyKey, dafnyVectors } from './support/dafny-vectors.js';
+import { rejection } from './support/rejection.js';
 
 const CURVES: Record<string, EcdhCurveSpec> = {
   'ecc-256': 'ECC_NIST_P256',
@@ -39,15 +40,6 @@ const OPENSSL: Record<EcdhCurveSpec, string> = {
 };
 const der = (key: KeyObject) => key.export({ format: 'der', type: 'spki' });
 const limits = { maxEncryptedDataKeys: 10, maxFrameLength: 1 << 20 };
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'should have failed').to.be.instanceOf(Error);
-  return error as Error;
-}
 
 describe('raw ECDH keyring', () => {
   describe('AWS Encryption SDK 4.1.0 vectors', () => {

@@ -15,18 +15,10 @@ import {
   SuiteId,
 } from '@envelope/core';
 import { expect } from 'chai';
+import { rejection } from './support/rejection.js';
 
 const keyring = new RawAesKeyring({ keyNamespace: 's', keyName: 'k', wrappingKey: randomBytes(32) });
 const suiteId = SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];

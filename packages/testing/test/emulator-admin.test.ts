@@ -7,18 +7,10 @@ import {
   useEmulator,
 } from '@envelope/testing';
 import { expect } from 'chai';
+import { rejection } from './support/rejection.js';
 
 const KEY_ID = '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901';
 const SEED = { keys: [{ id: KEY_ID, aliases: ['alias/orders'] }] };
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('EmulatorAdmin, the typed admin API client, against a server', () => {
   let emulator: RunningEmulator;

@@ -6,21 +6,13 @@ import { InvalidArgumentError, KeyringError } from '@envelope/core';
 import { SeedFileError } from '@envelope/kms-emulator';
 import { EmulatorNotRunningError, type RunningEmulator, startEmulator, useEmulator } from '@envelope/testing';
 import { expect } from 'chai';
+import { rejection } from './support/rejection.js';
 
 const PORTABLE = fileURLToPath(new URL('./fixtures/portable-seed.yaml', import.meta.url));
 const KEY_ID = '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901';
 const ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
 const PRODUCTION = `keyring: { type: aws-kms, generator: "${ARN}" }\n`;
 const SEED = { keys: [{ id: KEY_ID, aliases: ['alias/orders'] }] };
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('startEmulator, in-process', () => {
   let emulator: RunningEmulator;
