@@ -1,8 +1,9 @@
-import { DecryptionFailedError, LimitExceededError } from '../errors.js';
+import { DecryptionFailedError } from '../errors.js';
 import type { MessageHeader } from '../format/header.js';
-import { DEFAULT_MAX_BUFFERED_PLAINTEXT, type DecryptOptions } from '../options.js';
+import type { DecryptOptions } from '../options.js';
 import { FrameReader } from '../stream/frame-reader.js';
 import { openDecryption } from '../stream/open-decryption.js';
+import { PlaintextRelease } from '../stream/plaintext-release.js';
 import { createVerifier } from '../suites/signature.js';
 import { FramePool } from './frame-pool.js';
 import { ParallelBodyReader } from './parallel-body-reader.js';
@@ -23,7 +24,7 @@ export async function* decryptMessageParallel(
   const { queue, limits, parsed, key, verificationKey } = await openDecryption(source, options);
   const { header } = parsed;
 
-  const held: Buffer[] = [];
+  const releaser = new PlaintextRelease(options, header.suite.signature !== undefined);
   let pool: FramePool | undefined;
   let opener: ParallelBodyReader | undefined;
   try {
@@ -42,29 +43,9 @@ export async function* decryptMessageParallel(
     verifier?.update(parsed.raw);
     onHeader?.(header);
 
-    const holdAll = options.releasePlaintext === 'after-message';
-    const maxHeld = options.maxBufferedPlaintext ?? DEFAULT_MAX_BUFFERED_PLAINTEXT;
-    let heldLength = 0;
     // The same release rule as one thread, applied to frames as they come back in order.
-    const release = function* ({ frame, plaintext }: { frame: { length: number }; plaintext: Buffer }) {
-      if (holdAll) {
-        held.push(plaintext);
-        heldLength += frame.length;
-        if (heldLength > maxHeld) {
-          throw new LimitExceededError(
-            `releasePlaintext 'after-message' would buffer more than ${maxHeld} bytes; raise maxBufferedPlaintext or use 'per-frame'.`,
-          );
-        }
-      } else if (verifier) {
-        // A signed message's last frame with content waits for the signature (see decryptMessage).
-        if (frame.length === 0) return;
-        const earlier = held.splice(0);
-        held.push(plaintext);
-        yield* earlier;
-      } else {
-        yield plaintext;
-      }
-    };
+    const release = ({ frame, plaintext }: { frame: { length: number }; plaintext: Buffer }) =>
+      releaser.frame([plaintext], frame.length);
     const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
     for await (const frame of body.frames()) {
       for await (const opened of opener.add(frame, await body.content(frame))) yield* release(opened);
@@ -74,9 +55,9 @@ export async function* decryptMessageParallel(
       throw new DecryptionFailedError();
     }
     await body.assertEnd();
-    yield* held.splice(0);
+    yield* releaser.end();
   } finally {
-    for (const piece of held) piece.fill(0);
+    releaser.wipe();
     key.fill(0);
     opener?.discard();
     await pool?.close();

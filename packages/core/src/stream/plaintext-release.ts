@@ -5,7 +5,7 @@ import { DEFAULT_MAX_BUFFERED_PLAINTEXT, type DecryptOptions } from '../options.
  * When a decrypted frame's plaintext may leave decrypt (every frame has verified its own tag by
  * then): at once; for a signed message, all but its last frame with content, which waits for the
  * signature; or, with `releasePlaintext: 'after-message'`, nothing before the whole message verified.
- * The streaming generator and the stream Transform share it.
+ * The streaming generator, the stream Transform and the worker pool's reader share it.
  */
 export class PlaintextRelease {
   readonly #holdAll: boolean;
