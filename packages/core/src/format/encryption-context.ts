@@ -84,7 +84,6 @@ export function serializeEncryptionContext(context: EncryptionContext): Buffer {
   if (isEmptyContext(context)) return Buffer.alloc(0);
   assertWellFormedContext(context);
   const pairs = sortedEncodedPairs(context);
-  if (pairs.length === 0) return Buffer.alloc(0);
   if (pairs.length > MAX_FIELD) throw new InvalidArgumentError('Encryption context has too many pairs.');
   let length = 2;
   for (const [key, value] of pairs) {
@@ -166,8 +165,7 @@ function decodeUtf8(bytes: Buffer, reader: ByteReader, at: number): string {
  * encrypt refused them, or by another SDK) still matches the string it was written from.
  */
 export function missingContextPairs(context: EncryptionContext, required: EncryptionContext): string[] {
-  const wanted = Object.keys(required);
-  if (wanted.length === 0) return wanted;
+  if (isEmptyContext(required)) return [];
   const present = new Map(Object.entries(context).map(([k, v]) => [utf8Key(k), Buffer.from(v, 'utf8')]));
   return Object.entries(required)
     .filter(([k, v]) => typeof v !== 'string' || !present.get(utf8Key(k))?.equals(Buffer.from(v, 'utf8')))
