@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { framedBodyLength, MAX_FOOTER_LENGTH } from './format/body.js';
+import { framedMessageLengthBound } from './format/body.js';
 import type { EncryptionContext } from './format/encryption-context.js';
 import { ContentType, type MessageHeader } from './format/header.js';
 import { awsEncryptionSdkFormat, type EncryptDetails, type MessageFormat } from './format/message-format.js';
@@ -55,11 +55,7 @@ export async function encrypt(
     // The first part is the header; with it the message's whole length is known (our format).
     if (first && header && format === awsEncryptionSdkFormat && header.contentType === ContentType.FRAMED) {
       const { suite, frameLength } = header;
-      output.reserve(
-        part.length +
-          framedBodyLength(plaintextLength, frameLength, suite.ivLength, suite.tagLength) +
-          (suite.signature ? MAX_FOOTER_LENGTH : 0),
-      );
+      output.reserve(framedMessageLengthBound(suite, frameLength, part.length, plaintextLength));
     }
     first = false;
     output.push(part);

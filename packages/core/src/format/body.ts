@@ -84,6 +84,23 @@ export function framedBodyLength(
 /** The longest footer: signature length (2) and a DER ECDSA signature (at most 139 bytes, P-521). */
 export const MAX_FOOTER_LENGTH = 2 + 139;
 
+/**
+ * An upper bound of a framed message's length once its header is written: the header, the framed
+ * body of `plaintextLength` bytes and, for a signed suite, the longest footer.
+ */
+export function framedMessageLengthBound(
+  suite: { readonly ivLength: number; readonly tagLength: number; readonly signature?: unknown },
+  frameLength: number,
+  headerLength: number,
+  plaintextLength: number,
+): number {
+  return (
+    headerLength +
+    framedBodyLength(plaintextLength, frameLength, suite.ivLength, suite.tagLength) +
+    (suite.signature ? MAX_FOOTER_LENGTH : 0)
+  );
+}
+
 /** data-format/message-footer.md: signature length (2) || DER signature. */
 export function serializeFooter(signature: Buffer): Buffer {
   return Buffer.concat([uint16(signature.length), signature]);

@@ -1,4 +1,4 @@
-import { framedBodyLength, MAX_FOOTER_LENGTH } from '../format/body.js';
+import { framedMessageLengthBound } from '../format/body.js';
 import type { MessageHeader } from '../format/header.js';
 import type { EncryptDetails } from '../format/message-format.js';
 import type { EncryptOptions } from '../options.js';
@@ -20,11 +20,7 @@ export async function encryptBuffer(
   try {
     const { suite, frameLength, headerBytes } = opened;
     const output = new OutputBuffer();
-    output.reserve(
-      headerBytes.length +
-        framedBodyLength(plaintext.length, frameLength, suite.ivLength, suite.tagLength) +
-        (suite.signature ? MAX_FOOTER_LENGTH : 0),
-    );
+    output.reserve(framedMessageLengthBound(suite, frameLength, headerBytes.length, plaintext.length));
     let details: EncryptDetails | undefined;
     for (const piece of writer.start((_, d) => (details = d))) output.push(piece);
     for (const piece of writer.write(plaintext)) output.push(piece);
