@@ -178,6 +178,12 @@ export class HsmCore {
     // each joins the store's open commit group (atomic on its own), and the call answers only once
     // that group is durable. A failed commit fails the call: nothing of it was kept.
     const commits: Promise<void>[] = [];
+    // The call's failure, as the handlers shape it, reported to the observers' hook.
+    const fail = (thrown: unknown) => {
+      const failure = handlers.fail(thrown);
+      failed?.(failure);
+      return failure;
+    };
     let answer: () => T;
     try {
       handlers.prepare?.(scope);
@@ -190,15 +196,12 @@ export class HsmCore {
       });
       answer = () => output;
     } catch (thrown) {
-      const failure = handlers.fail(thrown);
-      failed?.(failure);
+      const failure = fail(thrown);
       try {
         this.#grouped(commits, () => this.#audit(scope, failure));
       } catch (auditError) {
         // Nothing of the call was committed; it fails either way, now without its audit record.
-        const unaudited = handlers.fail(auditError);
-        failed?.(unaudited);
-        throw unaudited.error;
+        throw fail(auditError).error;
       }
       answer = () => {
         throw failure.error;
@@ -213,9 +216,7 @@ export class HsmCore {
     try {
       await Promise.all(commits);
     } catch (lost) {
-      const unkept = handlers.fail(lost);
-      failed?.(unkept);
-      throw unkept.error;
+      throw fail(lost).error;
     }
     return answer();
   }
