@@ -105,9 +105,11 @@ export class KmsMetrics {
   readonly contentType: string = this.#registry.contentType;
   // Registered as the first server starts: prom-client counts CPU time from its registration.
   readonly #process = processMetrics();
+  /** Both registries are complete once built, so they are merged once, not on every scrape. */
+  readonly #exposed = Registry.merge([this.#registry, this.#process]);
 
   /** The exposition text (Prometheus text format 0.0.4). */
   text(): Promise<string> {
-    return Registry.merge([this.#registry, this.#process]).metrics();
+    return this.#exposed.metrics();
   }
 }
