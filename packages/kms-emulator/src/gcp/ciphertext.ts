@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomBytesPooled } from '../core/index.js';
 
 /**
  * The emulator's Cloud KMS ciphertext: opaque to callers, authenticated, and naming the version
@@ -12,7 +13,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  * other AAD fails authentication.
  *
  * AES-GCM (key, IV): key = the version's material, random and unique to that version; IV = 12 fresh
- * random bytes per Encrypt. The emulator performs far fewer than 2^32 encryptions per version, so
+ * random bytes per Encrypt, from the CSPRNG pool (`randomBytesPooled`: every pooled byte is handed out
+ * once, as AWS Encrypt draws its IVs). The emulator performs far fewer than 2^32 encryptions per version, so
  * the random-IV bound of NIST SP 800-38D section 8.3 holds and no (key, IV) pair repeats.
  */
 const MAGIC = Buffer.from([0x45, 0x4e, 0x47, 0x01]);
@@ -43,7 +45,7 @@ export function sealCiphertext(
   aad: Uint8Array,
 ): Buffer {
   const head = header(version);
-  const iv = randomBytes(IV_LENGTH);
+  const iv = randomBytesPooled(IV_LENGTH);
   const cipher = createCipheriv('aes-256-gcm', material, iv);
   cipher.setAAD(gcmAad(head, cryptoKeyName, aad));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
