@@ -43,7 +43,8 @@ async function serve(o: KmsServeOptions): Promise<void> {
   // the "kms server ready" line, and with no handler yet Node's default would kill without draining.
   const signals = catchStopSignals(writeLog);
   try {
-    const server = await start(writeLog, {
+    const server = await start({
+      log: writeLog,
       port: o.port,
       host: o.host,
       defaultRegion: o.region,
@@ -89,9 +90,9 @@ function choseStorage(o: KmsServeOptions): boolean {
 }
 
 /** Setup problems (root key, seed, access keys, faults) exit with the config exit code. */
-async function start(log: (record: LogRecord) => void, options: KmsServerOptions): Promise<KmsServer> {
+async function start(options: KmsServerOptions): Promise<KmsServer> {
   try {
-    return await createKmsServer({ ...options, log });
+    return await createKmsServer(options);
   } catch (error) {
     const setup = [RootKeyError, SeedFileError, AccessKeysFileError, FaultSpecError];
     if (setup.some((type) => error instanceof type))
