@@ -9,8 +9,9 @@ import {
   unwrapFirst,
 } from '@envelope/core';
 import { type GcpKmsClientChoice, supplierOf } from './gcp-kms-keyring.js';
-import { callGcpKms, decryptDataKey, GCP_KMS_PROVIDER_ID } from './kms-calls.js';
+import { callGcpKms, decryptDataKey } from './kms-calls.js';
 import type { GcpClientSupplier } from './kms-port.js';
+import { GCP_KMS_PROVIDER_ID } from './provider-id.js';
 import { type CryptoKeyName, parseCryptoKeyName } from './resource-names.js';
 import type { GcpRetryOptions } from './retry.js';
 

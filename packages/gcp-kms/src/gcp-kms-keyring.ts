@@ -10,8 +10,9 @@ import {
   unwrapFirst,
 } from '@envelope/core';
 import { gcpClientSupplier } from './client-cache.js';
-import { callGcpKms, decryptDataKey, encryptDataKey, GCP_KMS_PROVIDER_ID } from './kms-calls.js';
+import { callGcpKms, decryptDataKey, encryptDataKey } from './kms-calls.js';
 import type { GcpClientSupplier, GcpKmsClient } from './kms-port.js';
+import { GCP_KMS_PROVIDER_ID } from './provider-id.js';
 import { assertCryptoKeyName } from './resource-names.js';
 import type { GcpRetryOptions } from './retry.js';
 

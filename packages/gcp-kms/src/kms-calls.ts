@@ -6,8 +6,6 @@ import { GCP_KMS_PROVIDER_ID } from './provider-id.js';
 import { isVersionOf, parseCryptoKeyName } from './resource-names.js';
 import { type GcpRetryOptions, withRetry } from './retry.js';
 
-export { GCP_KMS_PROVIDER_ID };
-
 function bytes(value: Uint8Array | string | null | undefined): Buffer {
   if (value === null || value === undefined) return Buffer.alloc(0);
   // REST (proto3 JSON) may hand bytes back base64-encoded; gRPC gives a Buffer/Uint8Array.
