@@ -56,7 +56,6 @@ describe('outage → write with 2 of 3 clouds → recovery → rewrap --repair �
       encryptedDataKeys: { providerId: string; key: string }[];
     };
   };
-  const served = () => keys.served();
 
   before(async () => {
     server = await startThreeCloudServer(PLACES.vault, { gcp: { grpcPort: 0 } });
@@ -103,13 +102,13 @@ describe('outage → write with 2 of 3 clouds → recovery → rewrap --repair �
     // 3. Each cloud alone decrypts the repaired message, and its own log shows it served.
     for (const survivor of CLOUDS) {
       const outages = keys.allDownBut(survivor);
-      const counts = served();
+      const counts = keys.served();
       const out = `orders.${survivor}.csv`;
       const run = await envelope('decrypt', 'orders.csv.env', '-o', out);
       for (const outage of outages) outage.remove();
       expect(run.code, `${survivor} alone: ${run.stderr}`).to.equal(0);
       expect(await readFile(join(dir, out), 'utf8')).to.equal('id,total\n1,42\n');
-      const now = served();
+      const now = keys.served();
       for (const cloud of CLOUDS) {
         expect(now[cloud] - counts[cloud], `${cloud} served with only ${survivor} up`).to.equal(
           cloud === survivor ? 1 : 0,

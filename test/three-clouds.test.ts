@@ -102,7 +102,6 @@ describe('three clouds against one emulator server through the switch URL', () =
 
   const config = () => keys.config(`{ url: ${server.url} }`);
   /** Successful decrypts each cloud's own log records, by cloud. */
-  const served = () => keys.served();
 
   it('lists every endpoint at GET /_envelope/endpoints', async () => {
     const body = (await (await fetch(`${server.url}/_envelope/endpoints`)).json()) as {
@@ -131,7 +130,7 @@ describe('three clouds against one emulator server through the switch URL', () =
     );
 
     for (const survivor of ['aws', 'gcp', 'azure'] as const) {
-      const before = served();
+      const before = keys.served();
       const outages = keys.allDownBut(survivor);
       try {
         const reader = await createEnvelope({ configText: config(), env: {} });
@@ -140,7 +139,7 @@ describe('three clouds against one emulator server through the switch URL', () =
       } finally {
         for (const outage of outages) outage.remove();
       }
-      const after = served();
+      const after = keys.served();
       for (const cloud of ['aws', 'gcp', 'azure'] as const) {
         expect(after[cloud] - before[cloud], `${cloud} served with ${survivor} alone up`).to.equal(
           cloud === survivor ? 1 : 0,
