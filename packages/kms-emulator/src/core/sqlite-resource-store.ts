@@ -157,16 +157,15 @@ export class SqliteResourceStore implements ResourceStore {
 
   appendAudit(record: AuditRecord): void {
     this.#groups.transaction(() => {
-      this.#sql(
-        'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
-      ).run(
+      const { seq } = this.#sql<{ seq: number }>(
+        'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?) RETURNING seq',
+      ).get(
         Date.parse(record.time),
         record.service,
         record.location,
         record.operation,
         JSON.stringify(record),
-      );
-      const { seq } = this.#sql<{ seq: number }>('SELECT last_insert_rowid() AS seq').get()!;
+      )!;
       const insert = this.#sql('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
       for (const resource of new Set(record.resources)) insert.run(seq, resource, lastSegment(resource));
     });
@@ -197,6 +196,17 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   pruneAudit(pruning: AuditPruning): void {
+    // Called after every audited call: most calls have nothing to prune, and finding that out takes
+    // three O(log n) index probes instead of two DELETEs in a savepoint of their own.
+    const bounds = this.#sql<{ lowest: number | null; highest: number | null; oldest: number | null }>(
+      'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest, ' +
+        '(SELECT MIN(time) FROM audit_records) AS oldest',
+    ).get()!;
+    if (bounds.lowest === null || bounds.highest === null || bounds.oldest === null) return;
+    const overCount =
+      pruning.maxEvents !== undefined && Number(bounds.lowest) <= Number(bounds.highest) - pruning.maxEvents;
+    const overAge = pruning.before !== undefined && Number(bounds.oldest) < pruning.before.getTime();
+    if (!(overCount || overAge)) return;
     this.#groups.transaction(() => {
       if (pruning.maxEvents !== undefined) {
         const cutoff = '(SELECT MAX(seq) FROM audit_records) - ?';
