@@ -35,6 +35,8 @@ export class SqliteCommitGroups {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly maxCalls: number,
+    /** Told after each group's COMMIT (the store's checkpointer). */
+    private readonly onGroupCommit: () => void = () => {},
   ) {
     if (!(Number.isInteger(maxCalls) && maxCalls > 0)) {
       throw new InvalidArgumentError(
@@ -117,6 +119,7 @@ export class SqliteCommitGroups {
     try {
       this.db.commit();
       this.#commits++;
+      this.onGroupCommit();
       group.resolve();
       return undefined;
     } catch (cause) {

@@ -7,6 +7,7 @@ import {
   lastSegment,
 } from './audit-record.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { DEFAULT_MAX_GROUP_CALLS, SqliteCommitGroups } from './sqlite-commit-group.js';
 import {
   openSqlite,
@@ -56,6 +57,9 @@ export interface SqliteResourceStoreOptions {
   open?: (path: string) => SqliteDatabase;
 }
 
+/** WAL pages (4 KiB each) past which a COMMIT checkpoints on the event loop once the worker runs. */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
 /** The first string after every string that starts with `prefix` (names are ASCII: see ResourceStore). */
 const prefixEnd = (prefix: string): string =>
   prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
@@ -73,6 +77,8 @@ export class SqliteResourceStore implements ResourceStore {
   readonly #db: SqliteDatabase;
   readonly #groups: SqliteCommitGroups;
   readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
+  /** Started by the first group commit (a server's load), not by a store that only runs `transaction`s. */
+  #checkpointer: SqliteCheckpointer | undefined;
 
   constructor(
     readonly path: string,
@@ -83,7 +89,11 @@ export class SqliteResourceStore implements ResourceStore {
       ? options.open(path)
       : openSqlite(path, options.driver ? { driver: options.driver } : {});
     try {
-      this.#groups = new SqliteCommitGroups(this.#db, options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS);
+      this.#groups = new SqliteCommitGroups(
+        this.#db,
+        options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS,
+        path === ':memory:' ? undefined : () => this.#groupCommitted(),
+      );
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
@@ -251,8 +261,22 @@ export class SqliteResourceStore implements ResourceStore {
     try {
       this.#groups.flush();
     } finally {
-      this.#db.close();
+      try {
+        this.#checkpointer?.close();
+      } finally {
+        this.#db.close();
+      }
     }
+  }
+
+  #groupCommitted(): void {
+    if (!this.#checkpointer) {
+      this.#checkpointer = new SqliteCheckpointer(this.path, this.#db.driver);
+      // The worker checkpoints from now on; the connection's own automatic checkpoint (on the event
+      // loop, in a COMMIT) stays as the backstop should the WAL outgrow what the worker keeps up with.
+      this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    }
+    this.#checkpointer.committed();
   }
 
   /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */
