@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { SqliteCommitGroups } from '../src/core/sqlite-commit-group.js';
 import {
   type CoreAuditRecord as AuditRecord,
   openSqlite,
@@ -93,4 +94,22 @@ describe('SQLite WAL checkpoints off the event loop', function () {
       });
     });
   }
+});
+
+describe('group commit and its after-commit hook', () => {
+  it('answers a committed group as committed even when the hook (the checkpointer) throws', async () => {
+    const db = openSqlite(':memory:');
+    try {
+      db.exec('CREATE TABLE t (v INTEGER)');
+      const groups = new SqliteCommitGroups(db, 64, () => {
+        throw new Error('cannot start a worker thread');
+      });
+      groups.grouped(() => db.prepare('INSERT INTO t (v) VALUES (1)').run());
+      await groups.committed();
+      expect(db.prepare('SELECT COUNT(*) AS n FROM t').get()).to.deep.equal({ n: 1 });
+      expect(groups.commits).to.equal(1);
+    } finally {
+      db.close();
+    }
+  });
 });

@@ -119,9 +119,6 @@ export class SqliteCommitGroups {
     try {
       this.db.commit();
       this.#commits++;
-      this.onGroupCommit();
-      group.resolve();
-      return undefined;
     } catch (cause) {
       try {
         if (this.db.inTransaction) this.db.rollback();
@@ -136,6 +133,13 @@ export class SqliteCommitGroups {
       group.reject(error);
       return error;
     }
+    group.resolve();
+    try {
+      this.onGroupCommit();
+    } catch {
+      // The hook (checkpoints) never changes the outcome of a group that is committed.
+    }
+    return undefined;
   }
 
   #nested<T>(fn: () => T): T {

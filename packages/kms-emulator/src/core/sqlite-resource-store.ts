@@ -77,8 +77,11 @@ export class SqliteResourceStore implements ResourceStore {
   readonly #db: SqliteDatabase;
   readonly #groups: SqliteCommitGroups;
   readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
-  /** Started by the first group commit (a server's load), not by a store that only runs `transaction`s. */
-  #checkpointer: SqliteCheckpointer | undefined;
+  /**
+   * Started by the first group commit (a server's load), not by a store that only runs `transaction`s;
+   * `null` when no worker could be started.
+   */
+  #checkpointer: SqliteCheckpointer | null | undefined;
 
   constructor(
     readonly path: string,
@@ -270,13 +273,19 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   #groupCommitted(): void {
-    if (!this.#checkpointer) {
-      this.#checkpointer = new SqliteCheckpointer(this.path, this.#db.driver);
+    if (this.#checkpointer === undefined) {
+      try {
+        this.#checkpointer = new SqliteCheckpointer(this.path, this.#db.driver);
+      } catch {
+        // No worker thread (e.g. a resource limit): SQLite's automatic checkpoint keeps doing the work.
+        this.#checkpointer = null;
+        return;
+      }
       // The worker checkpoints from now on; the connection's own automatic checkpoint (on the event
       // loop, in a COMMIT) stays as the backstop should the WAL outgrow what the worker keeps up with.
       this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     }
-    this.#checkpointer.committed();
+    this.#checkpointer?.committed();
   }
 
   /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */
