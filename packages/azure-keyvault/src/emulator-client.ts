@@ -1,4 +1,4 @@
-import { discoverEmulatorEndpoints, type EmulatorTarget } from '@envelope/core';
+import { discoverEmulatorEndpoints, type EmulatorTarget, loadOptionalModule } from '@envelope/core';
 import type { HsmCore } from '@envelope/kms-emulator';
 import { EmulatorCredential } from './emulator-credential.js';
 import { azureClientOptions } from './emulator-options.js';
@@ -15,16 +15,15 @@ export async function azureEmulatorClient(
   target: EmulatorTarget,
 ): Promise<Readonly<Record<string, unknown>>> {
   if (target.url !== undefined) return serverSettings(target.url);
-  // `require` where this module runs as CommonJS (tsx under mocha), so the service and the engine
-  // share one copy of the emulator's modules; `import()` in ES modules.
-  const emulator =
-    typeof require === 'function'
-      ? (require('@envelope/kms-emulator') as typeof import('@envelope/kms-emulator'))
-      : await import('@envelope/kms-emulator');
-  const protocols =
-    typeof require === 'function'
-      ? (require('@envelope/kms-protocols/azure-rest') as typeof import('@envelope/kms-protocols/azure-rest'))
-      : await import('@envelope/kms-protocols/azure-rest');
+  // In the running module system, so the service and the engine share one copy of the emulator's modules.
+  const emulator = await loadOptionalModule({
+    require: () => require('@envelope/kms-emulator'),
+    import: () => import('@envelope/kms-emulator'),
+  });
+  const protocols = await loadOptionalModule({
+    require: () => require('@envelope/kms-protocols/azure-rest'),
+    import: () => import('@envelope/kms-protocols/azure-rest'),
+  });
   const core = (target.engine as { core: HsmCore }).core;
   const service = new emulator.AzureKeyVaultService(core);
   return {

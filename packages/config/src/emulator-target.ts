@@ -1,4 +1,4 @@
-import { ConfigError, type EmulatorTarget } from '@envelope/core';
+import { ConfigError, type EmulatorTarget, loadOptionalModule } from '@envelope/core';
 import type { EnvelopeConfig } from './schema.js';
 
 /** A running `envelope kms serve`: each keyring package's emulator hook turns the URL into its client settings. */
@@ -46,21 +46,17 @@ export async function resolveEmulatorTarget(
   return seededSharedTarget(seed, configFile);
 }
 
-async function importInProcessEmulator(configFile: string) {
-  try {
-    // As importByName: `require` where this module runs as CommonJS, so one shared emulator per process.
-    return typeof require === 'function'
-      ? (require('./in-process-emulator.js') as typeof import('./in-process-emulator.js'))
-      : await import('./in-process-emulator.js');
-  } catch (cause) {
-    const { code, message } = cause as { code?: unknown; message?: unknown };
-    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-    if (missing && String(message).includes("'@envelope/kms-emulator'")) {
-      throw new ConfigError(
-        `${configFile}: the in-process emulator (emulator: true or ENVELOPE_EMULATOR=1) needs the package @envelope/kms-emulator, which is not installed; install it (npm i -D @envelope/kms-emulator) or point the switch at a server (emulator: { url: … }).`,
-        { cause },
-      );
-    }
-    throw cause;
-  }
+/** In the running module system (as importByName), so there is one shared emulator per process. */
+function importInProcessEmulator(configFile: string) {
+  return loadOptionalModule(
+    { require: () => require('./in-process-emulator.js'), import: () => import('./in-process-emulator.js') },
+    {
+      packageName: '@envelope/kms-emulator',
+      error: (cause) =>
+        new ConfigError(
+          `${configFile}: the in-process emulator (emulator: true or ENVELOPE_EMULATOR=1) needs the package @envelope/kms-emulator, which is not installed; install it (npm i -D @envelope/kms-emulator) or point the switch at a server (emulator: { url: … }).`,
+          { cause },
+        ),
+    },
+  );
 }

@@ -15,6 +15,12 @@ export {
   type StandardSchemaResult,
 } from './adapter/keyring-adapter.js';
 export type { KeyringContainerModule, KeyringPackage } from './adapter/keyring-package.js';
+export {
+  isModuleNotFound,
+  loadOptionalModule,
+  type MissingModule,
+  type ModuleLoader,
+} from './adapter/load-optional-module.js';
 export * from './client.js';
 export * from './errors.js';
 export type { KmsCallCount } from './fleet/counting-keyring.js';

@@ -1,4 +1,4 @@
-import { discoverEmulatorEndpoints, type EmulatorTarget } from '@envelope/core';
+import { discoverEmulatorEndpoints, type EmulatorTarget, loadOptionalModule } from '@envelope/core';
 import type { HsmCore } from '@envelope/kms-emulator';
 
 /**
@@ -10,16 +10,15 @@ import type { HsmCore } from '@envelope/kms-emulator';
  */
 export async function gcpEmulatorClient(target: EmulatorTarget): Promise<Readonly<Record<string, unknown>>> {
   if (target.url !== undefined) return serverEndpoint(target.url);
-  // `require` where this module runs as CommonJS (tsx under mocha), so the service and the engine
-  // share one copy of the emulator's modules; `import()` in ES modules.
-  const emulator =
-    typeof require === 'function'
-      ? (require('@envelope/kms-emulator') as typeof import('@envelope/kms-emulator'))
-      : await import('@envelope/kms-emulator');
-  const protocols =
-    typeof require === 'function'
-      ? (require('@envelope/kms-protocols/gcp-rest') as typeof import('@envelope/kms-protocols/gcp-rest'))
-      : await import('@envelope/kms-protocols/gcp-rest');
+  // In the running module system, so the service and the engine share one copy of the emulator's modules.
+  const emulator = await loadOptionalModule({
+    require: () => require('@envelope/kms-emulator'),
+    import: () => import('@envelope/kms-emulator'),
+  });
+  const protocols = await loadOptionalModule({
+    require: () => require('@envelope/kms-protocols/gcp-rest'),
+    import: () => import('@envelope/kms-protocols/gcp-rest'),
+  });
   const { KeyManagementServiceClient } = await import('@google-cloud/kms');
   const core = (target.engine as { core: HsmCore }).core;
   const client = new KeyManagementServiceClient({
