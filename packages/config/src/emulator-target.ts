@@ -1,9 +1,25 @@
-import { ConfigError, type EmulatorTarget, loadOptionalModule } from '@envelope/core';
+import {
+  ConfigError,
+  discoverEmulatorEndpoints,
+  type EmulatorServerTarget,
+  type EmulatorTarget,
+  loadOptionalModule,
+} from '@envelope/core';
 import type { EnvelopeConfig } from './schema.js';
 
-/** A running `envelope kms serve`: each keyring package's emulator hook turns the URL into its client settings. */
-export function emulatorServerTarget(url: string): EmulatorTarget {
-  return { url };
+/**
+ * A running `envelope kms serve`: each keyring package's emulator hook turns the URL into its client
+ * settings. The server is asked where its faces listen once, on the first hook that needs it.
+ */
+export function emulatorServerTarget(url: string): EmulatorServerTarget {
+  let endpoints: ReturnType<EmulatorServerTarget['endpoints']> | undefined;
+  return {
+    url,
+    endpoints: () => {
+      endpoints ??= discoverEmulatorEndpoints(url);
+      return endpoints;
+    },
+  };
 }
 
 /** An emulator engine in this process (no socket), e.g. one a test made; the engine is `@envelope/kms-emulator`'s. */
