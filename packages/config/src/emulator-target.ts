@@ -30,6 +30,15 @@ export function inProcessEmulatorTarget<Engine extends object>(
 }
 
 /**
+ * The server URL in an `ENVELOPE_EMULATOR` value: the value itself when it is an `http://` or
+ * `https://` URL (the scheme in any case, as URLs allow), else undefined (`1`/`true` mean the
+ * in-process emulator). The one rule for the variable: the config switch and the CLI both read it so.
+ */
+export function emulatorUrlOf(value: string | undefined): string | undefined {
+  return value !== undefined && /^https?:\/\//i.test(value) ? value : undefined;
+}
+
+/**
  * Resolves the `emulator:` switch (or `ENVELOPE_EMULATOR`: `1`/`true` for in-process, or a URL) to
  * where every keyring is pointed. In-process, that is the process's shared engine
  * (`sharedEmulator()` from `@envelope/config/emulator`), with `emulator.seed` applied to it; only then
@@ -46,7 +55,7 @@ export async function resolveEmulatorTarget(
   if (typeof setting === 'object') url = setting.url;
   if (fromEnv && fromEnv !== '0' && fromEnv !== 'false') {
     enabled = true;
-    if (/^https?:\/\//.test(fromEnv)) url = fromEnv;
+    url = emulatorUrlOf(fromEnv) ?? url;
   }
   if (!enabled) return undefined;
   const seed = typeof setting === 'object' ? setting.seed : undefined;
