@@ -67,6 +67,8 @@ export {
 export { generateDataKey } from './keyrings/generate-data-key.js';
 export { type Keyring, KeyringBase } from './keyrings/keyring.js';
 export {
+  type CloudMasterKeyFormat,
+  describeCloudMasterKey,
   describeRawMasterKey,
   type MasterKeyDescriber,
   type MasterKeyDescription,
