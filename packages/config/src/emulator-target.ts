@@ -38,8 +38,31 @@ export function emulatorUrlOf(value: string | undefined): string | undefined {
   return value !== undefined && /^https?:\/\//i.test(value) ? value : undefined;
 }
 
+const SWITCH_ON = ['1', 'true', 'yes', 'on'];
+const SWITCH_OFF = ['', '0', 'false', 'no', 'off'];
+
 /**
- * Resolves the `emulator:` switch (or `ENVELOPE_EMULATOR`: `1`/`true` for in-process, or a URL) to
+ * What an `ENVELOPE_EMULATOR` value asks for: a server (its URL), the in-process emulator
+ * (`1`/`true`/`yes`/`on`), or nothing (unset, empty, `0`/`false`/`no`/`off`); words in any case, as
+ * `envelope kms serve` reads its switches. Anything else is refused rather than guessed: `no` must
+ * never turn an application's keyrings over to a throwaway in-process emulator.
+ */
+export function emulatorVariable(
+  value: string | undefined,
+): { readonly url: string } | 'in-process' | undefined {
+  if (value === undefined) return undefined;
+  const url = emulatorUrlOf(value);
+  if (url !== undefined) return { url };
+  const word = value.trim().toLowerCase();
+  if (SWITCH_ON.includes(word)) return 'in-process';
+  if (SWITCH_OFF.includes(word)) return undefined;
+  throw new ConfigError(
+    `ENVELOPE_EMULATOR is ${JSON.stringify(value)}; set it to an http(s):// URL (a running envelope kms serve), 1/true (the in-process emulator), or 0/false or nothing (off).`,
+  );
+}
+
+/**
+ * Resolves the `emulator:` switch (or `ENVELOPE_EMULATOR`, read by {@link emulatorVariable}) to
  * where every keyring is pointed. In-process, that is the process's shared engine
  * (`sharedEmulator()` from `@envelope/config/emulator`), with `emulator.seed` applied to it; only then
  * is the emulator imported. `configFile` anchors a relative seed path and names the config in errors.
@@ -49,13 +72,13 @@ export async function resolveEmulatorTarget(
   env: NodeJS.ProcessEnv,
   configFile = 'envelope.yaml',
 ): Promise<EmulatorTarget | undefined> {
-  const fromEnv = env.ENVELOPE_EMULATOR;
+  const fromEnv = emulatorVariable(env.ENVELOPE_EMULATOR);
   let url: string | undefined;
   let enabled = setting !== undefined && setting !== false;
   if (typeof setting === 'object') url = setting.url;
-  if (fromEnv && fromEnv !== '0' && fromEnv !== 'false') {
+  if (fromEnv !== undefined) {
     enabled = true;
-    url = emulatorUrlOf(fromEnv) ?? url;
+    if (fromEnv !== 'in-process') url = fromEnv.url;
   }
   if (!enabled) return undefined;
   const seed = typeof setting === 'object' ? setting.seed : undefined;

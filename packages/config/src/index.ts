@@ -10,6 +10,7 @@ export {
 export {
   emulatorServerTarget,
   emulatorUrlOf,
+  emulatorVariable,
   inProcessEmulatorTarget,
   resolveEmulatorTarget,
 } from './emulator-target.js';
