@@ -15,6 +15,12 @@ export {
   type StandardSchemaResult,
 } from './adapter/keyring-adapter.js';
 export type { KeyringContainerModule, KeyringPackage } from './adapter/keyring-package.js';
+export {
+  isModuleNotFound,
+  loadOptionalModule,
+  type MissingModule,
+  type ModuleLoader,
+} from './adapter/load-optional-module.js';
 export * from './client.js';
 export * from './errors.js';
 export type { KmsCallCount } from './fleet/counting-keyring.js';
@@ -61,6 +67,8 @@ export {
 export { generateDataKey } from './keyrings/generate-data-key.js';
 export { type Keyring, KeyringBase } from './keyrings/keyring.js';
 export {
+  type CloudMasterKeyFormat,
+  describeCloudMasterKey,
   describeRawMasterKey,
   type MasterKeyDescriber,
   type MasterKeyDescription,
