@@ -78,7 +78,10 @@ export interface CallOutcome {
   readonly requestId: string;
   /** The primary resource (key ARN, GCP resource name, Azure key id) when the call named one. */
   readonly resource: string | undefined;
-  /** `OK`, the cloud's error code, or `LocationUnavailable` when a fault took the location down. */
+  /**
+   * `OK`, the cloud's error code, `LocationUnavailable` when a fault took the location down, or
+   * `InternalFailure` (HTTP status 500) when the call threw without the service shaping its failure.
+   */
   readonly code: string;
   /** 200 on success; the cloud's status for its error; undefined when no answer was sent (location down). */
   readonly httpStatus: number | undefined;
@@ -87,6 +90,12 @@ export interface CallOutcome {
 }
 
 export type CallObserver = (outcome: CallOutcome) => void;
+
+/**
+ * The outcome code of a call that threw without the service shaping its failure (a bug in its `fail`
+ * hook): the servers answer such a call 500, as any unexpected error.
+ */
+const UNSHAPED_FAILURE_CODE = 'InternalFailure';
 
 export interface CallHandlers<T> {
   /** Validates the request and sets `scope.parameters`; runs before faults and outside the transaction. */
@@ -158,8 +167,11 @@ export class HsmCore {
       (error: unknown) => {
         if (error instanceof LocationUnavailableError) {
           this.#notify(scope, 'LocationUnavailable', undefined, started);
+        } else if (failure) {
+          this.#notify(scope, failure.code, failure.httpStatus, started);
         } else {
-          this.#notify(scope, failure ? failure.code : 'OK', failure ? failure.httpStatus : 200, started);
+          // Thrown with no failure shaped by the service (its `fail` hook itself threw): never `OK`.
+          this.#notify(scope, UNSHAPED_FAILURE_CODE, 500, started);
         }
         throw error;
       },
