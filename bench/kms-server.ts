@@ -337,8 +337,15 @@ const TARGETS = [
   { mode: 'sqlite-normal', label: 'durable (SQLite)', goal: 0.4 },
 ];
 const targetRows: string[][] = [];
-// Each target is judged on the sources (through tsx) and, when measured, on the built dist/.
-const judged = TARGETS.flatMap((t) => [t, { ...t, mode: `dist:${t.mode}`, label: `${t.label} (dist/)` }]);
+// Each target is judged on the sources (through tsx) and, when measured, on the built dist/, and so is
+// the baseline checkout's server in an A/B run.
+const judged = TARGETS.flatMap((t) =>
+  ['', 'dist:', 'base:', 'base:dist:'].map((prefix) => ({
+    ...t,
+    mode: `${prefix}${t.mode}`,
+    label: prefix ? `${t.label} (${prefix.slice(0, -1)})` : t.label,
+  })),
+);
 for (const { mode, label, goal } of judged) {
   if (!MODES.includes(mode) || !MODES.includes('ceiling')) continue;
   for (const concurrency of CONCURRENCY) {
