@@ -30,7 +30,9 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/clie
 const SECONDS = Number(process.env.KMS_BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.KMS_BENCH_ROUNDS ?? 3);
 const CLIENT = process.env.KMS_BENCH_CLIENT ?? 'raw';
-const MODES = (process.env.KMS_BENCH_MODES ?? 'ceiling,listener,memory,sqlite-normal,sqlite-full').split(',');
+const MODES = (
+  process.env.KMS_BENCH_MODES ?? 'ceiling,listener,memory,dist:memory,sqlite-normal,sqlite-full'
+).split(',');
 const CONCURRENCY = [8, 32];
 const OPERATIONS = ['GenerateDataKey', 'Decrypt'] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
