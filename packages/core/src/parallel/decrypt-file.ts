@@ -54,22 +54,25 @@ async function decryptFileMode(
   options: DecryptOptions,
   parallel: ResolvedParallel,
 ): Promise<{ readonly header: MessageHeader }> {
-  const { parsed, key } = await openDecryption(headerChunks(files), options);
-  const { header } = parsed;
-  let pool: FramePool | undefined;
+  // The workers start while the data key is decrypted (a KMS call): see encryptFile.
+  const pool = new FramePool(parallel.workers, parallel.workerUrl);
+  let key: Buffer | undefined;
   try {
+    const opened = await openDecryption(headerChunks(files), options);
+    const { parsed } = opened;
+    const { header } = parsed;
+    key = opened.key;
     const { suite, frameLength } = header;
     const shape = shapeForBody(files.inputSize - parsed.length, frameLength, suite);
-    pool = new FramePool(parallel.workers, parallel.workerUrl);
     // The content key goes to each worker once, for this message only (slot 0).
     pool.installKey(0, suite.id, key, header.messageId, frameLength);
     key.fill(0);
     const jobs = fileJobs(shape, frameLength, parsed.length, suite);
-    await runJobs(jobs, parallel.maxJobsInFlight, (job) => pool!.file('open-file', 0, files, job));
+    await runJobs(jobs, parallel.maxJobsInFlight, (job) => pool.file('open-file', 0, files, job));
     return { header };
   } finally {
-    key.fill(0);
-    await pool?.close();
+    key?.fill(0);
+    await pool.close();
   }
 }
 
