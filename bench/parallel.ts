@@ -155,6 +155,8 @@ export interface FileRun {
   readonly fileEncMs: number;
   readonly singleDecMs: number;
   readonly fileDecMs: number;
+  /** Process CPU ms (every thread) of the same four passes: one-thread encrypt, file encrypt, decrypts. */
+  readonly cpuMs: readonly [number, number, number, number];
 }
 
 /**
@@ -191,20 +193,26 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
       );
     const fileDecrypt = () => decryptFile(path('file.msg'), path('file.out'), { keyring, parallel });
     const checked = async (run: () => Promise<unknown>, output: string) => {
-      const { ms } = await timed(run);
+      const time = await timed(run);
       if (statSync(path(output)).size !== PARALLEL_BYTES) throw new Error('file bench: decrypt lost bytes');
-      return ms;
+      return time;
     };
     await fileEncrypt(); // the message the decrypts read, and a warm-up of both paths
     await singleEncrypt();
     await fileDecrypt();
     const results: FileRun[] = [];
     for (let run = 0; run < runs; run++) {
-      const singleEncMs = (await timed(singleEncrypt)).ms;
-      const fileEncMs = (await timed(fileEncrypt)).ms;
-      const singleDecMs = await checked(singleDecrypt, 'single.out');
-      const fileDecMs = await checked(fileDecrypt, 'file.out');
-      results.push({ singleEncMs, fileEncMs, singleDecMs, fileDecMs });
+      const singleEnc = await timed(singleEncrypt);
+      const fileEnc = await timed(fileEncrypt);
+      const singleDec = await checked(singleDecrypt, 'single.out');
+      const fileDec = await checked(fileDecrypt, 'file.out');
+      results.push({
+        singleEncMs: singleEnc.ms,
+        fileEncMs: fileEnc.ms,
+        singleDecMs: singleDec.ms,
+        fileDecMs: fileDec.ms,
+        cpuMs: [singleEnc.cpuMs, fileEnc.cpuMs, singleDec.cpuMs, fileDec.cpuMs],
+      });
     }
     return results;
   } finally {
@@ -266,9 +274,10 @@ export async function parallelBench(): Promise<string> {
   const fileRows: string[][] = [];
   const fileBefore = loadNote();
   const files = await fileRuns(SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY, FILE_RUNS);
-  for (const [direction, single, file] of [
-    ['encrypt', files.map((r) => r.singleEncMs), files.map((r) => r.fileEncMs)],
-    ['decrypt', files.map((r) => r.singleDecMs), files.map((r) => r.fileDecMs)],
+  const cpu = (i: number) => (median(files.map((r) => r.cpuMs[i]!)) / 1000).toFixed(2);
+  for (const [direction, single, file, cpuFigures] of [
+    ['encrypt', files.map((r) => r.singleEncMs), files.map((r) => r.fileEncMs), `${cpu(0)} / ${cpu(1)}`],
+    ['decrypt', files.map((r) => r.singleDecMs), files.map((r) => r.fileDecMs), `${cpu(2)} / ${cpu(3)}`],
   ] as const) {
     fileRows.push([
       `0x0478 ${direction}`,
@@ -278,6 +287,7 @@ export async function parallelBench(): Promise<string> {
         files.map((_, i) => single[i]! / file[i]!),
         (v) => `${v.toFixed(2)}×`,
       ),
+      cpuFigures,
     ]);
   }
   return [
@@ -287,6 +297,7 @@ export async function parallelBench(): Promise<string> {
         'one thread MB/s (CLI path)',
         `file mode, ${availableParallelism()} workers MB/s`,
         'speed-up min / median / max',
+        'CPU s one thread / file mode (median)',
       ],
       fileRows,
     ),
