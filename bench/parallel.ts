@@ -192,18 +192,23 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
         createWriteStream(path('single.out')),
       );
     const fileDecrypt = () => decryptFile(path('file.msg'), path('file.out'), { keyring, parallel });
+    // Each pass writes a new file: the old output is removed before the clock starts, for both sides.
+    const fresh = (run: () => Promise<unknown>, output: string) => {
+      rmSync(path(output), { force: true });
+      return timed(run);
+    };
     const checked = async (run: () => Promise<unknown>, output: string) => {
-      const time = await timed(run);
+      const time = await fresh(run, output);
       if (statSync(path(output)).size !== PARALLEL_BYTES) throw new Error('file bench: decrypt lost bytes');
       return time;
     };
-    await fileEncrypt(); // the message the decrypts read, and a warm-up of both paths
-    await singleEncrypt();
-    await fileDecrypt();
+    await fresh(fileEncrypt, 'file.msg'); // the message the decrypts read, and a warm-up of both paths
+    await fresh(singleEncrypt, 'single.msg');
+    await fresh(fileDecrypt, 'file.out');
     const results: FileRun[] = [];
     for (let run = 0; run < runs; run++) {
-      const singleEnc = await timed(singleEncrypt);
-      const fileEnc = await timed(fileEncrypt);
+      const singleEnc = await fresh(singleEncrypt, 'single.msg');
+      const fileEnc = await fresh(fileEncrypt, 'file.msg');
       const singleDec = await checked(singleDecrypt, 'single.out');
       const fileDec = await checked(fileDecrypt, 'file.out');
       results.push({

@@ -31,6 +31,11 @@ const F = 4096;
 let dir: string;
 const path = (name: string) => join(dir, name);
 
+/** Each call writes a new output file: the file mode refuses to replace one that holds anything. */
+function fresh(...names: string[]): void {
+  for (const name of names) rmSync(path(name), { force: true });
+}
+
 /** Regular frames' and the final frame's offsets in a framed message: [start, sequence, iv, final]. */
 function framesOf(message: Buffer) {
   const { header, length } = parseHeader(message, { maxEncryptedDataKeys: 8, maxFrameLength: 1 << 30 });
@@ -72,8 +77,10 @@ describe('parallel file mode', () => {
     ['0x0478', UNSIGNED],
     ['0x0578', SIGNED],
   ] as const) {
-    it(`${name}: round-trips files of 0, 1, F-1, F, F+1 and many frames with the one-thread path both ways`, async () => {
+    it(`${name}: round-trips files of 0, 1, F-1, F, F+1 and many frames with the one-thread path both ways`, async function () {
+      this.timeout(300_000); // 21 pools started, each worker loading the sources through tsx
       for (const size of sizes) {
+        fresh('message', 'out', 'out2');
         const plaintext = randomBytes(size);
         writeFileSync(path('plain'), plaintext);
         await encryptFile(path('plain'), path('message'), { keyring, suiteId, frameLength: F, parallel });
@@ -93,8 +100,10 @@ describe('parallel file mode', () => {
     });
   }
 
-  it('writes the same bytes as the one-thread writer for the same content key and message id', async () => {
+  it('writes the same bytes as the one-thread writer for the same content key and message id', async function () {
+    this.timeout(300_000);
     for (const size of sizes) {
+      fresh('message');
       const plaintext = randomBytes(size);
       writeFileSync(path('plain'), plaintext);
       await encryptFile(path('plain'), path('message'), {
@@ -201,6 +210,7 @@ describe('parallel file mode', () => {
         return result;
       };
       let error: unknown;
+      fresh('out');
       try {
         error = await outcome(
           direction === 'seal-file'
@@ -221,6 +231,18 @@ describe('parallel file mode', () => {
         'every worker stopped',
       ).to.equal(true);
     }
+  });
+
+  it('refuses an output that already holds something, and leaves it as it was', async () => {
+    writeFileSync(path('plain'), randomBytes(100));
+    writeFileSync(path('precious'), 'keep me');
+    const error = await outcome(encryptFile(path('plain'), path('precious'), { keyring, parallel }));
+    expect(error).to.be.instanceOf(Error).with.property('code', 'ENVELOPE_INVALID_ARGUMENT');
+    expect(readFileSync(path('precious'), 'utf8')).to.equal('keep me');
+    // an empty file made for the output (a temporary file) is taken
+    writeFileSync(path('empty'), '');
+    await encryptFile(path('plain'), path('empty'), { keyring, parallel });
+    expect(readFileSync(path('empty')).length).to.be.greaterThan(100);
   });
 
   it('refuses to write over its own input', async () => {

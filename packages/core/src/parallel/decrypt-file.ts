@@ -11,7 +11,7 @@ import { decryptMessageParallel } from './parallel-decrypt.js';
 import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
 
 /**
- * Decrypts the message file `inputPath` into `outputPath` (created or truncated). The output holds
+ * Decrypts the message file `inputPath` into `outputPath` (new, or an empty file). The output holds
  * the plaintext only once the whole message authenticated: on any failure — a frame's tag, the
  * signature, a truncated or extended file, a frame out of place — it is removed, so write to a
  * temporary path and rename it on success to replace a file atomically (the CLI does).

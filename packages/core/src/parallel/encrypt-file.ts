@@ -18,7 +18,7 @@ export interface EncryptFileResult {
 }
 
 /**
- * Encrypts the regular file `inputPath` into `outputPath` (created or truncated; removed if the
+ * Encrypts the regular file `inputPath` into `outputPath` (new, or an empty file; removed if the
  * encrypt fails). With `parallel` on and an unsigned suite (0x0478) this is the file mode: the main
  * thread writes the header and numbers the jobs, and each worker reads its run of plaintext from the
  * input, seals it and writes its frames at their fixed place in the output, so no body byte passes

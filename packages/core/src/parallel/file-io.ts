@@ -11,7 +11,8 @@ export interface FilePair {
 }
 
 /**
- * Opens `inputPath` (a regular file) and creates or truncates `outputPath` (mode 0600 when new),
+ * Opens `inputPath` (a regular file) and creates `outputPath` (mode 0600; an existing output must be
+ * an empty file, such as a temporary file made for it),
  * runs `body`, and closes both. When `body` fails, the output file is removed, so a failed operation
  * never leaves part of a message or unauthenticated plaintext behind.
  */
@@ -29,6 +30,12 @@ export async function withFiles<T>(
     if (existing && existing.dev === info.dev && existing.ino === info.ino) {
       throw new InvalidArgumentError(
         `Input and output are the same file (${outputPath}); write to another path and rename it.`,
+      );
+    }
+    // The output is removed when the operation fails, so it must hold nothing of value beforehand.
+    if (existing && (!existing.isFile() || existing.size > 0)) {
+      throw new InvalidArgumentError(
+        `Output ${outputPath} already exists and is not an empty file; write to a new path (and rename it over the old one on success).`,
       );
     }
     output = openSync(outputPath, 'w', 0o600);
