@@ -21,6 +21,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Worker } from 'node:worker_threads';
 import {
   decryptFile,
   decryptStream,
@@ -148,6 +149,54 @@ export async function parallelRuns(suiteId: number, runs: number): Promise<Paral
   return out;
 }
 
+const CEILING_CODE = `
+const { createCipheriv, randomBytes } = require('node:crypto');
+const { parentPort, workerData } = require('node:worker_threads');
+const key = randomBytes(32);
+const data = randomBytes(1 << 20);
+parentPort.once('message', () => {
+  for (let i = 0; i < workerData; i++) {
+    const cipher = createCipheriv('aes-256-gcm', key, randomBytes(12));
+    cipher.update(data);
+    cipher.final();
+  }
+  parentPort.postMessage('done');
+});
+parentPort.postMessage('ready');`;
+
+/** Wall ms for `workers` threads each sealing `mib` MiB of AES-GCM in memory, from when all are ready. */
+async function gcmThreadsMs(workers: number, mib: number): Promise<number> {
+  const threads = Array.from(
+    { length: workers },
+    () => new Worker(CEILING_CODE, { eval: true, workerData: mib }),
+  );
+  try {
+    await Promise.all(threads.map((t) => new Promise((resolve) => t.once('message', resolve))));
+    const start = performance.now();
+    await Promise.all(
+      threads.map((t) => {
+        const done = new Promise((resolve) => t.once('message', resolve));
+        t.postMessage('go');
+        return done;
+      }),
+    );
+    return performance.now() - start;
+  } finally {
+    await Promise.all(threads.map((t) => t.terminate()));
+  }
+}
+
+/**
+ * What this machine gives two threads at this moment: raw AES-GCM over the same bytes in one worker
+ * and split across two (no files, no coordination, thread start excluded). On idle cores ≈ 2×; on a
+ * shared machine it is the ceiling any parallel mode can reach in the same run.
+ */
+export async function twoThreadCeiling(mib = 128): Promise<number> {
+  const one = await gcmThreadsMs(1, mib);
+  const two = await gcmThreadsMs(2, mib / 2);
+  return one / two;
+}
+
 export interface FileRun {
   /** Wall ms: the CLI's one-thread path (createReadStream → encryptStream → createWriteStream). */
   readonly singleEncMs: number;
@@ -157,6 +206,8 @@ export interface FileRun {
   readonly fileDecMs: number;
   /** Process CPU ms (every thread) of the same four passes: one-thread encrypt, file encrypt, decrypts. */
   readonly cpuMs: readonly [number, number, number, number];
+  /** {@link twoThreadCeiling}, measured in the same run. */
+  readonly ceiling: number;
 }
 
 /**
@@ -217,6 +268,7 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
         singleDecMs: singleDec.ms,
         fileDecMs: fileDec.ms,
         cpuMs: [singleEnc.cpuMs, fileEnc.cpuMs, singleDec.cpuMs, fileDec.cpuMs],
+        ceiling: await twoThreadCeiling(),
       });
     }
     return results;
@@ -293,6 +345,10 @@ export async function parallelBench(): Promise<string> {
         (v) => `${v.toFixed(2)}×`,
       ),
       cpuFigures,
+      range(
+        files.map((r) => r.ceiling),
+        (v) => `${v.toFixed(2)}×`,
+      ),
     ]);
   }
   return [
@@ -303,11 +359,12 @@ export async function parallelBench(): Promise<string> {
         `file mode, ${availableParallelism()} workers MB/s`,
         'speed-up min / median / max',
         'CPU s one thread / file mode (median)',
+        "machine's 2-thread ceiling (raw GCM) min / median / max",
       ],
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), wall time, alternating: one thread = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI runs on one thread), file mode = encryptFile/decryptFile (workers read and write the files at the frames' offsets; pool start-up included). ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), wall time, alternating: one thread = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI runs on one thread), file mode = encryptFile/decryptFile (workers read and write the files at the frames' offsets; pool start-up included). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [
