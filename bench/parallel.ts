@@ -5,6 +5,7 @@
  * The CPU seconds of each side (process.cpuUsage: every thread, workers and GC included) are printed
  * too, so what the pool costs beyond the cipher itself stays visible.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -21,6 +22,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   decryptFile,
@@ -277,6 +279,17 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
   }
 }
 
+/** {@link fileRuns} in a fresh child process (see file-runs-child.ts). */
+export function fileRunsIsolated(suiteId: number, runs: number): FileRun[] {
+  const script = fileURLToPath(new URL('./file-runs-child.ts', import.meta.url));
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@envelope/source', script, String(suiteId), String(runs)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out) as FileRun[];
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const range = (values: number[], format: (v: number) => string) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -330,7 +343,7 @@ export async function parallelBench(): Promise<string> {
   }
   const fileRows: string[][] = [];
   const fileBefore = loadNote();
-  const files = await fileRuns(SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY, FILE_RUNS);
+  const files = fileRunsIsolated(SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY, FILE_RUNS);
   const cpu = (i: number) => (median(files.map((r) => r.cpuMs[i]!)) / 1000).toFixed(2);
   for (const [direction, single, file, cpuFigures] of [
     ['encrypt', files.map((r) => r.singleEncMs), files.map((r) => r.fileEncMs), `${cpu(0)} / ${cpu(1)}`],
@@ -364,7 +377,7 @@ export async function parallelBench(): Promise<string> {
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), wall time, alternating: one thread = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI runs on one thread), file mode = encryptFile/decryptFile (workers read and write the files at the frames' offsets; pool start-up included). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), in a fresh process as the CLI runs, wall time, alternating: one thread = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI runs on one thread), file mode = encryptFile/decryptFile (workers read and write the files at the frames' offsets; pool start-up included). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [

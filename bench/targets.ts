@@ -8,7 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_FRAME_LENGTH, decrypt, encrypt, RawAesKeyring, SuiteId } from '@envelope/core';
 import { rawGcm, rawGcmSha384 } from './baselines.js';
 import { table } from './measure.js';
-import { FILE_RUNS, fileRuns, loadNote, PARALLEL_BYTES, PARALLEL_RUNS, parallelRuns } from './parallel.js';
+import {
+  FILE_RUNS,
+  fileRunsIsolated,
+  loadNote,
+  PARALLEL_BYTES,
+  PARALLEL_RUNS,
+  parallelRuns,
+} from './parallel.js';
 import { smallMessageFigures } from './small-message-targets.js';
 import { envelopeStreamMs, rawGcmStreamMs } from './stream-throughput.js';
 
@@ -202,7 +209,7 @@ export async function targetsBench(): Promise<string> {
     const cpu = [run.singleEncCpuMs, run.parallelEncCpuMs, run.singleDecCpuMs, run.parallelDecCpuMs];
     for (const [i, ms] of cpu.entries()) parallelCpu[i]!.push(ms);
   }
-  for (const run of SMALL_ONLY ? [] : await fileRuns(UNSIGNED, FILE_RUNS)) {
+  for (const run of SMALL_ONLY ? [] : fileRunsIsolated(UNSIGNED, FILE_RUNS)) {
     fileEnc.values.push(run.singleEncMs / run.fileEncMs);
     fileDec.values.push(run.singleDecMs / run.fileDecMs);
     ceiling.values.push(run.ceiling);
@@ -266,7 +273,7 @@ export async function targetsBench(): Promise<string> {
       ? []
       : [
           `The parallel rows are WALL time (the parallel mode exists to use more cores, so its CPU time grows):`,
-          `File rows: ${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), the CLI's one-thread path (createReadStream → encryptStream → createWriteStream) and encryptFile/decryptFile alternating.`,
+          `File rows: ${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), in a fresh process, the CLI's one-thread path (createReadStream → encryptStream → createWriteStream) and encryptFile/decryptFile alternating.`,
           `Stream rows (information only; the file rows carry the target): ${PARALLEL_RUNS} runs, one thread and worker threads alternating; ${loadBefore} before, ${loadAfter} after.`,
           `Their process CPU seconds (all threads, median): encrypt ${cpuSeconds[0]} one thread vs ${cpuSeconds[1]} with workers, decrypt ${cpuSeconds[2]} vs ${cpuSeconds[3]}.`,
         ]),
