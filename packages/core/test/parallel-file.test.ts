@@ -233,6 +233,18 @@ describe('parallel file mode', () => {
     }
   });
 
+  it('without parallel, streams the file on one thread: same round trip, same refusal of a damaged file', async () => {
+    const plaintext = randomBytes(3 * F + 5);
+    writeFileSync(path('plain'), plaintext);
+    await encryptFile(path('plain'), path('message'), { keyring, suiteId: UNSIGNED, frameLength: F });
+    await decryptFile(path('message'), path('out'), { keyring });
+    expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
+    writeFileSync(path('damaged'), readFileSync(path('message')).subarray(0, -1));
+    const error = await outcome(decryptFile(path('damaged'), path('bad'), { keyring }));
+    expect(error).to.be.instanceOf(BodyFormatError);
+    expect(existsSync(path('bad')), 'output file left behind').to.equal(false);
+  });
+
   it('refuses an output that already holds something, and leaves it as it was', async () => {
     writeFileSync(path('plain'), randomBytes(100));
     writeFileSync(path('precious'), 'keep me');
