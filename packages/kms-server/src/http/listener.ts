@@ -213,8 +213,9 @@ export async function startListener(
         const refusal = endpoint.admit(call);
         return refusal ? send(response, refusal) : options.admin.serve(request, response, read.body);
       }
+      const turn = replies.open();
       const reply = await endpoint.handle(call);
-      await replies.send(response, reply);
+      await replies.send(response, reply, turn);
     } finally {
       read.release();
     }
