@@ -14,9 +14,12 @@
  * Env: KMS_BENCH_SECONDS (per cell, default 2), KMS_BENCH_ROUNDS (default 3), KMS_BENCH_MODES (comma
  * list), KMS_BENCH_CLIENT (raw | sdk), KMS_BENCH_CPU_PROF=1 (writes .cpuprofile files of the targets
  * into bench/profiles/<mode>/), KMS_BENCH_BASELINE_ROOT (another checkout: a mode `base:<mode>` runs
- * <mode> from there, interleaved with this checkout's targets, for A/B runs of two versions).
+ * <mode> from there, interleaved with this checkout's targets, for A/B runs of two versions). A mode
+ * `dist:<mode>` (also `base:dist:<mode>`) runs the server from the packages' built `dist/` (plain
+ * JavaScript, what `envelope kms serve` runs) instead of their TypeScript sources through tsx; the
+ * bench builds those packages (`tsc -p tsconfig.build.json`) in that checkout first.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
@@ -27,7 +30,9 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/clie
 const SECONDS = Number(process.env.KMS_BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.KMS_BENCH_ROUNDS ?? 3);
 const CLIENT = process.env.KMS_BENCH_CLIENT ?? 'raw';
-const MODES = (process.env.KMS_BENCH_MODES ?? 'ceiling,listener,memory,sqlite-normal,sqlite-full').split(',');
+const MODES = (
+  process.env.KMS_BENCH_MODES ?? 'ceiling,listener,memory,dist:memory,sqlite-normal,sqlite-full'
+).split(',');
 const CONCURRENCY = [8, 32];
 const OPERATIONS = ['GenerateDataKey', 'Decrypt'] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -43,12 +48,21 @@ interface Target {
   child: ChildProcess;
 }
 
-async function startTarget(mode: string): Promise<Target> {
-  // `base:<mode>` runs <mode> from the checkout in KMS_BENCH_BASELINE_ROOT (A/B against other code).
+/** `[base:][dist:]<mode>` → where it runs from, whether from the built packages, and the target mode. */
+function parseMode(mode: string): { baseline: boolean; built: boolean; target: string } {
   const baseline = mode.startsWith('base:');
+  const rest = baseline ? mode.slice('base:'.length) : mode;
+  const built = rest.startsWith('dist:');
+  return { baseline, built, target: built ? rest.slice('dist:'.length) : rest };
+}
+
+async function startTarget(mode: string): Promise<Target> {
+  // `base:<mode>` runs <mode> from the checkout in KMS_BENCH_BASELINE_ROOT (A/B against other code);
+  // `dist:<mode>` runs the packages' built dist/ (what `envelope kms serve` runs), not their sources.
+  const { baseline, built, target } = parseMode(mode);
   const cwd = baseline ? `${BASELINE_ROOT}/` : root;
   const prof = process.env.KMS_BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${root}bench/profiles/${mode.replace(':', '-')}`]
+    ? ['--cpu-prof', `--cpu-prof-dir=${root}bench/profiles/${mode.replaceAll(':', '-')}`]
     : [];
   const child = spawn(
     process.execPath,
@@ -56,9 +70,9 @@ async function startTarget(mode: string): Promise<Target> {
       ...prof,
       '--import',
       'tsx',
-      '--conditions=@envelope/source',
+      ...(built ? [] : ['--conditions=@envelope/source']),
       'bench/kms-server-target.ts',
-      baseline ? mode.slice('base:'.length) : mode,
+      target,
     ],
     { cwd, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -214,6 +228,19 @@ async function measure(
   };
 }
 
+/** The server's packages in build order, for `dist:` modes. */
+const SERVER_PACKAGES = ['core', 'kms-emulator', 'kms-protocols', 'kms-server'];
+for (const checkout of new Set(
+  MODES.filter((m) => parseMode(m).built).map((m) => (parseMode(m).baseline ? `${BASELINE_ROOT}/` : root)),
+)) {
+  for (const name of SERVER_PACKAGES) {
+    execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `packages/${name}/tsconfig.build.json`], {
+      cwd: checkout,
+      stdio: 'inherit',
+    });
+  }
+}
+
 // All targets run side by side; each cell is measured for every target in turn, so slow drift of the
 // machine (other processes, thermal) affects the ceiling and the servers alike.
 const targets = new Map<string, Target>();
@@ -312,7 +339,16 @@ const TARGETS = [
   { mode: 'sqlite-normal', label: 'durable (SQLite)', goal: 0.4 },
 ];
 const targetRows: string[][] = [];
-for (const { mode, label, goal } of TARGETS) {
+// Each target is judged on the sources (through tsx) and, when measured, on the built dist/, and so is
+// the baseline checkout's server in an A/B run.
+const judged = TARGETS.flatMap((t) =>
+  ['', 'dist:', 'base:', 'base:dist:'].map((prefix) => ({
+    ...t,
+    mode: `${prefix}${t.mode}`,
+    label: prefix ? `${t.label} (${prefix.slice(0, -1)})` : t.label,
+  })),
+);
+for (const { mode, label, goal } of judged) {
   if (!MODES.includes(mode) || !MODES.includes('ceiling')) continue;
   for (const concurrency of CONCURRENCY) {
     const perRound: number[] = [];

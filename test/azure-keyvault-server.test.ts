@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { KeyClient } from '@azure/keyvault-keys';
 import { type AzureClientSettings, azureClientOptions, azureEmulatorClient } from '@envelope/azure-keyvault';
-import { createEnvelope } from '@envelope/config';
+import { createEnvelope, emulatorServerTarget } from '@envelope/config';
 import { AzureKeyVaultService } from '@envelope/kms-emulator';
 import type { KmsServer } from '@envelope/kms-server';
 import { expect } from 'chai';
@@ -40,7 +40,9 @@ describe('Azure Key Vault through the emulator switch URL: the official SDK over
   });
 
   it('creates a key with KeyClient and wraps and unwraps with the keyring, the key ids the configured ones', async () => {
-    const settings = (await azureEmulatorClient({ url: server.url })) as Partial<AzureClientSettings>;
+    const settings = (await azureEmulatorClient(
+      emulatorServerTarget(server.url),
+    )) as Partial<AzureClientSettings>;
     expect(settings.credential, 'the hook found the face').to.not.equal(undefined);
     const keys = new KeyClient(VAULT_URL, settings.credential!, {
       ...settings.clientOptions,

@@ -1,24 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { KmsServer } from '@envelope/kms-server';
 import { expect } from 'chai';
+import { runEnvelope } from '../apps/cli/test/support/run-envelope.js';
 import { CLOUDS, type CloudPlaces, startThreeCloudServer, ThreeCloudKeys } from './support/three-clouds.js';
 
-const BIN = fileURLToPath(new URL('../apps/cli/dist/envelope.mjs', import.meta.url));
 const PLACES: CloudPlaces = {
   region: 'eu-west-1',
   location: 'projects/envelope-dr/locations/europe-west1',
   vault: 'repairvault',
 };
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * Writing during an outage and repairing after it, with the real `envelope` binary against one
@@ -33,21 +25,8 @@ describe('outage → write with 2 of 3 clouds → recovery → rewrap --repair �
   let keys: ThreeCloudKeys;
 
   // envelope.yaml in the working directory is the config, whatever this process's environment says.
-  const { ENVELOPE_CONFIG: _config, ENVELOPE_EMULATOR: _emulator, ...environment } = process.env;
-  // The server runs in this process, so the CLI runs asynchronously beside it.
-  const envelope = (...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        cwd: dir,
-        env: { ...environment, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    });
+  const env = { ENVELOPE_EMULATOR: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const envelope = (...args: string[]) => runEnvelope({ cwd: dir, env, timeoutMs: 120_000 }, ...args);
   const inspect = async (file: string) => {
     const run = await envelope('inspect', file, '--json');
     expect(run.code, run.stderr).to.equal(0);

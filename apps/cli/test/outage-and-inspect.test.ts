@@ -1,33 +1,20 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EncryptionMaterials, encrypt, type Keyring, MultiKeyring, RawAesKeyring } from '@envelope/core';
 import { expect } from 'chai';
-import { BIN, type Run } from './support/run-envelope.js';
+import { type Run, runEnvelope } from './support/run-envelope.js';
 
 function envelope(cwd: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        cwd,
-        env: {
-          ...process.env,
-          ENVELOPE_CONFIG: '',
-          // an AWS key whose region is "down": credentials present, endpoint refusing connections
-          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-          AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-        timeout: 30_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  const env = {
+    // an AWS key whose region is "down": credentials present, endpoint refusing connections
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  return runEnvelope({ cwd, env }, ...args);
 }
 
 const ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -95,6 +95,48 @@ describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its
       delete process.env.ENVELOPE_THREADS;
     }
     expect((await readFile(join(dir, 's.out'))).equals(small)).to.equal(true);
+  });
+
+  it('0x0478 file → file runs the file mode: round trip, and a damaged message leaves no output', async () => {
+    await writeFile(
+      join(dir, 'unsigned.yaml'),
+      'suite: 0x0478\nkeyring: { type: raw-aes, keyNamespace: dr, keyName: east, key: { file: east.key } }\n',
+    );
+    const threads = ['--threads', '2'];
+    await run(dir, 'encrypt', 'large.bin', '--config', 'unsigned.yaml', '-o', 'u.enc', ...threads);
+    await run(dir, 'decrypt', 'u.enc', '--config', 'unsigned.yaml', '-o', 'u.out', ...threads);
+    expect((await readFile(join(dir, 'u.out'))).equals(large)).to.equal(true);
+    // and the one-thread path reads what the file mode wrote
+    await run(dir, 'decrypt', 'u.enc', '--config', 'unsigned.yaml', '-o', 'u1.out', '--no-parallel');
+    expect((await readFile(join(dir, 'u1.out'))).equals(large)).to.equal(true);
+
+    const message = await readFile(join(dir, 'u.enc'));
+    const flipped = Buffer.from(message);
+    flipped[Math.floor(message.length / 2)]! ^= 1;
+    for (const [name, bytes] of [
+      ['flipped.enc', flipped],
+      ['truncated.enc', message.subarray(0, -5)],
+      ['extended.enc', Buffer.concat([message, Buffer.alloc(7)])],
+    ] as const) {
+      await writeFile(join(dir, name), bytes);
+      const result = await envelope(
+        dir,
+        'decrypt',
+        name,
+        '--config',
+        'unsigned.yaml',
+        '-o',
+        'bad.out',
+        ...threads,
+      );
+      expect(result.code, `${name}: ${result.stderr}`).to.not.equal(0);
+      // Only the file mode reads a frame's place off the file's length (the stream reads frames in turn).
+      if (name !== 'flipped.enc') expect(result.stderr, name).to.match(/the file's length/);
+      expect(
+        (await readdir(dir)).filter((f) => f.startsWith('bad.out') || f.startsWith('.bad.out')),
+        `${name}: no output left`,
+      ).to.deep.equal([]);
+    }
   });
 
   it('refuses a bad --threads with a usage error', async () => {

@@ -1,4 +1,4 @@
-import { type MasterKeyDescriber, showProviderInfo } from '@envelope/core';
+import { describeCloudMasterKey, type MasterKeyDescriber } from '@envelope/core';
 import { parseKmsArn } from './arn.js';
 
 /** Shown as the location of an `aws-kms` EDK whose provider info is not a KMS key ARN. */
@@ -14,13 +14,13 @@ export const MALFORMED_AWS_KEY_LOCATION = '(malformed: provider info is not a KM
  */
 export const describeAwsKmsKey: MasterKeyDescriber = (edk) => {
   if (edk.providerId !== 'aws-kms' && edk.providerId !== 'aws-kms-rsa') return undefined;
-  // latin1 maps each byte to one character; only printable ASCII is taken as an ARN (the rest,
-  // control characters included, is shown as hex).
-  const arn = Buffer.from(edk.providerInfo).toString('latin1');
-  const parsed = /^[\x20-\x7e]+$/.test(arn) ? parseKmsArn(arn) : undefined;
-  if (!parsed) {
-    const key = showProviderInfo(edk.providerInfo);
-    return { provider: edk.providerId, cloud: 'aws', location: MALFORMED_AWS_KEY_LOCATION, key };
-  }
-  return { provider: edk.providerId, cloud: 'aws', location: parsed.region, key: arn };
+  return describeCloudMasterKey(edk, {
+    cloud: 'aws',
+    malformedLocation: MALFORMED_AWS_KEY_LOCATION,
+    parse(arn) {
+      // Only printable ASCII is taken as an ARN (the rest, control characters included, is shown as hex).
+      const parsed = /^[\x20-\x7e]+$/.test(arn) ? parseKmsArn(arn) : undefined;
+      return parsed && { location: parsed.region, key: arn };
+    },
+  });
 };

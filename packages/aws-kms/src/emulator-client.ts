@@ -1,4 +1,9 @@
-import { ConfigError, type EmulatorTarget, type KeyringAdapterContext } from '@envelope/core';
+import {
+  ConfigError,
+  type EmulatorTarget,
+  type KeyringAdapterContext,
+  loadOptionalModule,
+} from '@envelope/core';
 import type { KmsEngine } from '@envelope/kms-emulator';
 import type { KmsRequestHandler } from '@envelope/kms-protocols/aws-json';
 
@@ -12,12 +17,12 @@ export const EMULATOR_CREDENTIALS = { accessKeyId: 'ENVELOPEEMULATOR', secretAcc
  */
 export async function awsEmulatorClient(target: EmulatorTarget): Promise<Readonly<Record<string, unknown>>> {
   if (target.url !== undefined) return { endpoint: target.url, credentials: EMULATOR_CREDENTIALS };
-  // `require` where this module runs as CommonJS (tsx under mocha), so the transport and the engine
-  // share one copy of the emulator's modules (its error classes); `import()` in ES modules.
-  const { createKmsRequestHandler } =
-    typeof require === 'function'
-      ? (require('@envelope/kms-protocols/aws-json') as typeof import('@envelope/kms-protocols/aws-json'))
-      : await import('@envelope/kms-protocols/aws-json');
+  // In the running module system, so the transport and the engine share one copy of the emulator's
+  // modules (its error classes).
+  const { createKmsRequestHandler } = await loadOptionalModule({
+    require: () => require('@envelope/kms-protocols/aws-json'),
+    import: () => import('@envelope/kms-protocols/aws-json'),
+  });
   // The SDK keeps the requestHandler it was given: this one forwards each call to whichever engine
   // is current, so clients made before a shared-emulator reset reach the new engine.
   const handlers = new WeakMap<object, KmsRequestHandler>();

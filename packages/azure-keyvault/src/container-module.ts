@@ -1,6 +1,12 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { CryptographyClientOptions } from '@azure/keyvault-keys';
-import { ConfigError, KEYRING_ADAPTER, type KeyringAdapter, type KeyringPackage } from '@envelope/core';
+import {
+  ConfigError,
+  KEYRING_ADAPTER,
+  type KeyringAdapter,
+  type KeyringPackage,
+  loadOptionalModule,
+} from '@envelope/core';
 import { ContainerModule } from 'inversify';
 import { z } from 'zod';
 import { AzureKeyVaultKeyring } from './azure-keyvault-keyring.js';
@@ -25,7 +31,10 @@ const options = z
 async function defaultAzureCredential(): Promise<TokenCredential> {
   const name = '@azure/identity';
   try {
-    const identity = (await import(name)) as { DefaultAzureCredential: new () => TokenCredential };
+    const identity = await loadOptionalModule<{ DefaultAzureCredential: new () => TokenCredential }>({
+      require: () => require(name),
+      import: () => import(name),
+    });
     return new identity.DefaultAzureCredential();
   } catch (error) {
     throw new ConfigError(

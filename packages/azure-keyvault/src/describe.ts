@@ -1,4 +1,4 @@
-import { type MasterKeyDescriber, showProviderInfo } from '@envelope/core';
+import { describeCloudMasterKey, type MasterKeyDescriber } from '@envelope/core';
 import { parseAzureKeyId } from './key-id.js';
 
 /** Provider id of the encrypted data keys this package writes (DESIGN §4: `azure-kv`). */
@@ -17,11 +17,12 @@ export const MALFORMED_AZURE_KEY_LOCATION = '(malformed: provider info is not a 
  */
 export const describeAzureKeyVaultKey: MasterKeyDescriber = (edk) => {
   if (edk.providerId !== AZURE_KEY_VAULT_PROVIDER_ID) return undefined;
-  const text = Buffer.from(edk.providerInfo).toString('latin1');
-  const id = /^[\x21-\x7e]+$/.test(text) ? parseAzureKeyId(text) : undefined;
-  if (!id) {
-    const key = showProviderInfo(edk.providerInfo);
-    return { provider: edk.providerId, cloud: 'azure', location: MALFORMED_AZURE_KEY_LOCATION, key };
-  }
-  return { provider: edk.providerId, cloud: 'azure', location: id.vaultHost, key: id.id };
+  return describeCloudMasterKey(edk, {
+    cloud: 'azure',
+    malformedLocation: MALFORMED_AZURE_KEY_LOCATION,
+    parse(text) {
+      const id = /^[\x21-\x7e]+$/.test(text) ? parseAzureKeyId(text) : undefined;
+      return id && { location: id.vaultHost, key: id.id };
+    },
+  });
 };

@@ -5,16 +5,20 @@ import {
   type DecryptResult,
   DefaultMaterialsManager,
   decrypt,
+  decryptFile,
   decryptStream,
   type EmulatorTarget,
+  type EncryptFileResult,
   type EncryptionContext,
   type EncryptOptions,
   type EncryptResult,
   encrypt,
+  encryptFile,
   encryptStream,
   type Keyring,
   type KeyringPackage,
   type MaterialsManager,
+  type MessageHeader,
   RequiredEncryptionContextMaterialsManager,
 } from '@envelope/core';
 import { Container, type ContainerModule } from 'inversify';
@@ -79,6 +83,14 @@ export interface Envelope {
   decrypt(ciphertext: Uint8Array, options?: DecryptCallOptions): Promise<DecryptResult>;
   encryptStream(options?: EncryptCallOptions): Duplex;
   decryptStream(options?: DecryptCallOptions): Duplex;
+  /** File → file; with `parallel`, the file mode (see @envelope/core's `encryptFile`). */
+  encryptFile(input: string, output: string, options?: EncryptCallOptions): Promise<EncryptFileResult>;
+  /** File → file; the output exists only once the whole message authenticated (see `decryptFile`). */
+  decryptFile(
+    input: string,
+    output: string,
+    options?: DecryptCallOptions,
+  ): Promise<{ readonly header: MessageHeader }>;
 }
 
 /**
@@ -137,6 +149,8 @@ export async function createEnvelope(options: CreateEnvelopeOptions): Promise<En
     decrypt: (ciphertext, call) => decrypt(ciphertext, decryptOptions(call)),
     encryptStream: (call) => encryptStream(encryptOptions(call)),
     decryptStream: (call) => decryptStream(decryptOptions(call)),
+    encryptFile: (input, output, call) => encryptFile(input, output, encryptOptions(call)),
+    decryptFile: (input, output, call) => decryptFile(input, output, decryptOptions(call)),
   };
 }
 

@@ -7,7 +7,13 @@ export {
   type EncryptCallOptions,
   type Envelope,
 } from './create-envelope.js';
-export { emulatorServerTarget, inProcessEmulatorTarget, resolveEmulatorTarget } from './emulator-target.js';
+export {
+  emulatorServerTarget,
+  emulatorUrlOf,
+  emulatorVariable,
+  inProcessEmulatorTarget,
+  resolveEmulatorTarget,
+} from './emulator-target.js';
 export { interpolate } from './interpolate.js';
 export { KEYRING_PACKAGES, keyringPackageName } from './keyring-packages.js';
 export { KeyringResolver, type ResolverSettings } from './keyring-resolver.js';

@@ -1,4 +1,4 @@
-import { ConfigError, type KeyringPackage } from '@envelope/core';
+import { ConfigError, isModuleNotFound, type KeyringPackage, loadOptionalModule } from '@envelope/core';
 
 /**
  * Keyring types that live in packages of their own, loaded by dynamic import when a config names
@@ -26,12 +26,11 @@ export function keyringPackageName(
 
 /**
  * Imports a package as `@envelope/config` resolves it (the application's copy, through the optional
- * peer), in this module's own module system: `import()` in ES modules; `require` where this code runs
- * as CommonJS (tsx under mocha, a CommonJS bundle), so that the package and the application share
- * one instance of every module (error classes, the shared emulator) instead of loading a second copy.
+ * peer), in the running module system ({@link loadOptionalModule}), so that the package and the
+ * application share one instance of every module (error classes, the shared emulator).
  */
 export const importByName = (name: string): Promise<unknown> =>
-  typeof require === 'function' ? Promise.resolve().then(() => require(name)) : import(name);
+  loadOptionalModule<unknown>({ require: () => require(name), import: () => import(name) });
 
 /**
  * Imports `name` and returns its `keyringPackage` export. A package that is not installed is a
@@ -46,7 +45,7 @@ export async function importKeyringPackage(
   try {
     exports = await importPackage(name);
   } catch (cause) {
-    if (isNotInstalled(cause, name)) {
+    if (isModuleNotFound(cause, name)) {
       throw new ConfigError(
         `${where} comes from the package ${name}, which is not installed; install it beside @envelope/config (npm i ${name}).`,
         { cause },
@@ -66,16 +65,6 @@ export async function importKeyringPackage(
     );
   }
   return found;
-}
-
-/** Node's "Cannot find package 'name' imported from …" for the package itself, not for one of its dependencies. */
-function isNotInstalled(error: unknown, name: string): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
-    typeof message === 'string' &&
-    (message.includes(`'${name}'`) || message.includes(`"${name}"`))
-  );
 }
 
 function isKeyringPackage(value: unknown): value is KeyringPackage {

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,8 +142,44 @@ describe('keyring packages, loaded when a config names their types', () => {
       },
     });
     expect(imported).to.deep.equal(['@envelope/aws-kms']);
-    expect(targets).to.deep.equal([{ url: 'http://127.0.0.1:4599' }]);
+    expect(targets.map((t) => t.url)).to.deep.equal(['http://127.0.0.1:4599']);
     expect(envelope.keyring.description).to.include('emulator(alias/x in us-east-1)');
+  });
+
+  it('asks an emulator server where its faces listen once for a config naming both GCP and Azure keys', async () => {
+    const asked: string[] = [];
+    const server = createServer((request, response) => {
+      asked.push(`${request.method} ${request.url}`);
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify({
+          endpoints: {
+            'gcp-rest': { url: 'http://127.0.0.1:1', port: 1 },
+            'azure-https': { url: 'http://127.0.0.1:2', port: 2, caCertPem: 'not used before a call' },
+          },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const envelope = await createEnvelope({
+        configText: [
+          `emulator: { url: "${url}" }`,
+          'keyring:',
+          '  type: multi',
+          '  generator: { type: gcp-kms, generator: "projects/p/locations/global/keyRings/r/cryptoKeys/k" }',
+          '  children: [ { type: azure-keyvault, keyId: "https://vault1.vault.azure.net/keys/k" } ]',
+          '',
+        ].join('\n'),
+        env: {},
+      });
+      expect(envelope.keyring.description).to.include('azure');
+      expect(asked).to.deep.equal(['GET /_envelope/endpoints']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses to send an adapter registered without its package to AWS while the switch is on', async () => {

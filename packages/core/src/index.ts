@@ -15,6 +15,12 @@ export {
   type StandardSchemaResult,
 } from './adapter/keyring-adapter.js';
 export type { KeyringContainerModule, KeyringPackage } from './adapter/keyring-package.js';
+export {
+  isModuleNotFound,
+  loadOptionalModule,
+  type MissingModule,
+  type ModuleLoader,
+} from './adapter/load-optional-module.js';
 export * from './client.js';
 export * from './errors.js';
 export type { KmsCallCount } from './fleet/counting-keyring.js';
@@ -61,6 +67,8 @@ export {
 export { generateDataKey } from './keyrings/generate-data-key.js';
 export { type Keyring, KeyringBase } from './keyrings/keyring.js';
 export {
+  type CloudMasterKeyFormat,
+  describeCloudMasterKey,
   describeRawMasterKey,
   type MasterKeyDescriber,
   type MasterKeyDescription,
@@ -91,6 +99,8 @@ export {
   type RequiredEncryptionContextMaterialsManagerOptions,
 } from './materials/required-encryption-context-materials-manager.js';
 export * from './options.js';
+export { decryptFile } from './parallel/decrypt-file.js';
+export { type EncryptFileResult, encryptFile } from './parallel/encrypt-file.js';
 export { runFrameWorker } from './parallel/frame-worker-loop.js';
 export { JOB_BYTES, type ParallelOptions } from './parallel/parallel-options.js';
 export {

@@ -105,6 +105,19 @@ describe('frame path', () => {
       expect(out.result().toString()).to.equal('abcdefgh');
     });
 
+    it('returns each piece as stored: adjacent views of the output, or the piece kept by reference', () => {
+      const out = new OutputBuffer();
+      out.reserve(6);
+      const a = out.pushStored(Buffer.from('abc'));
+      const b = out.pushStored(Buffer.from('de'));
+      expect(a.toString() + b.toString()).to.equal('abcde');
+      expect(b.buffer).to.equal(a.buffer);
+      expect(b.byteOffset).to.equal(a.byteOffset + 3);
+      const overflow = Buffer.from('fgh');
+      expect(out.pushStored(overflow)).to.equal(overflow);
+      expect(out.result().toString()).to.equal('abcdefgh');
+    });
+
     it('zero-fills a piece it was told to wipe once copied, and everything on zero()', () => {
       const out = new OutputBuffer();
       out.reserve(8);

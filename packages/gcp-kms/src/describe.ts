@@ -1,4 +1,4 @@
-import { type MasterKeyDescriber, showProviderInfo } from '@envelope/core';
+import { describeCloudMasterKey, type MasterKeyDescriber } from '@envelope/core';
 import { GCP_KMS_PROVIDER_ID } from './provider-id.js';
 import { parseCryptoKeyName } from './resource-names.js';
 
@@ -15,13 +15,13 @@ export const MALFORMED_GCP_KEY_LOCATION = '(malformed: provider info is not a Cr
  */
 export const describeGcpKmsKey: MasterKeyDescriber = (edk) => {
   if (edk.providerId !== GCP_KMS_PROVIDER_ID) return undefined;
-  // latin1 maps each byte to one character, so only an all-ASCII name can match the pattern.
-  const text = edk.providerInfo.toString('latin1');
-  const name = parseCryptoKeyName(text);
-  if (!name) {
-    const key = showProviderInfo(edk.providerInfo);
-    return { provider: edk.providerId, cloud: 'gcp', location: MALFORMED_GCP_KEY_LOCATION, key };
-  }
-  const location = `projects/${name.project}/locations/${name.location}`;
-  return { provider: edk.providerId, cloud: 'gcp', location, key: text };
+  return describeCloudMasterKey(edk, {
+    cloud: 'gcp',
+    malformedLocation: MALFORMED_GCP_KEY_LOCATION,
+    parse(text) {
+      // One character per byte, so only an all-ASCII name can match the pattern.
+      const name = parseCryptoKeyName(text);
+      return name && { location: `projects/${name.project}/locations/${name.location}`, key: text };
+    },
+  });
 };

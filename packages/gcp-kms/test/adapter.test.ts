@@ -88,7 +88,7 @@ describe('gcp-kms config adapters', () => {
   });
 
   it('never falls back to Google when the emulator switch is on but offers no Cloud KMS endpoint', async () => {
-    const awsOnly: EmulatorTarget = { url: 'http://127.0.0.1:4599' };
+    const awsOnly: EmulatorTarget = { url: 'http://127.0.0.1:4599', endpoints: async () => ({}) };
     try {
       await gcpKmsAdapter.create({ type: 'gcp-kms', generator: KEY_A }, context(awsOnly, {}));
       expect.fail('expected a rejection');

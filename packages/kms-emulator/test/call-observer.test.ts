@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { type CallOutcome, KmsEngine, LocationUnavailableError, MemoryResourceStore } from '../src/index.js';
+import {
+  type CallOutcome,
+  HsmCore,
+  KmsEngine,
+  LocationUnavailableError,
+  MemoryResourceStore,
+} from '../src/index.js';
 
 describe('HSM core call observer: one outcome per call, for the request log and the metrics alike', () => {
   it('reports service, place, operation, request id, key, code, HTTP status and time of every call', async () => {
@@ -77,6 +83,35 @@ describe('HSM core call observer: one outcome per call, for the request log and 
     } finally {
       stopBroken();
       engine.close();
+    }
+  });
+
+  it('never reports OK for a call that threw without a shaped failure (its fail hook threw)', async () => {
+    const core = new HsmCore({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
+    const seen: CallOutcome[] = [];
+    core.observeCalls((outcome) => seen.push(outcome));
+    try {
+      const thrown = await core
+        .call(
+          { service: 'test', location: 'here', operation: 'Broken', principal: 'p' },
+          {
+            run: () => {
+              throw new Error('operation failed');
+            },
+            fail: () => {
+              throw new Error('fail hook bug');
+            },
+          },
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(thrown).to.be.instanceOf(Error);
+      expect(seen).to.have.length(1);
+      expect(seen[0]).to.include({ operation: 'Broken', code: 'InternalFailure', httpStatus: 500 });
+    } finally {
+      core.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { loadOptionalModule } from '@envelope/core';
 import {
   type AuditRetentionOptions,
   AWS_KINDS,
@@ -268,9 +269,11 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
       ...(gcpService && options.gcp?.restPort !== undefined
         ? [
             {
-              endpoint: (typeof require === 'function'
-                ? (require('@envelope/kms-protocols/gcp-rest') as typeof import('@envelope/kms-protocols/gcp-rest'))
-                : await import('@envelope/kms-protocols/gcp-rest')
+              endpoint: (
+                await loadOptionalModule({
+                  require: () => require('@envelope/kms-protocols/gcp-rest'),
+                  import: () => import('@envelope/kms-protocols/gcp-rest'),
+                })
               ).gcpRestEndpoint(gcpService),
               port: options.gcp.restPort,
               unauthenticated: true,
@@ -313,18 +316,18 @@ export async function createKmsServer(options: KmsServerOptions = {}): Promise<K
         );
       }
       if (gcpService && options.gcp?.grpcPort !== undefined) {
-        // `require` under CommonJS (tsx under mocha): one copy of the emulator's error classes.
-        const { startGcpGrpcListener } =
-          typeof require === 'function'
-            ? (require('@envelope/kms-protocols/gcp-grpc') as typeof import('@envelope/kms-protocols/gcp-grpc'))
-            : await import('@envelope/kms-protocols/gcp-grpc');
+        // In the running module system: one copy of the emulator's error classes.
+        const { startGcpGrpcListener } = await loadOptionalModule({
+          require: () => require('@envelope/kms-protocols/gcp-grpc'),
+          import: () => import('@envelope/kms-protocols/gcp-grpc'),
+        });
         sidecars.push(await startGcpGrpcListener(gcpService, host, options.gcp.grpcPort));
       }
       if (options.azure) {
-        const { createAzureHttpsListener } =
-          typeof require === 'function'
-            ? (require('./azure/https-listener.js') as typeof import('./azure/https-listener.js'))
-            : await import('./azure/https-listener.js');
+        const { createAzureHttpsListener } = await loadOptionalModule({
+          require: () => require('./azure/https-listener.js'),
+          import: () => import('./azure/https-listener.js'),
+        });
         azure = await createAzureHttpsListener({
           service: new AzureKeyVaultService(engine.core),
           vaults: options.azure.vaults ?? [],

@@ -150,7 +150,10 @@ describe('admin API: /_envelope/faults for every cloud', () => {
       ['DELETE', '/_envelope/faults/abc', 400, /A fault id is a positive integer/],
       ['DELETE', '/_envelope/faults/0', 400, /A fault id is a positive integer/],
       ['DELETE', '/_envelope/faults?service=ibm', 400, /service must be one of aws, gcp, azure/],
-      ['DELETE', '/_envelope/faults?all=1', 400, /Unknown query parameter all/],
+      ['DELETE', '/_envelope/faults?all=1', 400, /Unknown query parameter all; use service\./],
+      // The same query checks as the audit endpoint's: once, and not empty.
+      ['DELETE', '/_envelope/faults?service=aws&service=gcp', 400, /Give service once \(got 2\)/],
+      ['DELETE', '/_envelope/faults?service=', 400, /service is empty; leave it out/],
       ['GET', '/_envelope/faults/1', 405, /Use DELETE \/_envelope\/faults\/<id>/],
       ['PUT', '/_envelope/faults', 405, /Use GET, POST or DELETE/],
     ];

@@ -1,6 +1,6 @@
 import { emulatorServerTarget } from '@envelope/config';
 import { sharedEmulator } from '@envelope/config/emulator';
-import { type EmulatorTarget, InvalidArgumentError } from '@envelope/core';
+import { type EmulatorTarget, InvalidArgumentError, loadOptionalModule } from '@envelope/core';
 import {
   type KmsEngine,
   loadSeedFile,
@@ -62,7 +62,10 @@ async function startInProcess(seed: SeedFile | undefined, region: string): Promi
 
 async function startServer(seed: SeedFile | undefined, region: string): Promise<RunningEmulator> {
   // Loaded only when asked for: in-process tests never load the HTTP server.
-  const { createKmsServer } = await import('@envelope/kms-server');
+  const { createKmsServer } = await loadOptionalModule({
+    require: () => require('@envelope/kms-server'),
+    import: () => import('@envelope/kms-server'),
+  });
   const server = await createKmsServer({
     inMemory: true,
     port: 0,
@@ -87,12 +90,12 @@ async function startServer(seed: SeedFile | undefined, region: string): Promise<
 
 /** `@aws-sdk/client-kms` settings for the AWS face, from the AWS keyring package's emulator hook. */
 async function awsClientFor(target: EmulatorTarget): Promise<Readonly<Record<string, unknown>>> {
-  // Imported here, not at the top: the AWS SDK loads only when an emulator starts.
-  // `require` where this module runs as CommonJS (tsx under mocha), so it is the copy the test has.
-  const { keyringPackage } =
-    typeof require === 'function'
-      ? (require('@envelope/aws-kms') as typeof import('@envelope/aws-kms'))
-      : await import('@envelope/aws-kms');
+  // Imported here, not at the top: the AWS SDK loads only when an emulator starts; in the running
+  // module system, so it is the copy the test has.
+  const { keyringPackage } = await loadOptionalModule({
+    require: () => require('@envelope/aws-kms'),
+    import: () => import('@envelope/aws-kms'),
+  });
   return keyringPackage.emulatorClient(target);
 }
 

@@ -1,4 +1,5 @@
 import type { MessageHeader } from '@envelope/core';
+import { runFileMode } from '../io/file-mode.js';
 import { type ParallelFlags, parallelFor } from '../io/parallel-choice.js';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
@@ -18,14 +19,25 @@ export async function decryptCommand(
 ) {
   const envelope = await openEnvelope(options.config);
   const parallel = await parallelFor(input, options);
-  const stream = envelope.decryptStream({
+  const call = {
     requiredEncryptionContext: options.requireContext ?? {},
     parallel,
     ...(options.reproduceContext ? { encryptionContext: options.reproduceContext } : {}),
-  });
+  };
   let header: MessageHeader | undefined;
-  stream.on('header', (h: MessageHeader) => (header = h));
-  const result = await runPipeline('decrypt', input, stream, options);
+  const streamed = () => {
+    const stream = envelope.decryptStream(call);
+    stream.on('header', (h: MessageHeader) => (header = h));
+    return runPipeline('decrypt', input, stream, options);
+  };
+  // With worker threads and a file → file decrypt, the workers read and write the files themselves;
+  // the output appears only once the whole message authenticated.
+  const viaFiles = parallel
+    ? await runFileMode(input, options, async (from, to) => {
+        header = (await envelope.decryptFile(from, to, call)).header;
+      })
+    : undefined;
+  const result = viaFiles ?? (await streamed());
   report.done(`decrypted ${input ?? 'stdin'} -> ${result.output}`, {
     operation: 'decrypt',
     input: input ?? 'stdin',

@@ -1,4 +1,5 @@
 import type { EncryptDetails, MessageHeader } from '@envelope/core';
+import { runFileMode } from '../io/file-mode.js';
 import { type ParallelFlags, parallelFor } from '../io/parallel-choice.js';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
@@ -17,17 +18,26 @@ export async function encryptCommand(
 ) {
   const envelope = await openEnvelope(options.config);
   const parallel = await parallelFor(input, options);
-  const stream = envelope.encryptStream({
-    encryptionContext: options.context ?? {},
-    parallel,
-  });
+  const call = { encryptionContext: options.context ?? {}, parallel };
   let header: MessageHeader | undefined;
   let skipped: EncryptDetails['skippedMasterKeys'] = [];
-  stream.on('header', (h: MessageHeader, details?: EncryptDetails) => {
-    header = h;
-    skipped = details?.skippedMasterKeys ?? [];
-  });
-  const result = await runPipeline('encrypt', input, stream, options);
+  const streamed = () => {
+    const stream = envelope.encryptStream(call);
+    stream.on('header', (h: MessageHeader, details?: EncryptDetails) => {
+      header = h;
+      skipped = details?.skippedMasterKeys ?? [];
+    });
+    return runPipeline('encrypt', input, stream, options);
+  };
+  // With worker threads and a file → file encrypt, the workers read and write the files themselves.
+  const viaFiles = parallel
+    ? await runFileMode(input, options, async (from, to) => {
+        const done = await envelope.encryptFile(from, to, call);
+        header = done.header;
+        skipped = done.details.skippedMasterKeys;
+      })
+    : undefined;
+  const result = viaFiles ?? (await streamed());
   // A multi-keyring with minimumWraps wrote without these master keys: say which and why, so the
   // message can be repaired (rewrap) once they are back.
   const lines = [

@@ -1,3 +1,4 @@
+import { loadOptionalModule } from '@envelope/core';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { Reporter } from '../report.js';
@@ -32,13 +33,15 @@ async function keyClient(o: AzureKeysOptions) {
     return new KeyClient(o.vault, credential, { ...clientOptions, retryOptions });
   }
   const name = '@azure/identity';
-  const identity = (await import(name).catch(() => {
+  const identity = await loadOptionalModule<{
+    DefaultAzureCredential: new () => import('@azure/core-auth').TokenCredential;
+  }>({ require: () => require(name), import: () => import(name) }).catch(() => {
     throw new CliError(
       'Azure credentials need @azure/identity.',
       ExitCode.USAGE,
       'npm i @azure/identity, or pass --emulator <url> for the emulator',
     );
-  })) as { DefaultAzureCredential: new () => import('@azure/core-auth').TokenCredential };
+  });
   return new KeyClient(o.vault, new identity.DefaultAzureCredential(), { retryOptions });
 }
 

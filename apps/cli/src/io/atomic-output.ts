@@ -38,6 +38,15 @@ export class AtomicOutput {
     return new AtomicOutput(target);
   }
 
+  /**
+   * The temporary file's path, for a writer that writes it by itself (the parallel file mode's
+   * workers). Closes this output's own stream, which then writes nothing.
+   */
+  handOver(): string {
+    this.stream.destroy();
+    return this.#temporary;
+  }
+
   /** Renames the finished file over the target. On failure the temporary file is still ours to abort. */
   async commit(): Promise<void> {
     if (!this.#open) throw new Error('AtomicOutput was already committed or aborted.');

@@ -21,9 +21,11 @@ export interface ParallelFlags {
  * The parallel mode for one input: off by default, with `--no-parallel` or `--threads 0`; on with
  * `--threads n` (n workers) whatever the input; with `--threads auto`, one worker per CPU for a
  * regular file of at least {@link PARALLEL_FROM_BYTES} when there is more than one CPU (stdin's size
- * is unknown: off). Off by default because `pnpm bench` (BENCH_ONLY=parallel) measures the mode
- * slower than one thread on our 2-vCPU machine: AES-GCM runs at memory speed there, so moving the
- * bytes between threads costs more than the second core gains (see docs/cli.md).
+ * is unknown: off). Off by default because `pnpm bench` (BENCH_ONLY=parallel) measures neither
+ * mode at the 1.6× that would justify it on our shared 2-vCPU machine: the stream pool is slower
+ * than one thread (its main thread moves every byte), and the file mode (regular file → regular
+ * file, see file-mode.ts), which costs about one thread's CPU, is held near 1× there by the machine
+ * itself — raw AES-GCM on two threads measured 0.4–1.2× of one in the same runs (see docs/cli.md).
  */
 export async function parallelFor(
   input: string | undefined,

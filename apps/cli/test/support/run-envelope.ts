@@ -10,13 +10,36 @@ export interface Run {
   stderr: string;
 }
 
+export interface RunOptions {
+  /** The working directory (where `envelope.yaml` is found). */
+  readonly cwd: string;
+  /** Variables added to this process's environment; `undefined` removes one. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
 /** Runs `envelope ...args` in `cwd` and resolves with its exit code and output (never rejects). */
 export function envelope(cwd: string, ...args: string[]): Promise<Run> {
+  return runEnvelope({ cwd }, ...args);
+}
+
+/**
+ * {@link envelope} with options. `ENVELOPE_CONFIG` is blank (unset, for the CLI) unless `env` sets it,
+ * so a config in the caller's environment never leaks in. Asynchronous, so an emulator server in
+ * this process keeps answering while the CLI runs.
+ */
+export function runEnvelope(options: RunOptions, ...args: string[]): Promise<Run> {
+  const env = Object.fromEntries(
+    Object.entries({ ...process.env, ENVELOPE_CONFIG: '', ...options.env }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd, env: { ...process.env, ENVELOPE_CONFIG: '' }, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 },
+      { cwd: options.cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 30_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

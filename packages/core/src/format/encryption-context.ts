@@ -11,11 +11,11 @@ const MAX_FIELD = 0xffff;
 
 /**
  * Throws when a caller-supplied context uses a reserved key, is not all strings, or is not
- * well-formed Unicode.
+ * well-formed Unicode. One pass over the pairs (see {@link contextEntries}).
  */
 export function assertCallerContext(context: EncryptionContext): void {
-  if (isEmptyContext(context)) return;
-  for (const [key, value] of Object.entries(context)) {
+  const entries = contextEntries(context);
+  for (const [key, value] of entries) {
     if (typeof value !== 'string') {
       throw new InvalidArgumentError(`Encryption context value for '${key}' must be a string.`);
     }
@@ -26,13 +26,20 @@ export function assertCallerContext(context: EncryptionContext): void {
     }
     if (key.length === 0) throw new InvalidArgumentError('Encryption context keys must not be empty.');
   }
-  assertWellFormedContext(context);
+  assertWellFormedEntries(entries);
 }
 
 /**
- * True when the context has no pairs. Checked before any other work: most messages carry no context
- * (or none from the caller), and an empty one needs no entries, validation or sort.
+ * The context's pairs, read once per use. A context of more than about a thousand pairs is a V8
+ * dictionary-mode object, where every `for…in` or `Object.entries` collects and orders all its keys
+ * again (even one that stops at the first key): each extra pass made encrypt's cost per pair jump by
+ * half past that size (bench/scaling.ts). An empty context (most messages) costs one empty array.
  */
+function contextEntries(context: EncryptionContext): Array<[string, string]> {
+  return Object.entries(context);
+}
+
+/** True when the context has no pairs (a `for…in` that stops at once on the usual small object). */
 function isEmptyContext(context: EncryptionContext): boolean {
   for (const key in context) if (Object.hasOwn(context, key)) return false;
   return true;
@@ -50,8 +57,8 @@ export function hasLoneSurrogate(text: string): boolean {
  * Two strings that differ only in lone surrogates would bind to the same bytes, so refuse them. The
  * key is named escaped (JSON), never raw.
  */
-function assertWellFormedContext(context: EncryptionContext): void {
-  for (const [key, value] of Object.entries(context)) {
+function assertWellFormedEntries(entries: ReadonlyArray<readonly [string, string]>): void {
+  for (const [key, value] of entries) {
     if (hasLoneSurrogate(key)) {
       throw new InvalidArgumentError(
         `Encryption context key ${JSON.stringify(key)} is not well-formed Unicode (it has a lone UTF-16 surrogate, which UTF-8 cannot represent); repair the string, e.g. with String.prototype.toWellFormed().`,
@@ -65,14 +72,27 @@ function assertWellFormedContext(context: EncryptionContext): void {
   }
 }
 
+/** Any UTF-16 surrogate code unit, paired or not (no `u` flag: code units, not code points). */
+const SURROGATE_UNIT = /[\uD800-\uDFFF]/;
+
 /**
  * The pairs sorted by the UTF-8 bytes of their keys (message-header.md "AAD"): not by
  * `localeCompare`, which disagrees with the byte order for non-ASCII keys and breaks cross-SDK decrypt.
+ * Keys without surrogates compare as strings: for them UTF-16 code unit order is code point order,
+ * which UTF-8 byte order keeps (a native Buffer.compare per comparison cost 3× as much). A key
+ * with a surrogate pair (U+10000 and up) sorts before U+E000–U+FFFF as UTF-16 but after as UTF-8,
+ * so then the keys are compared as bytes.
  */
-function sortedEncodedPairs(context: EncryptionContext): Array<[Buffer, Buffer]> {
-  return Object.entries(context)
-    .map(([k, v]): [Buffer, Buffer] => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')])
-    .sort(([a], [b]) => Buffer.compare(a, b));
+function sortedEncodedPairs(entries: Array<[string, string]>): Array<[Buffer, Buffer]> {
+  if (entries.some(([key]) => SURROGATE_UNIT.test(key))) {
+    return entries
+      .map(([k, v]): [Buffer, Buffer] => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')])
+      .sort(([a], [b]) => Buffer.compare(a, b));
+  }
+  // Keys are distinct, so no two compare equal.
+  return entries
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]): [Buffer, Buffer] => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')]);
 }
 
 /**
@@ -81,9 +101,10 @@ function sortedEncodedPairs(context: EncryptionContext): Array<[Buffer, Buffer]>
  * Written into one buffer: every message serializes its context at least twice (keyring AAD, header).
  */
 export function serializeEncryptionContext(context: EncryptionContext): Buffer {
-  if (isEmptyContext(context)) return Buffer.alloc(0);
-  assertWellFormedContext(context);
-  const pairs = sortedEncodedPairs(context);
+  const entries = contextEntries(context);
+  if (entries.length === 0) return Buffer.alloc(0);
+  assertWellFormedEntries(entries);
+  const pairs = sortedEncodedPairs(entries);
   if (pairs.length > MAX_FIELD) throw new InvalidArgumentError('Encryption context has too many pairs.');
   let length = 2;
   for (const [key, value] of pairs) {

@@ -44,3 +44,38 @@ export function showProviderInfo(providerInfo: Uint8Array): string {
   const body = /^[\x20-\x7e]*$/.test(text) ? text : `hex:${shown.toString('hex')}`;
   return bytes.length > SHOWN_PROVIDER_INFO_BYTES ? `${body}… (${bytes.length} bytes)` : body;
 }
+
+/** How a cloud keyring package reads its own provider info, for {@link describeCloudMasterKey}. */
+export interface CloudMasterKeyFormat {
+  /** `aws`, `gcp`, `azure`. */
+  readonly cloud: string;
+  /** Shown as the location of provider info that `parse` refuses: `(malformed: provider info is not …)`. */
+  readonly malformedLocation: string;
+  /** The provider info read as latin1 (one character per byte) → its location and key, or undefined if malformed. */
+  parse(text: string): { readonly location: string; readonly key: string } | undefined;
+}
+
+/**
+ * Describes an EDK of a cloud keyring package's own provider. Provider info that `format.parse`
+ * refuses is described as malformed ({@link showProviderInfo}: at most 256 bytes of it) rather than
+ * refused: the header is unauthenticated input, and `inspect` shows it as what it claims to be.
+ */
+export function describeCloudMasterKey(
+  edk: Pick<EncryptedDataKey, 'providerId' | 'providerInfo'>,
+  format: CloudMasterKeyFormat,
+): MasterKeyDescription {
+  const { providerId: provider, providerInfo } = edk;
+  const text = Buffer.from(providerInfo.buffer, providerInfo.byteOffset, providerInfo.byteLength).toString(
+    'latin1',
+  );
+  const parsed = format.parse(text);
+  if (!parsed) {
+    return {
+      provider,
+      cloud: format.cloud,
+      location: format.malformedLocation,
+      key: showProviderInfo(providerInfo),
+    };
+  }
+  return { provider, cloud: format.cloud, location: parsed.location, key: parsed.key };
+}

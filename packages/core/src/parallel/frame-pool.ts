@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DecryptionFailedError, WorkerFailedError } from '../errors.js';
+import {
+  BodyFormatError,
+  DecryptionFailedError,
+  InvalidArgumentError,
+  WorkerFailedError,
+} from '../errors.js';
+import type { FileJob } from './file-layout.js';
 import type { Slab } from './slab-ring.js';
 import type { FromWorker, KeyMessage, OpenFrame, ToWorker } from './worker-protocol.js';
 
@@ -112,6 +118,26 @@ export class FramePool {
     return this.#run((id) => ({ type: 'open', id, slot, frames, slab: slab.id }));
   }
 
+  /**
+   * Runs a file-mode job: the worker reads `input` and writes `output` (file descriptors of this
+   * process) itself; resolves once its output is written.
+   */
+  file(
+    direction: 'seal-file' | 'open-file',
+    slot: number,
+    files: { readonly input: number; readonly output: number },
+    job: FileJob,
+  ): Promise<unknown> {
+    return this.#run((id) => ({
+      ...job,
+      type: direction,
+      id,
+      slot,
+      input: files.input,
+      output: files.output,
+    }));
+  }
+
   /** Stops every worker: each zero-fills its keys and exits; one that does not within a second is terminated. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -153,6 +179,10 @@ export class FramePool {
       if (worker.pending.size === 0) thread.unref();
       if ('pieces' in reply) job.resolve(reply.pieces.map((piece) => Buffer.from(piece)));
       else if (reply.failure === 'auth') job.reject(new DecryptionFailedError());
+      else if (reply.failure.code === 'ENVELOPE_BODY_INVALID')
+        job.reject(new BodyFormatError(reply.failure.message));
+      else if (reply.failure.code === 'ENVELOPE_INVALID_ARGUMENT')
+        job.reject(new InvalidArgumentError(reply.failure.message));
       else job.reject(new WorkerFailedError(`A frame worker failed: ${reply.failure.message}`));
     });
     thread.on('error', (error) =>

@@ -4,9 +4,10 @@ import { BodyAadContent, bodyAad, finalFrameHeader, frameIv, regularFrameHeader 
 import type { MessageHeader } from '../format/header.js';
 import { decryptFrame } from '../stream/decrypt-message.js';
 import { type AlgorithmSuite, getSuite } from '../suites/algorithm-suites.js';
+import { FileJobRunner } from './file-jobs.js';
 import type { FromWorker, KeyMessage, OpenMessage, SealMessage, ToWorker } from './worker-protocol.js';
 
-interface SlotKey {
+export interface SlotKey {
   readonly suite: AlgorithmSuite;
   readonly key: Buffer;
   readonly messageId: Buffer;
@@ -26,6 +27,7 @@ export function runFrameWorker(): void {
   if (!port) throw new Error('runFrameWorker() must run in a worker thread started by @envelope/core.');
   const slots = new Map<number, SlotKey>();
   const slabs = new Map<number, Buffer>();
+  const files = new FileJobRunner();
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'key':
@@ -49,21 +51,35 @@ export function runFrameWorker(): void {
         try {
           const slot = slots.get(message.slot);
           if (!slot) throw new Error(`No content key in slot ${message.slot}.`);
-          const slab = slabs.get(message.slab);
-          if (!slab) throw new Error(`No shared slab ${message.slab}.`);
-          output = transferable(
-            message.type === 'seal' ? seal(slot, slab, message) : open(slot, slab, message),
-          );
+          if (message.type === 'seal-file') files.seal(slot, message);
+          else if (message.type === 'open-file') files.open(slot, message);
+          else {
+            const slab = slabs.get(message.slab);
+            if (!slab) throw new Error(`No shared slab ${message.slab}.`);
+            output = transferable(
+              message.type === 'seal' ? seal(slot, slab, message) : open(slot, slab, message),
+            );
+          }
           reply = { id: message.id, pieces: output };
         } catch (error) {
-          const auth = (error as { code?: string }).code === 'ENVELOPE_DECRYPTION_FAILED';
-          reply = { id: message.id, failure: auth ? 'auth' : { message: String((error as Error).message) } };
+          const code = (error as { code?: string }).code;
+          const { message: text } = error as Error;
+          reply = {
+            id: message.id,
+            failure:
+              code === 'ENVELOPE_DECRYPTION_FAILED'
+                ? 'auth'
+                : { message: String(text), ...(code && TYPED_FAILURES.has(code) ? { code } : {}) },
+          };
         }
         port.postMessage(reply, output);
       }
     }
   });
 }
+
+/** Errors whose class the pool raises again on the main thread, by code (see FramePool). */
+const TYPED_FAILURES = new Set(['ENVELOPE_BODY_INVALID', 'ENVELOPE_INVALID_ARGUMENT']);
 
 function slotKey(message: KeyMessage): SlotKey {
   return {
@@ -81,7 +97,11 @@ function slotKey(message: KeyMessage): SlotKey {
  * message has another content key (its own random message id). The plaintext is read in place from
  * the shared slab, which the owner zero-fills when the message ends.
  */
-function seal(slot: SlotKey, slab: Buffer, job: SealMessage): Buffer[] {
+export function seal(
+  slot: SlotKey,
+  slab: Buffer,
+  job: Pick<SealMessage, 'firstSequenceNumber' | 'regular' | 'final' | 'length'>,
+): Buffer[] {
   const { suite, key, messageId, frameLength } = slot;
   const plaintext = slab.subarray(0, job.length);
   const finalLength = job.final ? plaintext.length - job.regular * frameLength : 0;

@@ -1,3 +1,5 @@
+import type { FileJob } from './file-layout.js';
+
 /**
  * Messages between a {@link FramePool} and its frame workers. Job input lies in shared slabs
  * (SharedArrayBuffers sent once, see SlabRing): a job names its slab and the bytes to read. Every
@@ -64,13 +66,50 @@ export interface OpenMessage {
   readonly slab: number;
 }
 
+/**
+ * A file-mode job (see file-jobs.ts): the worker reads the run's input from file descriptor `input`
+ * and writes its output to `output`, both opened by the main thread, at the offsets of `FileJob`.
+ * `seal-file` reads plaintext and writes frames; `open-file` reads frames and writes plaintext.
+ */
+interface FileJobFields extends FileJob {
+  readonly id: number;
+  readonly slot: number;
+  readonly input: number;
+  readonly output: number;
+}
+
+export interface SealFileMessage extends FileJobFields {
+  readonly type: 'seal-file';
+}
+
+export interface OpenFileMessage extends FileJobFields {
+  readonly type: 'open-file';
+}
+
+export type FileJobMessage = SealFileMessage | OpenFileMessage;
+
 export interface CloseMessage {
   readonly type: 'close';
 }
 
-export type ToWorker = KeyMessage | SlabMessage | DropSlabMessage | SealMessage | OpenMessage | CloseMessage;
+export type ToWorker =
+  | KeyMessage
+  | SlabMessage
+  | DropSlabMessage
+  | SealMessage
+  | OpenMessage
+  | SealFileMessage
+  | OpenFileMessage
+  | CloseMessage;
 
-/** `pieces` is the job's output, in order; `failure` says a frame did not authenticate ('auth') or why the job failed. */
+/**
+ * `pieces` is the job's output, in order (none for a file job: it wrote its output itself); `failure`
+ * says a frame did not authenticate ('auth') or why the job failed, with the error's code when the
+ * main thread raises the same typed error (a malformed body, an input that changed).
+ */
 export type FromWorker =
   | { readonly id: number; readonly pieces: readonly ArrayBuffer[] }
-  | { readonly id: number; readonly failure: 'auth' | { readonly message: string } };
+  | {
+      readonly id: number;
+      readonly failure: 'auth' | { readonly message: string; readonly code?: string };
+    };

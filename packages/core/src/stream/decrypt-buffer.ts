@@ -1,9 +1,7 @@
-import { DecryptionFailedError } from '../errors.js';
 import type { MessageHeader } from '../format/header.js';
 import type { DecryptOptions } from '../options.js';
-import { createVerifier } from '../suites/signature.js';
+import { DecryptBody } from './decrypt-body.js';
 import { openNextFrame } from './decrypt-message.js';
-import { FrameReader } from './frame-reader.js';
 import { openDecryption } from './open-decryption.js';
 import { OutputBuffer } from './output-buffer.js';
 
@@ -18,28 +16,26 @@ export async function decryptBuffer(
   ciphertext: Buffer,
   options: DecryptOptions,
 ): Promise<{ plaintext: Buffer; header: MessageHeader }> {
-  const { queue, limits, parsed, key, verificationKey } = await openDecryption([ciphertext], options);
+  const message = await openDecryption([ciphertext], options);
+  const { parsed, key } = message;
   const { header } = parsed;
   // The plaintext is shorter than the message. A message of one frame (every small message) is
   // returned as the decipher's own output, no copy.
   const output = new OutputBuffer();
   output.reserveFromSecond(ciphertext.length);
   try {
-    const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
-    verifier?.update(parsed.raw);
-    const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
+    // The frames are views of the one input buffer, read in order with no await between them: the
+    // verifier hashes them in large contiguous regions rather than three pieces a frame.
+    const body = new DecryptBody(message, { inOneBuffer: true });
     // Every byte is buffered: openNextFrame answers synchronously (a non-framed body is the one
     // promise).
     for (;;) {
-      const step = openNextFrame(body, header, key);
+      const step = openNextFrame(body.frames, header, key);
       const opened = step instanceof Promise ? await step : step;
       if (!opened) break;
       for (const piece of opened.plaintext) output.push(piece, true);
     }
-    if (verifier && verificationKey && !verifier.verify(verificationKey, await body.footer())) {
-      throw new DecryptionFailedError();
-    }
-    await body.assertEnd();
+    await body.end();
     return { plaintext: output.result(), header };
   } catch (error) {
     output.zero();

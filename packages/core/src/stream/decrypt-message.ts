@@ -2,8 +2,8 @@ import { createDecipheriv } from 'node:crypto';
 import { DecryptionFailedError } from '../errors.js';
 import type { MessageHeader } from '../format/header.js';
 import type { DecryptOptions } from '../options.js';
-import { createVerifier } from '../suites/signature.js';
-import { type FrameInfo, FrameReader } from './frame-reader.js';
+import { DecryptBody } from './decrypt-body.js';
+import type { FrameInfo, FrameReader } from './frame-reader.js';
 import { openDecryption } from './open-decryption.js';
 import { PlaintextRelease } from './plaintext-release.js';
 
@@ -17,28 +17,24 @@ export async function* decryptMessage(
   options: DecryptOptions,
   onHeader?: (header: MessageHeader) => void,
 ): AsyncGenerator<Buffer> {
-  const { queue, limits, parsed, key, verificationKey } = await openDecryption(source, options);
+  const message = await openDecryption(source, options);
+  const { parsed, key } = message;
   const { header } = parsed;
 
   const release = new PlaintextRelease(options, header.suite.signature !== undefined);
   try {
-    const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
-    verifier?.update(parsed.raw);
+    const body = new DecryptBody(message);
     onHeader?.(header);
 
-    const body = new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece));
     // openNextFrame answers synchronously when the bytes are buffered: a message in memory then
     // costs one step of this generator per frame, no other trip through the event loop.
     for (;;) {
-      const step = openNextFrame(body, header, key);
+      const step = openNextFrame(body.frames, header, key);
       const opened = step instanceof Promise ? await step : step;
       if (!opened) break;
       yield* release.frame(opened.plaintext, opened.frame.length);
     }
-    if (verifier && verificationKey && !verifier.verify(verificationKey, await body.footer())) {
-      throw new DecryptionFailedError();
-    }
-    await body.assertEnd();
+    await body.end();
     yield* release.end();
   } finally {
     release.wipe();

@@ -1,13 +1,11 @@
-import type { KeyObject } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { DecryptionFailedError } from '../errors.js';
 import { ContentType, type MessageHeader } from '../format/header.js';
 import type { DecryptOptions } from '../options.js';
-import { createVerifier } from '../suites/signature.js';
 import { ChunkFeed, type Taken } from './chunk-feed.js';
 import { ChunkQueue } from './chunk-queue.js';
+import { DecryptBody } from './decrypt-body.js';
 import { decryptFrame } from './decrypt-message.js';
-import { type FrameContent, type FrameInfo, FrameReader } from './frame-reader.js';
+import type { FrameContent, FrameInfo } from './frame-reader.js';
 import { openDecryption } from './open-decryption.js';
 import { PlaintextRelease } from './plaintext-release.js';
 
@@ -15,9 +13,7 @@ import { PlaintextRelease } from './plaintext-release.js';
 interface OpenBody {
   readonly header: MessageHeader;
   readonly key: Buffer;
-  readonly body: FrameReader;
-  readonly verifier: ReturnType<typeof createVerifier> | undefined;
-  readonly verificationKey: KeyObject | undefined;
+  readonly body: DecryptBody;
   readonly release: PlaintextRelease;
 }
 
@@ -44,22 +40,15 @@ export function decryptTransform(
   const start = (): Promise<OpenBody> => {
     if (opening) return opening;
     opening = (async () => {
-      const { limits, parsed, key, verificationKey } = await openDecryption(queue, options);
+      const message = await openDecryption(queue, options);
+      const { parsed, key } = message;
       const { header } = parsed;
       if (stream.destroyed) {
         key.fill(0);
         throw new Error('The decrypt stream was destroyed before its header was read.');
       }
-      const verifier = header.suite.signature ? createVerifier(header.suite.signature) : undefined;
-      verifier?.update(parsed.raw);
-      open = {
-        header,
-        key,
-        verifier,
-        verificationKey,
-        body: new FrameReader(queue, header, limits.maxFrameLength, (piece) => verifier?.update(piece)),
-        release: new PlaintextRelease(options, verifier !== undefined),
-      };
+      const frames = new DecryptBody(message);
+      open = { header, key, body: frames, release: new PlaintextRelease(options, frames.signed) };
       onHeader?.(header);
       return open;
     })();
@@ -116,7 +105,10 @@ export function decryptTransform(
    * must wait (a non-framed body's fields, or the end of the input).
    */
   const pump = (m: OpenBody, ending: boolean): Promise<void> | undefined => {
-    const { header, body: reader } = m;
+    const {
+      header,
+      body: { frames: reader },
+    } = m;
     const { suite } = header;
     // Bytes that hold any frame header: a final frame's is the longest (marker, sequence number, IV,
     // content length); a non-framed body starts with its IV and an 8-byte length.
@@ -155,10 +147,7 @@ export function decryptTransform(
   /** The input has ended: the frames left, the signature, nothing after the message, then the rest. */
   const finish = async (m: OpenBody): Promise<void> => {
     await pump(m, true);
-    if (m.verifier && m.verificationKey && !m.verifier.verify(m.verificationKey, await m.body.footer())) {
-      throw new DecryptionFailedError();
-    }
-    await m.body.assertEnd();
+    await m.body.end();
     for (const piece of m.release.end()) stream.push(piece);
     m.key.fill(0);
   };

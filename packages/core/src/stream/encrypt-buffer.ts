@@ -16,15 +16,20 @@ export async function encryptBuffer(
   options: EncryptOptions,
 ): Promise<{ ciphertext: Buffer; header: MessageHeader; details: EncryptDetails }> {
   const opened = await openEncryption({ plaintextLength: plaintext.length, ...options });
-  const writer = new MessageWriter(opened);
+  // The output is one buffer: the signer (signed suites) hashes it in large regions as it fills.
+  const writer = new MessageWriter(opened, { callerHashes: true });
   try {
     const { suite, frameLength, headerBytes } = opened;
     const output = new OutputBuffer();
     output.reserve(framedMessageLengthBound(suite, frameLength, headerBytes.length, plaintext.length));
     let details: EncryptDetails | undefined;
-    for (const piece of writer.start((_, d) => (details = d))) output.push(piece);
-    for (const piece of writer.write(plaintext)) output.push(piece);
-    for (const piece of writer.end()) output.push(piece);
+    // A signed suite's signer hashes the bytes where they are stored (a view per piece); else no view.
+    const put = suite.signature
+      ? (piece: Buffer) => writer.hashOutput(output.pushStored(piece))
+      : (piece: Buffer) => output.push(piece);
+    for (const piece of writer.start((_, d) => (details = d))) put(piece);
+    for (const piece of writer.write(plaintext)) put(piece);
+    for (const piece of writer.end()) put(piece);
     return { ciphertext: output.result(), header: opened.header, details: details! };
   } finally {
     writer.close();

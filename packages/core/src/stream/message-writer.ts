@@ -5,6 +5,16 @@ import type { EncryptDetails } from '../format/message-format.js';
 import { createSigner } from '../suites/signature.js';
 import { FramedBodyWriter } from './frame-encryptor.js';
 import type { OpenedEncryption } from './open-encryption.js';
+import { RegionHash } from './region-hash.js';
+
+export interface MessageWriterOptions {
+  /**
+   * The caller keeps the whole message in one buffer and hands every byte it wrote (header and
+   * frames, in order) to {@link MessageWriter.hashOutput}, as views of that buffer, so the signer
+   * hashes large contiguous regions rather than each piece. Without it the writer signs each piece.
+   */
+  readonly callerHashes?: boolean;
+}
 
 /**
  * The body of one message after {@link openEncryption}: plaintext in by synchronous calls, message
@@ -16,13 +26,18 @@ export class MessageWriter {
   readonly #opened: OpenedEncryption;
   readonly #body: FramedBodyWriter;
   readonly #signer;
+  /** With `callerHashes`: the signer fed by {@link hashOutput}, in regions. */
+  readonly #regions: RegionHash | undefined;
+  /** The body is hashed and signed: what follows (the footer) is not signed. */
+  #bodyDone = false;
   #remainingAllowed: number;
   #closed = false;
 
-  constructor(opened: OpenedEncryption) {
+  constructor(opened: OpenedEncryption, options: MessageWriterOptions = {}) {
     this.#opened = opened;
     const { suite, key, header, frameLength, plaintextLimit } = opened;
     this.#signer = suite.signature ? createSigner(suite.signature) : undefined;
+    this.#regions = this.#signer && options.callerHashes ? new RegionHash(this.#signer) : undefined;
     this.#body = new FramedBodyWriter(suite, key, header.messageId, frameLength);
     this.#remainingAllowed = plaintextLimit;
   }
@@ -47,8 +62,20 @@ export class MessageWriter {
   *end(): Generator<Buffer> {
     for (const out of this.#body.end()) yield this.#signed(out);
     const { signingKey } = this.#opened.materials;
+    // The caller hashed the final frame before asking for the next piece: hash what is pending.
+    this.#regions?.flush();
+    this.#bodyDone = true;
     if (this.#signer && signingKey) yield serializeFooter(this.#signer.sign(signingKey));
     this.close();
+  }
+
+  /**
+   * With `callerHashes`: the bytes of the message as the caller stored them, every piece the writer
+   * yielded, in order, each before asking the writer for its next piece. The footer, yielded last,
+   * is not signed and is ignored.
+   */
+  hashOutput(stored: Buffer): void {
+    if (!this.#bodyDone) this.#regions?.update(stored);
   }
 
   /** Zero-fills the content key (done, failed or abandoned); idempotent. */
@@ -60,7 +87,7 @@ export class MessageWriter {
   }
 
   #signed(bytes: Buffer): Buffer {
-    this.#signer?.update(bytes);
+    if (this.#regions === undefined) this.#signer?.update(bytes);
     return bytes;
   }
 }

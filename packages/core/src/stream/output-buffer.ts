@@ -58,6 +58,17 @@ export class OutputBuffer {
     this.#partsLength += piece.length;
   }
 
+  /**
+   * {@link push} without wiping, returning the bytes as stored: a view of the output (consecutive
+   * pieces are adjacent views of one buffer), or the piece itself when it was not copied there.
+   */
+  pushStored(piece: Buffer): Buffer {
+    const at = this.#written;
+    this.push(piece);
+    const out = this.#out;
+    return out !== undefined && this.#written === at + piece.length ? out.subarray(at, this.#written) : piece;
+  }
+
   /** The gathered bytes; an unused tail of the allocation is zero-filled, not left uninitialized. */
   result(): Buffer {
     if (this.#lone !== undefined) return this.#lone;

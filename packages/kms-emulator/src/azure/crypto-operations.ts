@@ -77,6 +77,16 @@ const symmetric = (body: {
   ...(body.tag !== undefined ? { tag: bytes(body.tag) } : {}),
 });
 
+/** Decodes a request's plaintext (a key to wrap, data to encrypt) for one use, then zero-fills it. */
+function withPlaintext<T>(value: string | undefined, use: (plaintext: Buffer) => T): T {
+  const plaintext = bytes(value);
+  try {
+    return use(plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
 /** A plaintext result, base64url-encoded, with its buffer zero-filled. */
 function secretResult(plaintext: Buffer): { value: string } {
   try {
@@ -88,7 +98,9 @@ function secretResult(plaintext: Buffer): { value: string } {
 
 export const cryptoOperations: Readonly<Record<string, Operation>> = {
   encrypt: cryptoOperation('encrypt', (version, material, body) => {
-    const out = algorithms.encrypt(version, material, body.alg, bytes(body.value), symmetric(body));
+    const out = withPlaintext(body.value, (plaintext) =>
+      algorithms.encrypt(version, material, body.alg, plaintext, symmetric(body)),
+    );
     return {
       value: toBase64url(out.value),
       ...(out.iv ? { iv: toBase64url(out.iv) } : {}),
@@ -100,7 +112,9 @@ export const cryptoOperations: Readonly<Record<string, Operation>> = {
     secretResult(algorithms.decrypt(version, material, body.alg, bytes(body.value), symmetric(body))),
   ),
   wrapKey: cryptoOperation('wrapKey', (version, material, body) => ({
-    value: toBase64url(algorithms.wrapKey(version, material, body.alg, bytes(body.value))),
+    value: toBase64url(
+      withPlaintext(body.value, (plaintext) => algorithms.wrapKey(version, material, body.alg, plaintext)),
+    ),
   })),
   unwrapKey: cryptoOperation('unwrapKey', (version, material, body) =>
     secretResult(algorithms.unwrapKey(version, material, body.alg, bytes(body.value))),

@@ -78,7 +78,10 @@ export interface CallOutcome {
   readonly requestId: string;
   /** The primary resource (key ARN, GCP resource name, Azure key id) when the call named one. */
   readonly resource: string | undefined;
-  /** `OK`, the cloud's error code, or `LocationUnavailable` when a fault took the location down. */
+  /**
+   * `OK`, the cloud's error code, `LocationUnavailable` when a fault took the location down, or
+   * `InternalFailure` (HTTP status 500) when the call threw without the service shaping its failure.
+   */
   readonly code: string;
   /** 200 on success; the cloud's status for its error; undefined when no answer was sent (location down). */
   readonly httpStatus: number | undefined;
@@ -87,6 +90,12 @@ export interface CallOutcome {
 }
 
 export type CallObserver = (outcome: CallOutcome) => void;
+
+/**
+ * The outcome code of a call that threw without the service shaping its failure (a bug in its `fail`
+ * hook): the servers answer such a call 500, as any unexpected error.
+ */
+const UNSHAPED_FAILURE_CODE = 'InternalFailure';
 
 export interface CallHandlers<T> {
   /** Validates the request and sets `scope.parameters`; runs before faults and outside the transaction. */
@@ -144,11 +153,11 @@ export class HsmCore {
 
   call<T>(call: ServiceCall, handlers: CallHandlers<T>): Promise<T> {
     const scope = new CallScope(call);
-    if (this.#observers.length === 0) return this.#call(scope, handlers);
+    if (this.#observers.length === 0) return this.#started(scope, handlers);
     const started = performance.now();
     let failure: ServiceFailure | undefined;
     // Settled with `then` rather than an async wrapper: one promise fewer per call on the hot path.
-    return this.#call(scope, handlers, (f) => {
+    return this.#started(scope, handlers, (f) => {
       failure = f;
     }).then(
       (output) => {
@@ -158,15 +167,36 @@ export class HsmCore {
       (error: unknown) => {
         if (error instanceof LocationUnavailableError) {
           this.#notify(scope, 'LocationUnavailable', undefined, started);
+        } else if (failure) {
+          this.#notify(scope, failure.code, failure.httpStatus, started);
         } else {
-          this.#notify(scope, failure ? failure.code : 'OK', failure ? failure.httpStatus : 200, started);
+          // Thrown with no failure shaped by the service (its `fail` hook itself threw): never `OK`.
+          this.#notify(scope, UNSHAPED_FAILURE_CODE, 500, started);
         }
         throw error;
       },
     );
   }
 
-  async #call<T>(
+  /** {@link HsmCore.#call}, whose synchronous throws (location down, an unauditable failure) reject. */
+  #started<T>(
+    scope: CallScope,
+    handlers: CallHandlers<T>,
+    failed?: (failure: ServiceFailure) => void,
+  ): Promise<T> {
+    try {
+      return this.#call(scope, handlers, failed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Not an async function: a call with no fault to wait for runs synchronously up to its commit, and
+   * its answer is one `then` on that commit (one microtask turn in memory), where awaiting each step
+   * cost a turn apiece.
+   */
+  #call<T>(
     scope: CallScope,
     handlers: CallHandlers<T>,
     failed?: (failure: ServiceFailure) => void,
@@ -174,9 +204,7 @@ export class HsmCore {
     const { call } = scope;
     // Not audited: the request never reached the service.
     this.faults.checkConnection(call.service, call.location);
-    // The call's writes with its audit record (or its failure's audit record), then its deferred work:
-    // each joins the store's open commit group (atomic on its own), and the call answers only once
-    // that group is durable. A failed commit fails the call: nothing of it was kept.
+    // The commits the call joins (its writes and audit record, its deferred work) and must wait for.
     const commits: Promise<void>[] = [];
     // The call's failure, as the handlers shape it, reported to the observers' hook.
     const fail = (thrown: unknown) => {
@@ -184,17 +212,45 @@ export class HsmCore {
       failed?.(failure);
       return failure;
     };
-    let answer: () => T;
+    let faults: Promise<void> | undefined;
     try {
       handlers.prepare?.(scope);
-      const faults = this.faults.beforeCall(call.service, call.location, call.operation);
-      if (faults) await faults;
+      faults = this.faults.beforeCall(call.service, call.location, call.operation);
+    } catch (thrown) {
+      return this.#answer(commits, this.#commit(scope, handlers, commits, fail, { thrown }), fail);
+    }
+    if (faults) {
+      // An injected latency or fault: the operation runs (or fails) once it settles.
+      return faults.then(
+        () => this.#answer(commits, this.#commit(scope, handlers, commits, fail), fail),
+        (thrown: unknown) =>
+          this.#answer(commits, this.#commit(scope, handlers, commits, fail, { thrown }), fail),
+      );
+    }
+    return this.#answer(commits, this.#commit(scope, handlers, commits, fail), fail);
+  }
+
+  /**
+   * The call's writes with its audit record (or, when it fails or `prior` failed it, its failure's audit
+   * record), then its deferred work: each joins the store's open commit group (atomic on its own).
+   * Returns how to answer once those commits are durable; throws when not even the failure could be
+   * audited (then nothing of the call was committed).
+   */
+  #commit<T>(
+    scope: CallScope,
+    handlers: CallHandlers<T>,
+    commits: Promise<void>[],
+    fail: (thrown: unknown) => ServiceFailure,
+    prior?: { thrown: unknown },
+  ): () => T {
+    try {
+      if (prior) throw prior.thrown;
       const output = this.#grouped(commits, () => {
         const output = handlers.run(scope);
         this.#audit(scope);
         return output;
       });
-      answer = () => output;
+      return () => output;
     } catch (thrown) {
       const failure = fail(thrown);
       try {
@@ -203,7 +259,7 @@ export class HsmCore {
         // Nothing of the call was committed; it fails either way, now without its audit record.
         throw fail(auditError).error;
       }
-      answer = () => {
+      return () => {
         throw failure.error;
       };
     } finally {
@@ -213,12 +269,24 @@ export class HsmCore {
         });
       }
     }
-    try {
-      await Promise.all(commits);
-    } catch (lost) {
+  }
+
+  /**
+   * Answers once every commit the call joined is durable: nobody hears of a call before its group
+   * commits, and a failed commit fails the call (nothing of it was kept).
+   */
+  #answer<T>(
+    commits: Promise<void>[],
+    answer: () => T,
+    fail: (thrown: unknown) => ServiceFailure,
+  ): Promise<T> {
+    // The commits of one call usually share one group's promise: wait on it directly, without the
+    // turns Promise.all adds.
+    const first = commits[0]!;
+    const durable = commits.every((commit) => commit === first) ? first : Promise.all(commits);
+    return durable.then(answer, (lost: unknown) => {
       throw fail(lost).error;
-    }
-    return answer();
+    });
   }
 
   /** Runs `fn` in the store's commit group and notes the commit the call must wait for. */

@@ -51,14 +51,31 @@ export async function dispatchAwsJson(
     const operation = operationFromTarget((request.method ?? 'POST') === 'POST' ? target : undefined);
     const input = decodeRequestBody(body);
     const output = await engine.execute(operation, input, { ...caller, requestId });
+    let encoded: string;
+    try {
+      encoded = encodeResponseBody(output);
+    } finally {
+      wipeSecrets(output);
+    }
     return {
       statusCode: 200,
       headers: { 'content-type': AWS_JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId },
-      body: Buffer.from(encodeResponseBody(output), 'utf8'),
+      body: Buffer.from(encoded, 'utf8'),
     };
   } catch (error) {
     if (error instanceof LocationUnavailableError) throw error;
     return withRequestId(encodeError(error), requestId);
+  }
+}
+
+/** Response members holding key material or plaintext (data keys, private keys, shared secrets). */
+const SECRET_MEMBERS = ['Plaintext', 'PrivateKeyPlaintext', 'SharedSecret'] as const;
+
+/** Zero-fills the output's secret buffers once they are encoded: the response is their only copy left. */
+function wipeSecrets(output: Record<string, unknown>): void {
+  for (const member of SECRET_MEMBERS) {
+    const value = output[member];
+    if (value instanceof Uint8Array) value.fill(0);
   }
 }
 

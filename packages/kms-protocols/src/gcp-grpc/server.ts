@@ -2,6 +2,7 @@ import { GcpKmsError, type GcpKmsService, LocationUnavailableError } from '@enve
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { KMS_SERVICE_NAME, kmsProtosJson, OBJECT_OPTIONS } from '../gcp-protos/definitions.js';
+import { wipeGcpSecrets } from '../gcp-protos/secret-fields.js';
 
 let definition: grpc.ServiceDefinition | undefined;
 
@@ -53,6 +54,33 @@ export function gcpGrpcImplementation(service: GcpKmsService): grpc.UntypedServi
  */
 export function createGcpGrpcServer(service: GcpKmsService, options?: grpc.ServerOptions): grpc.Server {
   const server = new grpc.Server(options);
-  server.addService(kmsGrpcServiceDefinition(), gcpGrpcImplementation(service));
+  server.addService(wipingServiceDefinition(), gcpGrpcImplementation(service));
   return server;
+}
+
+let wipingDefinition: grpc.ServiceDefinition | undefined;
+
+/**
+ * The service definition with each response serializer zero-filling the response's secret buffers
+ * (plaintexts, random bytes) once grpc-js has encoded them: serializing is the one step that always
+ * follows the handler's callback, however late grpc-js runs it, so the bytes sent are never wiped early.
+ */
+function wipingServiceDefinition(): grpc.ServiceDefinition {
+  if (!wipingDefinition) {
+    const wiping: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+    for (const [method, spec] of Object.entries(kmsGrpcServiceDefinition())) {
+      wiping[method] = {
+        ...spec,
+        responseSerialize: (response: unknown) => {
+          try {
+            return spec.responseSerialize(response);
+          } finally {
+            wipeGcpSecrets(response);
+          }
+        },
+      };
+    }
+    wipingDefinition = wiping;
+  }
+  return wipingDefinition;
 }

@@ -2,6 +2,7 @@ import { GcpKmsError, type GcpKmsService, LocationUnavailableError } from '@enve
 import { fromProto3JSON, type JSONObject, toProto3JSON } from 'proto3-json-serializer';
 import type protobuf from 'protobufjs';
 import { OBJECT_OPTIONS } from '../gcp-protos/definitions.js';
+import { wipeGcpSecrets } from '../gcp-protos/secret-fields.js';
 import { matchRule } from './http-rules.js';
 
 export interface GcpRestRequest {
@@ -141,10 +142,16 @@ export async function dispatchGcpRest(
       decodeRequest(requestType, json),
       request.requestId ? { requestId: request.requestId } : {},
     );
-    const encoded = toProto3JSON(responseType.fromObject(result as Record<string, unknown>), {
-      numericEnums: wantsNumericEnums(url.searchParams),
-    });
-    return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(encoded) };
+    let body: string;
+    try {
+      const encoded = toProto3JSON(responseType.fromObject(result as Record<string, unknown>), {
+        numericEnums: wantsNumericEnums(url.searchParams),
+      });
+      body = JSON.stringify(encoded);
+    } finally {
+      wipeGcpSecrets(result);
+    }
+    return { status: 200, headers: { ...JSON_HEADERS }, body };
   } catch (error) {
     if (error instanceof LocationUnavailableError) throw error;
     if (error instanceof GcpKmsError) return errorResponse(error);

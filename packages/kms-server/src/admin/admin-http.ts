@@ -20,12 +20,6 @@ export function pathOf(request: IncomingMessage): string {
   return (request.url ?? '/').split('?', 1)[0]!;
 }
 
-export function queryOf(request: IncomingMessage): URLSearchParams {
-  const url = request.url ?? '/';
-  const at = url.indexOf('?');
-  return new URLSearchParams(at < 0 ? '' : url.slice(at + 1));
-}
-
 /**
  * A body a browser cannot send cross-site without a CORS preflight: `application/json` only (an empty
  * body counts as `{}`). Returns the parsed JSON.

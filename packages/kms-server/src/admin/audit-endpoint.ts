@@ -10,7 +10,8 @@ import {
   renderAuditEntry,
   renderAzureAuditEntry,
 } from '@envelope/kms-emulator';
-import { AdminRequestError, json, queryOf } from './admin-http.js';
+import { AdminRequestError, json } from './admin-http.js';
+import { type QueryParameters, queryParameters } from './query-parameters.js';
 
 export const AUDIT_PATH = '/_envelope/audit';
 
@@ -40,7 +41,7 @@ const CLOUDS = ['aws', 'gcp', 'azure'] as const;
  */
 export function serveAudit(core: HsmCore, request: IncomingMessage, response: ServerResponse): void {
   if (request.method !== 'GET') throw new AdminRequestError(405, `Use GET ${AUDIT_PATH}.`);
-  const query = parseAuditQuery(queryOf(request));
+  const query = parseAuditQuery(queryParameters(request, PARAMETERS));
   const page = core.auditPage(query);
   const body: AuditLogPage = {
     events: page.records.map(render),
@@ -60,23 +61,8 @@ function render(record: CoreAuditRecord): AuditLogEntry {
   }
 }
 
-function parseAuditQuery(params: URLSearchParams): CoreAuditQuery & { limit: number } {
-  const one = (name: string): string | undefined => {
-    const values = params.getAll(name);
-    if (values.length > 1) throw new AdminRequestError(400, `Give ${name} once (got ${values.length}).`);
-    if (values[0] === '')
-      throw new AdminRequestError(400, `${name} is empty; leave it out to match every value.`);
-    return values[0];
-  };
-  for (const name of new Set(params.keys())) {
-    if (!PARAMETERS.includes(name)) {
-      throw new AdminRequestError(400, `Unknown query parameter ${name}; use ${PARAMETERS.join(', ')}.`);
-    }
-  }
-  const cloud = one('cloud');
-  if (cloud !== undefined && !(CLOUDS as readonly string[]).includes(cloud)) {
-    throw new AdminRequestError(400, `cloud must be one of ${CLOUDS.join(', ')} (got ${cloud}).`);
-  }
+function parseAuditQuery({ one, oneOf }: QueryParameters): CoreAuditQuery & { limit: number } {
+  const cloud = oneOf('cloud', CLOUDS);
   const location = one('location');
   const region = one('region');
   if (location !== undefined && region !== undefined) {

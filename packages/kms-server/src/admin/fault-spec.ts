@@ -90,23 +90,19 @@ const MEMBERS = {
   clear: z.literal(true),
 } as const;
 
+type Member = keyof typeof MEMBERS;
+
 /**
  * One fault, as the admin endpoint (`POST /_envelope/faults`) and `envelope kms serve --fault`
- * take it: exactly one of the members below. `service` (default `aws`) picks the cloud; `location`
+ * take it: exactly one of {@link MEMBERS}. `service` (default `aws`) picks the cloud; `location`
  * (or `region`) the AWS Region, GCP location or Azure vault; `operation` the cloud's operation name.
  */
-export const faultSpecSchema = z.union([
-  z.strictObject({ throttle: MEMBERS.throttle }),
-  z.strictObject({ latency: MEMBERS.latency }),
-  z.strictObject({ fail: MEMBERS.fail }),
-  z.strictObject({ down: MEMBERS.down }),
-  z.strictObject({ up: MEMBERS.up }),
-  z.strictObject({ regionDown: MEMBERS.regionDown }),
-  z.strictObject({ regionUp: MEMBERS.regionUp }),
-  z.strictObject({ clear: MEMBERS.clear }),
-]);
+export type FaultSpec = { [K in Member]: { [P in K]: z.infer<(typeof MEMBERS)[K]> } }[Member];
 
-export type FaultSpec = z.infer<typeof faultSpecSchema>;
+/** The schema of {@link FaultSpec}: one strict single-member object per entry of {@link MEMBERS}. */
+export const faultSpecSchema: z.ZodType<FaultSpec> = z.union(
+  (Object.keys(MEMBERS) as Member[]).map((name) => z.strictObject({ [name]: MEMBERS[name] })),
+) as z.ZodType as z.ZodType<FaultSpec>;
 
 /** A fault spec that is not one of the accepted shapes; the message lists them and the problem. */
 export class FaultSpecError extends EnvelopeError {
@@ -121,20 +117,16 @@ const SHAPES =
 /** Validates an unknown value (parsed JSON) as a fault spec. */
 export function parseFaultSpec(raw: unknown): FaultSpec {
   const keys = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
-  const member = keys.length === 1 && Object.hasOwn(MEMBERS, keys[0]!) ? keys[0] : undefined;
+  const member = keys.length === 1 && Object.hasOwn(MEMBERS, keys[0]!) ? (keys[0] as Member) : undefined;
   if (member === undefined) {
     throw new FaultSpecError(
       `${SHAPES}: got ${keys.length ? `members ${keys.join(', ')}` : (JSON.stringify(raw) ?? 'nothing')}`,
     );
   }
-  const parsed = faultSpecSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const memberIssues = MEMBERS[member as keyof typeof MEMBERS].safeParse(
-    (raw as Record<string, unknown>)[member],
-  ).error?.issues;
-  const issues = (memberIssues ?? parsed.error.issues).map(
-    (i) => `${formatIssuePath([member, ...i.path])}: ${i.message}`,
-  );
+  // The one member named decides the shape: parsed once, its issues named by their path under it.
+  const parsed = MEMBERS[member].safeParse((raw as Record<string, unknown>)[member]);
+  if (parsed.success) return { [member]: parsed.data } as FaultSpec;
+  const issues = parsed.error.issues.map((i) => `${formatIssuePath([member, ...i.path])}: ${i.message}`);
   throw new FaultSpecError(`${SHAPES}: ${issues.join('; ')}`);
 }
 

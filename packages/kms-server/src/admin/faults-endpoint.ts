@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActiveFault, FaultInjector } from '@envelope/kms-emulator';
-import { AdminRequestError, json, jsonBody, pathOf, queryOf } from './admin-http.js';
+import { AdminRequestError, json, jsonBody, pathOf } from './admin-http.js';
 import { applyFault, FAULT_SERVICES, FaultSpecError, parseFaultSpec } from './fault-spec.js';
+import { queryParameters } from './query-parameters.js';
 
 export const FAULTS_PATH = '/_envelope/faults';
 
@@ -60,13 +61,7 @@ export function serveFaults(
       return;
     }
     case 'DELETE': {
-      const service = onlyParameter(queryOf(request), 'service');
-      if (service !== undefined && !(FAULT_SERVICES as readonly string[]).includes(service)) {
-        throw new AdminRequestError(
-          400,
-          `service must be one of ${FAULT_SERVICES.join(', ')} (got ${service}).`,
-        );
-      }
+      const service = queryParameters(request, ['service']).oneOf('service', FAULT_SERVICES);
       const removed = faults.list().filter((f) => service === undefined || f.fault.service === service);
       for (const fault of removed) faults.remove(fault.id);
       json(response, 200, { status: 'ok', removed: removed.length });
@@ -94,16 +89,6 @@ function removeOne(
     throw new AdminRequestError(404, `No fault ${id} is in force; GET ${FAULTS_PATH} lists them.`);
   }
   json(response, 200, { status: 'ok', removed: 1 });
-}
-
-function onlyParameter(query: URLSearchParams, name: string): string | undefined {
-  for (const key of query.keys()) {
-    if (key !== name)
-      throw new AdminRequestError(400, `Unknown query parameter ${key}; only ${name} is accepted.`);
-  }
-  const values = query.getAll(name);
-  if (values.length > 1) throw new AdminRequestError(400, `Give ${name} once.`);
-  return values[0];
 }
 
 function listed(rule: ActiveFault): ListedFault {

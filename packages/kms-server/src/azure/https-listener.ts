@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import { loadOptionalModule } from '@envelope/core';
 import { type AzureKeyVaultService, isAzureVaultName } from '@envelope/kms-emulator';
 import { loadOrCreateTlsMaterial } from '../tls/tls-material.js';
 
@@ -50,12 +51,12 @@ export async function createAzureHttpsListener(
   options: AzureHttpsListenerOptions,
 ): Promise<AzureHttpsListener> {
   // Loaded here, not at import: a server without the Azure face never pays for the Azure protocol.
-  // `require` where this module runs as CommonJS (tsx under mocha), so the protocol and the service
-  // share one copy of the emulator's modules (its error classes); `import()` in ES modules.
-  const { AZURE_VAULT_HOST_SUFFIX, azureRestRequestListener, vaultOfHost } =
-    typeof require === 'function'
-      ? (require('@envelope/kms-protocols/azure-rest') as typeof import('@envelope/kms-protocols/azure-rest'))
-      : await import('@envelope/kms-protocols/azure-rest');
+  // In the running module system, so the protocol and the service share one copy of the emulator's
+  // modules (its error classes).
+  const { AZURE_VAULT_HOST_SUFFIX, azureRestRequestListener, vaultOfHost } = await loadOptionalModule({
+    require: () => require('@envelope/kms-protocols/azure-rest'),
+    import: () => import('@envelope/kms-protocols/azure-rest'),
+  });
   const suffix = options.vaultHostSuffix ?? AZURE_VAULT_HOST_SUFFIX;
   for (const vault of options.vaults) {
     if (!isAzureVaultName(vault))

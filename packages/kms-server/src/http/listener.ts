@@ -12,6 +12,7 @@ import type { AdminRoutes } from '../admin/admin-routes.js';
 import { ByteBudget } from './byte-budget.js';
 import { HostAllowList } from './host-check.js';
 import { BodyBudgetExceededError, BodyTooLargeError, readBody } from './read-body.js';
+import { ReplyBatch } from './reply-batch.js';
 import type { RequestLog } from './request-log.js';
 
 export type LogRecord = Record<string, unknown> & { level: 'info' | 'warn' | 'error'; msg: string };
@@ -86,6 +87,7 @@ export async function startListener(
   const listenHost = options.host ?? '127.0.0.1';
   const hosts = options.hosts ?? new HostAllowList(listenHost);
   const budget = new ByteBudget(limits.maxPendingBodyBytes);
+  const replies = new ReplyBatch(send);
   let inFlight = 0;
   let draining: (() => void) | undefined;
   let connections = 0;
@@ -211,7 +213,9 @@ export async function startListener(
         const refusal = endpoint.admit(call);
         return refusal ? send(response, refusal) : options.admin.serve(request, response, read.body);
       }
-      send(response, await endpoint.handle(call));
+      const turn = replies.open();
+      const reply = await endpoint.handle(call);
+      await replies.send(response, reply, turn);
     } finally {
       read.release();
     }

@@ -1,5 +1,6 @@
 import type { CallOutcome } from '@envelope/kms-emulator';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { BoundedCache } from './bounded-cache.js';
 
 /** Seconds; from sub-millisecond engine calls to injected multi-second latency. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -15,6 +16,9 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
+/** Label sets whose prom-client children are kept at hand per family (about 1 KiB each). */
+export const CACHED_LABEL_SETS = 1024;
+
 /** A status label: the number, or `none` when no HTTP answer was sent. */
 const statusLabel = (status: number | null | undefined): string =>
   status === null || status === undefined ? 'none' : String(status);
@@ -29,8 +33,9 @@ const statusLabel = (status: number | null | undefined): string =>
  *   every HTTP request a listener answered, refusals (auth, limits, bad requests) included.
  * - prom-client's default `process_*` and `nodejs_*` metrics.
  *
- * Labels come from values the request path already has; the children are cached by label values so a
- * request costs two map lookups and two observations per family.
+ * Labels come from values the request path already has; the children of the newest
+ * 1,024 label sets per family are cached, so a request costs a map lookup and two
+ * observations per family.
  */
 export class KmsMetrics {
   readonly #registry = new Registry();
@@ -60,28 +65,26 @@ export class KmsMetrics {
     buckets: BUCKETS,
     registers: [this.#registry],
   });
-  readonly #callChildren = new Map<
+  readonly #callChildren = new BoundedCache<
     string,
     { count: Counter.Internal; seconds: Histogram.Internal<string> }
-  >();
-  readonly #httpChildren = new Map<
+  >(CACHED_LABEL_SETS);
+  readonly #httpChildren = new BoundedCache<
     string,
     { count: Counter.Internal; seconds: Histogram.Internal<string> }
-  >();
+  >(CACHED_LABEL_SETS);
 
   /** The HSM core's call observer (`core.observeCalls(metrics.observeCall)`). */
   readonly observeCall = (outcome: CallOutcome): void => {
     const status = statusLabel(outcome.httpStatus);
     const key = `${outcome.service}\n${outcome.operation}\n${outcome.location}\n${outcome.code}\n${status}`;
-    let child = this.#callChildren.get(key);
-    if (!child) {
+    const child = this.#callChildren.get(key, () => {
       const place = { cloud: outcome.service, operation: outcome.operation, location: outcome.location };
-      child = {
+      return {
         count: this.#calls.labels({ ...place, code: outcome.code, http_status: status }),
         seconds: this.#callSeconds.labels(place),
       };
-      this.#callChildren.set(key, child);
-    }
+    });
     child.count.inc();
     child.seconds.observe(outcome.seconds);
   };
@@ -89,15 +92,10 @@ export class KmsMetrics {
   /** A listener's request observer: its endpoint name, the status sent (null: none) and the time taken. */
   readonly observeHttp = (endpoint: string, status: number | null, ms: number): void => {
     const label = statusLabel(status);
-    const key = `${endpoint}\n${label}`;
-    let child = this.#httpChildren.get(key);
-    if (!child) {
-      child = {
-        count: this.#http.labels({ endpoint, status: label }),
-        seconds: this.#httpSeconds.labels({ endpoint }),
-      };
-      this.#httpChildren.set(key, child);
-    }
+    const child = this.#httpChildren.get(`${endpoint}\n${label}`, () => ({
+      count: this.#http.labels({ endpoint, status: label }),
+      seconds: this.#httpSeconds.labels({ endpoint }),
+    }));
     child.count.inc();
     child.seconds.observe(ms / 1000);
   };

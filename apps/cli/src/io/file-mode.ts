@@ -1,0 +1,37 @@
+import { stat } from 'node:fs/promises';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { AtomicOutput } from './atomic-output.js';
+import { openOutput } from './open-output.js';
+import type { IoOptions } from './streams.js';
+
+/**
+ * Runs a file → file operation in the parallel file mode, where the workers write the output file
+ * themselves: into the atomic output's temporary file, renamed over `--output` only when `run`
+ * succeeded (so a failed decrypt leaves nothing) and removed otherwise. Applies only to a regular
+ * input file and an `--output` that is a new or regular file; returns undefined otherwise (stdin,
+ * stdout, a FIFO or device), and the caller streams instead.
+ */
+export async function runFileMode(
+  input: string | undefined,
+  io: IoOptions,
+  run: (input: string, output: string) => Promise<void>,
+): Promise<{ bytesIn: number; output: string } | undefined> {
+  if (!input || input === '-' || !io.output || io.output === '-') return undefined;
+  const info = await stat(input).catch(() => undefined);
+  if (!info?.isFile()) return undefined; // reported by the streaming path, which opens it
+  const target = await stat(io.output).catch(() => undefined);
+  if (target && !target.isFile()) return undefined; // a device or FIFO: streamed (see openOutput)
+  const output = await openOutput(io.output, io.force ?? false);
+  if (!(output instanceof AtomicOutput)) {
+    await output.abort();
+    throw new CliError(`Output ${io.output} changed while it was opened.`, ExitCode.IO);
+  }
+  try {
+    await run(input, output.handOver());
+    await output.commit();
+  } catch (error) {
+    await output.abort();
+    throw error;
+  }
+  return { bytesIn: info.size, output: io.output };
+}

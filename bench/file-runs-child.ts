@@ -1,0 +1,9 @@
+/**
+ * Runs the file → file rows in a process of their own (as the CLI runs: a fresh process), and prints
+ * them as JSON. In the benchmark's own process, after the stream rows, the one-thread path measured
+ * 2–3× its fresh-process CPU (heap left behind by earlier sections), which would flatter the file mode.
+ */
+import { fileRuns } from './parallel.js';
+
+const [suiteId, runs] = process.argv.slice(2).map(Number);
+process.stdout.write(JSON.stringify(await fileRuns(suiteId!, runs!)));

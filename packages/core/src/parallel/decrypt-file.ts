@@ -1,0 +1,91 @@
+import { readSync } from 'node:fs';
+import { ContentType, type MessageHeader } from '../format/header.js';
+import type { DecryptOptions } from '../options.js';
+import { decryptMessage } from '../stream/decrypt-message.js';
+import { openDecryption } from '../stream/open-decryption.js';
+import { inspectMessage } from '../stream/read-header.js';
+import { type FilePair, readInput, runJobs, withFiles, writeOutput } from './file-io.js';
+import { fileJobs, shapeForBody } from './file-layout.js';
+import { FramePool } from './frame-pool.js';
+import { decryptMessageParallel } from './parallel-decrypt.js';
+import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
+
+/**
+ * Decrypts the message file `inputPath` into `outputPath` (new, or an empty file). The output holds
+ * the plaintext only once the whole message authenticated: on any failure — a frame's tag, the
+ * signature, a truncated or extended file, a frame out of place — it is removed, so write to a
+ * temporary path and rename it on success to replace a file atomically (the CLI does).
+ *
+ * With `parallel` on, an unsigned framed message (0x0478) is decrypted in the file mode: the header
+ * is read and authenticated here with the same checks as every decrypt ({@link openDecryption}:
+ * limits, commitment, encryption context), the frame count follows from the file's length, and each
+ * worker reads its run of frames from the input, checks every frame header against its place,
+ * opens the frames and writes their plaintext at its offset. Signed and non-framed messages use the
+ * stream pool; without `parallel`, one thread streams the file.
+ */
+export async function decryptFile(
+  inputPath: string,
+  outputPath: string,
+  options: DecryptOptions,
+): Promise<{ readonly header: MessageHeader }> {
+  const parallel = resolveParallel(options.parallel);
+  return withFiles(inputPath, outputPath, async (files) => {
+    if (parallel && (await fileModeApplies(files, options))) {
+      return decryptFileMode(files, options, parallel);
+    }
+    let header: MessageHeader | undefined;
+    const onHeader = (h: MessageHeader) => (header = h);
+    const plaintext = parallel
+      ? decryptMessageParallel(readInput(files), options, parallel, onHeader)
+      : decryptMessage(readInput(files), options, onHeader);
+    await writeOutput(files, plaintext);
+    return { header: header! };
+  });
+}
+
+/** Unsigned and framed: read from the header alone, before any key is asked for. */
+async function fileModeApplies(files: FilePair, options: DecryptOptions): Promise<boolean> {
+  const { header } = await inspectMessage(headerChunks(files), options);
+  return !header.suite.signature && header.contentType === ContentType.FRAMED;
+}
+
+async function decryptFileMode(
+  files: FilePair,
+  options: DecryptOptions,
+  parallel: ResolvedParallel,
+): Promise<{ readonly header: MessageHeader }> {
+  // The workers start while the data key is decrypted (a KMS call): see encryptFile.
+  const pool = new FramePool(parallel.workers, parallel.workerUrl);
+  let key: Buffer | undefined;
+  try {
+    const opened = await openDecryption(headerChunks(files), options);
+    const { parsed } = opened;
+    const { header } = parsed;
+    key = opened.key;
+    const { suite, frameLength } = header;
+    const shape = shapeForBody(files.inputSize - parsed.length, frameLength, suite);
+    // The content key goes to each worker once, for this message only (slot 0).
+    pool.installKey(0, suite.id, key, header.messageId, frameLength);
+    key.fill(0);
+    const jobs = fileJobs(shape, frameLength, parsed.length, suite);
+    await runJobs(jobs, parallel.maxJobsInFlight, (job) => pool.file('open-file', 0, files, job));
+    return { header };
+  } finally {
+    key?.fill(0);
+    await pool.close();
+  }
+}
+
+/**
+ * The input from its start in 64 KiB chunks, read only as the header parser asks for them: the
+ * body is left to the workers.
+ */
+function* headerChunks(files: FilePair): Generator<Buffer> {
+  for (let position = 0; ; ) {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    const n = readSync(files.input, chunk, 0, chunk.length, position);
+    if (n === 0) return;
+    position += n;
+    yield chunk.subarray(0, n);
+  }
+}

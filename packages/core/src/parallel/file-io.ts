@@ -1,0 +1,88 @@
+import { closeSync, createReadStream, fstatSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { InvalidArgumentError } from '../errors.js';
+
+/** The two files of a file-mode operation, opened by the main thread; the workers use the descriptors. */
+export interface FilePair {
+  readonly input: number;
+  readonly output: number;
+  /** The input's size when it was opened. */
+  readonly inputSize: number;
+}
+
+/**
+ * Opens `inputPath` (a regular file) and creates `outputPath` (mode 0600; an existing output must be
+ * an empty file, such as a temporary file made for it),
+ * runs `body`, and closes both. When `body` fails, the output file is removed, so a failed operation
+ * never leaves part of a message or unauthenticated plaintext behind.
+ */
+export async function withFiles<T>(
+  inputPath: string,
+  outputPath: string,
+  body: (files: FilePair) => Promise<T>,
+): Promise<T> {
+  const input = openSync(inputPath, 'r');
+  let output: number | undefined;
+  try {
+    const info = fstatSync(input);
+    if (!info.isFile()) throw new InvalidArgumentError(`Input ${inputPath} is not a regular file.`);
+    const existing = statSync(outputPath, { throwIfNoEntry: false });
+    if (existing && existing.dev === info.dev && existing.ino === info.ino) {
+      throw new InvalidArgumentError(
+        `Input and output are the same file (${outputPath}); write to another path and rename it.`,
+      );
+    }
+    // The output is removed when the operation fails, so it must hold nothing of value beforehand.
+    if (existing && (!existing.isFile() || existing.size > 0)) {
+      throw new InvalidArgumentError(
+        `Output ${outputPath} already exists and is not an empty file; write to a new path (and rename it over the old one on success).`,
+      );
+    }
+    output = openSync(outputPath, 'w', 0o600);
+    try {
+      return await body({ input, output, inputSize: info.size });
+    } catch (error) {
+      closeSync(output);
+      output = undefined;
+      rmSync(outputPath, { force: true });
+      throw error;
+    }
+  } finally {
+    if (output !== undefined) closeSync(output);
+    closeSync(input);
+  }
+}
+
+/** The input again as a stream of 1 MiB chunks, for the paths that stream (one thread, signed suites). */
+export function readInput(files: FilePair): Readable {
+  return createReadStream('', { fd: files.input, start: 0, autoClose: false, highWaterMark: 1024 * 1024 });
+}
+
+/** Writes a streamed message (or plaintext) to the output, in order. */
+export async function writeOutput(
+  files: FilePair,
+  pieces: AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<void> {
+  let position = 0;
+  for await (const piece of pieces) {
+    let done = 0;
+    while (done < piece.length)
+      done += writeSync(files.output, piece, done, piece.length - done, position + done);
+    position += piece.length;
+  }
+}
+
+/**
+ * Runs jobs with at most `limit` in flight, started in order; resolves when all are done and
+ * rejects with the first failure (the caller then closes the pool, which fails the rest).
+ */
+export async function runJobs<J>(jobs: Iterable<J>, limit: number, start: (job: J) => Promise<unknown>) {
+  const inFlight: Promise<unknown>[] = [];
+  for (const job of jobs) {
+    const running = start(job);
+    running.catch(() => {}); // observed below, in order; a later job's failure must not go unhandled
+    inFlight.push(running);
+    if (inFlight.length >= limit) await inFlight.shift();
+  }
+  while (inFlight.length > 0) await inFlight.shift();
+}

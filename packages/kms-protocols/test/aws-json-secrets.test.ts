@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { KmsEngine, MemoryResourceStore } from '@envelope/kms-emulator';
+import { expect } from 'chai';
+import { dispatchAwsJson } from '../src/aws-json/index.js';
+
+describe('AWS JSON dispatch: secrets in a response', () => {
+  it('zero-fills the data key plaintext once it is encoded into the response body', async () => {
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
+    try {
+      const ctx = engine.context('us-east-1');
+      const { KeyMetadata } = (await engine.execute('CreateKey', {}, ctx)) as {
+        KeyMetadata: { KeyId: string };
+      };
+      const outputs: Record<string, unknown>[] = [];
+      const execute = engine.execute.bind(engine);
+      engine.execute = async (...args) => {
+        const output = await execute(...args);
+        outputs.push(output);
+        return output;
+      };
+      const call = (operation: string, body: Record<string, unknown>) =>
+        dispatchAwsJson(engine, {
+          headers: { 'x-amz-target': `TrentService.${operation}` },
+          body: JSON.stringify(body),
+        });
+      const gdk = await call('GenerateDataKey', { KeyId: KeyMetadata.KeyId, KeySpec: 'AES_256' });
+      expect(gdk.statusCode).to.equal(200);
+      const answered = JSON.parse(gdk.body.toString('utf8')) as { Plaintext: string; CiphertextBlob: string };
+      const dataKey = Buffer.from(answered.Plaintext, 'base64');
+      expect(dataKey).to.have.length(32);
+      expect(dataKey.equals(Buffer.alloc(32))).to.equal(false);
+      const held = outputs[0]!.Plaintext as Uint8Array;
+      expect(Buffer.from(held).equals(Buffer.alloc(32)), 'engine plaintext wiped').to.equal(true);
+
+      // Decrypt answers the same key, and its plaintext buffer is wiped too.
+      const decrypted = await call('Decrypt', { CiphertextBlob: answered.CiphertextBlob });
+      const plain = JSON.parse(decrypted.body.toString('utf8')) as { Plaintext: string };
+      expect(Buffer.from(plain.Plaintext, 'base64').equals(dataKey)).to.equal(true);
+      expect(Buffer.from(outputs[1]!.Plaintext as Uint8Array).equals(Buffer.alloc(32))).to.equal(true);
+    } finally {
+      engine.close();
+    }
+  });
+});
