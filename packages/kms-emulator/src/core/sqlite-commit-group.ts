@@ -35,6 +35,8 @@ export class SqliteCommitGroups {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly maxCalls: number,
+    /** Told after each group's COMMIT (the store's checkpointer). */
+    private readonly onGroupCommit: () => void = () => {},
   ) {
     if (!(Number.isInteger(maxCalls) && maxCalls > 0)) {
       throw new InvalidArgumentError(
@@ -117,8 +119,6 @@ export class SqliteCommitGroups {
     try {
       this.db.commit();
       this.#commits++;
-      group.resolve();
-      return undefined;
     } catch (cause) {
       try {
         if (this.db.inTransaction) this.db.rollback();
@@ -133,6 +133,13 @@ export class SqliteCommitGroups {
       group.reject(error);
       return error;
     }
+    group.resolve();
+    try {
+      this.onGroupCommit();
+    } catch {
+      // The hook (checkpoints) never changes the outcome of a group that is committed.
+    }
+    return undefined;
   }
 
   #nested<T>(fn: () => T): T {

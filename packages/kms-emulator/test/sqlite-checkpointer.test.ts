@@ -1,0 +1,115 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { SqliteCommitGroups } from '../src/core/sqlite-commit-group.js';
+import {
+  type CoreAuditRecord as AuditRecord,
+  openSqlite,
+  type SqliteDriverName,
+  SqliteResourceStore,
+} from '../src/index.js';
+
+// better-sqlite3 12 aborts Node 24 from a finalizer; node:sqlite exists from Node 22.5.
+const major = Number(process.versions.node.split('.')[0]);
+const drivers: SqliteDriverName[] = [
+  ...(major < 24 ? (['better-sqlite3'] as const) : []),
+  ...(process.getBuiltinModule?.('node:sqlite') ? (['node:sqlite'] as const) : []),
+];
+
+const record = (i: number): AuditRecord => ({
+  id: `id-${i}`,
+  time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+  service: 'aws',
+  location: 'us-east-1',
+  operation: 'GenerateDataKey',
+  requestId: `request-${i}`,
+  principal: 'arn:aws:iam::111122223333:root',
+  resources: [`arn:aws:kms:us-east-1:111122223333:key/${i}`],
+  parameters: { numberOfBytes: 32 },
+});
+
+/** `groups` group commits of `calls` audited calls each, as a server under load makes them. */
+async function groupCommits(store: SqliteResourceStore, groups: number, calls: number): Promise<void> {
+  let n = 0;
+  for (let g = 0; g < groups; g++) {
+    const commits: Promise<void>[] = [];
+    for (let c = 0; c < calls; c++) {
+      store.groupedTransaction(() => store.appendAudit(record(n++)));
+      commits.push(store.committed());
+    }
+    await Promise.all(commits);
+  }
+}
+
+describe('SQLite WAL checkpoints off the event loop', function () {
+  this.timeout(30_000);
+  for (const driver of drivers) {
+    describe(driver, () => {
+      let dir: string;
+      let path: string;
+      beforeEach(() => {
+        dir = mkdtempSync(join(tmpdir(), 'kms-checkpoint-'));
+        path = join(dir, 'kms.sqlite');
+      });
+      afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+      it('copies group commits into the database file from a worker, well before the automatic checkpoint', async () => {
+        const store = new SqliteResourceStore(path, { synchronous: 'NORMAL', driver });
+        try {
+          const before = statSync(path).size;
+          // ≈ 100 WAL pages: far below SQLite's automatic checkpoint (1,000 pages), so only the
+          // worker copies them into the database file while the store is open.
+          await groupCommits(store, 50, 8);
+          const deadline = Date.now() + 20_000;
+          while (statSync(path).size <= before && Date.now() < deadline) await sleep(20);
+          expect(statSync(path).size).to.be.greaterThan(before);
+          expect(store.queryAudit({}).length).to.equal(400);
+        } finally {
+          store.close();
+        }
+      });
+
+      it('closes the worker connection before its own, so close still removes the WAL', async () => {
+        const store = new SqliteResourceStore(path, { synchronous: 'NORMAL', driver });
+        await groupCommits(store, 10, 4);
+        await sleep(100); // the worker has opened its connection and checkpointed
+        store.close();
+        // SQLite deletes the WAL only when the last connection to the database closes.
+        expect(existsSync(`${path}-wal`)).to.equal(false);
+        const db = openSqlite(path, { readonly: true, driver });
+        try {
+          expect(db.prepare('SELECT COUNT(*) AS n FROM audit_records').get()).to.deep.equal({ n: 40 });
+        } finally {
+          db.close();
+        }
+      });
+
+      it('closes when the worker has not started yet', async () => {
+        const store = new SqliteResourceStore(path, { synchronous: 'NORMAL', driver });
+        await groupCommits(store, 1, 1);
+        store.close();
+        expect(existsSync(`${path}-wal`)).to.equal(false);
+      });
+    });
+  }
+});
+
+describe('group commit and its after-commit hook', () => {
+  it('answers a committed group as committed even when the hook (the checkpointer) throws', async () => {
+    const db = openSqlite(':memory:');
+    try {
+      db.exec('CREATE TABLE t (v INTEGER)');
+      const groups = new SqliteCommitGroups(db, 64, () => {
+        throw new Error('cannot start a worker thread');
+      });
+      groups.grouped(() => db.prepare('INSERT INTO t (v) VALUES (1)').run());
+      await groups.committed();
+      expect(db.prepare('SELECT COUNT(*) AS n FROM t').get()).to.deep.equal({ n: 1 });
+      expect(groups.commits).to.equal(1);
+    } finally {
+      db.close();
+    }
+  });
+});
