@@ -282,6 +282,41 @@ describe('parallel file mode', () => {
     }
   });
 
+  it("opens the AWS SDK's stored messages (v1 0x0178 and 0x0378, v2 0x0478 and 0x0578) from files, inline and on workers", async function () {
+    this.timeout(120_000);
+    const stored = JSON.parse(
+      readFileSync(new URL('./fixtures/aws-sdk-raw-aes-vectors.json', import.meta.url), 'utf8'),
+    ) as {
+      keyNamespace: string;
+      keyName: string;
+      wrappingKey: string;
+      encryptionContext: Record<string, string>;
+      plaintext: string;
+      vectors: { suiteId: number; ciphertext: string }[];
+    };
+    const theirs = new RawAesKeyring({
+      keyNamespace: stored.keyNamespace,
+      keyName: stored.keyName,
+      wrappingKey: Buffer.from(stored.wrappingKey, 'hex'),
+    });
+    const options = {
+      keyring: theirs,
+      commitmentPolicy: 'require-encrypt-allow-decrypt',
+      requiredEncryptionContext: stored.encryptionContext,
+    } as const;
+    for (const vector of stored.vectors) {
+      writeFileSync(path('theirs'), Buffer.from(vector.ciphertext, 'base64'));
+      for (const [mode, parallel] of MODES) {
+        fresh('out');
+        const { header } = await decryptFile(path('theirs'), path('out'), { ...options, parallel });
+        expect(header.suite.id, mode).to.equal(vector.suiteId);
+        expect(readFileSync(path('out')).toString('base64'), `${vector.suiteId} ${mode}`).to.equal(
+          stored.plaintext,
+        );
+      }
+    }
+  });
+
   it('refuses an output that already holds something, and leaves it as it was', async () => {
     writeFileSync(path('plain'), randomBytes(100));
     writeFileSync(path('precious'), 'keep me');
