@@ -200,22 +200,27 @@ export async function twoThreadCeiling(mib = 128): Promise<number> {
 }
 
 export interface FileRun {
-  /** Wall ms: the CLI's one-thread path (createReadStream → encryptStream → createWriteStream). */
-  readonly singleEncMs: number;
-  /** Wall ms: encryptFile in the file mode (workers read and write the files themselves). */
+  /** Wall ms, the baseline: encryptFile on one thread (the file mode's jobs inline on the main thread). */
+  readonly inlineEncMs: number;
+  /** Wall ms: encryptFile with `availableParallelism()` workers (the same jobs on the pool). */
   readonly fileEncMs: number;
-  readonly singleDecMs: number;
+  /** Wall ms, for information: the CLI's old one-thread path (createReadStream → encryptStream → createWriteStream). */
+  readonly streamEncMs: number;
+  readonly inlineDecMs: number;
   readonly fileDecMs: number;
-  /** Process CPU ms (every thread) of the same four passes: one-thread encrypt, file encrypt, decrypts. */
-  readonly cpuMs: readonly [number, number, number, number];
+  readonly streamDecMs: number;
+  /** Process CPU ms (every thread) of the same six passes, in the order of the fields above. */
+  readonly cpuMs: readonly [number, number, number, number, number, number];
   /** {@link twoThreadCeiling}, measured in the same run. */
   readonly ceiling: number;
 }
 
 /**
- * File → file, PARALLEL_BYTES in os.tmpdir(): the one-thread path the CLI uses today against the
- * file mode with `availableParallelism()` workers, alternating in every run (encrypts, then the two
- * decrypts of the same message file), wall time. The files are removed afterwards.
+ * File → file, PARALLEL_BYTES in os.tmpdir(): the file mode with `availableParallelism()` workers
+ * against the same file mode on one thread (the best one-thread path: the same positional jobs run
+ * inline), with the old stream path (what the CLI ran on one thread before) as a third column, so
+ * the I/O design's gain shows apart from the second core's. The three alternate in every run
+ * (encrypts, then the decrypts of the same message file), wall time. The files are removed afterwards.
  */
 export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]> {
   const parallel: ParallelOptions = {
@@ -231,21 +236,23 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
       writeSync(plain, chunk, 0, Math.min(MiB, PARALLEL_BYTES - sent));
     }
     closeSync(plain);
-    const singleEncrypt = () =>
+    const streamEncrypt = () =>
       pipeline(
         createReadStream(path('plain'), { highWaterMark: MiB }),
         encryptStream({ keyring, suiteId }),
-        createWriteStream(path('single.msg')),
+        createWriteStream(path('stream.msg')),
       );
+    const inlineEncrypt = () => encryptFile(path('plain'), path('inline.msg'), { keyring, suiteId });
     const fileEncrypt = () => encryptFile(path('plain'), path('file.msg'), { keyring, suiteId, parallel });
-    const singleDecrypt = () =>
+    const streamDecrypt = () =>
       pipeline(
         createReadStream(path('file.msg'), { highWaterMark: MiB }),
         decryptStream({ keyring }),
-        createWriteStream(path('single.out')),
+        createWriteStream(path('stream.out')),
       );
+    const inlineDecrypt = () => decryptFile(path('file.msg'), path('inline.out'), { keyring });
     const fileDecrypt = () => decryptFile(path('file.msg'), path('file.out'), { keyring, parallel });
-    // Each pass writes a new file: the old output is removed before the clock starts, for both sides.
+    // Each pass writes a new file: the old output is removed before the clock starts, for every side.
     const fresh = (run: () => Promise<unknown>, output: string) => {
       rmSync(path(output), { force: true });
       return timed(run);
@@ -255,21 +262,34 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
       if (statSync(path(output)).size !== PARALLEL_BYTES) throw new Error('file bench: decrypt lost bytes');
       return time;
     };
-    await fresh(fileEncrypt, 'file.msg'); // the message the decrypts read, and a warm-up of both paths
-    await fresh(singleEncrypt, 'single.msg');
+    await fresh(fileEncrypt, 'file.msg'); // the message the decrypts read, and a warm-up of every path
+    await fresh(inlineEncrypt, 'inline.msg');
+    await fresh(streamEncrypt, 'stream.msg');
     await fresh(fileDecrypt, 'file.out');
+    await fresh(inlineDecrypt, 'inline.out');
     const results: FileRun[] = [];
     for (let run = 0; run < runs; run++) {
-      const singleEnc = await fresh(singleEncrypt, 'single.msg');
+      const inlineEnc = await fresh(inlineEncrypt, 'inline.msg');
       const fileEnc = await fresh(fileEncrypt, 'file.msg');
-      const singleDec = await checked(singleDecrypt, 'single.out');
+      const streamEnc = await fresh(streamEncrypt, 'stream.msg');
+      const inlineDec = await checked(inlineDecrypt, 'inline.out');
       const fileDec = await checked(fileDecrypt, 'file.out');
+      const streamDec = await checked(streamDecrypt, 'stream.out');
       results.push({
-        singleEncMs: singleEnc.ms,
+        inlineEncMs: inlineEnc.ms,
         fileEncMs: fileEnc.ms,
-        singleDecMs: singleDec.ms,
+        streamEncMs: streamEnc.ms,
+        inlineDecMs: inlineDec.ms,
         fileDecMs: fileDec.ms,
-        cpuMs: [singleEnc.cpuMs, fileEnc.cpuMs, singleDec.cpuMs, fileDec.cpuMs],
+        streamDecMs: streamDec.ms,
+        cpuMs: [
+          inlineEnc.cpuMs,
+          fileEnc.cpuMs,
+          streamEnc.cpuMs,
+          inlineDec.cpuMs,
+          fileDec.cpuMs,
+          streamDec.cpuMs,
+        ],
         ceiling: await twoThreadCeiling(),
       });
     }
@@ -345,39 +365,54 @@ export async function parallelBench(): Promise<string> {
   const fileBefore = loadNote();
   const files = fileRunsIsolated(SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY, FILE_RUNS);
   const cpu = (i: number) => (median(files.map((r) => r.cpuMs[i]!)) / 1000).toFixed(2);
-  for (const [direction, single, file, cpuFigures] of [
-    ['encrypt', files.map((r) => r.singleEncMs), files.map((r) => r.fileEncMs), `${cpu(0)} / ${cpu(1)}`],
-    ['decrypt', files.map((r) => r.singleDecMs), files.map((r) => r.fileDecMs), `${cpu(2)} / ${cpu(3)}`],
+  const mbMedian = (ms: number[]) => mbPerSecond(PARALLEL_BYTES, median(ms)).toFixed(0);
+  for (const [direction, inline, file, stream, cpuFigures] of [
+    [
+      'encrypt',
+      files.map((r) => r.inlineEncMs),
+      files.map((r) => r.fileEncMs),
+      files.map((r) => r.streamEncMs),
+      `${cpu(0)} / ${cpu(1)} / ${cpu(2)}`,
+    ],
+    [
+      'decrypt',
+      files.map((r) => r.inlineDecMs),
+      files.map((r) => r.fileDecMs),
+      files.map((r) => r.streamDecMs),
+      `${cpu(3)} / ${cpu(4)} / ${cpu(5)}`,
+    ],
   ] as const) {
     fileRows.push([
       `0x0478 ${direction}`,
-      mbPerSecond(PARALLEL_BYTES, median([...single])).toFixed(0),
-      mbPerSecond(PARALLEL_BYTES, median([...file])).toFixed(0),
+      mbMedian([...inline]),
+      mbMedian([...file]),
       range(
-        files.map((_, i) => single[i]! / file[i]!),
+        files.map((_, i) => inline[i]! / file[i]!),
         (v) => `${v.toFixed(2)}×`,
       ),
-      cpuFigures,
       range(
         files.map((r) => r.ceiling),
         (v) => `${v.toFixed(2)}×`,
       ),
+      mbMedian([...stream]),
+      cpuFigures,
     ]);
   }
   return [
     table(
       [
         'file → file',
-        'one thread MB/s (CLI path)',
+        'one thread MB/s (file mode inline)',
         `file mode, ${availableParallelism()} workers MB/s`,
         'speed-up min / median / max',
-        'CPU s one thread / file mode (median)',
         "machine's 2-thread ceiling (raw GCM) min / median / max",
+        'old CLI stream path, one thread MB/s (information)',
+        'CPU s inline / workers / stream (median)',
       ],
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), in a fresh process as the CLI runs, wall time, alternating: one thread = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI runs on one thread), file mode = encryptFile/decryptFile (workers read and write the files at the frames' offsets; pool start-up included). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), workers = the same jobs on the pool (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [

@@ -139,6 +139,48 @@ describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its
     }
   });
 
+  it('one thread, 0x0478 file → file runs the file mode inline: round trip, and a tampered message leaves no output', async () => {
+    await writeFile(
+      join(dir, 'unsigned1.yaml'),
+      'suite: 0x0478\nkeyring: { type: raw-aes, keyNamespace: dr, keyName: east, key: { file: east.key } }\n',
+    );
+    const one = ['--threads', '0'];
+    expect(
+      (await run(dir, 'encrypt', 'small.bin', '--config', 'unsigned1.yaml', '-o', 'i.enc', ...one)).threads,
+    ).to.equal(0);
+    expect(
+      (await run(dir, 'decrypt', 'i.enc', '--config', 'unsigned1.yaml', '-o', 'i.out', ...one)).threads,
+    ).to.equal(0);
+    expect((await readFile(join(dir, 'i.out'))).equals(small)).to.equal(true);
+
+    const message = await readFile(join(dir, 'i.enc'));
+    const flipped = Buffer.from(message);
+    flipped[message.length - 1000]! ^= 1;
+    for (const [name, bytes] of [
+      ['i-flipped.enc', flipped],
+      ['i-truncated.enc', message.subarray(0, -5)],
+    ] as const) {
+      await writeFile(join(dir, name), bytes);
+      const result = await envelope(
+        dir,
+        'decrypt',
+        name,
+        '--config',
+        'unsigned1.yaml',
+        '-o',
+        'ibad.out',
+        ...one,
+      );
+      expect(result.code, `${name}: ${result.stderr}`).to.not.equal(0);
+      // the file mode's refusal (a stream reads frames in turn and says otherwise)
+      if (name === 'i-truncated.enc') expect(result.stderr, name).to.match(/the file's length/);
+      expect(
+        (await readdir(dir)).filter((f) => f.startsWith('ibad.out') || f.startsWith('.ibad.out')),
+        `${name}: no output left`,
+      ).to.deep.equal([]);
+    }
+  });
+
   it('refuses a bad --threads with a usage error', async () => {
     for (const bad of ['-1', 'many', '1.5', '999']) {
       const result = await envelope(

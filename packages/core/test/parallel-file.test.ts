@@ -17,6 +17,7 @@ import {
 } from '@envelope/core';
 import { expect } from 'chai';
 import { frameIv } from '../src/format/body.js';
+import { FileJobRunner } from '../src/parallel/file-jobs.js';
 import { framesPerJob } from '../src/parallel/parallel-options.js';
 import { FramedBodyWriter } from '../src/stream/frame-encryptor.js';
 import { openDecryption } from '../src/stream/open-decryption.js';
@@ -24,7 +25,12 @@ import { openDecryption } from '../src/stream/open-decryption.js';
 const keyring = new RawAesKeyring({ keyNamespace: 'file', keyName: 'k', wrappingKey: randomBytes(32) });
 const UNSIGNED = SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
 const SIGNED = SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
-const parallel = { workers: 2 };
+const workers = { workers: 2 };
+/** The file mode's two ways to run its jobs: on the main thread one after another, or on 2 workers. */
+const MODES = [
+  ['one thread (jobs inline)', undefined],
+  ['2 workers', workers],
+] as const;
 /** 4 KiB frames: 256 frames per job, so a few MiB make many jobs. */
 const F = 4096;
 
@@ -72,133 +78,141 @@ describe('parallel file mode', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const sizes = [0, 1, F - 1, F, F + 1, 3 * framesPerJob(F) * F, 3 * framesPerJob(F) * F + 777];
-  for (const [name, suiteId] of [
-    ['0x0478', UNSIGNED],
-    ['0x0578', SIGNED],
-  ] as const) {
-    it(`${name}: round-trips files of 0, 1, F-1, F, F+1 and many frames with the one-thread path both ways`, async function () {
-      this.timeout(300_000); // 21 pools started, each worker loading the sources through tsx
-      for (const size of sizes) {
-        fresh('message', 'out', 'out2');
-        const plaintext = randomBytes(size);
-        writeFileSync(path('plain'), plaintext);
-        await encryptFile(path('plain'), path('message'), { keyring, suiteId, frameLength: F, parallel });
-        const message = readFileSync(path('message'));
-        expect((await decrypt(message, { keyring })).plaintext.equals(plaintext), `${size} bytes`).to.equal(
-          true,
-        );
-        const { header } = await decryptFile(path('message'), path('out'), { keyring, parallel });
-        expect(header.suite.id).to.equal(suiteId);
-        expect(readFileSync(path('out')).equals(plaintext), `${size} bytes back`).to.equal(true);
-        // and a message made by the one-thread writer decrypts in the file mode
-        const { ciphertext } = await encrypt(plaintext, { keyring, suiteId, frameLength: F });
-        writeFileSync(path('single'), ciphertext);
-        await decryptFile(path('single'), path('out2'), { keyring, parallel });
-        expect(readFileSync(path('out2')).equals(plaintext)).to.equal(true);
+  for (const [mode, parallel] of MODES) {
+    describe(mode, () => {
+      const sizes = [0, 1, F - 1, F, F + 1, 3 * framesPerJob(F) * F, 3 * framesPerJob(F) * F + 777];
+      for (const [name, suiteId] of [
+        ['0x0478', UNSIGNED],
+        ['0x0578', SIGNED],
+      ] as const) {
+        it(`${name}: round-trips files of 0, 1, F-1, F, F+1 and many frames with the one-thread path both ways`, async function () {
+          this.timeout(300_000); // 21 pools started, each worker loading the sources through tsx
+          for (const size of sizes) {
+            fresh('message', 'out', 'out2');
+            const plaintext = randomBytes(size);
+            writeFileSync(path('plain'), plaintext);
+            await encryptFile(path('plain'), path('message'), { keyring, suiteId, frameLength: F, parallel });
+            const message = readFileSync(path('message'));
+            expect(
+              (await decrypt(message, { keyring })).plaintext.equals(plaintext),
+              `${size} bytes`,
+            ).to.equal(true);
+            const { header } = await decryptFile(path('message'), path('out'), { keyring, parallel });
+            expect(header.suite.id).to.equal(suiteId);
+            expect(readFileSync(path('out')).equals(plaintext), `${size} bytes back`).to.equal(true);
+            // and a message made by the one-thread writer decrypts in the file mode
+            const { ciphertext } = await encrypt(plaintext, { keyring, suiteId, frameLength: F });
+            writeFileSync(path('single'), ciphertext);
+            await decryptFile(path('single'), path('out2'), { keyring, parallel });
+            expect(readFileSync(path('out2')).equals(plaintext)).to.equal(true);
+          }
+        });
       }
+
+      it('writes the same bytes as the one-thread writer for the same content key and message id', async function () {
+        this.timeout(300_000);
+        for (const size of sizes) {
+          fresh('message');
+          const plaintext = randomBytes(size);
+          writeFileSync(path('plain'), plaintext);
+          await encryptFile(path('plain'), path('message'), {
+            keyring,
+            suiteId: UNSIGNED,
+            frameLength: F,
+            parallel,
+          });
+          const message = readFileSync(path('message'));
+          // The message's own content key, recovered as any decrypt does; the one-thread writer then
+          // seals the same plaintext under it and the same message id.
+          const { parsed, key } = await openDecryption([message], { keyring });
+          const single = new FramedBodyWriter(parsed.header.suite, key, parsed.header.messageId, F);
+          const expected = Buffer.concat([parsed.raw, ...single.write(plaintext), ...single.end()]);
+          expect(message.equals(expected), `${size} bytes`).to.equal(true);
+        }
+      });
+
+      it('takes IVs 1 … n, each once and in order, under the message content key', async () => {
+        const plaintext = randomBytes(5 * framesPerJob(F) * F + 3);
+        writeFileSync(path('plain'), plaintext);
+        await encryptFile(path('plain'), path('message'), {
+          keyring,
+          suiteId: UNSIGNED,
+          frameLength: F,
+          parallel,
+        });
+        const frames = framesOf(readFileSync(path('message')));
+        expect(frames.length).to.equal(5 * framesPerJob(F) + 1);
+        for (const [i, frame] of frames.entries()) {
+          expect(frame.sequenceNumber).to.equal(i + 1);
+          expect(frame.iv.equals(frameIv(12, i + 1))).to.equal(true);
+        }
+      });
+
+      describe('refuses a damaged message file with a typed error and leaves no output', () => {
+        let message: Buffer;
+        beforeEach(async () => {
+          writeFileSync(path('plain'), randomBytes(3 * framesPerJob(F) * F + 100));
+          await encryptFile(path('plain'), path('message'), {
+            keyring,
+            suiteId: UNSIGNED,
+            frameLength: F,
+            parallel,
+          });
+          message = readFileSync(path('message'));
+        });
+        const damaged = async (bytes: Buffer): Promise<unknown> => {
+          writeFileSync(path('damaged'), bytes);
+          const error = await outcome(decryptFile(path('damaged'), path('out'), { keyring, parallel }));
+          expect(existsSync(path('out')), 'output file left behind').to.equal(false);
+          return error;
+        };
+
+        it('truncated by a byte, by a whole frame, or to its header', async () => {
+          const frames = framesOf(message);
+          expect(await damaged(message.subarray(0, -1))).to.be.instanceOf(BodyFormatError);
+          const last = frames.at(-1)!;
+          const lastRegular = frames.at(-2)!;
+          const dropped = Buffer.concat([
+            message.subarray(0, lastRegular.start),
+            message.subarray(last.start),
+          ]);
+          expect(await damaged(dropped)).to.be.instanceOf(BodyFormatError);
+          expect(await damaged(message.subarray(0, frames[0]!.start))).to.be.instanceOf(BodyFormatError);
+        });
+
+        it('extended by a byte, or by a frame-sized run of bytes', async () => {
+          expect(await damaged(Buffer.concat([message, Buffer.alloc(1)]))).to.be.instanceOf(BodyFormatError);
+          const frame = framesOf(message)[0]!;
+          const extra = Buffer.alloc(frame.end - frame.start);
+          expect(await damaged(Buffer.concat([message, extra]))).to.be.instanceOf(BodyFormatError);
+        });
+
+        it('with a pair of frames swapped in the middle', async () => {
+          const frames = framesOf(message);
+          const a = frames[300]!;
+          const b = frames[301]!;
+          const swapped = Buffer.concat([
+            message.subarray(0, a.start),
+            message.subarray(b.start, b.end),
+            message.subarray(a.start, a.end),
+            message.subarray(b.end),
+          ]);
+          expect(swapped.length).to.equal(message.length);
+          expect(await damaged(swapped)).to.be.instanceOf(BodyFormatError);
+        });
+
+        it('with a flipped tag bit in a frame in the middle', async () => {
+          const flipped = Buffer.from(message);
+          flipped[framesOf(message)[400]!.end - 1]! ^= 1;
+          expect(await damaged(flipped)).to.be.instanceOf(DecryptionFailedError);
+        });
+      });
     });
   }
 
-  it('writes the same bytes as the one-thread writer for the same content key and message id', async function () {
-    this.timeout(300_000);
-    for (const size of sizes) {
-      fresh('message');
-      const plaintext = randomBytes(size);
-      writeFileSync(path('plain'), plaintext);
-      await encryptFile(path('plain'), path('message'), {
-        keyring,
-        suiteId: UNSIGNED,
-        frameLength: F,
-        parallel,
-      });
-      const message = readFileSync(path('message'));
-      // The message's own content key, recovered as any decrypt does; the one-thread writer then
-      // seals the same plaintext under it and the same message id.
-      const { parsed, key } = await openDecryption([message], { keyring });
-      const single = new FramedBodyWriter(parsed.header.suite, key, parsed.header.messageId, F);
-      const expected = Buffer.concat([parsed.raw, ...single.write(plaintext), ...single.end()]);
-      expect(message.equals(expected), `${size} bytes`).to.equal(true);
-    }
-  });
-
-  it('takes IVs 1 … n, each once and in order, under the message content key', async () => {
-    const plaintext = randomBytes(5 * framesPerJob(F) * F + 3);
-    writeFileSync(path('plain'), plaintext);
-    await encryptFile(path('plain'), path('message'), {
-      keyring,
-      suiteId: UNSIGNED,
-      frameLength: F,
-      parallel,
-    });
-    const frames = framesOf(readFileSync(path('message')));
-    expect(frames.length).to.equal(5 * framesPerJob(F) + 1);
-    for (const [i, frame] of frames.entries()) {
-      expect(frame.sequenceNumber).to.equal(i + 1);
-      expect(frame.iv.equals(frameIv(12, i + 1))).to.equal(true);
-    }
-  });
-
-  describe('refuses a damaged message file with a typed error and leaves no output', () => {
-    let message: Buffer;
-    beforeEach(async () => {
-      writeFileSync(path('plain'), randomBytes(3 * framesPerJob(F) * F + 100));
-      await encryptFile(path('plain'), path('message'), {
-        keyring,
-        suiteId: UNSIGNED,
-        frameLength: F,
-        parallel,
-      });
-      message = readFileSync(path('message'));
-    });
-    const damaged = async (bytes: Buffer): Promise<unknown> => {
-      writeFileSync(path('damaged'), bytes);
-      const error = await outcome(decryptFile(path('damaged'), path('out'), { keyring, parallel }));
-      expect(existsSync(path('out')), 'output file left behind').to.equal(false);
-      return error;
-    };
-
-    it('truncated by a byte, by a whole frame, or to its header', async () => {
-      const frames = framesOf(message);
-      expect(await damaged(message.subarray(0, -1))).to.be.instanceOf(BodyFormatError);
-      const last = frames.at(-1)!;
-      const lastRegular = frames.at(-2)!;
-      const dropped = Buffer.concat([message.subarray(0, lastRegular.start), message.subarray(last.start)]);
-      expect(await damaged(dropped)).to.be.instanceOf(BodyFormatError);
-      expect(await damaged(message.subarray(0, frames[0]!.start))).to.be.instanceOf(BodyFormatError);
-    });
-
-    it('extended by a byte, or by a frame-sized run of bytes', async () => {
-      expect(await damaged(Buffer.concat([message, Buffer.alloc(1)]))).to.be.instanceOf(BodyFormatError);
-      const frame = framesOf(message)[0]!;
-      const extra = Buffer.alloc(frame.end - frame.start);
-      expect(await damaged(Buffer.concat([message, extra]))).to.be.instanceOf(BodyFormatError);
-    });
-
-    it('with a pair of frames swapped in the middle', async () => {
-      const frames = framesOf(message);
-      const a = frames[300]!;
-      const b = frames[301]!;
-      const swapped = Buffer.concat([
-        message.subarray(0, a.start),
-        message.subarray(b.start, b.end),
-        message.subarray(a.start, a.end),
-        message.subarray(b.end),
-      ]);
-      expect(swapped.length).to.equal(message.length);
-      expect(await damaged(swapped)).to.be.instanceOf(BodyFormatError);
-    });
-
-    it('with a flipped tag bit in a frame in the middle', async () => {
-      const flipped = Buffer.from(message);
-      flipped[framesOf(message)[400]!.end - 1]! ^= 1;
-      expect(await damaged(flipped)).to.be.instanceOf(DecryptionFailedError);
-    });
-  });
-
   it('fails with WorkerFailedError, removes the output and stops every worker when a worker is killed', async () => {
     writeFileSync(path('plain'), randomBytes(8 * 1024 * 1024));
-    await encryptFile(path('plain'), path('message'), { keyring, suiteId: UNSIGNED, parallel });
+    await encryptFile(path('plain'), path('message'), { keyring, suiteId: UNSIGNED, parallel: workers });
     for (const direction of ['seal-file', 'open-file'] as const) {
       const started: Worker[] = [];
       let jobs = 0;
@@ -214,8 +228,8 @@ describe('parallel file mode', () => {
       try {
         error = await outcome(
           direction === 'seal-file'
-            ? encryptFile(path('plain'), path('out'), { keyring, suiteId: UNSIGNED, parallel })
-            : decryptFile(path('message'), path('out'), { keyring, parallel }),
+            ? encryptFile(path('plain'), path('out'), { keyring, suiteId: UNSIGNED, parallel: workers })
+            : decryptFile(path('message'), path('out'), { keyring, parallel: workers }),
         );
       } finally {
         Worker.prototype.postMessage = post;
@@ -233,33 +247,91 @@ describe('parallel file mode', () => {
     }
   });
 
-  it('without parallel, streams the file on one thread: same round trip, same refusal of a damaged file', async () => {
-    const plaintext = randomBytes(3 * F + 5);
+  it('without parallel, runs the same file jobs on the main thread for 0x0478 (no worker) and streams 0x0578', async () => {
+    const plaintext = randomBytes(3 * framesPerJob(F) * F + 5);
     writeFileSync(path('plain'), plaintext);
-    await encryptFile(path('plain'), path('message'), { keyring, suiteId: UNSIGNED, frameLength: F });
-    await decryptFile(path('message'), path('out'), { keyring });
-    expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
-    writeFileSync(path('damaged'), readFileSync(path('message')).subarray(0, -1));
-    const error = await outcome(decryptFile(path('damaged'), path('bad'), { keyring }));
-    expect(error).to.be.instanceOf(BodyFormatError);
-    expect(existsSync(path('bad')), 'output file left behind').to.equal(false);
+    const calls = { seal: 0, open: 0, posted: 0 };
+    const { seal, open } = FileJobRunner.prototype;
+    const post = Worker.prototype.postMessage;
+    FileJobRunner.prototype.seal = function (this: FileJobRunner, ...args) {
+      calls.seal++;
+      return seal.apply(this, args);
+    };
+    FileJobRunner.prototype.open = function (this: FileJobRunner, ...args) {
+      calls.open++;
+      return open.apply(this, args);
+    };
+    Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+      calls.posted++;
+      return post.apply(this, args);
+    };
+    try {
+      await encryptFile(path('plain'), path('message'), { keyring, suiteId: UNSIGNED, frameLength: F });
+      await decryptFile(path('message'), path('out'), { keyring });
+      expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
+      expect(calls).to.deep.equal({ seal: 3, open: 3, posted: 0 }); // 3 runs, the last with the final frame
+      fresh('message', 'out');
+      await encryptFile(path('plain'), path('message'), { keyring, suiteId: SIGNED, frameLength: F });
+      await decryptFile(path('message'), path('out'), { keyring });
+      expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
+      expect(calls, 'a signed message streams').to.deep.equal({ seal: 3, open: 3, posted: 0 });
+    } finally {
+      FileJobRunner.prototype.seal = seal;
+      FileJobRunner.prototype.open = open;
+      Worker.prototype.postMessage = post;
+    }
+  });
+
+  it("opens the AWS SDK's stored messages (v1 0x0178 and 0x0378, v2 0x0478 and 0x0578) from files, inline and on workers", async function () {
+    this.timeout(120_000);
+    const stored = JSON.parse(
+      readFileSync(new URL('./fixtures/aws-sdk-raw-aes-vectors.json', import.meta.url), 'utf8'),
+    ) as {
+      keyNamespace: string;
+      keyName: string;
+      wrappingKey: string;
+      encryptionContext: Record<string, string>;
+      plaintext: string;
+      vectors: { suiteId: number; ciphertext: string }[];
+    };
+    const theirs = new RawAesKeyring({
+      keyNamespace: stored.keyNamespace,
+      keyName: stored.keyName,
+      wrappingKey: Buffer.from(stored.wrappingKey, 'hex'),
+    });
+    const options = {
+      keyring: theirs,
+      commitmentPolicy: 'require-encrypt-allow-decrypt',
+      requiredEncryptionContext: stored.encryptionContext,
+    } as const;
+    for (const vector of stored.vectors) {
+      writeFileSync(path('theirs'), Buffer.from(vector.ciphertext, 'base64'));
+      for (const [mode, parallel] of MODES) {
+        fresh('out');
+        const { header } = await decryptFile(path('theirs'), path('out'), { ...options, parallel });
+        expect(header.suite.id, mode).to.equal(vector.suiteId);
+        expect(readFileSync(path('out')).toString('base64'), `${vector.suiteId} ${mode}`).to.equal(
+          stored.plaintext,
+        );
+      }
+    }
   });
 
   it('refuses an output that already holds something, and leaves it as it was', async () => {
     writeFileSync(path('plain'), randomBytes(100));
     writeFileSync(path('precious'), 'keep me');
-    const error = await outcome(encryptFile(path('plain'), path('precious'), { keyring, parallel }));
+    const error = await outcome(encryptFile(path('plain'), path('precious'), { keyring, parallel: workers }));
     expect(error).to.be.instanceOf(Error).with.property('code', 'ENVELOPE_INVALID_ARGUMENT');
     expect(readFileSync(path('precious'), 'utf8')).to.equal('keep me');
     // an empty file made for the output (a temporary file) is taken
     writeFileSync(path('empty'), '');
-    await encryptFile(path('plain'), path('empty'), { keyring, parallel });
+    await encryptFile(path('plain'), path('empty'), { keyring, parallel: workers });
     expect(readFileSync(path('empty')).length).to.be.greaterThan(100);
   });
 
   it('refuses to write over its own input', async () => {
     writeFileSync(path('plain'), randomBytes(100));
-    const error = await outcome(encryptFile(path('plain'), path('plain'), { keyring, parallel }));
+    const error = await outcome(encryptFile(path('plain'), path('plain'), { keyring, parallel: workers }));
     expect(error).to.be.instanceOf(Error).with.property('code', 'ENVELOPE_INVALID_ARGUMENT');
     expect(readFileSync(path('plain')).length).to.equal(100);
     expect(readdirSync(dir)).to.deep.equal(['plain']);

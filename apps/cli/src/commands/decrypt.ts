@@ -30,13 +30,12 @@ export async function decryptCommand(
     stream.on('header', (h: MessageHeader) => (header = h));
     return runPipeline('decrypt', input, stream, options);
   };
-  // With worker threads and a file → file decrypt, the workers read and write the files themselves;
-  // the output appears only once the whole message authenticated.
-  const viaFiles = parallel
-    ? await runFileMode(input, options, async (from, to) => {
-        header = (await envelope.decryptFile(from, to, call)).header;
-      })
-    : undefined;
+  // A file → file decrypt reads and writes the files with positional I/O (decryptFile: on the
+  // workers with threads, job after job on this thread without); the output appears only once the
+  // whole message authenticated. Stdin or stdout streams.
+  const viaFiles = await runFileMode(input, options, async (from, to) => {
+    header = (await envelope.decryptFile(from, to, call)).header;
+  });
   const result = viaFiles ?? (await streamed());
   report.done(`decrypted ${input ?? 'stdin'} -> ${result.output}`, {
     operation: 'decrypt',

@@ -29,14 +29,13 @@ export async function encryptCommand(
     });
     return runPipeline('encrypt', input, stream, options);
   };
-  // With worker threads and a file → file encrypt, the workers read and write the files themselves.
-  const viaFiles = parallel
-    ? await runFileMode(input, options, async (from, to) => {
-        const done = await envelope.encryptFile(from, to, call);
-        header = done.header;
-        skipped = done.details.skippedMasterKeys;
-      })
-    : undefined;
+  // A file → file encrypt reads and writes the files with positional I/O (encryptFile: on the
+  // workers with threads, job after job on this thread without); stdin or stdout streams.
+  const viaFiles = await runFileMode(input, options, async (from, to) => {
+    const done = await envelope.encryptFile(from, to, call);
+    header = done.header;
+    skipped = done.details.skippedMasterKeys;
+  });
   const result = viaFiles ?? (await streamed());
   // A multi-keyring with minimumWraps wrote without these master keys: say which and why, so the
   // message can be repaired (rewrap) once they are back.

@@ -5,9 +5,9 @@ import { openOutput } from './open-output.js';
 import type { IoOptions } from './streams.js';
 
 /**
- * Runs a file → file operation in the parallel file mode, where the workers write the output file
- * themselves: into the atomic output's temporary file, renamed over `--output` only when `run`
- * succeeded (so a failed decrypt leaves nothing) and removed otherwise. Applies only to a regular
+ * Runs a file → file operation in the file mode (encryptFile/decryptFile, on worker threads or on
+ * this thread), which writes the output file itself: into the atomic output's temporary file, renamed
+ * over `--output` only when `run` succeeded (so a failed decrypt leaves nothing) and removed otherwise. Applies only to a regular
  * input file and an `--output` that is a new or regular file; returns undefined otherwise (stdin,
  * stdout, a FIFO or device), and the caller streams instead.
  */

@@ -22,10 +22,11 @@ export interface ParallelFlags {
  * `--threads n` (n workers) whatever the input; with `--threads auto`, one worker per CPU for a
  * regular file of at least {@link PARALLEL_FROM_BYTES} when there is more than one CPU (stdin's size
  * is unknown: off). Off by default because `pnpm bench` (BENCH_ONLY=parallel) measures neither
- * mode at the 1.6× that would justify it on our shared 2-vCPU machine: the stream pool is slower
- * than one thread (its main thread moves every byte), and the file mode (regular file → regular
- * file, see file-mode.ts), which costs about one thread's CPU, is held near 1× there by the machine
- * itself — raw AES-GCM on two threads measured 0.4–1.2× of one in the same runs (see docs/cli.md).
+ * mode at the 1.6× that would justify it on our 2-vCPU machine: the stream pool is slower than one
+ * thread (its main thread moves every byte), and the file mode with 2 workers (regular file →
+ * regular file, see file-mode.ts) measured 0.86–1.02× (medians) of the same file mode on one thread,
+ * which the CLI runs for files anyway, while raw AES-GCM on two threads gained 1.7–3.5× in the same
+ * runs: the positional writes into one file do not split across threads (see docs/cli.md).
  */
 export async function parallelFor(
   input: string | undefined,

@@ -4,6 +4,7 @@ import type { DecryptOptions } from '../options.js';
 import { decryptMessage } from '../stream/decrypt-message.js';
 import { openDecryption } from '../stream/open-decryption.js';
 import { inspectMessage } from '../stream/read-header.js';
+import { runFileJobsInline } from './file-inline.js';
 import { type FilePair, readInput, runJobs, withFiles, writeOutput } from './file-io.js';
 import { fileJobs, shapeForBody } from './file-layout.js';
 import { FramePool } from './frame-pool.js';
@@ -16,12 +17,14 @@ import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
  * signature, a truncated or extended file, a frame out of place — it is removed, so write to a
  * temporary path and rename it on success to replace a file atomically (the CLI does).
  *
- * With `parallel` on, an unsigned framed message (0x0478) is decrypted in the file mode: the header
- * is read and authenticated here with the same checks as every decrypt ({@link openDecryption}:
- * limits, commitment, encryption context), the frame count follows from the file's length, and each
- * worker reads its run of frames from the input, checks every frame header against its place,
- * opens the frames and writes their plaintext at its offset. Signed and non-framed messages use the
- * stream pool; without `parallel`, one thread streams the file.
+ * An unsigned framed message (0x0478) is decrypted in the file mode: the header is read and
+ * authenticated here with the same checks as every decrypt ({@link openDecryption}: limits,
+ * commitment, encryption context), the frame count follows from the file's length, and each job
+ * reads its run of frames from the input, checks every frame header against its place, opens the
+ * frames and writes their plaintext at its offset once the whole run authenticated. With `parallel`
+ * on the jobs run on a pool of workers; without it, the same jobs run on the main thread one after
+ * another. Signed and non-framed messages stream: on the stream pool with `parallel`, on one thread
+ * without.
  */
 export async function decryptFile(
   inputPath: string,
@@ -30,7 +33,7 @@ export async function decryptFile(
 ): Promise<{ readonly header: MessageHeader }> {
   const parallel = resolveParallel(options.parallel);
   return withFiles(inputPath, outputPath, async (files) => {
-    if (parallel && (await fileModeApplies(files, options))) {
+    if (await fileModeApplies(files, options)) {
       return decryptFileMode(files, options, parallel);
     }
     let header: MessageHeader | undefined;
@@ -52,10 +55,10 @@ async function fileModeApplies(files: FilePair, options: DecryptOptions): Promis
 async function decryptFileMode(
   files: FilePair,
   options: DecryptOptions,
-  parallel: ResolvedParallel,
+  parallel: ResolvedParallel | undefined,
 ): Promise<{ readonly header: MessageHeader }> {
   // The workers start while the data key is decrypted (a KMS call): see encryptFile.
-  const pool = new FramePool(parallel.workers, parallel.workerUrl);
+  const pool = parallel && new FramePool(parallel.workers, parallel.workerUrl);
   let key: Buffer | undefined;
   try {
     const opened = await openDecryption(headerChunks(files), options);
@@ -64,15 +67,20 @@ async function decryptFileMode(
     key = opened.key;
     const { suite, frameLength } = header;
     const shape = shapeForBody(files.inputSize - parsed.length, frameLength, suite);
-    // The content key goes to each worker once, for this message only (slot 0).
-    pool.installKey(0, suite.id, key, header.messageId, frameLength);
-    key.fill(0);
+    // (key, IV) pairs checked: (this message's content key, frame n), n = 1 … count from fileJobs.
     const jobs = fileJobs(shape, frameLength, parsed.length, suite);
-    await runJobs(jobs, parallel.maxJobsInFlight, (job) => pool.file('open-file', 0, files, job));
+    if (pool) {
+      // The content key goes to each worker once, for this message only (slot 0).
+      pool.installKey(0, suite.id, key, header.messageId, frameLength);
+      key.fill(0);
+      await runJobs(jobs, parallel!.maxJobsInFlight, (job) => pool.file('open-file', 0, files, job));
+    } else {
+      await runFileJobsInline('open', { suite, key, messageId: header.messageId, frameLength }, files, jobs);
+    }
     return { header };
   } finally {
     key?.fill(0);
-    await pool.close();
+    await pool?.close();
   }
 }
 

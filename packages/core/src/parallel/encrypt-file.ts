@@ -6,6 +6,7 @@ import type { EncryptOptions } from '../options.js';
 import { encryptMessage } from '../stream/encrypt-message.js';
 import { openEncryption } from '../stream/open-encryption.js';
 import { DEFAULT_SUITE_ID, getSuite } from '../suites/algorithm-suites.js';
+import { runFileJobsInline } from './file-inline.js';
 import { type FilePair, readInput, runJobs, withFiles, writeOutput } from './file-io.js';
 import { fileJobs, shapeForPlaintext } from './file-layout.js';
 import { FramePool } from './frame-pool.js';
@@ -19,12 +20,13 @@ export interface EncryptFileResult {
 
 /**
  * Encrypts the regular file `inputPath` into `outputPath` (new, or an empty file; removed if the
- * encrypt fails). With `parallel` on and an unsigned suite (0x0478) this is the file mode: the main
- * thread writes the header and numbers the jobs, and each worker reads its run of plaintext from the
- * input, seals it and writes its frames at their fixed place in the output, so no body byte passes
- * through the main thread. Signed suites (the signature needs every byte in order) use the stream
- * pool, and without `parallel` one thread streams the file. The bytes are those `encryptStream` makes
- * for the same data key and message id, whichever path runs.
+ * encrypt fails). An unsigned suite (0x0478) runs in the file mode: the main thread writes the header
+ * and numbers the jobs, and each job reads its run of plaintext from the input with a positional
+ * read, seals it and writes its frames at their fixed place in the output. With `parallel` on, the
+ * jobs run on a pool of workers, so no body byte passes through the main thread; without it, the
+ * same jobs run on the main thread one after another. Signed suites (the signature needs every byte
+ * in order) stream: on the stream pool with `parallel`, on one thread without. The bytes are those
+ * `encryptStream` makes for the same data key and message id, whichever path runs.
  */
 export async function encryptFile(
   inputPath: string,
@@ -34,7 +36,7 @@ export async function encryptFile(
   const parallel = resolveParallel(options.parallel);
   const suite = getSuite(options.suiteId ?? DEFAULT_SUITE_ID);
   return withFiles(inputPath, outputPath, async (files) => {
-    if (parallel && !suite.signature) return encryptFileMode(files, options, parallel);
+    if (!suite.signature) return encryptFileMode(files, options, parallel);
     let result: EncryptFileResult | undefined;
     const onHeader = (header: MessageHeader, details: EncryptDetails) => (result = { header, details });
     const message = parallel
@@ -48,11 +50,11 @@ export async function encryptFile(
 async function encryptFileMode(
   files: FilePair,
   options: EncryptOptions,
-  parallel: ResolvedParallel,
+  parallel: ResolvedParallel | undefined,
 ): Promise<EncryptFileResult> {
   // The workers start while the materials are fetched (a KMS call, a key derivation): their
   // start-up (≈ 20–40 ms, loading the frame code) then costs the message nothing.
-  const pool = new FramePool(parallel.workers, parallel.workerUrl);
+  const pool = parallel && new FramePool(parallel.workers, parallel.workerUrl);
   let key: Buffer | undefined;
   try {
     const opened = await openEncryption(options);
@@ -63,13 +65,18 @@ async function encryptFileMode(
     }
     const shape = shapeForPlaintext(files.inputSize, frameLength);
     await writeOutput(files, [headerBytes]);
-    // The content key goes to each worker once, for this message only (slot 0). (key, IV) pairs:
-    // (this message's derived content key, frame n) for n = 1 … count, each n in one job only, as
-    // fileJobs numbers them; the key is derived from a fresh random message id, so no pair repeats.
-    pool.installKey(0, suite.id, key, header.messageId, frameLength);
-    key.fill(0);
+    // (key, IV) pairs: (this message's derived content key, frame n) for n = 1 … count, each n in
+    // one job only, as fileJobs numbers them, whether the jobs run on workers or here; the key is
+    // derived from a fresh random message id, so no pair repeats.
     const jobs = fileJobs(shape, frameLength, headerBytes.length, suite);
-    await runJobs(jobs, parallel.maxJobsInFlight, (job) => pool.file('seal-file', 0, files, job));
+    if (pool) {
+      // The content key goes to each worker once, for this message only (slot 0).
+      pool.installKey(0, suite.id, key, header.messageId, frameLength);
+      key.fill(0);
+      await runJobs(jobs, parallel!.maxJobsInFlight, (job) => pool.file('seal-file', 0, files, job));
+    } else {
+      await runFileJobsInline('seal', { suite, key, messageId: header.messageId, frameLength }, files, jobs);
+    }
     if (files.inputSize !== fstatSync(files.input).size) {
       throw new InvalidArgumentError(
         'The input file changed size while it was being encrypted; encrypt a file nothing else is writing to.',
@@ -78,6 +85,6 @@ async function encryptFileMode(
     return { header, details: { skippedMasterKeys: materials.skippedMasterKeys } };
   } finally {
     key?.fill(0);
-    await pool.close();
+    await pool?.close();
   }
 }

@@ -3,14 +3,21 @@ import { BodyFormatError, InvalidArgumentError } from '../errors.js';
 import { BodyAadContent, bodyAad, FINAL_FRAME_MARKER } from '../format/body.js';
 import type { MessageHeader } from '../format/header.js';
 import { decryptFrame } from '../stream/decrypt-message.js';
+import type { FileJob } from './file-layout.js';
 import { finalFrameBytes, regularFrameBytes } from './file-layout.js';
 import { type SlotKey, seal } from './frame-worker-loop.js';
-import type { FileJobMessage } from './worker-protocol.js';
+
+/** A file job with the descriptors it reads from and writes to (opened by the main thread). */
+export interface FileJobIo extends FileJob {
+  readonly input: number;
+  readonly output: number;
+}
 
 /**
- * The worker side of the file mode: a job reads its own bytes from the input file (positional
- * reads of one run of whole frames into a buffer this worker reuses), seals or opens them, and
- * writes the result at its own place in the output file. No byte of the body crosses threads.
+ * One file job, wherever it runs: a job reads its own bytes from the input file (positional reads
+ * of one run of whole frames into a buffer this runner reuses), seals or opens them, and writes the
+ * result at its own place in the output file. A frame worker runs jobs with it (no byte of the body
+ * crosses threads), and so does the main thread when the file mode runs on one thread (file-inline.ts).
  */
 export class FileJobRunner {
   #buffer = Buffer.alloc(0);
@@ -19,7 +26,7 @@ export class FileJobRunner {
    * Seals one run of frames. (key, IV): the content key in `slot` (this message's derived key) and
    * IV = the frame's sequence number, which the main thread's job numbering gives to one job only.
    */
-  seal(slot: SlotKey, job: FileJobMessage): void {
+  seal(slot: SlotKey, job: FileJobIo): void {
     const length = job.regular * slot.frameLength + job.finalLength;
     const plaintext = this.#read(job.input, length, job.plaintextOffset);
     try {
@@ -45,7 +52,7 @@ export class FileJobRunner {
    * it (sequence number, final marker, final content length), and writes their plaintext only once
    * every frame of the run authenticated; on any failure nothing of the run is written.
    */
-  open(slot: SlotKey, job: FileJobMessage): void {
+  open(slot: SlotKey, job: FileJobIo): void {
     const { suite, frameLength, messageId, key } = slot;
     const length =
       job.regular * regularFrameBytes(suite, frameLength) +
