@@ -15,6 +15,7 @@ import {
   encrypt,
   encryptFile,
   encryptStream,
+  type FileProgressOptions,
   type Keyring,
   type KeyringPackage,
   type MaterialsManager,
@@ -72,6 +73,12 @@ export interface DecryptCallOptions {
   readonly parallel?: DecryptOptions['parallel'];
 }
 
+/** A file → file encrypt's options: those of every call, and `onProgress` (see @envelope/core's `encryptFile`). */
+export interface EncryptFileCallOptions extends EncryptCallOptions, FileProgressOptions {}
+
+/** A file → file decrypt's options: those of every call, and `onProgress` (see @envelope/core's `decryptFile`). */
+export interface DecryptFileCallOptions extends DecryptCallOptions, FileProgressOptions {}
+
 /** An application's encryption entry points, configured entirely by `envelope.yaml`. */
 export interface Envelope {
   readonly config: EnvelopeConfig;
@@ -84,12 +91,12 @@ export interface Envelope {
   encryptStream(options?: EncryptCallOptions): Duplex;
   decryptStream(options?: DecryptCallOptions): Duplex;
   /** File → file; with `parallel`, the file mode (see @envelope/core's `encryptFile`). */
-  encryptFile(input: string, output: string, options?: EncryptCallOptions): Promise<EncryptFileResult>;
+  encryptFile(input: string, output: string, options?: EncryptFileCallOptions): Promise<EncryptFileResult>;
   /** File → file; the output exists only once the whole message authenticated (see `decryptFile`). */
   decryptFile(
     input: string,
     output: string,
-    options?: DecryptCallOptions,
+    options?: DecryptFileCallOptions,
   ): Promise<{ readonly header: MessageHeader }>;
 }
 
@@ -149,6 +156,7 @@ export async function createEnvelope(options: CreateEnvelopeOptions): Promise<En
     decrypt: (ciphertext, call) => decrypt(ciphertext, decryptOptions(call)),
     encryptStream: (call) => encryptStream(encryptOptions(call)),
     decryptStream: (call) => decryptStream(decryptOptions(call)),
+    // `...call` in encryptOptions/decryptOptions carries the file calls' onProgress through to core.
     encryptFile: (input, output, call) => encryptFile(input, output, encryptOptions(call)),
     decryptFile: (input, output, call) => decryptFile(input, output, decryptOptions(call)),
   };

@@ -4,7 +4,9 @@ export {
   createContainer,
   createEnvelope,
   type DecryptCallOptions,
+  type DecryptFileCallOptions,
   type EncryptCallOptions,
+  type EncryptFileCallOptions,
   type Envelope,
 } from './create-envelope.js';
 export {

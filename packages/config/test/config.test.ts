@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEnvelope, parseConfig } from '@envelope/config';
@@ -90,6 +90,25 @@ describe('config', () => {
       expect(header.frameLength).to.equal(1024);
       expect(header.encryptedDataKeys).to.have.length(2);
       expect((await envelope.decrypt(ciphertext)).plaintext.toString()).to.equal('secret');
+    });
+
+    it('passes onProgress of encryptFile and decryptFile through to core', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'envelope-config-'));
+      const plaintext = randomBytes(5000);
+      await writeFile(join(dir, 'plain'), plaintext);
+      const envelope = await createEnvelope({ configText: MULTI, env });
+      const sealed: number[] = [];
+      await envelope.encryptFile(join(dir, 'plain'), join(dir, 'message'), {
+        encryptionContext: { tenant: 'acme' },
+        onProgress: (done) => sealed.push(done),
+      });
+      const opened: number[] = [];
+      await envelope.decryptFile(join(dir, 'message'), join(dir, 'out'), {
+        onProgress: (done) => opened.push(done),
+      });
+      expect(await readFile(join(dir, 'out'))).to.deep.equal(plaintext);
+      expect(sealed.at(-1)).to.equal(5000);
+      expect(opened.at(-1)).to.equal(5000);
     });
 
     it('enforces the configured required encryption context on decrypt', async () => {

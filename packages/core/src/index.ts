@@ -99,8 +99,9 @@ export {
   type RequiredEncryptionContextMaterialsManagerOptions,
 } from './materials/required-encryption-context-materials-manager.js';
 export * from './options.js';
-export { decryptFile } from './parallel/decrypt-file.js';
-export { type EncryptFileResult, encryptFile } from './parallel/encrypt-file.js';
+export { type DecryptFileOptions, decryptFile } from './parallel/decrypt-file.js';
+export { type EncryptFileOptions, type EncryptFileResult, encryptFile } from './parallel/encrypt-file.js';
+export type { FileProgressCallback, FileProgressOptions } from './parallel/file-progress.js';
 export { runFrameWorker } from './parallel/frame-worker-loop.js';
 export { JOB_BYTES, type ParallelOptions } from './parallel/parallel-options.js';
 export {

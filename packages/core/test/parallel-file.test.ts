@@ -10,6 +10,7 @@ import {
   decryptFile,
   encrypt,
   encryptFile,
+  LimitExceededError,
   parseHeader,
   RawAesKeyring,
   SuiteId,
@@ -335,5 +336,84 @@ describe('parallel file mode', () => {
     expect(error).to.be.instanceOf(Error).with.property('code', 'ENVELOPE_INVALID_ARGUMENT');
     expect(readFileSync(path('plain')).length).to.equal(100);
     expect(readdirSync(dir)).to.deep.equal(['plain']);
+  });
+
+  it('a stream path that fails mid-message reports its own error, not a closed descriptor', async function () {
+    this.timeout(120_000);
+    writeFileSync(path('plain'), randomBytes(3 << 20));
+    for (const parallel of [undefined, workers]) {
+      fresh('message');
+      const error = await outcome(
+        encryptFile(path('plain'), path('message'), {
+          keyring,
+          suiteId: SIGNED,
+          parallel,
+          plaintextLength: 1000,
+        }),
+      );
+      expect(error, `parallel: ${JSON.stringify(parallel)}`).to.be.instanceOf(LimitExceededError);
+      expect(existsSync(path('message'))).to.equal(false);
+    }
+  });
+
+  describe('onProgress', () => {
+    const plaintext = randomBytes(3 * framesPerJob(F) * F + 777);
+    const ways = [
+      ['0x0478 on one thread (jobs inline)', UNSIGNED, undefined],
+      ['0x0478 on 2 workers', UNSIGNED, workers],
+      ['0x0578 on one thread (the stream fallback)', SIGNED, undefined],
+      ['0x0578 on 2 workers (the stream pool)', SIGNED, workers],
+    ] as const;
+    for (const [name, suiteId, parallel] of ways) {
+      it(`${name}: counts the plaintext, non-decreasing, up to its length, for encrypt and decrypt`, async function () {
+        this.timeout(120_000);
+        writeFileSync(path('plain'), plaintext);
+        const sealed: number[] = [];
+        await encryptFile(path('plain'), path('message'), {
+          keyring,
+          suiteId,
+          frameLength: F,
+          parallel,
+          onProgress: (done) => sealed.push(done),
+        });
+        const opened: number[] = [];
+        await decryptFile(path('message'), path('out'), {
+          keyring,
+          parallel,
+          onProgress: (done) => opened.push(done),
+        });
+        expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
+        for (const [direction, counts] of [
+          ['encrypt', sealed],
+          ['decrypt', opened],
+        ] as const) {
+          expect(counts.length, `${direction}: a count per job or chunk`).to.be.greaterThan(1);
+          expect(counts.at(-1), `${direction}: ends at the plaintext length`).to.equal(plaintext.length);
+          expect(
+            counts.every((n, i) => i === 0 || n >= counts[i - 1]!),
+            `${direction}: non-decreasing ${counts}`,
+          ).to.equal(true);
+        }
+      });
+
+      it(`${name}: a callback that throws fails the operation and leaves no output`, async function () {
+        this.timeout(120_000);
+        writeFileSync(path('plain'), plaintext);
+        const boom = new Error('progress callback failed');
+        const throwing = (done: number) => {
+          if (done > 0) throw boom;
+        };
+        const options = { keyring, suiteId, frameLength: F, parallel };
+        expect(
+          await outcome(encryptFile(path('plain'), path('message'), { ...options, onProgress: throwing })),
+        ).to.equal(boom);
+        expect(existsSync(path('message')), 'no message left').to.equal(false);
+        await encryptFile(path('plain'), path('message'), options);
+        expect(
+          await outcome(decryptFile(path('message'), path('out'), { ...options, onProgress: throwing })),
+        ).to.equal(boom);
+        expect(existsSync(path('out')), 'no plaintext left').to.equal(false);
+      });
+    }
   });
 });

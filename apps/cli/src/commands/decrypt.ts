@@ -33,8 +33,8 @@ export async function decryptCommand(
   // A file → file decrypt reads and writes the files with positional I/O (decryptFile: on the
   // workers with threads, job after job on this thread without); the output appears only once the
   // whole message authenticated. Stdin or stdout streams.
-  const viaFiles = await runFileMode(input, options, async (from, to) => {
-    header = (await envelope.decryptFile(from, to, call)).header;
+  const viaFiles = await runFileMode('decrypt', input, options, async (from, to, onProgress) => {
+    header = (await envelope.decryptFile(from, to, { ...call, onProgress })).header;
   });
   const result = viaFiles ?? (await streamed());
   report.done(`decrypted ${input ?? 'stdin'} -> ${result.output}`, {

@@ -31,8 +31,8 @@ export async function encryptCommand(
   };
   // A file → file encrypt reads and writes the files with positional I/O (encryptFile: on the
   // workers with threads, job after job on this thread without); stdin or stdout streams.
-  const viaFiles = await runFileMode(input, options, async (from, to) => {
-    const done = await envelope.encryptFile(from, to, call);
+  const viaFiles = await runFileMode('encrypt', input, options, async (from, to, onProgress) => {
+    const done = await envelope.encryptFile(from, to, { ...call, onProgress });
     header = done.header;
     skipped = done.details.skippedMasterKeys;
   });

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { AtomicOutput } from './atomic-output.js';
 import { openOutput } from './open-output.js';
+import { progressBar } from './progress.js';
 import type { IoOptions } from './streams.js';
 
 /**
@@ -10,11 +11,16 @@ import type { IoOptions } from './streams.js';
  * over `--output` only when `run` succeeded (so a failed decrypt leaves nothing) and removed otherwise. Applies only to a regular
  * input file and an `--output` that is a new or regular file; returns undefined otherwise (stdin,
  * stdout, a FIFO or device), and the caller streams instead.
+ *
+ * The progress bar is the stream path's (on a terminal stderr, not with --quiet/--json), sized by the
+ * input file and fed by `run`'s `onProgress` with the plaintext bytes done; on decrypt the plaintext
+ * is a little shorter than the message, so the bar is filled once the whole message authenticated.
  */
 export async function runFileMode(
+  label: string,
   input: string | undefined,
   io: IoOptions,
-  run: (input: string, output: string) => Promise<void>,
+  run: (input: string, output: string, onProgress: (done: number) => void) => Promise<void>,
 ): Promise<{ bytesIn: number; output: string } | undefined> {
   if (!input || input === '-' || !io.output || io.output === '-') return undefined;
   const info = await stat(input).catch(() => undefined);
@@ -26,10 +32,14 @@ export async function runFileMode(
     await output.abort();
     throw new CliError(`Output ${io.output} changed while it was opened.`, ExitCode.IO);
   }
+  const bar = progressBar(label, info.size, !io.quiet && !io.json);
   try {
-    await run(input, output.handOver());
+    await run(input, output.handOver(), (done) => bar.update(done));
+    bar.update(info.size);
+    bar.stop();
     await output.commit();
   } catch (error) {
+    bar.stop();
     await output.abort();
     throw error;
   }

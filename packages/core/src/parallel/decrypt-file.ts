@@ -7,9 +7,13 @@ import { inspectMessage } from '../stream/read-header.js';
 import { runFileJobsInline } from './file-inline.js';
 import { type FilePair, readInput, runJobs, withFiles, writeOutput } from './file-io.js';
 import { fileJobs, shapeForBody } from './file-layout.js';
+import { type FileProgressOptions, PlaintextProgress } from './file-progress.js';
 import { FramePool } from './frame-pool.js';
 import { decryptMessageParallel } from './parallel-decrypt.js';
 import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
+
+/** The options of {@link decryptFile}: those of every decrypt, and a progress callback. */
+export interface DecryptFileOptions extends DecryptOptions, FileProgressOptions {}
 
 /**
  * Decrypts the message file `inputPath` into `outputPath` (new, or an empty file). The output holds
@@ -24,24 +28,26 @@ import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
  * frames and writes their plaintext at its offset once the whole run authenticated. With `parallel`
  * on the jobs run on a pool of workers; without it, the same jobs run on the main thread one after
  * another. Signed and non-framed messages stream: on the stream pool with `parallel`, on one thread
- * without.
+ * without. `onProgress` (see {@link FileProgressOptions}) counts verified plaintext written: after
+ * each job in the file mode, per piece of plaintext on the stream path.
  */
 export async function decryptFile(
   inputPath: string,
   outputPath: string,
-  options: DecryptOptions,
+  options: DecryptFileOptions,
 ): Promise<{ readonly header: MessageHeader }> {
   const parallel = resolveParallel(options.parallel);
   return withFiles(inputPath, outputPath, async (files) => {
+    const progress = new PlaintextProgress(options.onProgress);
     if (await fileModeApplies(files, options)) {
-      return decryptFileMode(files, options, parallel);
+      return decryptFileMode(files, options, parallel, progress);
     }
     let header: MessageHeader | undefined;
     const onHeader = (h: MessageHeader) => (header = h);
     const plaintext = parallel
       ? decryptMessageParallel(readInput(files), options, parallel, onHeader)
       : decryptMessage(readInput(files), options, onHeader);
-    await writeOutput(files, plaintext);
+    await writeOutput(files, progress.count(plaintext));
     return { header: header! };
   });
 }
@@ -56,6 +62,7 @@ async function decryptFileMode(
   files: FilePair,
   options: DecryptOptions,
   parallel: ResolvedParallel | undefined,
+  progress: PlaintextProgress,
 ): Promise<{ readonly header: MessageHeader }> {
   // The workers start while the data key is decrypted (a KMS call): see encryptFile.
   const pool = parallel && new FramePool(parallel.workers, parallel.workerUrl);
@@ -73,9 +80,13 @@ async function decryptFileMode(
       // The content key goes to each worker once, for this message only (slot 0).
       pool.installKey(0, suite.id, key, header.messageId, frameLength);
       key.fill(0);
-      await runJobs(jobs, parallel!.maxJobsInFlight, (job) => pool.file('open-file', 0, files, job));
+      await runJobs(jobs, parallel!.maxJobsInFlight, async (job) => {
+        await pool.file('open-file', 0, files, job);
+        progress.addJob(job, frameLength);
+      });
     } else {
-      await runFileJobsInline('open', { suite, key, messageId: header.messageId, frameLength }, files, jobs);
+      const slot = { suite, key, messageId: header.messageId, frameLength };
+      await runFileJobsInline('open', slot, files, jobs, (job) => progress.addJob(job, frameLength));
     }
     return { header };
   } finally {

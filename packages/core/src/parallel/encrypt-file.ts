@@ -9,9 +9,13 @@ import { DEFAULT_SUITE_ID, getSuite } from '../suites/algorithm-suites.js';
 import { runFileJobsInline } from './file-inline.js';
 import { type FilePair, readInput, runJobs, withFiles, writeOutput } from './file-io.js';
 import { fileJobs, shapeForPlaintext } from './file-layout.js';
+import { type FileProgressOptions, PlaintextProgress } from './file-progress.js';
 import { FramePool } from './frame-pool.js';
 import { encryptMessageParallel } from './parallel-encrypt.js';
 import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
+
+/** The options of {@link encryptFile}: those of every encrypt, and a progress callback. */
+export interface EncryptFileOptions extends EncryptOptions, FileProgressOptions {}
 
 export interface EncryptFileResult {
   readonly header: MessageHeader;
@@ -26,22 +30,26 @@ export interface EncryptFileResult {
  * jobs run on a pool of workers, so no body byte passes through the main thread; without it, the
  * same jobs run on the main thread one after another. Signed suites (the signature needs every byte
  * in order) stream: on the stream pool with `parallel`, on one thread without. The bytes are those
- * `encryptStream` makes for the same data key and message id, whichever path runs.
+ * `encryptStream` makes for the same data key and message id, whichever path runs. `onProgress`
+ * (see {@link FileProgressOptions}) counts the plaintext read: after each job in the file mode, per
+ * chunk of input on the stream path.
  */
 export async function encryptFile(
   inputPath: string,
   outputPath: string,
-  options: EncryptOptions,
+  options: EncryptFileOptions,
 ): Promise<EncryptFileResult> {
   const parallel = resolveParallel(options.parallel);
   const suite = getSuite(options.suiteId ?? DEFAULT_SUITE_ID);
   return withFiles(inputPath, outputPath, async (files) => {
-    if (!suite.signature) return encryptFileMode(files, options, parallel);
+    const progress = new PlaintextProgress(options.onProgress);
+    if (!suite.signature) return encryptFileMode(files, options, parallel, progress);
+    const plaintext = progress.count(readInput(files));
     let result: EncryptFileResult | undefined;
     const onHeader = (header: MessageHeader, details: EncryptDetails) => (result = { header, details });
     const message = parallel
-      ? encryptMessageParallel(readInput(files), options, parallel, onHeader)
-      : encryptMessage(readInput(files), options, onHeader);
+      ? encryptMessageParallel(plaintext, options, parallel, onHeader)
+      : encryptMessage(plaintext, options, onHeader);
     await writeOutput(files, message);
     return result!;
   });
@@ -51,6 +59,7 @@ async function encryptFileMode(
   files: FilePair,
   options: EncryptOptions,
   parallel: ResolvedParallel | undefined,
+  progress: PlaintextProgress,
 ): Promise<EncryptFileResult> {
   // The workers start while the materials are fetched (a KMS call, a key derivation): their
   // start-up (≈ 20–40 ms, loading the frame code) then costs the message nothing.
@@ -73,9 +82,13 @@ async function encryptFileMode(
       // The content key goes to each worker once, for this message only (slot 0).
       pool.installKey(0, suite.id, key, header.messageId, frameLength);
       key.fill(0);
-      await runJobs(jobs, parallel!.maxJobsInFlight, (job) => pool.file('seal-file', 0, files, job));
+      await runJobs(jobs, parallel!.maxJobsInFlight, async (job) => {
+        await pool.file('seal-file', 0, files, job);
+        progress.addJob(job, frameLength);
+      });
     } else {
-      await runFileJobsInline('seal', { suite, key, messageId: header.messageId, frameLength }, files, jobs);
+      const slot = { suite, key, messageId: header.messageId, frameLength };
+      await runFileJobsInline('seal', slot, files, jobs, (job) => progress.addJob(job, frameLength));
     }
     if (files.inputSize !== fstatSync(files.input).size) {
       throw new InvalidArgumentError(

@@ -1,5 +1,5 @@
-import { closeSync, createReadStream, fstatSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { closeSync, fstatSync, openSync, read, rmSync, statSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { InvalidArgumentError } from '../errors.js';
 
 /** The two files of a file-mode operation, opened by the main thread; the workers use the descriptors. */
@@ -53,9 +53,21 @@ export async function withFiles<T>(
   }
 }
 
-/** The input again as a stream of 1 MiB chunks, for the paths that stream (one thread, signed suites). */
-export function readInput(files: FilePair): Readable {
-  return createReadStream('', { fd: files.input, start: 0, autoClose: false, highWaterMark: 1024 * 1024 });
+const readAt = promisify(read);
+
+/**
+ * The input again as 1 MiB chunks, for the paths that stream (one thread, signed suites). Positional
+ * reads, not a read stream: a stream closes its descriptor when it is destroyed early (a consumer
+ * that fails mid-message), which would leave `withFiles` closing a descriptor no longer its own.
+ */
+export async function* readInput(files: FilePair): AsyncGenerator<Buffer> {
+  for (let position = 0; ; ) {
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    const { bytesRead } = await readAt(files.input, chunk, 0, chunk.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield chunk.subarray(0, bytesRead);
+  }
 }
 
 /** Writes a streamed message (or plaintext) to the output, in order. */
