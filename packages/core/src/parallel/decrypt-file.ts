@@ -4,13 +4,13 @@ import type { DecryptOptions } from '../options.js';
 import { decryptMessage } from '../stream/decrypt-message.js';
 import { openDecryption } from '../stream/open-decryption.js';
 import { inspectMessage } from '../stream/read-header.js';
-import { runFileJobsInline } from './file-inline.js';
-import { type FilePair, readInput, runJobs, withFiles, writeOutput } from './file-io.js';
+import { type FilePair, readInput, withFiles, writeOutput } from './file-io.js';
 import { fileJobs, shapeForBody } from './file-layout.js';
 import { type FileProgressOptions, PlaintextProgress } from './file-progress.js';
 import { FramePool } from './frame-pool.js';
 import { decryptMessageParallel } from './parallel-decrypt.js';
 import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
+import { runFileJobs } from './run-file-jobs.js';
 
 /** The options of {@link decryptFile}: those of every decrypt, and a progress callback. */
 export interface DecryptFileOptions extends DecryptOptions, FileProgressOptions {}
@@ -76,18 +76,8 @@ async function decryptFileMode(
     const shape = shapeForBody(files.inputSize - parsed.length, frameLength, suite);
     // (key, IV) pairs checked: (this message's content key, frame n), n = 1 … count from fileJobs.
     const jobs = fileJobs(shape, frameLength, parsed.length, suite);
-    if (pool) {
-      // The content key goes to each worker once, for this message only (slot 0).
-      pool.installKey(0, suite.id, key, header.messageId, frameLength);
-      key.fill(0);
-      await runJobs(jobs, parallel!.maxJobsInFlight, async (job) => {
-        await pool.file('open-file', 0, files, job);
-        progress.addJob(job, frameLength);
-      });
-    } else {
-      const slot = { suite, key, messageId: header.messageId, frameLength };
-      await runFileJobsInline('open', slot, files, jobs, (job) => progress.addJob(job, frameLength));
-    }
+    const slot = { suite, key, messageId: header.messageId, frameLength };
+    await runFileJobs('open', slot, files, jobs, progress, pool, parallel);
     return { header };
   } finally {
     key?.fill(0);

@@ -6,13 +6,13 @@ import type { EncryptOptions } from '../options.js';
 import { encryptMessage } from '../stream/encrypt-message.js';
 import { openEncryption } from '../stream/open-encryption.js';
 import { DEFAULT_SUITE_ID, getSuite } from '../suites/algorithm-suites.js';
-import { runFileJobsInline } from './file-inline.js';
-import { type FilePair, readInput, runJobs, withFiles, writeOutput } from './file-io.js';
+import { type FilePair, readInput, withFiles, writeOutput } from './file-io.js';
 import { fileJobs, shapeForPlaintext } from './file-layout.js';
 import { type FileProgressOptions, PlaintextProgress } from './file-progress.js';
 import { FramePool } from './frame-pool.js';
 import { encryptMessageParallel } from './parallel-encrypt.js';
 import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
+import { runFileJobs } from './run-file-jobs.js';
 
 /** The options of {@link encryptFile}: those of every encrypt, and a progress callback. */
 export interface EncryptFileOptions extends EncryptOptions, FileProgressOptions {}
@@ -78,18 +78,8 @@ async function encryptFileMode(
     // one job only, as fileJobs numbers them, whether the jobs run on workers or here; the key is
     // derived from a fresh random message id, so no pair repeats.
     const jobs = fileJobs(shape, frameLength, headerBytes.length, suite);
-    if (pool) {
-      // The content key goes to each worker once, for this message only (slot 0).
-      pool.installKey(0, suite.id, key, header.messageId, frameLength);
-      key.fill(0);
-      await runJobs(jobs, parallel!.maxJobsInFlight, async (job) => {
-        await pool.file('seal-file', 0, files, job);
-        progress.addJob(job, frameLength);
-      });
-    } else {
-      const slot = { suite, key, messageId: header.messageId, frameLength };
-      await runFileJobsInline('seal', slot, files, jobs, (job) => progress.addJob(job, frameLength));
-    }
+    const slot = { suite, key, messageId: header.messageId, frameLength };
+    await runFileJobs('seal', slot, files, jobs, progress, pool, parallel);
     if (files.inputSize !== fstatSync(files.input).size) {
       throw new InvalidArgumentError(
         'The input file changed size while it was being encrypted; encrypt a file nothing else is writing to.',
