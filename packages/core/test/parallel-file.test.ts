@@ -1,5 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -10,6 +20,7 @@ import {
   decryptFile,
   encrypt,
   encryptFile,
+  InvalidArgumentError,
   LimitExceededError,
   parseHeader,
   RawAesKeyring,
@@ -337,6 +348,35 @@ describe('parallel file mode', () => {
     expect(readFileSync(path('plain')).length).to.equal(100);
     expect(readdirSync(dir)).to.deep.equal(['plain']);
   });
+
+  for (const [mode, parallel] of MODES) {
+    it(`${mode}: refuses an output that is a symbolic link, and writes nothing through it`, async () => {
+      // A failed decrypt removes its output; through a link that would remove the link and leave the
+      // plaintext written so far in the file it points to.
+      writeFileSync(path('plain'), randomBytes(3 * framesPerJob(F) * F + 100));
+      fresh('message', 'damaged', 'target', 'link');
+      await encryptFile(path('plain'), path('message'), { keyring, suiteId: UNSIGNED, frameLength: F });
+      const damaged = readFileSync(path('message'));
+      damaged[damaged.length - 20]! ^= 1; // the last frame's tag: every earlier run verifies
+      writeFileSync(path('damaged'), damaged);
+      symlinkSync(path('target'), path('link')); // dangling: the file would be created through it
+      const dangling = await outcome(decryptFile(path('damaged'), path('link'), { keyring, parallel }));
+      expect(dangling).to.be.instanceOf(InvalidArgumentError);
+      expect((dangling as Error).message).to.match(/symbolic link/);
+      expect(existsSync(path('target')), 'nothing written through the link').to.equal(false);
+      writeFileSync(path('target'), ''); // an empty file behind the link
+      const empty = await outcome(decryptFile(path('damaged'), path('link'), { keyring, parallel }));
+      expect(empty).to.be.instanceOf(InvalidArgumentError);
+      expect(readFileSync(path('target')).length).to.equal(0);
+      expect(lstatSync(path('link')).isSymbolicLink()).to.equal(true);
+      // A FIFO with no reader: refused, not an open that waits forever for one.
+      execFileSync('mkfifo', [path('fifo')]);
+      const fifo = await outcome(decryptFile(path('damaged'), path('fifo'), { keyring, parallel }));
+      expect(fifo).to.be.instanceOf(InvalidArgumentError);
+      expect(lstatSync(path('fifo')).isFIFO()).to.equal(true);
+      rmSync(path('fifo'));
+    });
+  }
 
   it('a stream path that fails mid-message reports its own error, not a closed descriptor', async function () {
     this.timeout(120_000);

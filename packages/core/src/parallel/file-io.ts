@@ -1,4 +1,14 @@
-import { closeSync, fstatSync, openSync, read, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  read,
+  rmSync,
+  type Stats,
+  writeSync,
+} from 'node:fs';
 import { promisify } from 'node:util';
 import { InvalidArgumentError } from '../errors.js';
 
@@ -26,22 +36,13 @@ export async function withFiles<T>(
   try {
     const info = fstatSync(input);
     if (!info.isFile()) throw new InvalidArgumentError(`Input ${inputPath} is not a regular file.`);
-    const existing = statSync(outputPath, { throwIfNoEntry: false });
-    if (existing && existing.dev === info.dev && existing.ino === info.ino) {
-      throw new InvalidArgumentError(
-        `Input and output are the same file (${outputPath}); write to another path and rename it.`,
-      );
-    }
-    // The output is removed when the operation fails, so it must hold nothing of value beforehand.
-    if (existing && (!existing.isFile() || existing.size > 0)) {
-      throw new InvalidArgumentError(
-        `Output ${outputPath} already exists and is not an empty file; write to a new path (and rename it over the old one on success).`,
-      );
-    }
-    output = openSync(outputPath, 'w', 0o600);
+    output = openOutput(outputPath, info);
     try {
       return await body({ input, output, inputSize: info.size });
     } catch (error) {
+      // Emptied through the descriptor before the path is removed: whatever the path names by now,
+      // the bytes this operation wrote are gone.
+      ftruncateSync(output);
       closeSync(output);
       output = undefined;
       rmSync(outputPath, { force: true });
@@ -50,6 +51,53 @@ export async function withFiles<T>(
   } finally {
     if (output !== undefined) closeSync(output);
     closeSync(input);
+  }
+}
+
+/**
+ * Opens the output for writing without following a symbolic link and without truncating, then checks
+ * what was opened (not the path, which could change in between): a regular, empty file that is not the
+ * input. A link is refused because a failed operation removes its output, which would remove the link
+ * and leave the file it points to holding what was written.
+ */
+function openOutput(outputPath: string, input: Stats): number {
+  let output: number;
+  try {
+    // O_NONBLOCK: a FIFO put at the path must not block the open (it is refused below, or fails with
+    // ENXIO when nothing reads it); on a regular file the flag changes nothing.
+    const flags =
+      constants.O_WRONLY | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+    output = openSync(outputPath, flags, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new InvalidArgumentError(
+        `Output ${outputPath} is a symbolic link; write to the file itself (a failed operation removes its output, and through a link that would leave the target holding part of the result).`,
+      );
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENXIO') {
+      throw new InvalidArgumentError(
+        `Output ${outputPath} is a FIFO or device, not a regular file; write to a new file (stream to a pipe with encryptStream / decryptStream).`,
+      );
+    }
+    throw error;
+  }
+  try {
+    const existing = fstatSync(output);
+    if (existing.dev === input.dev && existing.ino === input.ino) {
+      throw new InvalidArgumentError(
+        `Input and output are the same file (${outputPath}); write to another path and rename it.`,
+      );
+    }
+    // The output is removed when the operation fails, so it must hold nothing of value beforehand.
+    if (!existing.isFile() || existing.size > 0) {
+      throw new InvalidArgumentError(
+        `Output ${outputPath} already exists and is not an empty file; write to a new path (and rename it over the old one on success).`,
+      );
+    }
+    return output;
+  } catch (error) {
+    closeSync(output);
+    throw error;
   }
 }
 
