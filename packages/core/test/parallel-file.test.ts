@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
   existsSync,
   lstatSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -29,10 +31,14 @@ import {
 } from '@envelope/core';
 import { expect } from 'chai';
 import { frameIv } from '../src/format/body.js';
+import { runFileJobsInline } from '../src/parallel/file-inline.js';
+import type { FilePair } from '../src/parallel/file-io.js';
 import { FileJobRunner } from '../src/parallel/file-jobs.js';
+import { FramePool } from '../src/parallel/frame-pool.js';
 import { framesPerJob } from '../src/parallel/parallel-options.js';
 import { FramedBodyWriter } from '../src/stream/frame-encryptor.js';
 import { openDecryption } from '../src/stream/open-decryption.js';
+import { getSuite } from '../src/suites/algorithm-suites.js';
 
 const keyring = new RawAesKeyring({ keyNamespace: 'file', keyName: 'k', wrappingKey: randomBytes(32) });
 const UNSIGNED = SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
@@ -393,6 +399,55 @@ describe('parallel file mode', () => {
       );
       expect(error, `parallel: ${JSON.stringify(parallel)}`).to.be.instanceOf(LimitExceededError);
       expect(existsSync(path('message'))).to.equal(false);
+    }
+  });
+
+  it('an I/O error in a file job keeps its code and syscall, inline and on a worker (not WorkerFailedError)', async () => {
+    writeFileSync(path('plain'), randomBytes(F + 5));
+    const suite = getSuite(UNSIGNED);
+    const key = randomBytes(32);
+    const messageId = randomBytes(32);
+    const job = {
+      firstSequenceNumber: 1,
+      regular: 1,
+      final: true,
+      finalLength: 5,
+      plaintextOffset: 0,
+      ciphertextOffset: 0,
+    };
+    const BAD = 999_999; // no such descriptor in this process, whose threads share one table
+    const input = openSync(path('plain'), 'r');
+    const pool = new FramePool(2);
+    try {
+      pool.installKey(0, suite.id, key, messageId, F);
+      // seal: the read works, the positional write fails; open: the positional read fails
+      const cases: [direction: 'seal' | 'open', files: FilePair, syscall: string][] = [
+        ['seal', { input, output: BAD, inputSize: F + 5 }, 'write'],
+        ['open', { input: BAD, output: BAD, inputSize: F + 5 }, 'read'],
+      ];
+      for (const [direction, files, syscall] of cases) {
+        const slot = { suite, key: Buffer.from(key), messageId, frameLength: F };
+        const inline = await outcome(runFileJobsInline(direction, slot, files, [job]));
+        const onWorker = await outcome(pool.file(`${direction}-file`, 0, files, job));
+        for (const [where, error] of [
+          ['inline', inline],
+          ['worker', onWorker],
+        ] as const) {
+          expect(error, `${direction} ${where}`).to.be.instanceOf(Error);
+          expect(error, `${direction} ${where}`).not.to.be.instanceOf(WorkerFailedError);
+          expect(error, `${direction} ${where}`).to.include({ code: 'EBADF' });
+          expect((error as NodeJS.ErrnoException).syscall, `${direction} ${where}`).to.match(
+            new RegExp(`^${syscall}`),
+          );
+        }
+        expect((onWorker as Error).message).to.equal((inline as Error).message);
+        expect((onWorker as NodeJS.ErrnoException).syscall).to.equal(
+          (inline as NodeJS.ErrnoException).syscall,
+        );
+      }
+    } finally {
+      closeSync(input);
+      await pool.close();
     }
   });
 

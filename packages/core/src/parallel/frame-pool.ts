@@ -10,7 +10,7 @@ import {
 } from '../errors.js';
 import type { FileJob } from './file-layout.js';
 import type { Slab } from './slab-ring.js';
-import type { FromWorker, KeyMessage, OpenFrame, ToWorker } from './worker-protocol.js';
+import type { FromWorker, KeyMessage, OpenFrame, ToWorker, WorkerFailure } from './worker-protocol.js';
 
 /**
  * Where the worker script is: beside this module, with this module's extension — `frame-worker.ts`
@@ -183,6 +183,7 @@ export class FramePool {
         job.reject(new BodyFormatError(reply.failure.message));
       else if (reply.failure.code === 'ENVELOPE_INVALID_ARGUMENT')
         job.reject(new InvalidArgumentError(reply.failure.message));
+      else if (reply.failure.syscall !== undefined) job.reject(systemError(reply.failure));
       else job.reject(new WorkerFailedError(`A frame worker failed: ${reply.failure.message}`));
     });
     thread.on('error', (error) =>
@@ -217,6 +218,17 @@ export class FramePool {
       if (!this.#closed) void worker.thread.terminate();
     }
   }
+}
+
+/**
+ * A worker's system error (a file job's read or write: ENOSPC, EIO, EBADF …) raised again as the
+ * plain Error with `code`, `syscall` and `errno` that the same job run inline throws, so a caller
+ * (the CLI's exit codes) sees one error whichever thread did the I/O. The pool carries on: the job's
+ * caller decides.
+ */
+function systemError(failure: Exclude<WorkerFailure, 'auth'>): NodeJS.ErrnoException {
+  const { message, code, syscall, errno } = failure;
+  return Object.assign(new Error(message), { code, syscall, ...(errno === undefined ? {} : { errno }) });
 }
 
 /**

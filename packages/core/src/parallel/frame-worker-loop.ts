@@ -5,7 +5,14 @@ import type { MessageHeader } from '../format/header.js';
 import { decryptFrame } from '../stream/decrypt-message.js';
 import { type AlgorithmSuite, getSuite } from '../suites/algorithm-suites.js';
 import { FileJobRunner } from './file-jobs.js';
-import type { FromWorker, KeyMessage, OpenMessage, SealMessage, ToWorker } from './worker-protocol.js';
+import type {
+  FromWorker,
+  KeyMessage,
+  OpenMessage,
+  SealMessage,
+  ToWorker,
+  WorkerFailure,
+} from './worker-protocol.js';
 
 export interface SlotKey {
   readonly suite: AlgorithmSuite;
@@ -62,15 +69,7 @@ export function runFrameWorker(): void {
           }
           reply = { id: message.id, pieces: output };
         } catch (error) {
-          const code = (error as { code?: string }).code;
-          const { message: text } = error as Error;
-          reply = {
-            id: message.id,
-            failure:
-              code === 'ENVELOPE_DECRYPTION_FAILED'
-                ? 'auth'
-                : { message: String(text), ...(code && TYPED_FAILURES.has(code) ? { code } : {}) },
-          };
+          reply = { id: message.id, failure: failureOf(error) };
         }
         port.postMessage(reply, output);
       }
@@ -80,6 +79,22 @@ export function runFrameWorker(): void {
 
 /** Errors whose class the pool raises again on the main thread, by code (see FramePool). */
 const TYPED_FAILURES = new Set(['ENVELOPE_BODY_INVALID', 'ENVELOPE_INVALID_ARGUMENT']);
+
+/**
+ * What the main thread is told of a failed job. A system error of a file job's positional read or
+ * write (ENOSPC, EIO, EBADF …) keeps its code, syscall and errno, so the pool raises the error a
+ * job run inline raises; its message is Node's ("ENOSPC: no space left on device, write"), which
+ * holds no data or key bytes.
+ */
+function failureOf(error: unknown): WorkerFailure {
+  const { code, syscall, errno } = error as NodeJS.ErrnoException;
+  if (code === 'ENVELOPE_DECRYPTION_FAILED') return 'auth';
+  const message = String((error as Error).message);
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && typeof syscall === 'string') {
+    return { message, code, syscall, ...(typeof errno === 'number' ? { errno } : {}) };
+  }
+  return { message, ...(code && TYPED_FAILURES.has(code) ? { code } : {}) };
+}
 
 function slotKey(message: KeyMessage): SlotKey {
   return {

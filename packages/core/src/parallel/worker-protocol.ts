@@ -103,13 +103,23 @@ export type ToWorker =
   | CloseMessage;
 
 /**
+ * Why a job failed: a frame did not authenticate ('auth'), or the error's message, with its code when
+ * the main thread raises the same typed error (a malformed body, an input that changed), or — for a
+ * system error of a file job's read or write — its code, `syscall` and `errno`, as Node set them.
+ */
+export type WorkerFailure =
+  | 'auth'
+  | {
+      readonly message: string;
+      readonly code?: string;
+      readonly syscall?: string;
+      readonly errno?: number;
+    };
+
+/**
  * `pieces` is the job's output, in order (none for a file job: it wrote its output itself); `failure`
- * says a frame did not authenticate ('auth') or why the job failed, with the error's code when the
- * main thread raises the same typed error (a malformed body, an input that changed).
+ * says why the job failed.
  */
 export type FromWorker =
   | { readonly id: number; readonly pieces: readonly ArrayBuffer[] }
-  | {
-      readonly id: number;
-      readonly failure: 'auth' | { readonly message: string; readonly code?: string };
-    };
+  | { readonly id: number; readonly failure: WorkerFailure };
