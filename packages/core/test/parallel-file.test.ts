@@ -491,6 +491,25 @@ describe('parallel file mode', () => {
         }
       });
 
+      it(`${name}: an empty file is counted too: one call, 0`, async () => {
+        writeFileSync(path('empty-plain'), '');
+        fresh('empty-message', 'empty-out');
+        const sealed: number[] = [];
+        const opened: number[] = [];
+        await encryptFile(path('empty-plain'), path('empty-message'), {
+          keyring,
+          suiteId,
+          parallel,
+          onProgress: (done) => sealed.push(done),
+        });
+        await decryptFile(path('empty-message'), path('empty-out'), {
+          keyring,
+          parallel,
+          onProgress: (done) => opened.push(done),
+        });
+        expect({ sealed, opened }).to.deep.equal({ sealed: [0], opened: [0] });
+      });
+
       it(`${name}: a callback that throws fails the operation and leaves no output`, async function () {
         this.timeout(120_000);
         writeFileSync(path('plain'), plaintext);

@@ -21,11 +21,13 @@ export interface FileProgressOptions {
 /** A running total of plaintext bytes, reported to `onProgress` (when given) as it grows. */
 export class PlaintextProgress {
   #done = 0;
+  #told = false;
 
   constructor(private readonly onProgress: FileProgressCallback | undefined) {}
 
   add(bytes: number): void {
     this.#done += bytes;
+    this.#told = true;
     this.onProgress?.(this.#done);
   }
 
@@ -40,5 +42,8 @@ export class PlaintextProgress {
       yield chunk;
       this.add(chunk.length);
     }
+    // An empty plaintext has no chunk: the caller is still told its total, 0, as the file mode's
+    // one (empty) job tells it.
+    if (!this.#told) this.add(0);
   }
 }
