@@ -9,14 +9,24 @@ import type { EnvelopeConfig } from './schema.js';
 
 /**
  * A running `envelope kms serve`: each keyring package's emulator hook turns the URL into its client
- * settings. The server is asked where its faces listen once, on the first hook that needs it.
+ * settings. The server is asked where its faces listen on the first hook that needs it, and its
+ * answer is kept; concurrent hooks share one lookup. A failed lookup (undefined: the server not yet
+ * listening, as when the application starts first under docker compose) is not kept, so the next
+ * hook asks again.
  */
 export function emulatorServerTarget(url: string): EmulatorServerTarget {
   let endpoints: ReturnType<EmulatorServerTarget['endpoints']> | undefined;
   return {
     url,
     endpoints: () => {
-      endpoints ??= discoverEmulatorEndpoints(url);
+      if (endpoints === undefined) {
+        const lookup = discoverEmulatorEndpoints(url);
+        endpoints = lookup;
+        const forget = () => {
+          if (endpoints === lookup) endpoints = undefined;
+        };
+        lookup.then((found) => found === undefined && forget(), forget);
+      }
       return endpoints;
     },
   };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { awsKmsModule, keyringPackage } from '@envelope/aws-kms';
-import { createEnvelope, KEYRING_PACKAGES, keyringPackageName } from '@envelope/config';
+import { createEnvelope, emulatorServerTarget, KEYRING_PACKAGES, keyringPackageName } from '@envelope/config';
 import { ConfigError, type EmulatorTarget, type KeyringPackage } from '@envelope/core';
 import { expect } from 'chai';
 
@@ -176,6 +176,34 @@ describe('keyring packages, loaded when a config names their types', () => {
       });
       expect(envelope.keyring.description).to.include('azure');
       expect(asked).to.deep.equal(['GET /_envelope/endpoints']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('asks an emulator server where its faces listen again when the first lookup failed (server not yet answering)', async () => {
+    let ready = false;
+    const asked: number[] = [];
+    const server = createServer((_request, response) => {
+      asked.push(ready ? 200 : 503);
+      if (!ready) {
+        response.statusCode = 503;
+        response.end();
+        return;
+      }
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ endpoints: { 'gcp-rest': { url: 'http://127.0.0.1:1', port: 1 } } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = emulatorServerTarget(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      expect(await target.endpoints()).to.equal(undefined);
+      ready = true;
+      const expected = { 'gcp-rest': { url: 'http://127.0.0.1:1', port: 1 } };
+      expect(await target.endpoints()).to.deep.equal(expected);
+      expect(await target.endpoints()).to.deep.equal(expected);
+      expect(asked).to.deep.equal([503, 200]);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
