@@ -52,5 +52,33 @@ for (const transport of TRANSPORTS) {
       const held = outputs.at(-1)!.data as Uint8Array;
       expect(Buffer.from(held).equals(Buffer.alloc(32)), 'service bytes wiped').to.equal(true);
     });
+
+    if (transport === 'grpc') {
+      it('zero-fills the plaintext of a response the client stopped waiting for (never serialized)', async () => {
+        const dataKey = randomBytes(32);
+        const [encrypted] = await h.client.encrypt({ name: KEY, plaintext: dataKey }, FAST);
+        // A latency fault: the service answers after 150 ms, the client gives up after 30 ms, so
+        // grpc-js finds the call cancelled and never runs the (wiping) response serializer.
+        const slow = h.service.invoke.bind(h.service);
+        h.service.invoke = async (...args) => {
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          return slow(...args);
+        };
+        let failure: unknown;
+        try {
+          await h.client.decrypt(
+            { name: KEY, ciphertext: encrypted.ciphertext },
+            { timeout: 30, retry: null },
+          );
+        } catch (error) {
+          failure = error;
+        }
+        expect((failure as { code?: number } | undefined)?.code, 'DEADLINE_EXCEEDED').to.equal(4);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const held = outputs.at(-1)!.plaintext as Uint8Array;
+        expect(held).to.have.length(32);
+        expect(Buffer.from(held).equals(Buffer.alloc(32)), 'unsent plaintext wiped').to.equal(true);
+      });
+    }
   });
 }

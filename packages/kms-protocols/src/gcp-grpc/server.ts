@@ -40,7 +40,17 @@ export function gcpGrpcImplementation(service: GcpKmsService): grpc.UntypedServi
       callback: grpc.sendUnaryData<unknown>,
     ) => {
       service.invoke(method, call.request as Record<string, unknown>).then(
-        (response) => callback(null, response),
+        (response) => {
+          // A call already cancelled (client deadline passed, client gone) is never answered, so
+          // grpc-js never runs the wiping serializer: wipe the secrets here instead. A cancel that
+          // lands after the callback but before serializing is covered by the listener.
+          if (call.cancelled) {
+            wipeGcpSecrets(response);
+            return;
+          }
+          call.once('cancelled', () => wipeGcpSecrets(response));
+          callback(null, response);
+        },
         (error: unknown) => callback(toGrpcStatus(error) as grpc.ServerErrorResponse),
       );
     };
@@ -62,8 +72,9 @@ let wipingDefinition: grpc.ServiceDefinition | undefined;
 
 /**
  * The service definition with each response serializer zero-filling the response's secret buffers
- * (plaintexts, random bytes) once grpc-js has encoded them: serializing is the one step that always
- * follows the handler's callback, however late grpc-js runs it, so the bytes sent are never wiped early.
+ * (plaintexts, random bytes) once grpc-js has encoded them, so the bytes sent are never wiped early.
+ * Serializing does not always follow the handler's callback: grpc-js skips it for a call already
+ * cancelled (client deadline passed, client gone), so the handler wipes those responses itself.
  */
 function wipingServiceDefinition(): grpc.ServiceDefinition {
   if (!wipingDefinition) {

@@ -16,8 +16,19 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-/** Label sets whose prom-client children are kept at hand per family (about 1 KiB each). */
+/**
+ * Label sets whose prom-client children are kept at hand per family (about 1 KiB each). This bounds
+ * our lookup map only: prom-client keeps every child it made in its registry (a series each).
+ */
 export const CACHED_LABEL_SETS = 1024;
+
+/**
+ * Distinct `location` label values per server: locations come from requests (any string a caller
+ * puts in a GCP resource name or an Azure vault host), so past this many, calls at a location not
+ * yet seen are counted under `location="other"` and the number of series stays bounded.
+ */
+export const LOCATION_LABELS = 256;
+export const OTHER_LOCATION = 'other';
 
 /** A status label: the number, or `none` when no HTTP answer was sent. */
 const statusLabel = (status: number | null | undefined): string =>
@@ -33,9 +44,12 @@ const statusLabel = (status: number | null | undefined): string =>
  *   every HTTP request a listener answered, refusals (auth, limits, bad requests) included.
  * - prom-client's default `process_*` and `nodejs_*` metrics.
  *
- * Labels come from values the request path already has; the children of the newest
- * 1,024 label sets per family are cached, so a request costs a map lookup and two
- * observations per family.
+ * Labels come from values the request path already has. Every label set seen stays a series in
+ * prom-client's registry, so the one label callers choose freely, `location`, is capped: the first
+ * 256 distinct locations keep their name, later ones count as `location="other"` (totals stay
+ * exact). The other labels take values from fixed sets (clouds, their operations and codes, HTTP
+ * statuses, listener names). The children of the newest 1,024 label sets per family are cached, so a
+ * request costs a map lookup and two observations per family.
  */
 export class KmsMetrics {
   readonly #registry = new Registry();
@@ -73,13 +87,25 @@ export class KmsMetrics {
     string,
     { count: Counter.Internal; seconds: Histogram.Internal<string> }
   >(CACHED_LABEL_SETS);
+  /** The locations that keep their own label value (at most `LOCATION_LABELS`, first come). */
+  readonly #locations = new Set<string>();
+
+  /** `location` as a label value: itself while under the cap or already admitted, else `other`. */
+  #locationLabel(location: string): string {
+    if (this.#locations.has(location)) return location;
+    if (this.#locations.size >= LOCATION_LABELS) return OTHER_LOCATION;
+    this.#locations.add(location);
+    return location;
+  }
 
   /** The HSM core's call observer (`core.observeCalls(metrics.observeCall)`). */
   readonly observeCall = (outcome: CallOutcome): void => {
     const status = statusLabel(outcome.httpStatus);
     const key = `${outcome.service}\n${outcome.operation}\n${outcome.location}\n${outcome.code}\n${status}`;
     const child = this.#callChildren.get(key, () => {
-      const place = { cloud: outcome.service, operation: outcome.operation, location: outcome.location };
+      // Only on a cache miss: a cached child already carries its (possibly overflow) location.
+      const location = this.#locationLabel(outcome.location);
+      const place = { cloud: outcome.service, operation: outcome.operation, location };
       return {
         count: this.#calls.labels({ ...place, code: outcome.code, http_status: status }),
         seconds: this.#callSeconds.labels(place),
