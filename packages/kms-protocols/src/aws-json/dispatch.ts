@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type KmsEngine, LocationUnavailableError } from '@envelope/kms-emulator';
+import { zeroFillMembers } from '../zero-fill-members.js';
 import { type AwsCallerOptions, awsCaller } from './caller.js';
 import {
   AWS_JSON_CONTENT_TYPE,
@@ -55,7 +56,7 @@ export async function dispatchAwsJson(
     try {
       encoded = encodeResponseBody(output);
     } finally {
-      wipeSecrets(output);
+      zeroFillMembers(output, SECRET_MEMBERS);
     }
     return {
       statusCode: 200,
@@ -70,14 +71,6 @@ export async function dispatchAwsJson(
 
 /** Response members holding key material or plaintext (data keys, private keys, shared secrets). */
 const SECRET_MEMBERS = ['Plaintext', 'PrivateKeyPlaintext', 'SharedSecret'] as const;
-
-/** Zero-fills the output's secret buffers once they are encoded: the response is their only copy left. */
-function wipeSecrets(output: Record<string, unknown>): void {
-  for (const member of SECRET_MEMBERS) {
-    const value = output[member];
-    if (value instanceof Uint8Array) value.fill(0);
-  }
-}
 
 function withRequestId(
   encoded: { statusCode: number; headers: Record<string, string>; body: string },

@@ -1,3 +1,5 @@
+import { zeroFillMembers } from '../zero-fill-members.js';
+
 /**
  * Cloud KMS response fields holding plaintext or key material: `plaintext` (Decrypt, RawDecrypt,
  * AsymmetricDecrypt) and `data` (GenerateRandomBytes, bytes callers use as keys).
@@ -9,9 +11,5 @@ const SECRET_FIELDS = ['plaintext', 'data'] as const;
  * response is then their only copy, as the AWS JSON dispatch does for its own secret members.
  */
 export function wipeGcpSecrets(response: unknown): void {
-  if (typeof response !== 'object' || response === null) return;
-  for (const field of SECRET_FIELDS) {
-    const value = (response as Record<string, unknown>)[field];
-    if (value instanceof Uint8Array) value.fill(0);
-  }
+  zeroFillMembers(response, SECRET_FIELDS);
 }
