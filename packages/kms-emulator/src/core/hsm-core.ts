@@ -212,22 +212,23 @@ export class HsmCore {
       failed?.(failure);
       return failure;
     };
+    // Runs the call (or, with `prior`, records how it failed before running) and answers it.
+    const finish = (prior?: { thrown: unknown }) =>
+      this.#answer(commits, this.#commit(scope, handlers, commits, fail, prior), fail);
     let faults: Promise<void> | undefined;
     try {
       handlers.prepare?.(scope);
       faults = this.faults.beforeCall(call.service, call.location, call.operation);
     } catch (thrown) {
-      return this.#answer(commits, this.#commit(scope, handlers, commits, fail, { thrown }), fail);
+      return finish({ thrown });
     }
-    if (faults) {
-      // An injected latency or fault: the operation runs (or fails) once it settles.
+    // An injected latency or fault: the operation runs (or fails) once it settles.
+    if (faults)
       return faults.then(
-        () => this.#answer(commits, this.#commit(scope, handlers, commits, fail), fail),
-        (thrown: unknown) =>
-          this.#answer(commits, this.#commit(scope, handlers, commits, fail, { thrown }), fail),
+        () => finish(),
+        (thrown: unknown) => finish({ thrown }),
       );
-    }
-    return this.#answer(commits, this.#commit(scope, handlers, commits, fail), fail);
+    return finish();
   }
 
   /**
