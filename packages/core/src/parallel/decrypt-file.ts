@@ -1,4 +1,3 @@
-import { readSync } from 'node:fs';
 import { ContentType, type MessageHeader } from '../format/header.js';
 import type { DecryptOptions } from '../options.js';
 import { decryptMessage } from '../stream/decrypt-message.js';
@@ -11,6 +10,9 @@ import { FramePool } from './frame-pool.js';
 import { decryptMessageParallel } from './parallel-decrypt.js';
 import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
 import { runFileJobs } from './run-file-jobs.js';
+
+/** Chunks in which a message's header is read: the parser asks for more only as it needs them. */
+const HEADER_CHUNK_BYTES = 64 * 1024;
 
 /** The options of {@link decryptFile}: those of every decrypt, and a progress callback. */
 export interface DecryptFileOptions extends DecryptOptions, FileProgressOptions {}
@@ -54,7 +56,7 @@ export async function decryptFile(
 
 /** Unsigned and framed: read from the header alone, before any key is asked for. */
 async function fileModeApplies(files: FilePair, options: DecryptOptions): Promise<boolean> {
-  const { header } = await inspectMessage(headerChunks(files), options);
+  const { header } = await inspectMessage(readInput(files, HEADER_CHUNK_BYTES), options);
   return !header.suite.signature && header.contentType === ContentType.FRAMED;
 }
 
@@ -68,7 +70,7 @@ async function decryptFileMode(
   const pool = parallel && new FramePool(parallel.workers, parallel.workerUrl);
   let key: Buffer | undefined;
   try {
-    const opened = await openDecryption(headerChunks(files), options);
+    const opened = await openDecryption(readInput(files, HEADER_CHUNK_BYTES), options);
     const { parsed } = opened;
     const { header } = parsed;
     key = opened.key;
@@ -82,19 +84,5 @@ async function decryptFileMode(
   } finally {
     key?.fill(0);
     await pool?.close();
-  }
-}
-
-/**
- * The input from its start in 64 KiB chunks, read only as the header parser asks for them: the
- * body is left to the workers.
- */
-function* headerChunks(files: FilePair): Generator<Buffer> {
-  for (let position = 0; ; ) {
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    const n = readSync(files.input, chunk, 0, chunk.length, position);
-    if (n === 0) return;
-    position += n;
-    yield chunk.subarray(0, n);
   }
 }

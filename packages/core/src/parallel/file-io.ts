@@ -104,13 +104,14 @@ function openOutput(outputPath: string, input: Stats): number {
 const readAt = promisify(read);
 
 /**
- * The input again as 1 MiB chunks, for the paths that stream (one thread, signed suites). Positional
- * reads, not a read stream: a stream closes its descriptor when it is destroyed early (a consumer
- * that fails mid-message), which would leave `withFiles` closing a descriptor no longer its own.
+ * The input from its start in chunks of `chunkBytes` (1 MiB for the paths that stream: one thread,
+ * signed suites; smaller for reading a header only as far as its parser asks). Positional reads, not
+ * a read stream: a stream closes its descriptor when it is destroyed early (a consumer that fails
+ * mid-message), which would leave `withFiles` closing a descriptor no longer its own.
  */
-export async function* readInput(files: FilePair): AsyncGenerator<Buffer> {
+export async function* readInput(files: FilePair, chunkBytes = 1024 * 1024): AsyncGenerator<Buffer> {
   for (let position = 0; ; ) {
-    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    const chunk = Buffer.allocUnsafe(chunkBytes);
     const { bytesRead } = await readAt(files.input, chunk, 0, chunk.length, position);
     if (bytesRead === 0) return;
     position += bytesRead;
