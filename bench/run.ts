@@ -28,6 +28,18 @@ const started = new Date();
 const machineBefore = machine();
 console.log(`Envelope benchmarks — Node ${process.version}, ${started.toISOString()}\n`);
 
+/**
+ * Runs a bench script in a process of its own (its own heap, so RSS and GC are its alone) and returns
+ * what it prints; its progress on stderr goes to this process's stderr.
+ */
+function inChildProcess(relativePath: string): string {
+  const script = fileURLToPath(new URL(relativePath, import.meta.url));
+  return execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+}
+
 const sections: { title: string; body: string }[] = [];
 async function section(key: keyof typeof SECTION_NOTES, title: string, run: () => Promise<string> | string) {
   if (!only.has(key)) return;
@@ -60,15 +72,8 @@ await section(
   'Fleet rotation: 10,000 × 4 KiB and 8 × 256 MiB messages to a new AWS KMS key (in-process emulator)',
   fleetBench,
 );
-await section(
-  'rss',
-  'Memory: streaming 1 GiB through encryptStream → decryptStream (separate process)',
-  () => {
-    const script = fileURLToPath(new URL('./stream-rss.ts', import.meta.url));
-    return execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {
-      encoding: 'utf8',
-    }).trim();
-  },
+await section('rss', 'Memory: streaming 1 GiB through encryptStream → decryptStream (separate process)', () =>
+  inChildProcess('./stream-rss.ts'),
 );
 await section(
   'list',
@@ -84,13 +89,7 @@ await section(
 await section(
   'kms',
   'KMS server: requests per second vs a bare node:http ceiling, and the server targets of issue #15',
-  () => {
-    const script = fileURLToPath(new URL('./kms-server.ts', import.meta.url));
-    return execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim();
-  },
+  () => inChildProcess('./kms-server.ts'),
 );
 
 if (process.env.BENCH_DOC) {
