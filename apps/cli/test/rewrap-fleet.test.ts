@@ -1,12 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectMessage, masterKeyId } from '@envelope/core';
 import { expect } from 'chai';
-import { BIN, envelope } from './support/run-envelope.js';
+import { BIN, envelope, onTerminal, TERMINAL_SCRIPT } from './support/run-envelope.js';
 
 const ring = (name: string) =>
   `{ type: raw-aes, keyNamespace: dr, keyName: ${name}, key: { file: ${name}.key } }`;
@@ -310,16 +309,10 @@ describe('envelope rewrap over many messages (built binary)', () => {
   });
 
   it('draws progress (messages, bytes, rate, ETA) when stderr is a terminal', async function () {
-    const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
-    if (!script) this.skip();
+    if (!TERMINAL_SCRIPT) this.skip();
     const dir = await workspace();
     await messages(dir, 'data', 3);
-    const command = [process.execPath, BIN, 'rewrap', 'data', '--config', 'east.yaml', '--to', 'west.yaml']
-      .map((a) => `'${a}'`)
-      .join(' ');
-    const tty = await new Promise<string>((resolve) =>
-      execFile(script!, ['-qec', command, '/dev/null'], { cwd: dir }, (_error, stdout) => resolve(stdout)),
-    );
+    const tty = await onTerminal(dir, 'rewrap', 'data', '--config', 'east.yaml', '--to', 'west.yaml');
     expect(tty).to.match(
       /3\/3 messages \| [\d.]+ KiB\/[\d.]+ KiB \| [\d.]+ msg\/s, [\d.]+ [KM]?i?B\/s \| ETA/,
     );

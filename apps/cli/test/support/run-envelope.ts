@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The built binary: CLI tests run what users run. */
@@ -43,4 +44,23 @@ export function runEnvelope(options: RunOptions, ...args: string[]): Promise<Run
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** util-linux `script`, which gives the CLI a terminal; tests that need one skip without it. */
+export const TERMINAL_SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+
+/**
+ * Runs `envelope ...args` in `cwd` with a terminal for stdin/stdout/stderr (through
+ * {@link TERMINAL_SCRIPT}, which must exist): what the user sees, as one text.
+ */
+export function onTerminal(cwd: string, ...args: string[]): Promise<string> {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((resolve) =>
+    execFile(
+      TERMINAL_SCRIPT!,
+      ['-qec', command, '/dev/null'],
+      { cwd, env: { ...process.env, ENVELOPE_CONFIG: '' } },
+      (_e, stdout) => resolve(stdout),
+    ),
+  );
 }
