@@ -2,7 +2,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import type { FilePair } from './file-io.js';
 import { FileJobRunner } from './file-jobs.js';
 import type { FileJob } from './file-layout.js';
-import type { SlotKey } from './frame-worker-loop.js';
+import type { SlotKey } from './frame-seal.js';
 
 /**
  * The file mode on one thread: the very jobs the workers would run (FileJobRunner: positional reads

@@ -1,11 +1,16 @@
 import { readSync, writevSync } from 'node:fs';
 import { BodyFormatError, InvalidArgumentError } from '../errors.js';
-import { BodyAadContent, bodyAad, FINAL_FRAME_MARKER } from '../format/body.js';
+import {
+  BodyAadContent,
+  bodyAad,
+  FINAL_FRAME_MARKER,
+  finalFrameBytes,
+  regularFrameBytes,
+} from '../format/body.js';
 import type { MessageHeader } from '../format/header.js';
-import { decryptFrame } from '../stream/decrypt-message.js';
+import { decryptFrame } from '../stream/frame-decrypt.js';
 import type { FileJob } from './file-layout.js';
-import { finalFrameBytes, regularFrameBytes } from './file-layout.js';
-import { type SlotKey, seal } from './frame-worker-loop.js';
+import { type SlotKey, seal } from './frame-seal.js';
 
 /** A file job with the descriptors it reads from and writes to (opened by the main thread). */
 export interface FileJobIo extends FileJob {

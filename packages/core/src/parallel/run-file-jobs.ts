@@ -4,7 +4,7 @@ import { runJobs } from './file-io.js';
 import type { FileJob } from './file-layout.js';
 import type { PlaintextProgress } from './file-progress.js';
 import type { FramePool } from './frame-pool.js';
-import type { SlotKey } from './frame-worker-loop.js';
+import type { SlotKey } from './frame-seal.js';
 import type { ResolvedParallel } from './parallel-options.js';
 
 /**
