@@ -4,13 +4,20 @@ import { decryptFrame } from '../stream/frame-decrypt.js';
 import { getSuite } from '../suites/algorithm-suites.js';
 import { FileJobRunner } from './file-jobs.js';
 import { type SlotKey, seal } from './frame-seal.js';
-import type { FromWorker, KeyMessage, OpenMessage, ToWorker, WorkerFailure } from './worker-protocol.js';
+import type {
+  FromWorker,
+  JobReply,
+  KeyMessage,
+  OpenMessage,
+  ToWorker,
+  WorkerFailure,
+} from './worker-protocol.js';
 
 /**
  * The body of a frame worker thread: holds the content keys it is sent (one per message and slot)
  * and the shared input slabs, and seals or opens runs of frames on request. Its output pieces are
- * the buffers node:crypto returns, transferred as they are (no copy on either thread). Keys are
- * zero-filled when the pool closes the worker.
+ * the buffers node:crypto returns, transferred as they are (no copy on either thread). It says
+ * `ready` once it listens, and zero-fills its keys (then says `closed`) when the pool closes it.
  * Exported so that an application that bundles @envelope/core can emit its own worker entry point
  * (a file that calls this) beside its bundle; see docs/streaming.md.
  */
@@ -35,10 +42,11 @@ export function runFrameWorker(): void {
         for (const slot of slots.values()) slot.key.fill(0);
         slots.clear();
         slabs.clear();
+        port.postMessage({ type: 'closed' } satisfies FromWorker);
         port.close();
         return;
       default: {
-        let reply: FromWorker;
+        let reply: JobReply;
         let output: ArrayBuffer[] = [];
         try {
           const slot = slots.get(message.slot);
@@ -60,6 +68,7 @@ export function runFrameWorker(): void {
       }
     }
   });
+  port.postMessage({ type: 'ready' } satisfies FromWorker);
 }
 
 /** Errors whose class the pool raises again on the main thread, by code (see FramePool). */
