@@ -22,7 +22,7 @@ export interface FileJobIo extends FileJob {
  * One file job, wherever it runs: a job reads its own bytes from the input file (positional reads
  * of one run of whole frames into a buffer this runner reuses), seals or opens them, and writes the
  * result at its own place in the output file. A frame worker runs jobs with it (no byte of the body
- * crosses threads), and so does the main thread when the file mode runs on one thread (file-inline.ts).
+ * crosses threads), and so does the main thread (run-file-jobs.ts).
  */
 export class FileJobRunner {
   #buffer = Buffer.alloc(0);
