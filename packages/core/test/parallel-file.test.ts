@@ -84,6 +84,23 @@ function framesOf(message: Buffer) {
   }
 }
 
+/** Counts the file jobs this thread runs into `calls` until the returned restore is called. */
+function countMainThreadJobs(calls: { seal: number; open: number }): () => void {
+  const { seal, open } = FileJobRunner.prototype;
+  FileJobRunner.prototype.seal = function (this: FileJobRunner, ...args) {
+    calls.seal++;
+    return seal.apply(this, args);
+  };
+  FileJobRunner.prototype.open = function (this: FileJobRunner, ...args) {
+    calls.open++;
+    return open.apply(this, args);
+  };
+  return () => {
+    FileJobRunner.prototype.seal = seal;
+    FileJobRunner.prototype.open = open;
+  };
+}
+
 async function outcome(run: Promise<unknown>): Promise<unknown> {
   return run.then(
     () => undefined,
@@ -294,15 +311,7 @@ describe('parallel file mode', () => {
 
     it('with a worker ready, runs jobs on it and on the main thread: the one-thread bytes, both ways', async () => {
       const onMain = { seal: 0, open: 0 };
-      const { seal: sealHere, open: openHere } = FileJobRunner.prototype;
-      FileJobRunner.prototype.seal = function (this: FileJobRunner, ...args) {
-        onMain.seal++;
-        return sealHere.apply(this, args);
-      };
-      FileJobRunner.prototype.open = function (this: FileJobRunner, ...args) {
-        onMain.open++;
-        return openHere.apply(this, args);
-      };
+      const restore = countMainThreadJobs(onMain);
       try {
         await watchingPosts(async (posted, threads) => {
           const pool = await readyPool(1);
@@ -326,8 +335,7 @@ describe('parallel file mode', () => {
           expect(closed).to.include('closed');
         });
       } finally {
-        FileJobRunner.prototype.seal = sealHere;
-        FileJobRunner.prototype.open = openHere;
+        restore();
       }
     });
 
@@ -399,16 +407,8 @@ describe('parallel file mode', () => {
     const plaintext = randomBytes(3 * framesPerJob(F) * F + 5);
     writeFileSync(path('plain'), plaintext);
     const calls = { seal: 0, open: 0, posted: 0 };
-    const { seal, open } = FileJobRunner.prototype;
+    const restore = countMainThreadJobs(calls);
     const post = Worker.prototype.postMessage;
-    FileJobRunner.prototype.seal = function (this: FileJobRunner, ...args) {
-      calls.seal++;
-      return seal.apply(this, args);
-    };
-    FileJobRunner.prototype.open = function (this: FileJobRunner, ...args) {
-      calls.open++;
-      return open.apply(this, args);
-    };
     Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
       calls.posted++;
       return post.apply(this, args);
@@ -424,8 +424,7 @@ describe('parallel file mode', () => {
       expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
       expect(calls, 'a signed message streams').to.deep.equal({ seal: 3, open: 3, posted: 0 });
     } finally {
-      FileJobRunner.prototype.seal = seal;
-      FileJobRunner.prototype.open = open;
+      restore();
       Worker.prototype.postMessage = post;
     }
   });
