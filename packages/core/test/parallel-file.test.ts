@@ -31,11 +31,12 @@ import {
 } from '@envelope/core';
 import { expect } from 'chai';
 import { frameIv } from '../src/format/body.js';
-import { runFileJobsInline } from '../src/parallel/file-inline.js';
 import type { FilePair } from '../src/parallel/file-io.js';
 import { FileJobRunner } from '../src/parallel/file-jobs.js';
+import { fileJobs, shapeForPlaintext } from '../src/parallel/file-layout.js';
 import { FramePool } from '../src/parallel/frame-pool.js';
 import { framesPerJob } from '../src/parallel/parallel-options.js';
+import { runFileJobs } from '../src/parallel/run-file-jobs.js';
 import { FramedBodyWriter } from '../src/stream/frame-encryptor.js';
 import { openDecryption } from '../src/stream/open-decryption.js';
 import { getSuite } from '../src/suites/algorithm-suites.js';
@@ -81,6 +82,23 @@ function framesOf(message: Buffer) {
     frames.push({ start, end: at, sequenceNumber, iv });
     if (final) return frames;
   }
+}
+
+/** Counts the file jobs this thread runs into `calls` until the returned restore is called. */
+function countMainThreadJobs(calls: { seal: number; open: number }): () => void {
+  const { seal, open } = FileJobRunner.prototype;
+  FileJobRunner.prototype.seal = function (this: FileJobRunner, ...args) {
+    calls.seal++;
+    return seal.apply(this, args);
+  };
+  FileJobRunner.prototype.open = function (this: FileJobRunner, ...args) {
+    calls.open++;
+    return open.apply(this, args);
+  };
+  return () => {
+    FileJobRunner.prototype.seal = seal;
+    FileJobRunner.prototype.open = open;
+  };
 }
 
 async function outcome(run: Promise<unknown>): Promise<unknown> {
@@ -228,57 +246,169 @@ describe('parallel file mode', () => {
     });
   }
 
-  it('fails with WorkerFailedError, removes the output and stops every worker when a worker is killed', async () => {
-    writeFileSync(path('plain'), randomBytes(8 * 1024 * 1024));
-    await encryptFile(path('plain'), path('message'), { keyring, suiteId: UNSIGNED, parallel: workers });
-    for (const direction of ['seal-file', 'open-file'] as const) {
-      const started: Worker[] = [];
-      let jobs = 0;
+  describe('the main thread and the workers (runFileJobs)', () => {
+    const suite = getSuite(UNSIGNED);
+    const key = randomBytes(32);
+    const messageId = randomBytes(32);
+    const plaintext = randomBytes(8 * framesPerJob(F) * F + 99);
+    const slot = () => ({ suite, key: Buffer.from(key), messageId, frameLength: F });
+    const jobs = () => fileJobs(shapeForPlaintext(plaintext.length, F), F, 0, suite);
+    /** The body the one-thread writer makes for the same key and message id (no header: offset 0). */
+    const body = () => {
+      const writer = new FramedBodyWriter(suite, key, messageId, F);
+      return Buffer.concat([...writer.write(plaintext), ...writer.end()]);
+    };
+    /** Runs jobs from file `from` into a new file `to`. */
+    const run = async (
+      direction: 'seal' | 'open',
+      from: string,
+      to: string,
+      pool?: FramePool,
+      limit?: number,
+    ) => {
+      fresh(to);
+      const input = openSync(path(from), 'r');
+      const output = openSync(path(to), 'w');
+      try {
+        const files = { input, output, inputSize: readFileSync(path(from)).length };
+        await runFileJobs(direction, slot(), files, jobs(), () => {}, pool, limit);
+      } finally {
+        closeSync(input);
+        closeSync(output);
+      }
+    };
+    /** Every Worker posted to, and the types of what was posted, while `body` runs. */
+    const watchingPosts = async (body: (posted: string[], threads: Worker[]) => Promise<void>) => {
+      const posted: string[] = [];
+      const threads: Worker[] = [];
       const post = Worker.prototype.postMessage;
       Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
-        if (!started.includes(this)) started.push(this);
-        const result = post.apply(this, args);
-        if ((args[0] as { type?: string }).type === direction && ++jobs === 3) void this.terminate();
-        return result;
+        if (!threads.includes(this)) threads.push(this);
+        posted.push((args[0] as { type: string }).type);
+        return post.apply(this, args);
       };
-      let error: unknown;
-      fresh('out');
       try {
-        error = await outcome(
-          direction === 'seal-file'
-            ? encryptFile(path('plain'), path('out'), { keyring, suiteId: UNSIGNED, parallel: workers })
-            : decryptFile(path('message'), path('out'), { keyring, parallel: workers }),
-        );
+        await body(posted, threads);
       } finally {
         Worker.prototype.postMessage = post;
       }
-      expect(error, direction).to.be.instanceOf(WorkerFailedError);
-      expect(jobs).to.be.at.least(3);
-      expect(existsSync(path('out')), 'output file left behind').to.equal(false);
-      for (let i = 0; i < 100 && started.some((w) => w.threadId !== -1); i++) {
+    };
+    const readyPool = async (workers: number, workerUrl?: URL) => {
+      const pool = new FramePool(workers, workerUrl);
+      for (let i = 0; i < 6000 && pool.readyWorkers < workers; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(pool.readyWorkers).to.equal(workers);
+      return pool;
+    };
+    const stopped = async (threads: Worker[]) => {
+      for (let i = 0; i < 100 && threads.some((w) => w.threadId !== -1); i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      expect(
-        started.every((w) => w.threadId === -1),
-        'every worker stopped',
-      ).to.equal(true);
-    }
+      return threads.every((w) => w.threadId === -1);
+    };
+    beforeEach(() => writeFileSync(path('plain'), plaintext));
+
+    it('with a worker ready, runs jobs on it and on the main thread: the one-thread bytes, both ways', async () => {
+      const onMain = { seal: 0, open: 0 };
+      const restore = countMainThreadJobs(onMain);
+      try {
+        await watchingPosts(async (posted, threads) => {
+          const pool = await readyPool(1);
+          const closed: unknown[] = [];
+          try {
+            // 2 jobs in flight on the worker: the third job of each direction runs here, whatever the timing
+            await run('seal', 'plain', 'message', pool, 2);
+            expect(readFileSync(path('message')).equals(body()), 'sealed bytes').to.equal(true);
+            await run('open', 'message', 'out', pool, 2);
+            expect(readFileSync(path('out')).equals(plaintext), 'opened bytes').to.equal(true);
+          } finally {
+            for (const thread of threads) thread.on('message', (m: { type?: string }) => closed.push(m.type));
+            await pool.close();
+          }
+          expect(posted.filter((type) => type === 'seal-file').length).to.be.at.least(1);
+          expect(posted.filter((type) => type === 'open-file').length).to.be.at.least(1);
+          expect(onMain.seal, 'seal jobs on the main thread').to.be.at.least(1);
+          expect(onMain.open, 'open jobs on the main thread').to.be.at.least(1);
+          expect(onMain.seal + posted.filter((type) => type === 'seal-file').length).to.equal(8);
+          // close resolved once the worker said its keys were zero-filled, not after its exit
+          expect(closed).to.include('closed');
+        });
+      } finally {
+        restore();
+      }
+    });
+
+    it('runs every job on the main thread while the workers start, posts them nothing, and does not wait for them on close', async () => {
+      // a worker that loads but never says it is ready
+      const neverReady = new URL('data:text/javascript,setInterval(() => {}, 60000)');
+      await watchingPosts(async (posted, threads) => {
+        const pool = new FramePool(2, neverReady);
+        try {
+          await run('seal', 'plain', 'message', pool, 4);
+          expect(readFileSync(path('message')).equals(body())).to.equal(true);
+          await run('open', 'message', 'out', pool, 4);
+          expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
+        } finally {
+          await pool.close();
+        }
+        expect(posted, 'nothing posted to a worker that is not ready, not even the key').to.deep.equal([]);
+        expect(await stopped(threads), 'every worker stopped').to.equal(true);
+      });
+    });
+
+    it('fails with WorkerFailedError and stops every worker when a worker holding a job is killed', async () => {
+      await run('seal', 'plain', 'message'); // the body the open jobs read
+      for (const direction of ['seal', 'open'] as const) {
+        await watchingPosts(async (_, threads) => {
+          const pool = await readyPool(2);
+          let jobs = 0;
+          const post = Worker.prototype.postMessage;
+          Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+            // killed before its third job reaches it: that job is pending when the thread exits
+            if ((args[0] as { type?: string }).type === `${direction}-file` && ++jobs === 3)
+              void this.terminate();
+            return post.apply(this, args);
+          };
+          let error: unknown;
+          try {
+            const [from, to] = direction === 'seal' ? ['plain', 'message2'] : ['message', 'out'];
+            error = await outcome(run(direction, from!, to!, pool, 4));
+          } finally {
+            Worker.prototype.postMessage = post;
+            await pool.close();
+          }
+          expect(error, direction).to.be.instanceOf(WorkerFailedError);
+          expect(jobs).to.be.at.least(3);
+          expect(await stopped(threads), 'every worker stopped').to.equal(true);
+        });
+      }
+    });
+  });
+
+  it('finishes on the main thread when the workers cannot start (a missing worker script)', async () => {
+    const plaintext = randomBytes(5 * framesPerJob(F) * F + 17);
+    writeFileSync(path('plain'), plaintext);
+    const parallel = { workers: 2, workerUrl: new URL('./no-such-frame-worker.js', import.meta.url) };
+    await encryptFile(path('plain'), path('message'), {
+      keyring,
+      suiteId: UNSIGNED,
+      frameLength: F,
+      parallel,
+    });
+    expect((await decrypt(readFileSync(path('message')), { keyring })).plaintext.equals(plaintext)).to.equal(
+      true,
+    );
+    await decryptFile(path('message'), path('out'), { keyring, parallel });
+    expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
   });
 
   it('without parallel, runs the same file jobs on the main thread for 0x0478 (no worker) and streams 0x0578', async () => {
     const plaintext = randomBytes(3 * framesPerJob(F) * F + 5);
     writeFileSync(path('plain'), plaintext);
     const calls = { seal: 0, open: 0, posted: 0 };
-    const { seal, open } = FileJobRunner.prototype;
+    const restore = countMainThreadJobs(calls);
     const post = Worker.prototype.postMessage;
-    FileJobRunner.prototype.seal = function (this: FileJobRunner, ...args) {
-      calls.seal++;
-      return seal.apply(this, args);
-    };
-    FileJobRunner.prototype.open = function (this: FileJobRunner, ...args) {
-      calls.open++;
-      return open.apply(this, args);
-    };
     Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
       calls.posted++;
       return post.apply(this, args);
@@ -294,8 +424,7 @@ describe('parallel file mode', () => {
       expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
       expect(calls, 'a signed message streams').to.deep.equal({ seal: 3, open: 3, posted: 0 });
     } finally {
-      FileJobRunner.prototype.seal = seal;
-      FileJobRunner.prototype.open = open;
+      restore();
       Worker.prototype.postMessage = post;
     }
   });
@@ -427,7 +556,7 @@ describe('parallel file mode', () => {
       ];
       for (const [direction, files, syscall] of cases) {
         const slot = { suite, key: Buffer.from(key), messageId, frameLength: F };
-        const inline = await outcome(runFileJobsInline(direction, slot, files, [job]));
+        const inline = await outcome(runFileJobs(direction, slot, files, [job], () => {}));
         const onWorker = await outcome(pool.file(`${direction}-file`, 0, files, job));
         for (const [where, error] of [
           ['inline', inline],

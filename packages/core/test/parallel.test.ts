@@ -79,18 +79,21 @@ function framesOf(message: Buffer) {
   }
 }
 
-/** Workers started while `body` runs, so a test can see they have all stopped. */
+/**
+ * Workers started while `body` runs, so a test can see they have all stopped. Seen when the pool
+ * unreferences each thread it starts (a worker that never became ready is posted nothing).
+ */
 async function watchingWorkers<T>(body: (started: Worker[]) => Promise<T>): Promise<T> {
   const started: Worker[] = [];
-  const original = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+  const original = Worker.prototype.unref;
+  Worker.prototype.unref = function (this: Worker) {
     if (!started.includes(this)) started.push(this);
-    return original.apply(this, args);
+    return original.apply(this);
   };
   try {
     return await body(started);
   } finally {
-    Worker.prototype.postMessage = original;
+    Worker.prototype.unref = original;
   }
 }
 

@@ -66,6 +66,22 @@ export function finalFrameHeader(sequenceNumber: number, iv: Buffer, contentLeng
   return header;
 }
 
+/** The two lengths of a framed body's layout that the file mode needs from the suite. */
+export interface FrameSizes {
+  readonly ivLength: number;
+  readonly tagLength: number;
+}
+
+/** Bytes of a regular frame: sequence number (4) || IV || content || tag. */
+export function regularFrameBytes(sizes: FrameSizes, frameLength: number): number {
+  return 4 + sizes.ivLength + frameLength + sizes.tagLength;
+}
+
+/** Bytes of a final frame: marker (4) || sequence number (4) || IV || content length (4) || content || tag. */
+export function finalFrameBytes(sizes: FrameSizes, finalLength: number): number {
+  return 12 + sizes.ivLength + finalLength + sizes.tagLength;
+}
+
 /**
  * Bytes of a framed body holding `plaintextLength` bytes (message-body.md): every full frame is
  * sequence number (4) || IV || content || tag, and the final frame (possibly empty) adds the final

@@ -5,11 +5,10 @@ import { openDecryption } from '../stream/open-decryption.js';
 import { inspectMessage } from '../stream/read-header.js';
 import { type FilePair, readInput, withFiles, writeOutput } from './file-io.js';
 import { fileJobs, shapeForBody } from './file-layout.js';
+import { withFileMode } from './file-mode.js';
 import { type FileProgressOptions, PlaintextProgress } from './file-progress.js';
-import { FramePool } from './frame-pool.js';
 import { decryptMessageParallel } from './parallel-decrypt.js';
 import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
-import { runFileJobs } from './run-file-jobs.js';
 
 /** Chunks in which a message's header is read: the parser asks for more only as it needs them. */
 const HEADER_CHUNK_BYTES = 64 * 1024;
@@ -27,10 +26,10 @@ export interface DecryptFileOptions extends DecryptOptions, FileProgressOptions 
  * authenticated here with the same checks as every decrypt ({@link openDecryption}: limits,
  * commitment, encryption context), the frame count follows from the file's length, and each job
  * reads its run of frames from the input, checks every frame header against its place, opens the
- * frames and writes their plaintext at its offset once the whole run authenticated. With `parallel`
- * on the jobs run on a pool of workers; without it, the same jobs run on the main thread one after
- * another. Signed and non-framed messages stream: on the stream pool with `parallel`, on one thread
- * without. `onProgress` (see {@link FileProgressOptions}) counts verified plaintext written: after
+ * frames and writes their plaintext at its offset once the whole run authenticated. Without
+ * `parallel` the jobs run on the main thread one after another; with it, on the main thread and a
+ * pool of `workers - 1` threads, as in encryptFile. Signed and non-framed messages stream: on
+ * the stream pool with `parallel`, on one thread without. `onProgress` (see {@link FileProgressOptions}) counts verified plaintext written: after
  * each job in the file mode, per piece of plaintext on the stream path.
  */
 export async function decryptFile(
@@ -66,23 +65,17 @@ async function decryptFileMode(
   parallel: ResolvedParallel | undefined,
   progress: PlaintextProgress,
 ): Promise<{ readonly header: MessageHeader }> {
-  // The workers start while the data key is decrypted (a KMS call): see encryptFile.
-  const pool = parallel && new FramePool(parallel.workers, parallel.workerUrl);
-  let key: Buffer | undefined;
-  try {
+  return withFileMode(parallel, async (mode) => {
     const opened = await openDecryption(readInput(files, HEADER_CHUNK_BYTES), options);
     const { parsed } = opened;
     const { header } = parsed;
-    key = opened.key;
+    const key = mode.hold(opened.key);
     const { suite, frameLength } = header;
     const shape = shapeForBody(files.inputSize - parsed.length, frameLength, suite);
     // (key, IV) pairs checked: (this message's content key, frame n), n = 1 … count from fileJobs.
     const jobs = fileJobs(shape, frameLength, parsed.length, suite);
     const slot = { suite, key, messageId: header.messageId, frameLength };
-    await runFileJobs('open', slot, files, jobs, progress, pool, parallel);
+    await mode.run('open', slot, files, jobs, progress);
     return { header };
-  } finally {
-    key?.fill(0);
-    await pool?.close();
-  }
+  });
 }

@@ -8,11 +8,10 @@ import { openEncryption } from '../stream/open-encryption.js';
 import { DEFAULT_SUITE_ID, getSuite } from '../suites/algorithm-suites.js';
 import { type FilePair, readInput, withFiles, writeOutput } from './file-io.js';
 import { fileJobs, shapeForPlaintext } from './file-layout.js';
+import { withFileMode } from './file-mode.js';
 import { type FileProgressOptions, PlaintextProgress } from './file-progress.js';
-import { FramePool } from './frame-pool.js';
 import { encryptMessageParallel } from './parallel-encrypt.js';
 import { type ResolvedParallel, resolveParallel } from './parallel-options.js';
-import { runFileJobs } from './run-file-jobs.js';
 
 /** The options of {@link encryptFile}: those of every encrypt, and a progress callback. */
 export interface EncryptFileOptions extends EncryptOptions, FileProgressOptions {}
@@ -26,9 +25,10 @@ export interface EncryptFileResult {
  * Encrypts the regular file `inputPath` into `outputPath` (new, or an empty file; removed if the
  * encrypt fails). An unsigned suite (0x0478) runs in the file mode: the main thread writes the header
  * and numbers the jobs, and each job reads its run of plaintext from the input with a positional
- * read, seals it and writes its frames at their fixed place in the output. With `parallel` on, the
- * jobs run on a pool of workers, so no body byte passes through the main thread; without it, the
- * same jobs run on the main thread one after another. Signed suites (the signature needs every byte
+ * read, seals it and writes its frames at their fixed place in the output. Without `parallel` the
+ * jobs run on the main thread one after another; with it, on the main thread and a pool of
+ * `workers - 1` threads (see runFileJobs): the main thread starts on the first job while the pool
+ * starts, and each worker reads and writes the files itself. Signed suites (the signature needs every byte
  * in order) stream: on the stream pool with `parallel`, on one thread without. The bytes are those
  * `encryptStream` makes for the same data key and message id, whichever path runs. `onProgress`
  * (see {@link FileProgressOptions}) counts the plaintext read: after each job in the file mode, per
@@ -61,33 +61,26 @@ async function encryptFileMode(
   parallel: ResolvedParallel | undefined,
   progress: PlaintextProgress,
 ): Promise<EncryptFileResult> {
-  // The workers start while the materials are fetched (a KMS call, a key derivation): their
-  // start-up (≈ 20–40 ms, loading the frame code) then costs the message nothing.
-  const pool = parallel && new FramePool(parallel.workers, parallel.workerUrl);
-  let key: Buffer | undefined;
-  try {
+  return withFileMode(parallel, async (mode) => {
     const opened = await openEncryption(options);
     const { suite, frameLength, materials, plaintextLimit, header, headerBytes } = opened;
-    key = opened.key;
+    const key = mode.hold(opened.key);
     if (files.inputSize > plaintextLimit) {
       throw new LimitExceededError('More plaintext was given than the declared plaintextLength.');
     }
     const shape = shapeForPlaintext(files.inputSize, frameLength);
     await writeOutput(files, [headerBytes]);
     // (key, IV) pairs: (this message's derived content key, frame n) for n = 1 … count, each n in
-    // one job only, as fileJobs numbers them, whether the jobs run on workers or here; the key is
-    // derived from a fresh random message id, so no pair repeats.
+    // one job only, as fileJobs numbers them, whichever thread runs the job; the key is derived from
+    // a fresh random message id, so no pair repeats.
     const jobs = fileJobs(shape, frameLength, headerBytes.length, suite);
     const slot = { suite, key, messageId: header.messageId, frameLength };
-    await runFileJobs('seal', slot, files, jobs, progress, pool, parallel);
+    await mode.run('seal', slot, files, jobs, progress);
     if (files.inputSize !== fstatSync(files.input).size) {
       throw new InvalidArgumentError(
         'The input file changed size while it was being encrypted; encrypt a file nothing else is writing to.',
       );
     }
     return { header, details: { skippedMasterKeys: materials.skippedMasterKeys } };
-  } finally {
-    key?.fill(0);
-    await pool?.close();
-  }
+  });
 }

@@ -1,11 +1,16 @@
 import { readSync, writevSync } from 'node:fs';
 import { BodyFormatError, InvalidArgumentError } from '../errors.js';
-import { BodyAadContent, bodyAad, FINAL_FRAME_MARKER } from '../format/body.js';
+import {
+  BodyAadContent,
+  bodyAad,
+  FINAL_FRAME_MARKER,
+  finalFrameBytes,
+  regularFrameBytes,
+} from '../format/body.js';
 import type { MessageHeader } from '../format/header.js';
-import { decryptFrame } from '../stream/decrypt-message.js';
+import { decryptFrame } from '../stream/frame-decrypt.js';
 import type { FileJob } from './file-layout.js';
-import { finalFrameBytes, regularFrameBytes } from './file-layout.js';
-import { type SlotKey, seal } from './frame-worker-loop.js';
+import { type SlotKey, seal } from './frame-seal.js';
 
 /** A file job with the descriptors it reads from and writes to (opened by the main thread). */
 export interface FileJobIo extends FileJob {
@@ -17,7 +22,7 @@ export interface FileJobIo extends FileJob {
  * One file job, wherever it runs: a job reads its own bytes from the input file (positional reads
  * of one run of whole frames into a buffer this runner reuses), seals or opens them, and writes the
  * result at its own place in the output file. A frame worker runs jobs with it (no byte of the body
- * crosses threads), and so does the main thread when the file mode runs on one thread (file-inline.ts).
+ * crosses threads), and so does the main thread (run-file-jobs.ts).
  */
 export class FileJobRunner {
   #buffer = Buffer.alloc(0);

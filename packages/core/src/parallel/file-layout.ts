@@ -1,12 +1,6 @@
 import { BodyFormatError, InvalidArgumentError } from '../errors.js';
-import { MAX_FRAME_COUNT } from '../format/body.js';
+import { type FrameSizes, finalFrameBytes, MAX_FRAME_COUNT, regularFrameBytes } from '../format/body.js';
 import { framesPerJob } from './parallel-options.js';
-
-/** The two lengths of a framed body's layout that the file mode needs from the suite. */
-export interface FrameSizes {
-  readonly ivLength: number;
-  readonly tagLength: number;
-}
 
 /**
  * A framed body's shape (data-format/message-body.md): `regular` full frames of `frameLength`
@@ -29,16 +23,6 @@ export interface FileJob {
   readonly finalLength: number;
   readonly plaintextOffset: number;
   readonly ciphertextOffset: number;
-}
-
-/** Bytes of a regular frame: sequence number (4) || IV || content || tag. */
-export function regularFrameBytes(sizes: FrameSizes, frameLength: number): number {
-  return 4 + sizes.ivLength + frameLength + sizes.tagLength;
-}
-
-/** Bytes of a final frame: marker (4) || sequence number (4) || IV || content length (4) || content || tag. */
-export function finalFrameBytes(sizes: FrameSizes, finalLength: number): number {
-  return 12 + sizes.ivLength + finalLength + sizes.tagLength;
 }
 
 /**

@@ -32,14 +32,23 @@ interface PoolWorker {
   readonly pending: Map<number, Pending>;
   /** Settles when the thread has exited, for whatever reason. */
   readonly exited: Promise<void>;
+  /** Settles when the worker has said `closed` (its keys are zero-filled) or has exited. */
+  readonly closed: Promise<void>;
+  /** Whether the worker has said `ready`; until then what it is sent waits in `outbox`. */
+  ready: boolean;
+  readonly outbox: [message: ToWorker, transfer: ArrayBuffer[]][];
 }
 
 /**
  * A fixed set of frame worker threads for one message (or one rewrap). A job goes to the worker
- * with the fewest jobs pending (round-robin among equals), so a worker slowed by other load on the
- * machine gets fewer; each returns a promise of its output pieces. The first failure of any worker fails every pending job
- * with a {@link WorkerFailedError} and terminates the pool. Threads are unreferenced while they have
- * no job, so a pool its owner forgot to close never keeps the process alive.
+ * with the fewest jobs pending (round-robin among equals) among those that are ready (any, while
+ * none is), so a worker slowed by other load on the machine gets fewer; each returns a promise of
+ * its output pieces. Nothing is posted to a worker before it says it is ready: what it is sent
+ * until then (its copy of a key included) waits on this thread, so a pool closed before a worker
+ * started never waits for that start, and the key copy is zero-filled here. The first failure of
+ * any worker fails every pending job with a {@link WorkerFailedError} and terminates the pool.
+ * Threads are unreferenced while they have no job, so a pool its owner forgot to close never keeps
+ * the process alive.
  */
 export class FramePool {
   readonly #workers: PoolWorker[] = [];
@@ -56,9 +65,18 @@ export class FramePool {
     return this.#workers.length;
   }
 
+  /** Workers that have started and take jobs now; 0 once the pool has failed or is closed. */
+  get readyWorkers(): number {
+    if (this.#failure || this.#closed) return 0;
+    let ready = 0;
+    for (const worker of this.#workers) if (worker.ready) ready++;
+    return ready;
+  }
+
   /**
    * Sends a content key to every worker. Each gets its own copy in a fresh ArrayBuffer that is
-   * transferred (detached here, so no copy stays on this thread); the worker zero-fills it on close.
+   * transferred once the worker is ready (detached here then, so no copy stays on this thread; one
+   * still waiting when the pool closes is zero-filled here); the worker zero-fills it on close.
    * The caller keeps and zero-fills its own `key`.
    */
   installKey(slot: number, suiteId: number, key: Buffer, messageId: Buffer, frameLength: number): void {
@@ -74,7 +92,7 @@ export class FramePool {
         messageId: new Uint8Array(messageId),
         frameLength,
       };
-      worker.thread.postMessage(message, [copy]);
+      this.#post(worker, message, [copy]);
     }
   }
 
@@ -82,14 +100,12 @@ export class FramePool {
   shareSlab(size: number): Slab {
     const buffer = new SharedArrayBuffer(size);
     const id = this.#nextSlab++;
-    for (const worker of this.#workers)
-      worker.thread.postMessage({ type: 'slab', id, buffer } satisfies ToWorker);
+    for (const worker of this.#workers) this.#post(worker, { type: 'slab', id, buffer });
     return { id, bytes: Buffer.from(buffer) };
   }
 
   dropSlab(id: number): void {
-    for (const worker of this.#workers)
-      worker.thread.postMessage({ type: 'drop-slab', id } satisfies ToWorker);
+    for (const worker of this.#workers) this.#post(worker, { type: 'drop-slab', id });
   }
 
   /** Seals the first `length` bytes of `slab` into frames; resolves to them serialized, in order. */
@@ -138,18 +154,30 @@ export class FramePool {
     }));
   }
 
-  /** Stops every worker: each zero-fills its keys and exits; one that does not within a second is terminated. */
+  /**
+   * Stops every worker, and resolves once no worker holds a key or can touch a job's files: a ready
+   * worker is told to close, zero-fills its keys and says so (`closed`), then exits on its own,
+   * unreferenced (one that does not answer within a second is terminated and waited for); a worker
+   * that never became ready was posted nothing, so its waiting key copies are zero-filled here and it
+   * is terminated without waiting for its start; after a failure, the terminated workers that were
+   * ready are waited for until they have exited, since one may still be inside a job's read or write.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
+    const failed = this.#failure !== undefined;
     this.#closed = true;
     this.#fail(new WorkerFailedError('The parallel frame pool was closed before this job finished.'));
     await Promise.all(
-      this.#workers.map(async ({ thread, exited }) => {
+      this.#workers.map(async (worker) => {
+        const { thread, exited, closed } = worker;
+        if (!worker.ready) return void thread.terminate(); // nothing was posted to it
+        if (failed) return exited;
         thread.postMessage({ type: 'close' } satisfies ToWorker);
-        thread.ref(); // until it exits: the close must complete
+        thread.ref(); // until it answers: the close must complete
         const timer = setTimeout(() => void thread.terminate(), 1000);
-        await exited;
+        await closed;
         clearTimeout(timer);
+        thread.unref();
       }),
     );
   }
@@ -157,22 +185,39 @@ export class FramePool {
   #run(message: (id: number) => ToWorker): Promise<Buffer[]> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextJob++;
-    let worker = this.#workers[id % this.#workers.length]!;
-    for (const other of this.#workers) if (other.pending.size < worker.pending.size) worker = other;
+    const ready = this.#workers.filter((worker) => worker.ready);
+    const candidates = ready.length > 0 ? ready : this.#workers;
+    let worker = candidates[id % candidates.length]!;
+    for (const other of candidates) if (other.pending.size < worker.pending.size) worker = other;
     const job = message(id);
     return new Promise<Buffer[]>((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
       if (worker.pending.size === 1) worker.thread.ref();
-      worker.thread.postMessage(job);
+      this.#post(worker, job);
     });
+  }
+
+  /** Posts to a ready worker; keeps the message, in order, for one not ready yet. */
+  #post(worker: PoolWorker, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (worker.ready) worker.thread.postMessage(message, transfer);
+    else worker.outbox.push([message, transfer]);
   }
 
   #start(workerUrl: URL): PoolWorker {
     const thread = new Worker(workerScript(workerUrl), { eval: true });
     const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
-    const worker: PoolWorker = { thread, pending: new Map(), exited };
+    let saidClosed = () => {};
+    const closed = Promise.race([exited, new Promise<void>((resolve) => (saidClosed = resolve))]);
+    const worker: PoolWorker = { thread, pending: new Map(), exited, closed, ready: false, outbox: [] };
     thread.unref();
     thread.on('message', (reply: FromWorker) => {
+      if ('type' in reply) {
+        if (reply.type === 'closed') return saidClosed();
+        if (this.#closed || this.#failure) return;
+        worker.ready = true;
+        for (const [message, transfer] of worker.outbox.splice(0)) thread.postMessage(message, transfer);
+        return;
+      }
       const job = worker.pending.get(reply.id);
       if (!job) return;
       worker.pending.delete(reply.id);
@@ -208,13 +253,19 @@ export class FramePool {
     return worker;
   }
 
-  /** Rejects every pending job with `error` and terminates the workers (the first failure wins). */
+  /**
+   * Rejects every pending job with `error`, drops what waits for a worker not ready yet (zero-filling
+   * its key copies), and terminates the workers unless the pool is closing (the first failure wins).
+   */
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
     for (const worker of this.#workers) {
       for (const job of worker.pending.values()) job.reject(error);
       worker.pending.clear();
+      for (const [message] of worker.outbox.splice(0)) {
+        if (message.type === 'key') new Uint8Array(message.key).fill(0);
+      }
       if (!this.#closed) void worker.thread.terminate();
     }
   }

@@ -1,31 +1,23 @@
-import { createCipheriv } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { BodyAadContent, bodyAad, finalFrameHeader, frameIv, regularFrameHeader } from '../format/body.js';
 import type { MessageHeader } from '../format/header.js';
-import { decryptFrame } from '../stream/decrypt-message.js';
-import { type AlgorithmSuite, getSuite } from '../suites/algorithm-suites.js';
+import { decryptFrame } from '../stream/frame-decrypt.js';
+import { getSuite } from '../suites/algorithm-suites.js';
 import { FileJobRunner } from './file-jobs.js';
+import { type SlotKey, seal } from './frame-seal.js';
 import type {
   FromWorker,
+  JobReply,
   KeyMessage,
   OpenMessage,
-  SealMessage,
   ToWorker,
   WorkerFailure,
 } from './worker-protocol.js';
 
-export interface SlotKey {
-  readonly suite: AlgorithmSuite;
-  readonly key: Buffer;
-  readonly messageId: Buffer;
-  readonly frameLength: number;
-}
-
 /**
  * The body of a frame worker thread: holds the content keys it is sent (one per message and slot)
  * and the shared input slabs, and seals or opens runs of frames on request. Its output pieces are
- * the buffers node:crypto returns, transferred as they are (no copy on either thread). Keys are
- * zero-filled when the pool closes the worker.
+ * the buffers node:crypto returns, transferred as they are (no copy on either thread). It says
+ * `ready` once it listens, and zero-fills its keys (then says `closed`) when the pool closes it.
  * Exported so that an application that bundles @envelope/core can emit its own worker entry point
  * (a file that calls this) beside its bundle; see docs/streaming.md.
  */
@@ -50,10 +42,11 @@ export function runFrameWorker(): void {
         for (const slot of slots.values()) slot.key.fill(0);
         slots.clear();
         slabs.clear();
+        port.postMessage({ type: 'closed' } satisfies FromWorker);
         port.close();
         return;
       default: {
-        let reply: FromWorker;
+        let reply: JobReply;
         let output: ArrayBuffer[] = [];
         try {
           const slot = slots.get(message.slot);
@@ -75,6 +68,7 @@ export function runFrameWorker(): void {
       }
     }
   });
+  port.postMessage({ type: 'ready' } satisfies FromWorker);
 }
 
 /** Errors whose class the pool raises again on the main thread, by code (see FramePool). */
@@ -103,44 +97,6 @@ function slotKey(message: KeyMessage): SlotKey {
     messageId: Buffer.from(message.messageId),
     frameLength: message.frameLength,
   };
-}
-
-/**
- * AES-GCM (key, IV) pairs: the key is the message's derived content key (sent once per message);
- * frame n takes IV = n, exactly as FramedBodyWriter numbers them on one thread. The pool hands each
- * sequence number to one job only, in order, so no pair repeats within the message, and another
- * message has another content key (its own random message id). The plaintext is read in place from
- * the shared slab, which the owner zero-fills when the message ends.
- */
-export function seal(
-  slot: SlotKey,
-  slab: Buffer,
-  job: Pick<SealMessage, 'firstSequenceNumber' | 'regular' | 'final' | 'length'>,
-): Buffer[] {
-  const { suite, key, messageId, frameLength } = slot;
-  const plaintext = slab.subarray(0, job.length);
-  const finalLength = job.final ? plaintext.length - job.regular * frameLength : 0;
-  const pieces: Buffer[] = [];
-  const frame = (seq: number, final: boolean, content: Buffer) => {
-    const iv = frameIv(suite.ivLength, seq);
-    const header = final ? finalFrameHeader(seq, iv, content.length) : regularFrameHeader(seq, iv);
-    const cipher = createCipheriv(suite.cipher, key, iv, { authTagLength: suite.tagLength });
-    const kind = final ? BodyAadContent.FINAL_FRAME : BodyAadContent.FRAME;
-    cipher.setAAD(bodyAad(messageId, kind, seq, content.length));
-    const ciphertext = cipher.update(content);
-    const tail = cipher.final();
-    const tag = cipher.getAuthTag();
-    // Three pieces per frame, as on one thread: no copy of the ciphertext on either side.
-    pieces.push(header, ciphertext);
-    if (tail.length) pieces.push(tail);
-    pieces.push(tag);
-  };
-  for (let i = 0; i < job.regular; i++) {
-    frame(job.firstSequenceNumber + i, false, plaintext.subarray(i * frameLength, (i + 1) * frameLength));
-  }
-  if (job.final)
-    frame(job.firstSequenceNumber + job.regular, true, plaintext.subarray(plaintext.length - finalLength));
-  return pieces;
 }
 
 /**

@@ -7,7 +7,12 @@ import { positiveInteger } from '../options.js';
  * The output is byte-for-byte what one thread makes from the same data key and message id.
  */
 export interface ParallelOptions {
-  /** Worker threads. Default: the available parallelism (CPU count), at most 8. */
+  /**
+   * Threads that seal and open frames. Default: the available parallelism (CPU count), at most 8.
+   * The stream paths start this many worker threads. The file mode (`encryptFile`, `decryptFile`)
+   * starts `workers - 1`, since its main thread runs jobs too (from the first job, while the
+   * workers start); `workers: 1` there is the file mode on one thread.
+   */
   readonly workers?: number;
   /**
    * Jobs (runs of frames) in flight at once. Default: twice the workers, so each has one job queued

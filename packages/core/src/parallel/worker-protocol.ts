@@ -88,6 +88,7 @@ export interface OpenFileMessage extends FileJobFields {
 
 export type FileJobMessage = SealFileMessage | OpenFileMessage;
 
+/** Zero-fill every key and stop: the worker answers `closed` once its keys are wiped, then exits. */
 export interface CloseMessage {
   readonly type: 'close';
 }
@@ -117,9 +118,19 @@ export type WorkerFailure =
     };
 
 /**
- * `pieces` is the job's output, in order (none for a file job: it wrote its output itself); `failure`
- * says why the job failed.
+ * A job's reply: `pieces` is the job's output, in order (none for a file job: it wrote its output
+ * itself); `failure` says why the job failed.
  */
-export type FromWorker =
+export type JobReply =
   | { readonly id: number; readonly pieces: readonly ArrayBuffer[] }
   | { readonly id: number; readonly failure: WorkerFailure };
+
+/**
+ * What a worker says of itself: `ready` once its code is loaded and it listens (its first message;
+ * the pool posts it nothing before), `closed` once it has zero-filled its keys on a close.
+ */
+export interface WorkerNotice {
+  readonly type: 'ready' | 'closed';
+}
+
+export type FromWorker = JobReply | WorkerNotice;

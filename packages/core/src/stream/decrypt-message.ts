@@ -1,8 +1,7 @@
-import { createDecipheriv } from 'node:crypto';
-import { DecryptionFailedError } from '../errors.js';
 import type { MessageHeader } from '../format/header.js';
 import type { DecryptOptions } from '../options.js';
 import { DecryptBody } from './decrypt-body.js';
+import { decryptFrame } from './frame-decrypt.js';
 import type { FrameInfo, FrameReader } from './frame-reader.js';
 import { openDecryption } from './open-decryption.js';
 import { PlaintextRelease } from './plaintext-release.js';
@@ -74,26 +73,4 @@ function openFrame(
     return content.then((c) => ({ frame, plaintext: decryptFrame(header, key, frame, c) }));
   }
   return { frame, plaintext: decryptFrame(header, key, frame, content) };
-}
-
-/** Decrypts one frame; its plaintext is zero-filled and dropped if the tag does not verify. */
-export function decryptFrame(
-  header: MessageHeader,
-  key: Buffer,
-  frame: FrameInfo,
-  { ciphertext, tag }: { ciphertext: Buffer[]; tag: Buffer },
-): Buffer[] {
-  const { suite } = header;
-  const decipher = createDecipheriv(suite.cipher, key, frame.iv, { authTagLength: suite.tagLength });
-  decipher.setAAD(frame.aad);
-  decipher.setAuthTag(tag);
-  const plaintext = ciphertext.map((piece) => decipher.update(piece));
-  try {
-    const tail = decipher.final();
-    if (tail.length) plaintext.push(tail);
-  } catch (cause) {
-    for (const piece of plaintext) piece.fill(0);
-    throw new DecryptionFailedError({ cause });
-  }
-  return plaintext;
 }

@@ -4,7 +4,7 @@ import type { DecryptOptions } from '../options.js';
 import { ChunkFeed, type Taken } from './chunk-feed.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { DecryptBody } from './decrypt-body.js';
-import { decryptFrame } from './decrypt-message.js';
+import { decryptFrame } from './frame-decrypt.js';
 import type { FrameContent, FrameInfo } from './frame-reader.js';
 import { openDecryption } from './open-decryption.js';
 import { PlaintextRelease } from './plaintext-release.js';

@@ -18,7 +18,7 @@ import {
 import { createSigner, createVerifier } from '../suites/signature.js';
 import { beginMessage } from './begin-message.js';
 import { ChunkQueue } from './chunk-queue.js';
-import { decryptFrame } from './decrypt-message.js';
+import { decryptFrame } from './frame-decrypt.js';
 import { FramedBodyWriter } from './frame-encryptor.js';
 import { FrameReader } from './frame-reader.js';
 import { openMessage } from './open-message.js';
