@@ -67,7 +67,8 @@ export class SqliteCheckpointer {
   readonly #state = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   readonly #worker: Worker;
 
-  constructor(path: string, driver: SqliteDriverName) {
+  /** `stopped` is told once if the worker fails or exits before `close` (then no checkpoint runs here). */
+  constructor(path: string, driver: SqliteDriverName, stopped: () => void = () => {}) {
     const betterSqlite3 =
       driver === 'better-sqlite3' ? createRequire(import.meta.url).resolve('better-sqlite3') : undefined;
     this.#worker = new Worker(WORKER_SOURCE, {
@@ -83,8 +84,8 @@ export class SqliteCheckpointer {
       execArgv: [],
     });
     // A worker that fails leaves the store's automatic checkpoint to do the work: never an error.
-    this.#worker.on('error', () => this.#stopped());
-    this.#worker.on('exit', () => this.#stopped());
+    this.#worker.on('error', () => this.#stopped(stopped));
+    this.#worker.on('exit', () => this.#stopped(stopped));
     this.#worker.unref();
   }
 
@@ -102,7 +103,9 @@ export class SqliteCheckpointer {
     void this.#worker.terminate();
   }
 
-  #stopped(): void {
+  #stopped(stopped: () => void): void {
+    const unexpected = Atomics.load(this.#state, CLOSING) === 0 && Atomics.load(this.#state, CLOSED) === 0;
     Atomics.store(this.#state, CLOSED, 1);
+    if (unexpected) stopped();
   }
 }

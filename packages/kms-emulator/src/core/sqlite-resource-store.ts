@@ -59,6 +59,8 @@ export interface SqliteResourceStoreOptions {
 
 /** WAL pages (4 KiB each) past which a COMMIT checkpoints on the event loop once the worker runs. */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+/** SQLite's own `wal_autocheckpoint` default: what a connection with no checkpoint worker uses. */
+const DEFAULT_CHECKPOINT_PAGES = 1000;
 
 /** The first string after every string that starts with `prefix` (names are ASCII: see ResourceStore). */
 const prefixEnd = (prefix: string): string =>
@@ -82,6 +84,8 @@ export class SqliteResourceStore implements ResourceStore {
    * `null` when no worker could be started.
    */
   #checkpointer: SqliteCheckpointer | null | undefined;
+  /** Set by `close`: its last group commit must not start a worker only to stop it at once. */
+  #closing = false;
 
   constructor(
     readonly path: string,
@@ -261,6 +265,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   close(): void {
+    this.#closing = true;
     try {
       this.#groups.flush();
     } finally {
@@ -274,8 +279,11 @@ export class SqliteResourceStore implements ResourceStore {
 
   #groupCommitted(): void {
     if (this.#checkpointer === undefined) {
+      if (this.#closing) return;
       try {
-        this.#checkpointer = new SqliteCheckpointer(this.path, this.#db.driver);
+        this.#checkpointer = new SqliteCheckpointer(this.path, this.#db.driver, () =>
+          this.#checkpointerDied(),
+        );
       } catch {
         // No worker thread (e.g. a resource limit): SQLite's automatic checkpoint keeps doing the work.
         this.#checkpointer = null;
@@ -286,6 +294,20 @@ export class SqliteResourceStore implements ResourceStore {
       this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     }
     this.#checkpointer?.committed();
+  }
+
+  /**
+   * The worker failed or exited while the store is open: the connection's automatic checkpoint goes back
+   * to SQLite's default, so the WAL is again bounded at ≈ 4 MiB rather than the backstop's ≈ 40 MiB.
+   */
+  #checkpointerDied(): void {
+    this.#checkpointer = null;
+    if (this.#closing) return;
+    try {
+      this.#db.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
+    } catch {
+      // The connection is failing anyway: the next statement reports it to its caller.
+    }
   }
 
   /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */
