@@ -16,6 +16,18 @@ import {
   type SqliteStatement,
 } from './sqlite-driver.js';
 
+/**
+ * The resources of each audit record. Before this layout it was a rowid table with three indexes (seq,
+ * resource, tail): four B-trees written per resource of every audited call. Keyed by (seq, resource),
+ * the table is its own seq index (pruning deletes by seq); a resource query needs only the tail index,
+ * since a row whose resource is the name asked for has that name's last segment as its tail (see
+ * `auditWhere`). A database of the earlier layout is migrated on open, in one transaction
+ * (`upgradeAuditResources`).
+ */
+const AUDIT_RESOURCES = (table: string) =>
+  `CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL,
+  PRIMARY KEY (seq, resource)) WITHOUT ROWID;`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
   PRIMARY KEY (kind, name)) WITHOUT ROWID;
@@ -25,11 +37,12 @@ CREATE INDEX IF NOT EXISTS resource_terms_by_name ON resource_terms (kind, name)
 CREATE TABLE IF NOT EXISTS audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
   service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);
-CREATE TABLE IF NOT EXISTS audit_resources (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_resources_by_seq ON audit_resources (seq);
-CREATE INDEX IF NOT EXISTS audit_resources_by_resource ON audit_resources (resource);
+${AUDIT_RESOURCES('audit_resources')}
 CREATE INDEX IF NOT EXISTS audit_resources_by_tail ON audit_resources (tail);
 `;
+
+/** An index only the `audit_resources` layout before `AUDIT_RESOURCES` has. */
+const AUDIT_RESOURCES_INDEX_BEFORE_V2 = 'audit_resources_by_seq';
 
 /**
  * Moves data written by an earlier schema into this one. Runs on open, in one transaction with the
@@ -104,6 +117,7 @@ export class SqliteResourceStore implements ResourceStore {
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
+      upgradeAuditResources(this.#db, this.#groups);
       for (const upgrade of options.upgrades ?? []) {
         if (upgrade.applies(this.#db)) this.#groups.transaction(() => upgrade.apply(this.#db, this));
       }
@@ -333,10 +347,28 @@ function auditWhere(query: AuditQuery): { condition: string; params: unknown[] }
   if (query.location !== undefined) add('location = ?', query.location);
   if (query.operation !== undefined) add('operation = ?', query.operation);
   if (query.resource !== undefined) {
-    where.push(
-      'seq IN (SELECT seq FROM audit_resources WHERE resource = ? UNION SELECT seq FROM audit_resources WHERE tail = ?)',
-    );
-    params.push(query.resource, query.resource);
+    // `resource` is a full name or a last segment (a key id). A row matching either way has the tail
+    // `lastSegment(resource)` (a tail is a last segment already), so one probe of the tail index finds
+    // every candidate.
+    where.push('seq IN (SELECT seq FROM audit_resources WHERE tail = ? AND (resource = ? OR tail = ?))');
+    params.push(lastSegment(query.resource), query.resource, query.resource);
   }
   return { condition: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** Moves an `audit_resources` table of the layout before v2 into the current one (see `AUDIT_RESOURCES`). */
+function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): void {
+  const old = db
+    .prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'index' AND name = ?")
+    .get(AUDIT_RESOURCES_INDEX_BEFORE_V2);
+  if (!old) return;
+  groups.transaction(() => {
+    db.exec(AUDIT_RESOURCES('audit_resources_v2'));
+    db.exec(
+      'INSERT OR IGNORE INTO audit_resources_v2 (seq, resource, tail) SELECT seq, resource, tail FROM audit_resources',
+    );
+    db.exec('DROP TABLE audit_resources');
+    db.exec('ALTER TABLE audit_resources_v2 RENAME TO audit_resources');
+    db.exec('CREATE INDEX audit_resources_by_tail ON audit_resources (tail)');
+  });
 }
