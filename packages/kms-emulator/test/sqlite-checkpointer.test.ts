@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { SqliteCheckpointer } from '../src/core/sqlite-checkpointer.js';
 import { SqliteCommitGroups } from '../src/core/sqlite-commit-group.js';
 import {
   type CoreAuditRecord as AuditRecord,
@@ -161,6 +162,20 @@ describe('SQLite WAL checkpoints off the event loop', function () {
         } finally {
           store.close();
         }
+      });
+
+      it('tells the store when the worker stops on its own because it cannot open the database', async () => {
+        let stopped = 0;
+        const checkpointer = new SqliteCheckpointer(
+          join(dir, 'missing', 'kms.sqlite'),
+          driver,
+          () => stopped++,
+        );
+        const deadline = Date.now() + 10_000;
+        while (stopped === 0 && Date.now() < deadline) await sleep(10);
+        await sleep(50); // the 'exit' after an 'error' must not report it twice
+        expect(stopped).to.equal(1);
+        checkpointer.close();
       });
 
       it('closes when the worker has not started yet', async () => {

@@ -66,6 +66,7 @@ else {
 export class SqliteCheckpointer {
   readonly #state = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   readonly #worker: Worker;
+  #reported = false;
 
   /** `stopped` is told once if the worker fails or exits before `close` (then no checkpoint runs here). */
   constructor(path: string, driver: SqliteDriverName, stopped: () => void = () => {}) {
@@ -104,8 +105,12 @@ export class SqliteCheckpointer {
   }
 
   #stopped(stopped: () => void): void {
-    const unexpected = Atomics.load(this.#state, CLOSING) === 0 && Atomics.load(this.#state, CLOSED) === 0;
     Atomics.store(this.#state, CLOSED, 1);
-    if (unexpected) stopped();
+    // Not asked to close (the worker may have marked itself closed first, e.g. when it could not open
+    // the database): told once, whether by 'error' or by the 'exit' that follows it.
+    if (Atomics.load(this.#state, CLOSING) === 0 && !this.#reported) {
+      this.#reported = true;
+      stopped();
+    }
   }
 }
