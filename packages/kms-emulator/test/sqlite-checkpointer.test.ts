@@ -1,15 +1,46 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { SqliteCheckpointer } from '../src/core/sqlite-checkpointer.js';
 import { SqliteCommitGroups } from '../src/core/sqlite-commit-group.js';
 import {
   type CoreAuditRecord as AuditRecord,
   openSqlite,
+  type SqliteDatabase,
   type SqliteDriverName,
   SqliteResourceStore,
 } from '../src/index.js';
+
+type Worker = import('node:worker_threads').Worker;
+const workerThreads = createRequire(import.meta.url)('node:worker_threads') as {
+  Worker: new (...args: never[]) => Worker;
+};
+
+/** Records every worker thread started until `restore` (the store imports `Worker` by name). */
+function spyOnWorkers(): { started: Worker[]; restore(): void } {
+  const Original = workerThreads.Worker;
+  const started: Worker[] = [];
+  workerThreads.Worker = class extends Original {
+    constructor(...args: never[]) {
+      super(...args);
+      started.push(this);
+    }
+  };
+  syncBuiltinESMExports();
+  return {
+    started,
+    restore() {
+      workerThreads.Worker = Original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+const autocheckpoint = (db: SqliteDatabase) =>
+  (db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint;
 
 // better-sqlite3 12 aborts Node 24 from a finalizer; node:sqlite exists from Node 22.5.
 const major = Number(process.versions.node.split('.')[0]);
@@ -84,6 +115,67 @@ describe('SQLite WAL checkpoints off the event loop', function () {
         } finally {
           db.close();
         }
+      });
+
+      it('commits an open group on close without starting the worker', () => {
+        const workers = spyOnWorkers();
+        try {
+          const store = new SqliteResourceStore(path, { synchronous: 'NORMAL', driver });
+          store.groupedTransaction(() => store.appendAudit(record(0)));
+          store.close(); // commits the group (the store's first group commit)
+          expect(workers.started).to.have.length(0);
+        } finally {
+          workers.restore();
+        }
+        const db = openSqlite(path, { readonly: true, driver });
+        try {
+          expect(db.prepare('SELECT COUNT(*) AS n FROM audit_records').get()).to.deep.equal({ n: 1 });
+        } finally {
+          db.close();
+        }
+      });
+
+      it("puts SQLite's default automatic checkpoint back when the worker dies", async () => {
+        const workers = spyOnWorkers();
+        let db!: SqliteDatabase;
+        let store: SqliteResourceStore;
+        try {
+          store = new SqliteResourceStore(path, {
+            synchronous: 'NORMAL',
+            driver,
+            open: (file) => (db = openSqlite(file, { driver })),
+          });
+          expect(autocheckpoint(db)).to.equal(1000);
+          await groupCommits(store, 1, 1);
+        } finally {
+          workers.restore();
+        }
+        try {
+          expect(workers.started).to.have.length(1);
+          expect(autocheckpoint(db)).to.equal(10_000); // the worker checkpoints; this is the backstop
+          await workers.started[0]!.terminate();
+          const deadline = Date.now() + 10_000;
+          while (autocheckpoint(db) !== 1000 && Date.now() < deadline) await sleep(10);
+          expect(autocheckpoint(db)).to.equal(1000);
+          await groupCommits(store, 2, 2); // still commits, and starts no second worker
+          expect(store.queryAudit({}).length).to.equal(5);
+        } finally {
+          store.close();
+        }
+      });
+
+      it('tells the store when the worker stops on its own because it cannot open the database', async () => {
+        let stopped = 0;
+        const checkpointer = new SqliteCheckpointer(
+          join(dir, 'missing', 'kms.sqlite'),
+          driver,
+          () => stopped++,
+        );
+        const deadline = Date.now() + 10_000;
+        while (stopped === 0 && Date.now() < deadline) await sleep(10);
+        await sleep(50); // the 'exit' after an 'error' must not report it twice
+        expect(stopped).to.equal(1);
+        checkpointer.close();
       });
 
       it('closes when the worker has not started yet', async () => {

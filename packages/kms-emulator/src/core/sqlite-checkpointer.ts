@@ -66,8 +66,10 @@ else {
 export class SqliteCheckpointer {
   readonly #state = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   readonly #worker: Worker;
+  #reported = false;
 
-  constructor(path: string, driver: SqliteDriverName) {
+  /** `stopped` is told once if the worker fails or exits before `close` (then no checkpoint runs here). */
+  constructor(path: string, driver: SqliteDriverName, stopped: () => void = () => {}) {
     const betterSqlite3 =
       driver === 'better-sqlite3' ? createRequire(import.meta.url).resolve('better-sqlite3') : undefined;
     this.#worker = new Worker(WORKER_SOURCE, {
@@ -83,8 +85,8 @@ export class SqliteCheckpointer {
       execArgv: [],
     });
     // A worker that fails leaves the store's automatic checkpoint to do the work: never an error.
-    this.#worker.on('error', () => this.#stopped());
-    this.#worker.on('exit', () => this.#stopped());
+    this.#worker.on('error', () => this.#stopped(stopped));
+    this.#worker.on('exit', () => this.#stopped(stopped));
     this.#worker.unref();
   }
 
@@ -102,7 +104,13 @@ export class SqliteCheckpointer {
     void this.#worker.terminate();
   }
 
-  #stopped(): void {
+  #stopped(stopped: () => void): void {
     Atomics.store(this.#state, CLOSED, 1);
+    // Not asked to close (the worker may have marked itself closed first, e.g. when it could not open
+    // the database): told once, whether by 'error' or by the 'exit' that follows it.
+    if (Atomics.load(this.#state, CLOSING) === 0 && !this.#reported) {
+      this.#reported = true;
+      stopped();
+    }
   }
 }

@@ -16,6 +16,18 @@ import {
   type SqliteStatement,
 } from './sqlite-driver.js';
 
+/**
+ * The resources of each audit record. Before this layout it was a rowid table with three indexes (seq,
+ * resource, tail): four B-trees written per resource of every audited call. Keyed by (seq, resource),
+ * the table is its own seq index (pruning deletes by seq); a resource query needs only the tail index,
+ * since a row whose resource is the name asked for has that name's last segment as its tail (see
+ * `auditWhere`). A database of the earlier layout is migrated on open, in one transaction
+ * (`upgradeAuditResources`).
+ */
+const AUDIT_RESOURCES = (table: string) =>
+  `CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL,
+  PRIMARY KEY (seq, resource)) WITHOUT ROWID;`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
   PRIMARY KEY (kind, name)) WITHOUT ROWID;
@@ -25,11 +37,12 @@ CREATE INDEX IF NOT EXISTS resource_terms_by_name ON resource_terms (kind, name)
 CREATE TABLE IF NOT EXISTS audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
   service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);
-CREATE TABLE IF NOT EXISTS audit_resources (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_resources_by_seq ON audit_resources (seq);
-CREATE INDEX IF NOT EXISTS audit_resources_by_resource ON audit_resources (resource);
+${AUDIT_RESOURCES('audit_resources')}
 CREATE INDEX IF NOT EXISTS audit_resources_by_tail ON audit_resources (tail);
 `;
+
+/** An index only the `audit_resources` layout before `AUDIT_RESOURCES` has. */
+const AUDIT_RESOURCES_INDEX_BEFORE_V2 = 'audit_resources_by_seq';
 
 /**
  * Moves data written by an earlier schema into this one. Runs on open, in one transaction with the
@@ -59,6 +72,8 @@ export interface SqliteResourceStoreOptions {
 
 /** WAL pages (4 KiB each) past which a COMMIT checkpoints on the event loop once the worker runs. */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+/** SQLite's own `wal_autocheckpoint` default: what a connection with no checkpoint worker uses. */
+const DEFAULT_CHECKPOINT_PAGES = 1000;
 
 /** The first string after every string that starts with `prefix` (names are ASCII: see ResourceStore). */
 const prefixEnd = (prefix: string): string =>
@@ -82,6 +97,8 @@ export class SqliteResourceStore implements ResourceStore {
    * `null` when no worker could be started.
    */
   #checkpointer: SqliteCheckpointer | null | undefined;
+  /** Set by `close`: its last group commit must not start a worker only to stop it at once. */
+  #closing = false;
 
   constructor(
     readonly path: string,
@@ -100,6 +117,7 @@ export class SqliteResourceStore implements ResourceStore {
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
+      upgradeAuditResources(this.#db, this.#groups);
       for (const upgrade of options.upgrades ?? []) {
         if (upgrade.applies(this.#db)) this.#groups.transaction(() => upgrade.apply(this.#db, this));
       }
@@ -261,6 +279,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   close(): void {
+    this.#closing = true;
     try {
       this.#groups.flush();
     } finally {
@@ -274,8 +293,11 @@ export class SqliteResourceStore implements ResourceStore {
 
   #groupCommitted(): void {
     if (this.#checkpointer === undefined) {
+      if (this.#closing) return;
       try {
-        this.#checkpointer = new SqliteCheckpointer(this.path, this.#db.driver);
+        this.#checkpointer = new SqliteCheckpointer(this.path, this.#db.driver, () =>
+          this.#checkpointerDied(),
+        );
       } catch {
         // No worker thread (e.g. a resource limit): SQLite's automatic checkpoint keeps doing the work.
         this.#checkpointer = null;
@@ -286,6 +308,20 @@ export class SqliteResourceStore implements ResourceStore {
       this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     }
     this.#checkpointer?.committed();
+  }
+
+  /**
+   * The worker failed or exited while the store is open: the connection's automatic checkpoint goes back
+   * to SQLite's default, so the WAL is again bounded at ≈ 4 MiB rather than the backstop's ≈ 40 MiB.
+   */
+  #checkpointerDied(): void {
+    this.#checkpointer = null;
+    if (this.#closing) return;
+    try {
+      this.#db.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
+    } catch {
+      // The connection is failing anyway: the next statement reports it to its caller.
+    }
   }
 
   /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */
@@ -311,10 +347,28 @@ function auditWhere(query: AuditQuery): { condition: string; params: unknown[] }
   if (query.location !== undefined) add('location = ?', query.location);
   if (query.operation !== undefined) add('operation = ?', query.operation);
   if (query.resource !== undefined) {
-    where.push(
-      'seq IN (SELECT seq FROM audit_resources WHERE resource = ? UNION SELECT seq FROM audit_resources WHERE tail = ?)',
-    );
-    params.push(query.resource, query.resource);
+    // `resource` is a full name or a last segment (a key id). A row matching either way has the tail
+    // `lastSegment(resource)` (a tail is a last segment already), so one probe of the tail index finds
+    // every candidate.
+    where.push('seq IN (SELECT seq FROM audit_resources WHERE tail = ? AND (resource = ? OR tail = ?))');
+    params.push(lastSegment(query.resource), query.resource, query.resource);
   }
   return { condition: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** Moves an `audit_resources` table of the layout before v2 into the current one (see `AUDIT_RESOURCES`). */
+function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): void {
+  const old = db
+    .prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'index' AND name = ?")
+    .get(AUDIT_RESOURCES_INDEX_BEFORE_V2);
+  if (!old) return;
+  groups.transaction(() => {
+    db.exec(AUDIT_RESOURCES('audit_resources_v2'));
+    db.exec(
+      'INSERT OR IGNORE INTO audit_resources_v2 (seq, resource, tail) SELECT seq, resource, tail FROM audit_resources',
+    );
+    db.exec('DROP TABLE audit_resources');
+    db.exec('ALTER TABLE audit_resources_v2 RENAME TO audit_resources');
+    db.exec('CREATE INDEX audit_resources_by_tail ON audit_resources (tail)');
+  });
 }

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { openSqlite, SqliteResourceStore } from '../src/index.js';
+
+/** The audit tables as the store wrote them before `audit_resources` was keyed by (seq, resource). */
+const AUDIT_SCHEMA_BEFORE = `
+CREATE TABLE audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
+  service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX audit_records_by_time ON audit_records (time);
+CREATE TABLE audit_resources (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL);
+CREATE INDEX audit_resources_by_seq ON audit_resources (seq);
+CREATE INDEX audit_resources_by_resource ON audit_resources (resource);
+CREATE INDEX audit_resources_by_tail ON audit_resources (tail);
+`;
+
+const KEY = 'arn:aws:kms:us-east-1:111122223333:key/k1';
+const OTHER = 'arn:aws:kms:us-east-1:111122223333:key/k2';
+
+const event = (id: string, resources: string[]) => ({
+  id,
+  time: '2026-01-01T00:00:00.000Z',
+  service: 'aws',
+  location: 'us-east-1',
+  operation: 'Decrypt',
+  requestId: `request-${id}`,
+  principal: 'arn:aws:iam::111122223333:root',
+  resources,
+  parameters: {},
+});
+
+describe('SqliteResourceStore audit_resources layout', () => {
+  let dir: string;
+  let path: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kms-audit-layout-'));
+    path = join(dir, 'kms.sqlite');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const indexes = () => {
+    const db = openSqlite(path, { readonly: true });
+    try {
+      return db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_resources'")
+        .all()
+        .map((row) => (row as { name: string }).name)
+        .filter((name) => !name.startsWith('sqlite_autoindex'));
+    } finally {
+      db.close();
+    }
+  };
+
+  it('writes one B-tree per audit resource besides the tail index', () => {
+    new SqliteResourceStore(path).close();
+    expect(indexes()).to.deep.equal(['audit_resources_by_tail']);
+  });
+
+  it('migrates the earlier layout on open, keeping every row findable by name and by last segment', () => {
+    const db = openSqlite(path);
+    db.exec(AUDIT_SCHEMA_BEFORE);
+    const insert = db.prepare(
+      'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
+    );
+    const link = db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
+    for (const [seq, resources] of [
+      [1, [KEY]],
+      [2, [KEY, OTHER]],
+      [3, [OTHER]],
+    ] as const) {
+      insert.run(
+        Date.parse('2026-01-01'),
+        'aws',
+        'us-east-1',
+        'Decrypt',
+        JSON.stringify(event(`e${seq}`, [...resources])),
+      );
+      for (const resource of resources)
+        link.run(seq, resource, resource.slice(resource.lastIndexOf('/') + 1));
+    }
+    db.close();
+
+    const store = new SqliteResourceStore(path);
+    try {
+      const ids = (resource: string) => store.queryAudit({ resource }).map((record) => record.id);
+      expect(ids(KEY)).to.deep.equal(['e1', 'e2']);
+      expect(ids('k1')).to.deep.equal(['e1', 'e2']);
+      expect(ids('k2')).to.deep.equal(['e2', 'e3']);
+      expect(ids('arn:aws:kms:us-east-1:111122223333:key/k3')).to.deep.equal([]);
+      store.appendAudit(event('e4', [KEY]));
+      expect(ids('k1')).to.deep.equal(['e1', 'e2', 'e4']);
+      store.pruneAudit({ maxEvents: 1 });
+      expect(ids('k1')).to.deep.equal(['e4']);
+      expect(ids('k2')).to.deep.equal([]);
+    } finally {
+      store.close();
+    }
+    expect(indexes()).to.deep.equal(['audit_resources_by_tail']);
+    const check = openSqlite(path, { readonly: true });
+    try {
+      expect(check.prepare('SELECT COUNT(*) AS n FROM audit_resources').get()).to.deep.equal({ n: 1 });
+    } finally {
+      check.close();
+    }
+  });
+});
