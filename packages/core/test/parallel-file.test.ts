@@ -357,6 +357,27 @@ describe('parallel file mode', () => {
       });
     });
 
+    it("fails with the pool's WorkerFailedError when a worker cannot start, though it held no job", async () => {
+      const pool = new FramePool(1, new URL('./no-such-frame-worker.js', import.meta.url));
+      try {
+        for (let i = 0; i < 6000 && !pool.failure; i++)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(pool.failure).to.be.instanceOf(WorkerFailedError);
+        for (const [direction, from, to] of [
+          ['seal', 'plain', 'message'],
+          ['open', 'message', 'out'],
+        ] as const) {
+          if (direction === 'open') await run('seal', 'plain', 'message'); // a body to open, on this thread
+          const error = await outcome(run(direction, from, to, pool, 4));
+          expect(error, direction).to.equal(pool.failure);
+          expect(String((error as Error).message)).to.include('no-such-frame-worker.js');
+        }
+      } finally {
+        await pool.close();
+      }
+      expect(pool.failure, 'closing is not a failure').to.equal(undefined);
+    });
+
     it('fails with WorkerFailedError and stops every worker when a worker holding a job is killed', async () => {
       await run('seal', 'plain', 'message'); // the body the open jobs read
       for (const direction of ['seal', 'open'] as const) {
@@ -386,21 +407,36 @@ describe('parallel file mode', () => {
     });
   });
 
-  it('finishes on the main thread when the workers cannot start (a missing worker script)', async () => {
+  it('fails with WorkerFailedError naming the script, and leaves no output, when the worker script is missing', async () => {
     const plaintext = randomBytes(5 * framesPerJob(F) * F + 17);
     writeFileSync(path('plain'), plaintext);
-    const parallel = { workers: 2, workerUrl: new URL('./no-such-frame-worker.js', import.meta.url) };
-    await encryptFile(path('plain'), path('message'), {
-      keyring,
-      suiteId: UNSIGNED,
-      frameLength: F,
-      parallel,
-    });
-    expect((await decrypt(readFileSync(path('message')), { keyring })).plaintext.equals(plaintext)).to.equal(
-      true,
-    );
-    await decryptFile(path('message'), path('out'), { keyring, parallel });
-    expect(readFileSync(path('out')).equals(plaintext)).to.equal(true);
+    const workerUrl = new URL('./no-such-frame-worker.js', import.meta.url);
+    // The call either fails this way or, when its jobs all ran here before the worker's load failed
+    // (a small file), succeeds with the right bytes; the runFileJobs test below pins the failure.
+    for (const direction of ['encrypt', 'decrypt'] as const) {
+      fresh('message');
+      writeFileSync(
+        path('message'),
+        (await encrypt(plaintext, { keyring, suiteId: UNSIGNED, frameLength: F })).ciphertext,
+      );
+      const [from, to] = direction === 'encrypt' ? ['plain', 'message2'] : ['message', 'out'];
+      fresh(to!);
+      const options = { keyring, suiteId: UNSIGNED, frameLength: F, parallel: { workers: 2, workerUrl } };
+      const error = await outcome(
+        direction === 'encrypt'
+          ? encryptFile(path(from!), path(to!), options)
+          : decryptFile(path(from!), path(to!), options),
+      );
+      if (error === undefined) {
+        const made = readFileSync(path(to!));
+        const plain = direction === 'encrypt' ? (await decrypt(made, { keyring })).plaintext : made;
+        expect(plain.equals(plaintext), direction).to.equal(true);
+      } else {
+        expect(error, direction).to.be.instanceOf(WorkerFailedError);
+        expect(String((error as Error).message)).to.include('no-such-frame-worker.js');
+        expect(existsSync(path(to!)), `${direction} output removed`).to.equal(false);
+      }
+    }
   });
 
   it('without parallel, runs the same file jobs on the main thread for 0x0478 (no worker) and streams 0x0578', async () => {

@@ -65,6 +65,14 @@ export class FramePool {
     return this.#workers.length;
   }
 
+  /**
+   * Why the pool failed (a worker that could not start, crashed or exited), or undefined while it has
+   * not; closing it is not a failure.
+   */
+  get failure(): Error | undefined {
+    return this.#closed ? undefined : this.#failure;
+  }
+
   /** Workers that have started and take jobs now; 0 once the pool has failed or is closed. */
   get readyWorkers(): number {
     if (this.#failure || this.#closed) return 0;

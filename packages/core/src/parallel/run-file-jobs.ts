@@ -11,8 +11,11 @@ import type { SlotKey } from './frame-seal.js';
  * encrypt and decrypt: a job goes to the pool when a worker there is ready and fewer than
  * `maxJobsInFlight` jobs are in flight on it; otherwise this thread runs it, then turns the event
  * loop once (replies, signals and timers are served between jobs). So the main thread works from
- * the first job while the workers start (a worker that never starts is never waited for), and
- * keeps working beside them whenever their queue is full. Without a pool every job runs here.
+ * the first job while the workers start (a worker that has not started yet is never waited for),
+ * and keeps working beside them whenever their queue is full. Without a pool every job runs here.
+ * A pool that fails while the jobs run (a worker script that cannot load, a thread that crashes)
+ * fails the run with its WorkerFailedError, whether or not the failed worker held a job: a
+ * misconfigured pool is reported, not silently replaced by this thread.
  *
  * On decrypt each job writes a run's plaintext only once every frame of it authenticated, wherever
  * it runs. `onJobDone` is told of each job once its output is written, in the order jobs complete.
@@ -40,8 +43,9 @@ export async function runFileJobs(
   const type = direction === 'seal' ? 'seal-file' : 'open-file';
   let number = 0;
   for (const job of jobs) {
-    if (failure) break;
     const n = number++;
+    if (pool?.failure) fail(n, pool.failure);
+    if (failure) break;
     if (pool && pool.readyWorkers > 0 && inFlight.size < maxJobsInFlight) {
       const running = pool
         .file(type, 0, files, job)
@@ -62,5 +66,6 @@ export async function runFileJobs(
     await turn();
   }
   await Promise.all(inFlight);
+  if (pool?.failure) fail(number, pool.failure);
   if (failure) throw failure.error;
 }
