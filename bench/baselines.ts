@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSign,
+  createVerify,
+  generateKeyPairSync,
+  randomBytes,
+} from 'node:crypto';
 import {
   buildClient,
   CommitmentPolicy,
@@ -11,15 +18,16 @@ import {
  * a 16-byte tag per frame — the floor any framed format pays. node:crypto cannot encrypt into a
  * given buffer, so each frame's output is copied into one output allocated up front while it is
  * still in cache: measured 5–15 % cheaper at 64 MiB than gathering the pieces and concatenating.
+ * `encrypt` leaves `tail` more bytes at the end of that one output for the caller (a footer).
  */
 export function rawGcm(frameLength: number) {
   const key = randomBytes(32);
   const aad = randomBytes(32 + 28 + 12);
   const overhead = 12 + 16;
   return {
-    encrypt(plaintext: Buffer): Buffer {
+    encrypt(plaintext: Buffer, tail = 0): Buffer {
       const frames = Math.max(1, Math.ceil(plaintext.length / frameLength));
-      const out = Buffer.allocUnsafe(plaintext.length + frames * overhead);
+      const out = Buffer.allocUnsafe(plaintext.length + frames * overhead + tail);
       let written = 0;
       for (let at = 0, seq = 1; seq <= frames; at += frameLength, seq++) {
         const iv = out.subarray(written, written + 12).fill(0);
@@ -71,21 +79,37 @@ export function awsEncryptionSdk(wrappingKey: Buffer, suiteId: number) {
   };
 }
 
+/** The longest DER ECDSA P-384 signature: SEQUENCE of two INTEGERs of up to 49 bytes each. */
+const MAX_P384_SIGNATURE = 2 + 2 * (2 + 49);
+
 /**
- * Raw AES-256-GCM frames (as {@link rawGcm}) with SHA-384 over every ciphertext byte: the floor of a
- * signed suite, whose signer or verifier hashes the whole message (the ECDSA sign or verify of the
- * digest itself is per message, not per byte).
+ * Raw AES-256-GCM frames (as {@link rawGcm}) signed as a signed suite's message is: SHA-384 over
+ * every ciphertext byte and one ECDSA P-384 signature over it (encrypt), or the hash and one
+ * verification of that signature before any plaintext is returned (decrypt). The signature rides at
+ * the end of the one output (signature || its length, one byte), written in place as Envelope's
+ * footer is. The key pair is made once: the per-message key pair of the AWS SDK (and of Envelope) is
+ * per message, not per byte, and left out of the floor.
  */
 export function rawGcmSha384(frameLength: number) {
   const gcm = rawGcm(frameLength);
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
   return {
     encrypt(plaintext: Buffer): Buffer {
-      const ciphertext = gcm.encrypt(plaintext);
-      createHash('sha384').update(ciphertext).digest();
-      return ciphertext;
+      const out = gcm.encrypt(plaintext, MAX_P384_SIGNATURE + 1);
+      const bodyLength = out.length - MAX_P384_SIGNATURE - 1;
+      const signature = createSign('sha384').update(out.subarray(0, bodyLength)).sign(privateKey);
+      out.set(signature, bodyLength);
+      out[bodyLength + signature.length] = signature.length;
+      return out.subarray(0, bodyLength + signature.length + 1);
     },
-    decrypt(ciphertext: Buffer): Buffer {
-      createHash('sha384').update(ciphertext).digest();
+    decrypt(message: Buffer): Buffer {
+      const signatureLength = message[message.length - 1]!;
+      const bodyLength = message.length - 1 - signatureLength;
+      const ciphertext = message.subarray(0, bodyLength);
+      const signature = message.subarray(bodyLength, bodyLength + signatureLength);
+      if (!createVerify('sha384').update(ciphertext).verify(publicKey, signature)) {
+        throw new Error('baseline signature did not verify');
+      }
       return gcm.decrypt(ciphertext);
     },
   };

@@ -20,7 +20,8 @@ export const SECTION_NOTES = {
 process and the same run: raw \`aes-256-gcm\` from \`node:crypto\` at Envelope's frame length (one
 cipher, IV and tag per frame, each frame's output copied into one buffer allocated up front, as
 Envelope's buffer API does); for the signed suite \`0x0578\` the
-same plus SHA-384 over the ciphertext; for streams, raw GCM frames through two \`Transform\`s with the
+same plus SHA-384 over the ciphertext and one ECDSA P-384 signature (decrypt: one verification
+before any plaintext is returned); for streams, raw GCM frames through two \`Transform\`s with the
 same source and sink; for small messages, \`@aws-crypto/client-node\` with its defaults and the same
 raw AES keyring, both sides warmed and each in a child process of its own (batches still alternating,
 each about 250 ms of CPU), so neither side's garbage is collected on the other's clock; the \`0x0578\`

@@ -55,6 +55,42 @@ describe('buffer API, one thread (frames written straight into the output)', () 
     }
   }
 
+  it('returns a plaintext of several frames in one allocation of its exact length', async () => {
+    for (const suiteId of [
+      SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+      SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+    ]) {
+      // A final frame with content, an empty final frame after full ones, and many frames.
+      for (const length of [4096 + 1, 3 * 4096, 100_000]) {
+        const plaintext = randomBytes(length);
+        const { ciphertext } = await encrypt(plaintext, { keyring, suiteId, frameLength: 4096 });
+        const decrypted = (await decrypt(ciphertext, { keyring })).plaintext;
+        expect(decrypted.equals(plaintext)).to.equal(true);
+        // Not a view of an allocation at the message's length: the result owns exactly its bytes.
+        expect([decrypted.byteOffset, decrypted.buffer.byteLength]).to.deep.equal([0, length]);
+      }
+    }
+  });
+
+  it('rejects a final frame that claims another length, shorter or longer, with a typed error', async () => {
+    const plaintext = randomBytes(4096 + 1);
+    const { ciphertext } = await encrypt(plaintext, {
+      keyring,
+      suiteId: SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+      frameLength: 4096,
+    });
+    // The final frame ends with its content length (4), 1 byte of content and the 16-byte tag.
+    const lengthAt = ciphertext.length - 16 - 1 - 4;
+    for (const claim of [0, 2, 4096]) {
+      const lying = Buffer.from(ciphertext);
+      lying.writeUInt32BE(claim, lengthAt);
+      const error = await rejection(decrypt(lying, { keyring }));
+      expect(error).to.satisfy(
+        (e: unknown) => e instanceof DecryptionFailedError || e instanceof BodyFormatError,
+      );
+    }
+  });
+
   it('takes a string and a Uint8Array view as encrypt() did', async () => {
     const text = await encrypt('héllo', { keyring });
     expect((await decrypt(text.ciphertext, { keyring })).plaintext.toString()).to.equal('héllo');

@@ -97,6 +97,30 @@ export function framedBodyLength(
   return plaintextLength + fullFrames * (4 + ivLength + tagLength) + (12 + ivLength + tagLength);
 }
 
+/**
+ * The plaintext length a framed body claims, read from its frame structure without decrypting (the
+ * inverse of {@link framedBodyLength}): every regular frame has the same size, so the final frame
+ * starts at a multiple of it, where its marker and content length are. Costs one read per frame.
+ * Undefined when `body` holds no final frame where one could start. The bytes are not authenticated
+ * yet: a size for an allocation (at most `body.length`), never a result.
+ */
+export function framedPlaintextLength(
+  body: Buffer,
+  frameLength: number,
+  ivLength: number,
+  tagLength: number,
+): number | undefined {
+  const regularFrame = 4 + ivLength + frameLength + tagLength;
+  // A final frame's header: marker (4), sequence number (4), IV, content length (4).
+  for (let at = 0, frames = 0; at + 12 + ivLength <= body.length; at += regularFrame, frames++) {
+    if (body.readUInt32BE(at) === FINAL_FRAME_MARKER) {
+      const last = body.readUInt32BE(at + 8 + ivLength);
+      return last <= frameLength ? frames * frameLength + last : undefined;
+    }
+  }
+  return undefined;
+}
+
 /** The longest footer: signature length (2) and a DER ECDSA signature (at most 139 bytes, P-521). */
 export const MAX_FOOTER_LENGTH = 2 + 139;
 

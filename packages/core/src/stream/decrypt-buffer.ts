@@ -1,4 +1,5 @@
-import type { MessageHeader } from '../format/header.js';
+import { framedPlaintextLength } from '../format/body.js';
+import { ContentType, type MessageHeader } from '../format/header.js';
 import type { DecryptOptions } from '../options.js';
 import { DecryptBody } from './decrypt-body.js';
 import { openNextFrame } from './decrypt-message.js';
@@ -7,10 +8,10 @@ import { OutputBuffer } from './output-buffer.js';
 
 /**
  * A message held in memory decrypted on one thread into one buffer: the checks and errors of
- * {@link decryptMessage}, with each frame's plaintext copied into an output allocated at the second
- * frame (and the decipher's piece zero-filled) as soon as its tag verified, with no async generator step
- * per frame. Nothing is returned unless the whole message, signature included, authenticated; on
- * failure every decrypted byte is zero-filled.
+ * {@link decryptMessage}, with each frame's plaintext copied into one output of the plaintext's exact
+ * length, allocated before the first frame (and the decipher's piece zero-filled), as soon as its tag
+ * verified, with no async generator step per frame. Nothing is returned unless the whole message,
+ * signature included, authenticated; on failure every decrypted byte is zero-filled.
  */
 export async function decryptBuffer(
   ciphertext: Buffer,
@@ -19,10 +20,23 @@ export async function decryptBuffer(
   const message = await openDecryption([ciphertext], options);
   const { parsed, key } = message;
   const { header } = parsed;
-  // The plaintext is shorter than the message. A message of one frame (every small message) is
-  // returned as the decipher's own output, no copy.
+  // A message with one frame of content (every small message) is returned as the decipher's own
+  // output, no copy. A longer one goes into one allocation of the length its frames claim (checked
+  // by their tags as they are decrypted; a wrong claim only costs the allocation's fit), so the result
+  // owns exactly its bytes, with no allocation at an upper bound and no tail left unused.
   const output = new OutputBuffer();
-  output.reserveFromSecond(ciphertext.length);
+  const { frameLength, suite } = header;
+  const claimed =
+    header.contentType === ContentType.FRAMED
+      ? framedPlaintextLength(
+          ciphertext.subarray(parsed.length),
+          frameLength,
+          suite.ivLength,
+          suite.tagLength,
+        )
+      : undefined;
+  if (claimed !== undefined && claimed > frameLength) output.reserve(claimed);
+  else output.reserveFromSecond(ciphertext.length);
   try {
     // The frames are views of the one input buffer, read in order with no await between them: the
     // verifier hashes them in large contiguous regions rather than three pieces a frame.
