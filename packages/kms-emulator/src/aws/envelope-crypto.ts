@@ -8,7 +8,7 @@ import {
   privateDecrypt,
   publicEncrypt,
 } from 'node:crypto';
-import { randomBytesPooled } from '../core/index.js';
+import { randomBytesPooled, runCipher } from '../core/index.js';
 import { blobAad, IV_LENGTH, parseBlob, serializeBlob } from './ciphertext-blob.js';
 import { invalidCiphertext, kmsError, validationError } from './errors.js';
 import { keyArn } from './ids.js';
@@ -103,7 +103,7 @@ export function encryptWithKey(
     const iv = randomBytesPooled(IV_LENGTH);
     const cipher = createCipheriv('aes-256-gcm', material, iv);
     cipher.setAAD(blobAad(header, context));
-    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    const ciphertext = runCipher(cipher, plaintext);
     return serializeBlob({ ...header, iv, ciphertext, tag: cipher.getAuthTag() });
   } finally {
     material.fill(0);
@@ -175,7 +175,7 @@ export function decryptWithKey(
     const decipher = createDecipheriv('aes-256-gcm', material, blob.iv);
     decipher.setAAD(blobAad(blob, req.context));
     decipher.setAuthTag(blob.tag);
-    return { key, plaintext: Buffer.concat([decipher.update(blob.ciphertext), decipher.final()]) };
+    return { key, plaintext: runCipher(decipher, blob.ciphertext) };
   } catch {
     throw invalidCiphertext();
   } finally {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { runCipher } from './cipher-output.js';
 
 /** Key material that could not be unwrapped: a wrong root key or tampered storage, never the caller's fault. */
 export class MaterialUnavailableError extends Error {
@@ -84,7 +85,7 @@ export class MaterialVault {
       const decipher = createDecipheriv('aes-256-gcm', this.#rootKey, bytes.subarray(0, 12));
       decipher.setAAD(wrapAad(resource, versionId));
       decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
+      return runCipher(decipher, bytes.subarray(12, bytes.length - 16));
     } catch (cause) {
       throw new MaterialUnavailableError({ cause });
     }
