@@ -41,4 +41,63 @@ describe('AWS JSON dispatch: secrets in a response', () => {
       engine.close();
     }
   });
+
+  it('zero-fills the plaintext an Encrypt request carries once the call is answered', async () => {
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
+    try {
+      const ctx = engine.context('us-east-1');
+      const { KeyMetadata } = (await engine.execute('CreateKey', {}, ctx)) as {
+        KeyMetadata: { KeyId: string };
+      };
+      const inputs: Readonly<Record<string, unknown>>[] = [];
+      const execute = engine.execute.bind(engine);
+      engine.execute = (operation, input, context) => {
+        inputs.push(input);
+        return execute(operation, input, context);
+      };
+      const call = (operation: string, body: Record<string, unknown>) =>
+        dispatchAwsJson(engine, {
+          headers: { 'x-amz-target': `TrentService.${operation}` },
+          body: JSON.stringify(body),
+        });
+      const dataKey = randomBytes(32);
+      const encrypted = await call('Encrypt', {
+        KeyId: KeyMetadata.KeyId,
+        Plaintext: dataKey.toString('base64'),
+      });
+      expect(encrypted.statusCode).to.equal(200);
+      const held = inputs[0]!.Plaintext as Uint8Array;
+      expect(held).to.have.length(32);
+      expect(Buffer.from(held).equals(Buffer.alloc(32)), 'request plaintext wiped').to.equal(true);
+
+      // It was wiped after use, not before: the ciphertext decrypts to the key sent.
+      const { CiphertextBlob } = JSON.parse(encrypted.body.toString('utf8')) as { CiphertextBlob: string };
+      const decrypted = await call('Decrypt', { CiphertextBlob });
+      const plain = JSON.parse(decrypted.body.toString('utf8')) as { Plaintext: string };
+      expect(Buffer.from(plain.Plaintext, 'base64').equals(dataKey)).to.equal(true);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('zero-fills the plaintext of an Encrypt request that fails', async () => {
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
+    try {
+      const inputs: Readonly<Record<string, unknown>>[] = [];
+      const execute = engine.execute.bind(engine);
+      engine.execute = (operation, input, context) => {
+        inputs.push(input);
+        return execute(operation, input, context);
+      };
+      const failed = await dispatchAwsJson(engine, {
+        headers: { 'x-amz-target': 'TrentService.Encrypt' },
+        body: JSON.stringify({ KeyId: 'alias/none', Plaintext: randomBytes(32).toString('base64') }),
+      });
+      expect(failed.statusCode).to.equal(400);
+      const held = inputs[0]!.Plaintext as Uint8Array;
+      expect(Buffer.from(held).equals(Buffer.alloc(32)), 'request plaintext wiped').to.equal(true);
+    } finally {
+      engine.close();
+    }
+  });
 });
