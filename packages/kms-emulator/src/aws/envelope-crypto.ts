@@ -9,7 +9,7 @@ import {
   publicEncrypt,
 } from 'node:crypto';
 import { randomBytesPooled, runCipher } from '../core/index.js';
-import { blobAad, IV_LENGTH, parseBlob, serializeBlob } from './ciphertext-blob.js';
+import { headAad, IV_LENGTH, parseBlob, sealedBlob, serializeBlobHeader } from './ciphertext-blob.js';
 import { invalidCiphertext, kmsError, validationError } from './errors.js';
 import { keyArn } from './ids.js';
 import {
@@ -92,7 +92,11 @@ export function encryptWithKey(
     }
   }
   const current = key.versions.at(-1)!;
-  const header = { accountId: key.accountId, keyId: key.keyId, versionId: current.versionId };
+  const head = serializeBlobHeader({
+    accountId: key.accountId,
+    keyId: key.keyId,
+    versionId: current.versionId,
+  });
   const material = scope.material(key, current.versionId);
   try {
     // AES-GCM (key, IV): key = this key version's material, IV = 12 fresh CSPRNG bytes per Encrypt,
@@ -102,9 +106,9 @@ export function encryptWithKey(
     // emulator's use, and rotation starts a new version with new material.
     const iv = randomBytesPooled(IV_LENGTH);
     const cipher = createCipheriv('aes-256-gcm', material, iv);
-    cipher.setAAD(blobAad(header, context));
+    cipher.setAAD(headAad(head, context));
     const ciphertext = runCipher(cipher, plaintext);
-    return serializeBlob({ ...header, iv, ciphertext, tag: cipher.getAuthTag() });
+    return sealedBlob(head, iv, ciphertext, cipher.getAuthTag());
   } finally {
     material.fill(0);
   }
@@ -173,7 +177,7 @@ export function decryptWithKey(
   const material = scope.material(key, blob.versionId);
   try {
     const decipher = createDecipheriv('aes-256-gcm', material, blob.iv);
-    decipher.setAAD(blobAad(blob, req.context));
+    decipher.setAAD(headAad(blob.head, req.context));
     decipher.setAuthTag(blob.tag);
     return { key, plaintext: runCipher(decipher, blob.ciphertext) };
   } catch {
