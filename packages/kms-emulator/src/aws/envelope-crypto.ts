@@ -124,22 +124,21 @@ export interface DecryptRequest {
   action: 'Decrypt' | 'ReEncryptFrom';
 }
 
+function authorizeDecrypt(scope: OperationScope, req: DecryptRequest, key: KeyRecord): void {
+  scope.authorize(key, req.action, req.context ? { encryptionContext: req.context } : {});
+}
+
 /** Finds the key (from the blob for symmetric), authorizes, checks state, and decrypts. */
 export function decryptWithKey(
   scope: OperationScope,
   req: DecryptRequest,
 ): { key: KeyRecord; plaintext: Buffer } {
-  const authorizeAs = req.action === 'Decrypt' ? 'Decrypt' : 'ReEncryptFrom';
-  const authorize = (key: KeyRecord) =>
-    scope.authorize(key, authorizeAs, {
-      ...(req.context ? { encryptionContext: req.context } : {}),
-    });
   if (req.algorithm !== 'SYMMETRIC_DEFAULT') {
     if (!req.keyIdParam) {
       throw validationError('keyId', undefined, 'KeyId is required when decrypting with an asymmetric key');
     }
     const key = scope.resolveKey(req.keyIdParam);
-    authorize(key);
+    authorizeDecrypt(scope, req, key);
     scope.requireEnabled(key);
     requireEncryptionKey(key, req.algorithm);
     try {
@@ -170,7 +169,7 @@ export function decryptWithKey(
   } else {
     key = scope.resolveKey(keyArn(scope.ctx.region, blob.accountId, blob.keyId));
   }
-  authorize(key);
+  authorizeDecrypt(scope, req, key);
   scope.requireEnabled(key);
   requireEncryptionKey(key, 'SYMMETRIC_DEFAULT');
   if (!key.versions.some((v) => v.versionId === blob.versionId)) throw invalidCiphertext();
