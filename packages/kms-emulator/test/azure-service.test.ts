@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { AzureKeyVaultError, AzureKeyVaultService, HsmCore, MemoryResourceStore } from '../src/index.js';
 
@@ -145,5 +145,77 @@ describe('Azure Key Vault service model', () => {
     await refused(create('x', { kty: 'RSA', key_size: 1000 }), 'BadParameter');
     await refused(service.invoke('getKey', { name: 'x' }, ctx), 'KeyNotFound');
     expect(core.auditLog().map((r) => r.error?.code)).to.deep.equal(['BadParameter', 'KeyNotFound']);
+  });
+
+  describe('plaintext buffers of AES decrypt and unwrapKey', () => {
+    /** Every buffer a decipher's update() or final() returns while `run` runs: plaintext, whole or in part. */
+    async function decipherOutputs(run: () => Promise<unknown>): Promise<Buffer[]> {
+      const proto = Object.getPrototypeOf(
+        createDecipheriv('aes-128-cbc', Buffer.alloc(16), Buffer.alloc(16)),
+      ) as {
+        update: (...args: unknown[]) => Buffer;
+        final: (...args: unknown[]) => Buffer;
+      };
+      const { update, final } = proto;
+      const outputs: Buffer[] = [];
+      proto.update = function (this: unknown, ...args: unknown[]) {
+        const out = update.apply(this, args);
+        outputs.push(out);
+        return out;
+      };
+      proto.final = function (this: unknown, ...args: unknown[]) {
+        const out = final.apply(this, args);
+        outputs.push(out);
+        return out;
+      };
+      try {
+        await run();
+      } finally {
+        proto.update = update;
+        proto.final = final;
+      }
+      return outputs;
+    }
+
+    const cases = [
+      { alg: 'A256GCM', encrypt: 'encrypt', decrypt: 'decrypt', iv: undefined },
+      { alg: 'A256CBCPAD', encrypt: 'encrypt', decrypt: 'decrypt', iv: randomBytes(16) },
+      { alg: 'A256KW', encrypt: 'wrapKey', decrypt: 'unwrapKey', iv: undefined },
+    ] as const;
+    for (const { alg, encrypt, decrypt, iv } of cases) {
+      it(`${decrypt} with ${alg} zero-fills every plaintext buffer once the result is encoded`, async () => {
+        await create('aes', { kty: 'oct-HSM', key_size: 256 });
+        const secret = randomBytes(32);
+        const sealed = (await service.invoke(
+          encrypt,
+          { name: 'aes', body: { alg, value: b64(secret), ...(iv ? { iv: b64(iv) } : {}) } },
+          ctx,
+        )) as { value: string; iv?: string; tag?: string };
+        let opened: { value: string } | undefined;
+        const outputs = await decipherOutputs(async () => {
+          opened = (await service.invoke(
+            decrypt,
+            {
+              name: 'aes',
+              body: {
+                alg,
+                value: sealed.value,
+                ...(sealed.iv ? { iv: sealed.iv } : {}),
+                ...(sealed.tag ? { tag: sealed.tag } : {}),
+              },
+            },
+            ctx,
+          )) as { value: string };
+        });
+        expect(Buffer.from(opened!.value, 'base64url').equals(secret), 'answered plaintext').to.equal(true);
+        const plaintextBytes = outputs.reduce((n, out) => n + out.length, 0);
+        expect(plaintextBytes, 'deciphered bytes seen').to.be.at.least(32);
+        for (const out of outputs)
+          expect(
+            out.every((byte) => byte === 0),
+            'plaintext buffer wiped',
+          ).to.equal(true);
+      });
+    }
   });
 });

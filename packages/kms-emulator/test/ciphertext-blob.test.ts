@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   blobAad,
   canonicalEncryptionContext,
+  headAad,
   parseBlob,
   serializeBlob,
   serializeBlobHeader,
@@ -77,7 +78,11 @@ describe('ciphertext blob', () => {
             ciphertext: Buffer.from(ct),
             tag: randomBytes(16),
           };
-          expect(parseBlob(serializeBlob(blob))).to.deep.equal(blob);
+          const serialized = serializeBlob(blob);
+          const { head, ...fields } = parseBlob(serialized)!;
+          expect(fields).to.deep.equal(blob);
+          expect(head.equals(serializeBlobHeader(blob))).to.equal(true);
+          expect(headAad(head, { a: '1' }).equals(blobAad(blob, { a: '1' }))).to.equal(true);
         },
       ),
     );

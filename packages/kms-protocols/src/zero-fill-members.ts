@@ -1,12 +1,13 @@
 /**
- * Zero-fills the named members of a response that hold secret bytes (plaintext, data keys, key
- * material) once the response is encoded for the wire: the encoded text is then their only copy.
- * Members that are absent or not byte arrays are left alone. Every protocol's dispatch uses this.
+ * Zero-fills the named members of a message that hold secret bytes (plaintext, data keys, key
+ * material): a response's once it is encoded for the wire (the encoded text is then their only copy),
+ * a decoded request's once its call is answered. Members that are absent or not byte arrays are left
+ * alone. Every protocol's dispatch uses this.
  */
-export function zeroFillMembers(response: unknown, members: readonly string[]): void {
-  if (typeof response !== 'object' || response === null) return;
+export function zeroFillMembers(message: unknown, members: readonly string[]): void {
+  if (typeof message !== 'object' || message === null) return;
   for (const member of members) {
-    const value = (response as Record<string, unknown>)[member];
+    const value = (message as Record<string, unknown>)[member];
     if (value instanceof Uint8Array) value.fill(0);
   }
 }

@@ -41,6 +41,23 @@ for (const transport of TRANSPORTS) {
       expect(Buffer.from(held).equals(Buffer.alloc(32)), 'service plaintext wiped').to.equal(true);
     });
 
+    it('zero-fills the plaintext an encrypt request carries once the call is answered', async () => {
+      const requests: Record<string, unknown>[] = [];
+      const invoke = h.service.invoke.bind(h.service);
+      h.service.invoke = (method, request, ...rest) => {
+        requests.push(request as Record<string, unknown>);
+        return invoke(method, request, ...rest);
+      };
+      const dataKey = randomBytes(32);
+      const [encrypted] = await h.client.encrypt({ name: KEY, plaintext: dataKey }, FAST);
+      const held = requests.at(-1)!.plaintext as Uint8Array;
+      expect(held).to.have.length(32);
+      expect(Buffer.from(held).equals(Buffer.alloc(32)), 'request plaintext wiped').to.equal(true);
+      // Wiped after use, not before: the ciphertext decrypts to the key sent.
+      const [decrypted] = await h.client.decrypt({ name: KEY, ciphertext: encrypted.ciphertext }, FAST);
+      expect(Buffer.from(decrypted.plaintext as Uint8Array).equals(dataKey)).to.equal(true);
+    });
+
     it('zero-fills the random bytes once they are encoded into the response', async () => {
       const [random] = await h.client.generateRandomBytes(
         { location: LOCATION, lengthBytes: 32, protectionLevel: 'HSM' },

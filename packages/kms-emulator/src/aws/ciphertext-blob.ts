@@ -28,6 +28,11 @@ export interface CiphertextBlob extends BlobHeader {
   tag: Buffer;
 }
 
+/** A blob as read: its fields, and its header's bytes as they stand in it (what the AAD binds). */
+export interface ParsedBlob extends CiphertextBlob {
+  head: Buffer;
+}
+
 // Each value is built in one allocation (sizes first, then written in place): these run on every
 // Encrypt, Decrypt and GenerateDataKey, where a Buffer.concat of small pieces cost more than the AES.
 const AAD_LABEL = Buffer.from('envelope-kms-emulator:blob:v1', 'utf8');
@@ -60,19 +65,21 @@ export function serializeBlobHeader(h: BlobHeader): Buffer {
 }
 
 export function serializeBlob(blob: CiphertextBlob): Buffer {
-  const fields = headerFields(blob);
-  const out = Buffer.allocUnsafe(
-    headerSize(fields) + blob.iv.length + blob.ciphertext.length + blob.tag.length,
-  );
-  let offset = writeHeader(out, 0, fields);
-  offset += blob.iv.copy(out, offset);
-  offset += blob.ciphertext.copy(out, offset);
-  blob.tag.copy(out, offset);
+  return sealedBlob(serializeBlobHeader(blob), blob.iv, blob.ciphertext, blob.tag);
+}
+
+/** A blob from its serialized header (as {@link serializeBlobHeader} writes it) and its GCM parts. */
+export function sealedBlob(head: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(head.length + iv.length + ciphertext.length + tag.length);
+  let offset = head.copy(out, 0);
+  offset += iv.copy(out, offset);
+  offset += ciphertext.copy(out, offset);
+  tag.copy(out, offset);
   return out;
 }
 
 /** Returns undefined for anything that is not a well-formed blob; callers map that to InvalidCiphertext. */
-export function parseBlob(bytes: Buffer): CiphertextBlob | undefined {
+export function parseBlob(bytes: Buffer): ParsedBlob | undefined {
   if (bytes.length < 1 || bytes[0] !== BLOB_VERSION) return undefined;
   let offset = 1;
   const fields: string[] = [];
@@ -88,7 +95,8 @@ export function parseBlob(bytes: Buffer): CiphertextBlob | undefined {
   const iv = bytes.subarray(offset, offset + IV_LENGTH);
   const tag = bytes.subarray(bytes.length - TAG_LENGTH);
   const ciphertext = bytes.subarray(offset + IV_LENGTH, bytes.length - TAG_LENGTH);
-  return { accountId: fields[0]!, keyId: fields[1]!, versionId: fields[2]!, iv, ciphertext, tag };
+  const head = bytes.subarray(0, offset);
+  return { accountId: fields[0]!, keyId: fields[1]!, versionId: fields[2]!, iv, ciphertext, tag, head };
 }
 
 /** The context's pairs as UTF-8, sorted by the bytes of their keys. */
@@ -120,9 +128,16 @@ export function canonicalEncryptionContext(context: Readonly<Record<string, stri
 }
 
 export function blobAad(header: BlobHeader, context: Readonly<Record<string, string>> | undefined): Buffer {
-  const fields = headerFields(header);
+  return headAad(serializeBlobHeader(header), context);
+}
+
+/**
+ * {@link blobAad} from the header's bytes: serialized once per Encrypt for both the AAD and the blob,
+ * and on Decrypt taken from the blob as it stands (the bytes the AAD bound when it was sealed).
+ */
+export function headAad(head: Buffer, context: Readonly<Record<string, string>> | undefined): Buffer {
   const pairs = contextPairs(context);
-  const out = Buffer.allocUnsafe(AAD_LABEL.length + headerSize(fields) + contextSize(pairs));
-  writeContext(out, writeHeader(out, AAD_LABEL.copy(out, 0), fields), pairs);
+  const out = Buffer.allocUnsafe(AAD_LABEL.length + head.length + contextSize(pairs));
+  writeContext(out, AAD_LABEL.copy(out, 0) + head.copy(out, AAD_LABEL.length), pairs);
   return out;
 }

@@ -21,6 +21,20 @@ const REDACTED = new Set([
  */
 export const MAX_AUDITED_MEMBER_CHARACTERS = 40_000;
 
+/**
+ * CloudTrail's name of each request member (`KeyId` → `keyId`), made once per member name: the
+ * engine passes only the members a request shape defines, so this holds a few hundred names at most.
+ */
+const CAMEL_NAMES = new Map<string, string>();
+function camelName(member: string): string {
+  let name = CAMEL_NAMES.get(member);
+  if (name === undefined) {
+    name = member.charAt(0).toLowerCase() + member.slice(1);
+    CAMEL_NAMES.set(member, name);
+  }
+  return name;
+}
+
 /** CloudTrail's camelCase parameters, with every blob and secret member removed. */
 export function auditParameters(input: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -32,7 +46,7 @@ export function auditParameters(input: Readonly<Record<string, unknown>>): Recor
       typeof value === 'string' && value.length * 6 + 2 <= MAX_AUDITED_MEMBER_CHARACTERS
         ? 0
         : (JSON.stringify(value)?.length ?? 0);
-    out[member.charAt(0).toLowerCase() + member.slice(1)] =
+    out[camelName(member)] =
       size > MAX_AUDITED_MEMBER_CHARACTERS
         ? `(omitted from the audit log: ${size} characters, over the ${MAX_AUDITED_MEMBER_CHARACTERS}-character limit)`
         : value;

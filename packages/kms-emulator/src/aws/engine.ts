@@ -178,11 +178,9 @@ export class KmsEngine {
     if (!handler) throw kmsError('UnknownOperationException', `Unknown operation ${operation}`);
     let scope: OperationScope | undefined;
     let input: Record<string, unknown> = {};
-    const start = (call: CallScope) => {
-      scope = new OperationScope(this.#vault, { ...ctx, requestId: call.requestId }, call);
-      input = requestMembers(operation, rawInput);
-      call.parameters = auditParameters(input);
-    };
+    const vault = this.#vault;
+    // The handlers are methods of the object literal: no closure of their own to name per call (see
+    // HsmCore's #call).
     return this.core.call(
       {
         service: AWS_SERVICE,
@@ -193,8 +191,12 @@ export class KmsEngine {
         detail: { accountId: ctx.accountId },
       },
       {
-        prepare: start,
-        run: () => {
+        prepare(call: CallScope) {
+          scope = new OperationScope(vault, { ...ctx, requestId: call.requestId }, call);
+          input = requestMembers(operation, rawInput);
+          call.parameters = auditParameters(input);
+        },
+        run() {
           const output = handler(scope!, input);
           if (input.DryRun === true) {
             // Every check passed; the throw rolls back whatever the handler wrote.

@@ -8,8 +8,8 @@ import {
   privateDecrypt,
   publicEncrypt,
 } from 'node:crypto';
-import { randomBytesPooled } from '../core/index.js';
-import { blobAad, IV_LENGTH, parseBlob, serializeBlob } from './ciphertext-blob.js';
+import { randomBytesPooled, runCipher } from '../core/index.js';
+import { headAad, IV_LENGTH, parseBlob, sealedBlob, serializeBlobHeader } from './ciphertext-blob.js';
 import { invalidCiphertext, kmsError, validationError } from './errors.js';
 import { keyArn } from './ids.js';
 import {
@@ -92,7 +92,11 @@ export function encryptWithKey(
     }
   }
   const current = key.versions.at(-1)!;
-  const header = { accountId: key.accountId, keyId: key.keyId, versionId: current.versionId };
+  const head = serializeBlobHeader({
+    accountId: key.accountId,
+    keyId: key.keyId,
+    versionId: current.versionId,
+  });
   const material = scope.material(key, current.versionId);
   try {
     // AES-GCM (key, IV): key = this key version's material, IV = 12 fresh CSPRNG bytes per Encrypt,
@@ -102,9 +106,9 @@ export function encryptWithKey(
     // emulator's use, and rotation starts a new version with new material.
     const iv = randomBytesPooled(IV_LENGTH);
     const cipher = createCipheriv('aes-256-gcm', material, iv);
-    cipher.setAAD(blobAad(header, context));
-    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return serializeBlob({ ...header, iv, ciphertext, tag: cipher.getAuthTag() });
+    cipher.setAAD(headAad(head, context));
+    const ciphertext = runCipher(cipher, plaintext);
+    return sealedBlob(head, iv, ciphertext, cipher.getAuthTag());
   } finally {
     material.fill(0);
   }
@@ -120,22 +124,21 @@ export interface DecryptRequest {
   action: 'Decrypt' | 'ReEncryptFrom';
 }
 
+function authorizeDecrypt(scope: OperationScope, req: DecryptRequest, key: KeyRecord): void {
+  scope.authorize(key, req.action, req.context ? { encryptionContext: req.context } : {});
+}
+
 /** Finds the key (from the blob for symmetric), authorizes, checks state, and decrypts. */
 export function decryptWithKey(
   scope: OperationScope,
   req: DecryptRequest,
 ): { key: KeyRecord; plaintext: Buffer } {
-  const authorizeAs = req.action === 'Decrypt' ? 'Decrypt' : 'ReEncryptFrom';
-  const authorize = (key: KeyRecord) =>
-    scope.authorize(key, authorizeAs, {
-      ...(req.context ? { encryptionContext: req.context } : {}),
-    });
   if (req.algorithm !== 'SYMMETRIC_DEFAULT') {
     if (!req.keyIdParam) {
       throw validationError('keyId', undefined, 'KeyId is required when decrypting with an asymmetric key');
     }
     const key = scope.resolveKey(req.keyIdParam);
-    authorize(key);
+    authorizeDecrypt(scope, req, key);
     scope.requireEnabled(key);
     requireEncryptionKey(key, req.algorithm);
     try {
@@ -166,16 +169,16 @@ export function decryptWithKey(
   } else {
     key = scope.resolveKey(keyArn(scope.ctx.region, blob.accountId, blob.keyId));
   }
-  authorize(key);
+  authorizeDecrypt(scope, req, key);
   scope.requireEnabled(key);
   requireEncryptionKey(key, 'SYMMETRIC_DEFAULT');
   if (!key.versions.some((v) => v.versionId === blob.versionId)) throw invalidCiphertext();
   const material = scope.material(key, blob.versionId);
   try {
     const decipher = createDecipheriv('aes-256-gcm', material, blob.iv);
-    decipher.setAAD(blobAad(blob, req.context));
+    decipher.setAAD(headAad(blob.head, req.context));
     decipher.setAuthTag(blob.tag);
-    return { key, plaintext: Buffer.concat([decipher.update(blob.ciphertext), decipher.final()]) };
+    return { key, plaintext: runCipher(decipher, blob.ciphertext) };
   } catch {
     throw invalidCiphertext();
   } finally {

@@ -8,6 +8,7 @@ import {
   publicEncrypt,
   randomBytes,
 } from 'node:crypto';
+import { runCipher } from '../core/index.js';
 
 /**
  * The wrapping algorithms of AWS KMS key import ("Encrypt the key material", KMS developer guide):
@@ -72,7 +73,7 @@ export function unwrapKeyMaterial(
   );
   try {
     const decipher = createDecipheriv('id-aes256-wrap-pad', aesKey, KWP_IV);
-    return Buffer.concat([decipher.update(wrapped.subarray(modulusBytes)), decipher.final()]);
+    return runCipher(decipher, wrapped.subarray(modulusBytes));
   } finally {
     aesKey.fill(0);
   }

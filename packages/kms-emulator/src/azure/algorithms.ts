@@ -9,6 +9,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { runCipher } from '../core/cipher-output.js';
 import { type DigestHash, signDigest, verifyDigest } from '../core/digest-signing.js';
 import { type AzureKeyVaultError, badParameter } from './errors.js';
 import { isEc, isOct, isRsa, privateKeyOf, publicKeyOf } from './key-material.js';
@@ -119,7 +120,7 @@ export function encrypt(
     const iv = randomBytes(12);
     const cipher = createCipheriv(`aes-${bits}-gcm` as CipherGCMTypes, material, iv);
     if (params.aad) cipher.setAAD(params.aad);
-    const value = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    const value = runCipher(cipher, plaintext);
     return { value, iv, tag: cipher.getAuthTag(), ...(params.aad ? { aad: params.aad } : {}) };
   }
   if (/^A(128|192|256)CBC(PAD)?$/.test(alg)) {
@@ -128,7 +129,7 @@ export function encrypt(
     const cipher = createCipheriv(`aes-${bits}-cbc`, material, iv);
     cipher.setAutoPadding(alg.endsWith('PAD'));
     try {
-      return { value: Buffer.concat([cipher.update(plaintext), cipher.final()]), iv };
+      return { value: runCipher(cipher, plaintext), iv };
     } catch {
       throw badParameter(`Algorithm '${alg}' needs a plaintext whose length is a multiple of 16 bytes.`);
     }
@@ -155,7 +156,7 @@ export function decrypt(
       const decipher = createDecipheriv(`aes-${bits}-gcm` as CipherGCMTypes, material, iv);
       if (params.aad) decipher.setAAD(params.aad);
       decipher.setAuthTag(params.tag);
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+      return runCipher(decipher, ciphertext);
     } catch {
       throw decryptionFailed();
     }
@@ -166,7 +167,7 @@ export function decrypt(
     try {
       const decipher = createDecipheriv(`aes-${bits}-cbc`, material, iv);
       decipher.setAutoPadding(alg.endsWith('PAD'));
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+      return runCipher(decipher, ciphertext);
     } catch {
       throw decryptionFailed();
     }
@@ -182,7 +183,7 @@ export function wrapKey(key: AzureKeyVersionRecord, material: Buffer, alg: strin
       throw badParameter(`Algorithm '${alg}' wraps keys of at least 16 bytes, in multiples of 8 bytes.`);
     // RFC 3394 AES key wrap: deterministic, no IV beyond the fixed default initial value.
     const cipher = createCipheriv(`id-aes${bits}-wrap`, material, Buffer.from('A6A6A6A6A6A6A6A6', 'hex'));
-    return Buffer.concat([cipher.update(value), cipher.final()]);
+    return runCipher(cipher, value);
   }
   throw badParameter(`Algorithm '${alg}' is not a supported key wrap algorithm.`);
 }
@@ -197,7 +198,7 @@ export function unwrapKey(key: AzureKeyVersionRecord, material: Buffer, alg: str
         material,
         Buffer.from('A6A6A6A6A6A6A6A6', 'hex'),
       );
-      return Buffer.concat([decipher.update(value), decipher.final()]);
+      return runCipher(decipher, value);
     } catch {
       throw decryptionFailed();
     }

@@ -194,7 +194,8 @@ export class HsmCore {
   /**
    * Not an async function: a call with no fault to wait for runs synchronously up to its commit, and
    * its answer is one `then` on that commit (one microtask turn in memory), where awaiting each step
-   * cost a turn apiece.
+   * cost a turn apiece. Its steps are methods, not closures made per call: under a loader that keeps
+   * function names (tsx), each closure made costs a property definition as well.
    */
   #call<T>(
     scope: CallScope,
@@ -204,31 +205,44 @@ export class HsmCore {
     const { call } = scope;
     // Not audited: the request never reached the service.
     this.faults.checkConnection(call.service, call.location);
-    // The commits the call joins (its writes and audit record, its deferred work) and must wait for.
-    const commits: Promise<void>[] = [];
-    // The call's failure, as the handlers shape it, reported to the observers' hook.
-    const fail = (thrown: unknown) => {
-      const failure = handlers.fail(thrown);
-      failed?.(failure);
-      return failure;
-    };
-    // Runs the call (or, with `prior`, records how it failed before running) and answers it.
-    const finish = (prior?: { thrown: unknown }) =>
-      this.#answer(commits, this.#commit(scope, handlers, commits, fail, prior), fail);
     let faults: Promise<void> | undefined;
     try {
       handlers.prepare?.(scope);
       faults = this.faults.beforeCall(call.service, call.location, call.operation);
     } catch (thrown) {
-      return finish({ thrown });
+      return this.#finish(scope, handlers, failed, { thrown });
     }
     // An injected latency or fault: the operation runs (or fails) once it settles.
     if (faults)
       return faults.then(
-        () => finish(),
-        (thrown: unknown) => finish({ thrown }),
+        () => this.#finish(scope, handlers, failed),
+        (thrown: unknown) => this.#finish(scope, handlers, failed, { thrown }),
       );
-    return finish();
+    return this.#finish(scope, handlers, failed);
+  }
+
+  /** Runs the call (or, with `prior`, records how it failed before running) and answers it. */
+  #finish<T>(
+    scope: CallScope,
+    handlers: CallHandlers<T>,
+    failed: ((failure: ServiceFailure) => void) | undefined,
+    prior?: { thrown: unknown },
+  ): Promise<T> {
+    // The commits the call joins (its writes and audit record, its deferred work) and must wait for.
+    const commits: Promise<void>[] = [];
+    const answer = this.#commit(scope, handlers, failed, commits, prior);
+    return this.#answer(commits, answer, handlers, failed);
+  }
+
+  /** The call's failure, as the handlers shape it, reported to the observers' hook. */
+  #fail<T>(
+    handlers: CallHandlers<T>,
+    failed: ((failure: ServiceFailure) => void) | undefined,
+    thrown: unknown,
+  ): ServiceFailure {
+    const failure = handlers.fail(thrown);
+    failed?.(failure);
+    return failure;
   }
 
   /**
@@ -240,8 +254,8 @@ export class HsmCore {
   #commit<T>(
     scope: CallScope,
     handlers: CallHandlers<T>,
+    failed: ((failure: ServiceFailure) => void) | undefined,
     commits: Promise<void>[],
-    fail: (thrown: unknown) => ServiceFailure,
     prior?: { thrown: unknown },
   ): () => T {
     try {
@@ -253,12 +267,12 @@ export class HsmCore {
       });
       return () => output;
     } catch (thrown) {
-      const failure = fail(thrown);
+      const failure = this.#fail(handlers, failed, thrown);
       try {
         this.#grouped(commits, () => this.#audit(scope, failure));
       } catch (auditError) {
         // Nothing of the call was committed; it fails either way, now without its audit record.
-        throw fail(auditError).error;
+        throw this.#fail(handlers, failed, auditError).error;
       }
       return () => {
         throw failure.error;
@@ -279,14 +293,15 @@ export class HsmCore {
   #answer<T>(
     commits: Promise<void>[],
     answer: () => T,
-    fail: (thrown: unknown) => ServiceFailure,
+    handlers: CallHandlers<T>,
+    failed: ((failure: ServiceFailure) => void) | undefined,
   ): Promise<T> {
     // The commits of one call usually share one group's promise: wait on it directly, without the
     // turns Promise.all adds.
     const first = commits[0]!;
     const durable = commits.every((commit) => commit === first) ? first : Promise.all(commits);
     return durable.then(answer, (lost: unknown) => {
-      throw fail(lost).error;
+      throw this.#fail(handlers, failed, lost).error;
     });
   }
 

@@ -6,6 +6,7 @@ export {
   lastSegment,
   matchesAudit,
 } from './audit-record.js';
+export { runCipher } from './cipher-output.js';
 export {
   type ActiveFault,
   type FailureFault,

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { runCipher } from './cipher-output.js';
 
 /** Key material that could not be unwrapped: a wrong root key or tampered storage, never the caller's fault. */
 export class MaterialUnavailableError extends Error {
@@ -30,12 +31,14 @@ export class MaterialVault {
 
   readonly #rootKey: Buffer;
   /**
-   * Unwrapped material by (resource, version, wrapped text), least recently used first. Keyed by
-   * the wrapped text too, so a re-wrapped or re-imported version never gets the old bytes, and the
-   * resource and version (the AAD) so a blob moved to another key still fails to open. Entries are
-   * zero-filled when evicted and on `destroy`; callers only ever get copies.
+   * Unwrapped material by wrapped text, least recently used first, each entry with the resource and
+   * version (the AAD) it was opened for: a hit must match those too, so a blob moved to another key
+   * still fails to open, and a re-wrapped or re-imported version (new text) never gets the old bytes.
+   * Keyed by the wrapped text alone, as the store hands it out: V8 keeps a string's hash once
+   * computed, where a key joined from the three parts was built and hashed anew on every call.
+   * Entries are zero-filled when evicted and on `destroy`; callers only ever get copies.
    */
-  readonly #unwrapped = new Map<string, Buffer>();
+  readonly #unwrapped = new Map<string, { resource: string; versionId: string; bytes: Buffer }>();
   #destroyed = false;
 
   constructor(rootKey: Buffer) {
@@ -54,21 +57,23 @@ export class MaterialVault {
 
   /** The material, in a new buffer the caller zero-fills after use. */
   unwrap(resource: string, versionId: string, wrapped: string): Buffer {
-    const id = `${resource}\n${versionId}\n${wrapped}`;
-    const cached = this.#unwrapped.get(id);
-    if (cached) {
+    const cached = this.#unwrapped.get(wrapped);
+    if (cached && cached.resource === resource && cached.versionId === versionId) {
       // Most recently used goes last.
-      this.#unwrapped.delete(id);
-      this.#unwrapped.set(id, cached);
-      return Buffer.from(cached);
+      this.#unwrapped.delete(wrapped);
+      this.#unwrapped.set(wrapped, cached);
+      return Buffer.from(cached.bytes);
     }
+    // A miss, or the same text under another resource or version: that one must open on its own
+    // (and fails to, its AAD being another), leaving the cached entry as it is.
     const material = this.#open(resource, versionId, wrapped);
+    if (cached) return material;
     if (this.#unwrapped.size >= MaterialVault.MATERIAL_CACHE_ENTRIES) {
-      const [oldest, bytes] = this.#unwrapped.entries().next().value!;
-      bytes.fill(0);
+      const [oldest, entry] = this.#unwrapped.entries().next().value!;
+      entry.bytes.fill(0);
       this.#unwrapped.delete(oldest);
     }
-    this.#unwrapped.set(id, Buffer.from(material));
+    this.#unwrapped.set(wrapped, { resource, versionId, bytes: Buffer.from(material) });
     return material;
   }
 
@@ -84,7 +89,7 @@ export class MaterialVault {
       const decipher = createDecipheriv('aes-256-gcm', this.#rootKey, bytes.subarray(0, 12));
       decipher.setAAD(wrapAad(resource, versionId));
       decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
+      return runCipher(decipher, bytes.subarray(12, bytes.length - 16));
     } catch (cause) {
       throw new MaterialUnavailableError({ cause });
     }
@@ -103,7 +108,7 @@ export class MaterialVault {
   destroy(): void {
     this.#destroyed = true;
     this.#rootKey.fill(0);
-    for (const bytes of this.#unwrapped.values()) bytes.fill(0);
+    for (const { bytes } of this.#unwrapped.values()) bytes.fill(0);
     this.#unwrapped.clear();
   }
 }

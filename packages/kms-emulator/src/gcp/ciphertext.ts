@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { randomBytesPooled } from '../core/index.js';
+import { randomBytesPooled, runCipher } from '../core/index.js';
 
 /**
  * The emulator's Cloud KMS ciphertext: opaque to callers, authenticated, and naming the version
@@ -48,7 +48,7 @@ export function sealCiphertext(
   const iv = randomBytesPooled(IV_LENGTH);
   const cipher = createCipheriv('aes-256-gcm', material, iv);
   cipher.setAAD(gcmAad(head, cryptoKeyName, aad));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const body = runCipher(cipher, plaintext);
   return Buffer.concat([head, iv, body, cipher.getAuthTag()]);
 }
 
@@ -75,10 +75,7 @@ export function openCiphertext(
     const decipher = createDecipheriv('aes-256-gcm', material, iv);
     decipher.setAAD(gcmAad(Buffer.from(head), cryptoKeyName, aad));
     decipher.setAuthTag(tag);
-    return Buffer.concat([
-      decipher.update(bytes.subarray(HEADER_LENGTH + IV_LENGTH, bytes.length - TAG_LENGTH)),
-      decipher.final(),
-    ]);
+    return runCipher(decipher, bytes.subarray(HEADER_LENGTH + IV_LENGTH, bytes.length - TAG_LENGTH));
   } catch {
     return undefined;
   }

@@ -47,10 +47,11 @@ export async function dispatchAwsJson(
   const caller = awsCaller(engine, { ...request, body }, options);
   if (!('region' in caller)) return withRequestId(caller, requestId);
   engine.faults.checkConnection(caller.region);
+  let input: Record<string, unknown> | undefined;
   try {
     const target = header(request.headers, 'x-amz-target');
     const operation = operationFromTarget((request.method ?? 'POST') === 'POST' ? target : undefined);
-    const input = decodeRequestBody(body);
+    input = decodeRequestBody(body);
     const output = await engine.execute(operation, input, { ...caller, requestId });
     let encoded: string;
     try {
@@ -66,11 +67,17 @@ export async function dispatchAwsJson(
   } catch (error) {
     if (error instanceof LocationUnavailableError) throw error;
     return withRequestId(encodeError(error), requestId);
+  } finally {
+    // The decoded request's plaintext (Encrypt's) is ours alone: used up once the call is answered.
+    zeroFillMembers(input, SECRET_REQUEST_MEMBERS);
   }
 }
 
 /** Response members holding key material or plaintext (data keys, private keys, shared secrets). */
 const SECRET_MEMBERS = ['Plaintext', 'PrivateKeyPlaintext', 'SharedSecret'] as const;
+
+/** Request members holding plaintext: decoded from base64 into buffers only the call uses. */
+const SECRET_REQUEST_MEMBERS = ['Plaintext'] as const;
 
 function withRequestId(
   encoded: { statusCode: number; headers: Record<string, string>; body: string },

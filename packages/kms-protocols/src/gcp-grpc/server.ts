@@ -2,7 +2,7 @@ import { GcpKmsError, type GcpKmsService, LocationUnavailableError } from '@enve
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { KMS_SERVICE_NAME, kmsProtosJson, OBJECT_OPTIONS } from '../gcp-protos/definitions.js';
-import { wipeGcpSecrets } from '../gcp-protos/secret-fields.js';
+import { wipeGcpRequestSecrets, wipeGcpSecrets } from '../gcp-protos/secret-fields.js';
 
 let definition: grpc.ServiceDefinition | undefined;
 
@@ -39,8 +39,10 @@ export function gcpGrpcImplementation(service: GcpKmsService): grpc.UntypedServi
       call: grpc.ServerUnaryCall<object, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ) => {
-      service.invoke(method, call.request as Record<string, unknown>).then(
+      const request = call.request as Record<string, unknown>;
+      service.invoke(method, request).then(
         (response) => {
+          wipeGcpRequestSecrets(request);
           // A call already cancelled (client deadline passed, client gone) is never answered, so
           // grpc-js never runs the wiping serializer: wipe the secrets here instead. A cancel that
           // lands after the callback but before serializing is covered by the listener.
@@ -51,7 +53,10 @@ export function gcpGrpcImplementation(service: GcpKmsService): grpc.UntypedServi
           call.once('cancelled', () => wipeGcpSecrets(response));
           callback(null, response);
         },
-        (error: unknown) => callback(toGrpcStatus(error) as grpc.ServerErrorResponse),
+        (error: unknown) => {
+          wipeGcpRequestSecrets(request);
+          callback(toGrpcStatus(error) as grpc.ServerErrorResponse);
+        },
       );
     };
   }

@@ -13,3 +13,14 @@ const SECRET_FIELDS = ['plaintext', 'data'] as const;
 export function wipeGcpSecrets(response: unknown): void {
   zeroFillMembers(response, SECRET_FIELDS);
 }
+
+/** Cloud KMS request fields holding plaintext: `plaintext` (Encrypt, RawEncrypt). */
+const SECRET_REQUEST_FIELDS = ['plaintext'] as const;
+
+/**
+ * Zero-fills a decoded request's plaintext once the call is answered: the transport decoded it into a
+ * buffer of its own that nothing else holds (the service model keeps only the ciphertext it made).
+ */
+export function wipeGcpRequestSecrets(request: unknown): void {
+  zeroFillMembers(request, SECRET_REQUEST_FIELDS);
+}

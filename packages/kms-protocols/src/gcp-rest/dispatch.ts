@@ -2,7 +2,7 @@ import { GcpKmsError, type GcpKmsService, LocationUnavailableError } from '@enve
 import { fromProto3JSON, type JSONObject, toProto3JSON } from 'proto3-json-serializer';
 import type protobuf from 'protobufjs';
 import { OBJECT_OPTIONS } from '../gcp-protos/definitions.js';
-import { wipeGcpSecrets } from '../gcp-protos/secret-fields.js';
+import { wipeGcpRequestSecrets, wipeGcpSecrets } from '../gcp-protos/secret-fields.js';
 import { matchRule } from './http-rules.js';
 
 export interface GcpRestRequest {
@@ -137,11 +137,17 @@ export async function dispatchGcpRest(
     for (const [i, field] of rule.variables.entries()) setPath(json, field, values[i]);
     const requestType = rule.rpc.resolvedRequestType as protobuf.Type;
     const responseType = rule.rpc.resolvedResponseType as protobuf.Type;
-    const result = await service.invoke(
-      rule.method,
-      decodeRequest(requestType, json),
-      request.requestId ? { requestId: request.requestId } : {},
-    );
+    const decoded = decodeRequest(requestType, json);
+    let result: unknown;
+    try {
+      result = await service.invoke(
+        rule.method,
+        decoded,
+        request.requestId ? { requestId: request.requestId } : {},
+      );
+    } finally {
+      wipeGcpRequestSecrets(decoded);
+    }
     let body: string;
     try {
       const encoded = toProto3JSON(responseType.fromObject(result as Record<string, unknown>), {

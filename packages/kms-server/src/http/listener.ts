@@ -93,60 +93,88 @@ export async function startListener(
   let connections = 0;
   const refused = new WeakSet<Socket>();
 
+  type Outcome = 'answered' | 'dropped' | 'aborted';
+  // The per-request steps are functions of the listener, not closures made per request: under a
+  // loader that keeps function names (tsx), each named closure also costs a property definition.
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     if (refused.has(request.socket)) return void request.socket.destroy();
     inFlight++;
     const started = performance.now();
     const requestId = randomUUID();
     options.requestLog?.open(requestId);
-    let outcome: 'answered' | 'dropped' | 'aborted' = 'answered';
-    const finish = () => {
-      if (outcome === 'answered' && !response.writableEnded && request.socket.destroyed) outcome = 'aborted';
-      const status = outcome === 'answered' ? response.statusCode : null;
-      const ms = performance.now() - started;
-      // The request line is built only when there is a log sink to take it.
-      if (options.log) {
-        options.log({
-          level: 'info',
-          msg: outcome === 'aborted' ? 'request aborted by client' : 'request',
-          requestId,
-          endpoint: endpoint.name,
-          method: request.method,
-          url: request.url,
-          status,
-          ...options.requestLog?.close(requestId),
-          ms: Math.round(ms * 100) / 100,
-        });
-      } else options.requestLog?.close(requestId);
-      options.observe?.(endpoint.name, status, ms);
-      if (--inFlight === 0) draining?.();
-    };
-    const fail = (error: unknown) => {
-      if (error instanceof DropConnectionError) {
-        log({ level: 'warn', msg: 'connection dropped', requestId, reason: error.message });
-        outcome = 'dropped';
-        request.socket.destroy();
-        return;
-      }
-      // The client went away (reset, closed mid-body): nobody is left to answer.
-      if (request.socket.destroyed && !response.writableEnded) {
-        outcome = 'aborted';
-        return;
-      }
-      log({ level: 'error', msg: 'request failed', requestId, error: (error as Error).message });
-      if (!response.headersSent) {
-        send(response, endpoint.refuse('internal', 'Internal error.', requestId));
-      } else response.destroy();
-    };
     // One `then` for both endings rather than catch + finally: a promise fewer per request.
-    serve(request, response, requestId).then(finish, (error: unknown) => {
-      try {
-        fail(error);
-      } finally {
-        finish();
-      }
-    });
+    serve(request, response, requestId).then(
+      () => finish(request, response, requestId, started, 'answered'),
+      (error: unknown) => {
+        let outcome: Outcome = 'answered';
+        try {
+          outcome = fail(request, response, requestId, error);
+        } finally {
+          finish(request, response, requestId, started, outcome);
+        }
+      },
+    );
   };
+
+  function finish(
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    started: number,
+    ended: Outcome,
+  ): void {
+    const outcome =
+      ended === 'answered' && !response.writableEnded && request.socket.destroyed ? 'aborted' : ended;
+    const status = outcome === 'answered' ? response.statusCode : null;
+    const ms = performance.now() - started;
+    // The request line is built only when there is a log sink to take it.
+    if (options.log) {
+      options.log({
+        level: 'info',
+        msg: outcome === 'aborted' ? 'request aborted by client' : 'request',
+        requestId,
+        endpoint: endpoint.name,
+        method: request.method,
+        url: request.url,
+        status,
+        ...options.requestLog?.close(requestId),
+        ms: Math.round(ms * 100) / 100,
+      });
+    } else options.requestLog?.close(requestId);
+    options.observe?.(endpoint.name, status, ms);
+    if (--inFlight === 0) draining?.();
+  }
+
+  /** Handles what serving a request threw; returns how the request ended. */
+  function fail(
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    error: unknown,
+  ): Outcome {
+    if (error instanceof DropConnectionError) {
+      log({ level: 'warn', msg: 'connection dropped', requestId, reason: error.message });
+      request.socket.destroy();
+      return 'dropped';
+    }
+    // The client went away (reset, closed mid-body): nobody is left to answer.
+    if (request.socket.destroyed && !response.writableEnded) return 'aborted';
+    log({ level: 'error', msg: 'request failed', requestId, error: (error as Error).message });
+    if (!response.headersSent) {
+      send(response, endpoint.refuse('internal', 'Internal error.', requestId));
+    } else response.destroy();
+    return 'answered';
+  }
+
+  function refuse(
+    response: ServerResponse,
+    requestId: string,
+    refusal: ListenerRefusal,
+    message: string,
+  ): void {
+    send(response, endpoint.refuse(refusal, message, requestId));
+  }
+
   const serverOptions: ServerOptions = {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
@@ -179,10 +207,10 @@ export async function startListener(
   });
 
   async function serve(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
-    const refuse = (refusal: ListenerRefusal, message: string) =>
-      send(response, endpoint.refuse(refusal, message, requestId));
     if (!hosts.allowsHost(request.headers.host)) {
       return refuse(
+        response,
+        requestId,
         'forbidden-host',
         `Host header ${JSON.stringify(request.headers.host ?? '')} does not name this server. Use an IP ` +
           `address or one of: ${hosts.names.join(', ')}; allow another name with --allow-host <name>.`,
@@ -193,10 +221,11 @@ export async function startListener(
     try {
       read = await readBody(request, limits.maxBodyBytes, budget);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return refuse('body-too-large', error.message);
+      if (error instanceof BodyTooLargeError)
+        return refuse(response, requestId, 'body-too-large', error.message);
       if (error instanceof BodyBudgetExceededError) {
         response.setHeader('connection', 'close'); // the rest of the body is not read
-        return refuse('overloaded', error.message);
+        return refuse(response, requestId, 'overloaded', error.message);
       }
       throw error;
     }
