@@ -48,10 +48,39 @@ describe('reading a header', () => {
     expect(parsed.header.encryptionContext).to.deep.equal({ purpose: 'test' });
   });
 
+  it('reads the header of a message held in memory synchronously (no promise)', async () => {
+    const { ciphertext, header } = await encrypt(Buffer.from('hello'), {
+      keyring,
+      suiteId: SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+    });
+    const parsed = readHeader(new ChunkQueue([ciphertext]), readerLimits({}));
+    expect(parsed).not.to.be.instanceOf(Promise);
+    expect(
+      (parsed as Exclude<typeof parsed, Promise<unknown>>).header.messageId.equals(header.messageId),
+    ).to.equal(true);
+  });
+
+  it('still waits for a header that arrives from an async source, in pieces', async () => {
+    const { ciphertext, header } = await encrypt(Buffer.from('hello'), {
+      keyring,
+      suiteId: SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+    });
+    async function* bytes() {
+      for (let at = 0; at < ciphertext.length; at += 7) yield ciphertext.subarray(at, at + 7);
+    }
+    const pending = readHeader(new ChunkQueue(bytes()), readerLimits({}));
+    expect(pending).to.be.instanceOf(Promise);
+    expect((await pending).header.messageId.equals(header.messageId)).to.equal(true);
+  });
+
   it('still says an empty input is empty', async () => {
     const queue = new CountingQueue([]);
     let error: unknown;
-    await readHeader(queue, readerLimits({})).catch((e: unknown) => (error = e));
+    try {
+      await readHeader(queue, readerLimits({}));
+    } catch (e) {
+      error = e;
+    }
     expect((error as Error).message).to.match(/input is empty/);
   });
 });
@@ -64,6 +93,28 @@ describe('chunk queue', () => {
     const taken = queue.take(message.length);
     expect(taken.equals(message)).to.equal(true);
     expect(taken.buffer).to.equal(message.buffer);
+  });
+
+  it('tells at once, with no promise, whether a synchronous source has bytes left', () => {
+    const queue = new ChunkQueue([randomBytes(10)]);
+    expect(queue.ensureNow(10)).to.equal(true);
+    expect(queue.atEnd()).to.equal(false);
+    queue.take(10);
+    expect(queue.atEnd()).to.equal(true);
+    expect(queue.ensureNow(1)).to.equal(false);
+  });
+
+  it('answers an async source that has not buffered the bytes with a promise', async () => {
+    async function* one() {
+      yield randomBytes(10);
+    }
+    const queue = new ChunkQueue(one());
+    const more = queue.ensureNow(10);
+    expect(more).to.be.instanceOf(Promise);
+    expect(await more).to.equal(true);
+    expect(queue.ensureNow(10)).to.equal(true); // buffered now: answered at once
+    queue.take(10);
+    expect(await queue.atEnd()).to.equal(true);
   });
 
   it('still coalesces small chunks that arrive while bytes are buffered', async () => {

@@ -47,6 +47,11 @@ export class ByteReader {
     return Number(value);
   }
 
+  /** Moves past a field the caller reads later (or never) from a copy; returns where it starts. */
+  skip(length: number): number {
+    return this.take(length);
+  }
+
   bytes(length: number): Buffer {
     const start = this.take(length);
     return this.buffer.subarray(start, start + length);

@@ -129,11 +129,14 @@ export function serializeEncryptionContext(context: EncryptionContext): Buffer {
   return out;
 }
 
+/** The context without pairs, shared (frozen: it cannot be changed through one of its holders). */
+export const EMPTY_CONTEXT: EncryptionContext = Object.freeze({});
+
 /** Parses the header's AAD section: a 2-byte length, then the serialized pairs. */
 export function readEncryptionContext(reader: ByteReader): EncryptionContext {
   const lengthAt = reader.offset;
   const length = reader.uint16();
-  if (length === 0) return Object.freeze({});
+  if (length === 0) return EMPTY_CONTEXT;
   const start = reader.offset;
   reader.bytes(length); // the whole section must be present; a stream reads more if it is not
   // Pairs are read within the declared length: a count or pair length that overruns it is a format

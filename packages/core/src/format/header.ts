@@ -124,8 +124,7 @@ export function parseHeader(buffer: Buffer, limits: HeaderLimits): ParsedHeader 
       `${formatSuiteId(suiteId)} is not valid in a version ${version} message`,
     );
   }
-  const messageIdAt = reader.offset;
-  reader.bytes(messageIdLength(version));
+  const messageIdAt = reader.skip(messageIdLength(version));
   const encryptionContext = readEncryptionContext(reader);
   const encryptedDataKeys = readEncryptedDataKeys(reader, limits.maxEncryptedDataKeys);
   const contentTypeAt = reader.offset;
@@ -145,12 +144,11 @@ export function parseHeader(buffer: Buffer, limits: HeaderLimits): ParsedHeader 
   const frameLengthAt = reader.offset;
   const frameLength = reader.uint32();
   checkFrameLength(reader, contentType, frameLength, frameLengthAt, limits);
-  const suiteDataAt = reader.offset;
-  reader.bytes(suite.suiteDataLength);
+  // The fields below are read from the copy made next, not from the input: skipped here.
+  const suiteDataAt = reader.skip(suite.suiteDataLength);
   const headerEnd = reader.offset;
-  if (version === 1) reader.bytes(suite.ivLength);
-  const tagAt = reader.offset;
-  reader.bytes(suite.tagLength);
+  if (version === 1) reader.skip(suite.ivLength);
+  const tagAt = reader.skip(suite.tagLength);
   // One copy of the header and its authentication section (the input may be a reused streaming
   // buffer); the fields below are views of it.
   const raw = Buffer.from(buffer.subarray(0, reader.offset));

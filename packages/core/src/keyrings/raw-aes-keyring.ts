@@ -71,7 +71,7 @@ export class RawAesKeyring extends KeyringBase {
   protected async unwrap(materials: DecryptionMaterials, edks: readonly EncryptedDataKey[]): Promise<void> {
     const aad = serializeEncryptionContext(materials.encryptionContext);
     const mine = edks.filter((edk) => this.#isMine(edk, materials.suite.keyLength));
-    await unwrapFirst(this.description, materials, mine, async (edk) => {
+    await unwrapFirst(this.description, materials, mine, (edk) => {
       const iv = edk.providerInfo.subarray(this.#keyName.length + 8);
       const tagAt = edk.ciphertext.length - TAG_LENGTH;
       const decipher = createDecipheriv(this.#cipher, this.#wrappingKey, iv, { authTagLength: TAG_LENGTH });

@@ -4,19 +4,21 @@ import type { DecryptionMaterials } from '../materials/materials.js';
 
 /**
  * Tries `unwrapOne` on each candidate in order and sets the first data key obtained. When every
- * candidate fails, throws one error that lists each failure, so no cause is lost.
+ * candidate fails, throws one error that lists each failure, so no cause is lost. A local unwrap
+ * (raw keyrings) may answer synchronously: it is then not awaited.
  */
 export async function unwrapFirst(
   keyring: string,
   materials: DecryptionMaterials,
   candidates: readonly EncryptedDataKey[],
-  unwrapOne: (edk: EncryptedDataKey) => Promise<Buffer>,
+  unwrapOne: (edk: EncryptedDataKey) => Buffer | Promise<Buffer>,
 ): Promise<void> {
   const failures: Error[] = [];
   for (const edk of candidates) {
     let dataKey: Buffer | undefined;
     try {
-      dataKey = await unwrapOne(edk);
+      const unwrapped = unwrapOne(edk);
+      dataKey = unwrapped instanceof Promise ? await unwrapped : unwrapped;
       materials.setDataKey(dataKey);
       return;
     } catch (error) {

@@ -1,5 +1,5 @@
 import { EncryptionContextMismatchError, InvalidArgumentError } from '../errors.js';
-import type { EncryptionContext } from '../format/encryption-context.js';
+import { EMPTY_CONTEXT, type EncryptionContext } from '../format/encryption-context.js';
 
 /**
  * Required encryption context (framework/structures.md "required encryption context keys"): pairs
@@ -10,14 +10,12 @@ interface WithRequiredKeys {
   readonly requiredEncryptionContextKeys: readonly string[];
 }
 
-const NO_PAIRS: EncryptionContext = Object.freeze({});
-
 /** The pairs the message authenticates but does not store. */
 export function requiredEncryptionContext({
   encryptionContext,
   requiredEncryptionContextKeys,
 }: WithRequiredKeys): EncryptionContext {
-  if (requiredEncryptionContextKeys.length === 0) return NO_PAIRS;
+  if (requiredEncryptionContextKeys.length === 0) return EMPTY_CONTEXT;
   return Object.fromEntries(requiredEncryptionContextKeys.map((key) => [key, encryptionContext[key] ?? '']));
 }
 

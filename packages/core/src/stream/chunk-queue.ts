@@ -41,16 +41,31 @@ export class ChunkQueue {
   /** Buffers at least `n` bytes; false when the source ends first. */
   async ensure(n: number): Promise<boolean> {
     while (this.#buffered < n && !this.#done) {
-      const next = this.#sync ? (this.#source as Iterator<Uint8Array>).next() : await this.#source.next();
-      if (next.done) {
-        this.#done = true;
-        break;
-      }
-      const chunk = toBuffer(next.value);
-      this.#buffered += chunk.length;
-      if (chunk.length > 0) this.#append(chunk);
+      this.#pulled(this.#sync ? (this.#source as Iterator<Uint8Array>).next() : await this.#source.next());
     }
     return this.#buffered >= n;
+  }
+
+  /**
+   * {@link ensure}, answered synchronously when it can be: the bytes are buffered, the source has
+   * ended, or the source is synchronous (a message held in memory), which then costs no promise.
+   */
+  ensureNow(n: number): boolean | Promise<boolean> {
+    if (!this.#sync) return this.#buffered >= n || this.#done ? this.#buffered >= n : this.ensure(n);
+    const source = this.#source as Iterator<Uint8Array>;
+    while (this.#buffered < n && !this.#done) this.#pulled(source.next());
+    return this.#buffered >= n;
+  }
+
+  /** Queues what the source answered, or marks it ended. */
+  #pulled(next: IteratorResult<Uint8Array>): void {
+    if (next.done) {
+      this.#done = true;
+      return;
+    }
+    const chunk = toBuffer(next.value);
+    this.#buffered += chunk.length;
+    if (chunk.length > 0) this.#append(chunk);
   }
 
   /**
@@ -100,9 +115,10 @@ export class ChunkQueue {
     return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
   }
 
-  /** True when the source has no bytes left. */
-  async atEnd(): Promise<boolean> {
-    return !(await this.ensure(1));
+  /** True when the source has no bytes left; synchronous when {@link ensureNow} is. */
+  atEnd(): boolean | Promise<boolean> {
+    const more = this.ensureNow(1);
+    return more instanceof Promise ? more.then((has) => !has) : !more;
   }
 
   /**

@@ -41,17 +41,18 @@ export class DecryptBody {
     this.#regions = regions;
   }
 
-  /** After the final frame: the footer's signature (signed suites), then the end of the input. */
-  async end(): Promise<void> {
+  /**
+   * After the final frame: the footer's signature (signed suites), then the end of the input.
+   * Synchronous for an unsigned message whose input ends at once (a message held in memory).
+   */
+  end(): void | Promise<void> {
     this.#regions?.flush();
     const verifier = this.#verifier;
-    if (
-      verifier &&
-      this.#verificationKey &&
-      !verifier.verify(this.#verificationKey, await this.frames.footer())
-    ) {
-      throw new DecryptionFailedError();
-    }
-    await this.frames.assertEnd();
+    const key = this.#verificationKey;
+    if (!verifier || !key) return this.frames.assertEnd();
+    return this.frames.footer().then((signature) => {
+      if (!verifier.verify(key, signature)) throw new DecryptionFailedError();
+      return this.frames.assertEnd();
+    });
   }
 }

@@ -49,7 +49,8 @@ export async function decryptBuffer(
       if (!opened) break;
       for (const piece of opened.plaintext) output.push(piece, true);
     }
-    await body.end();
+    const end = body.end();
+    if (end instanceof Promise) await end;
     return { plaintext: output.result(), header };
   } catch (error) {
     output.zero();

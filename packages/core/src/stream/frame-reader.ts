@@ -133,9 +133,11 @@ export class FrameReader {
     return Buffer.from(this.queue.take(length));
   }
 
-  async assertEnd(): Promise<void> {
-    if (!(await this.queue.atEnd()))
-      throw new BodyFormatError('Unexpected bytes after the end of the message.');
+  /** Throws unless the input ends here; synchronous when the queue can tell at once (see {@link ChunkQueue.ensureNow}). */
+  assertEnd(): void | Promise<void> {
+    const atEnd = this.queue.atEnd();
+    if (atEnd instanceof Promise) return atEnd.then(assertEnded);
+    assertEnded(atEnd);
   }
 
   async #pieces(length: number, field: string): Promise<Buffer[]> {
@@ -162,6 +164,10 @@ export class FrameReader {
     if (this.queue.buffered >= length) return join(this.#take(length));
     return this.#pieces(length, field).then(join);
   }
+}
+
+function assertEnded(atEnd: boolean): void {
+  if (!atEnd) throw new BodyFormatError('Unexpected bytes after the end of the message.');
 }
 
 function join(pieces: Buffer[]): Buffer {

@@ -27,7 +27,8 @@ export async function openMessage(
   options: DecryptOptions,
   limits: HeaderLimits,
 ): Promise<OpenedMessage> {
-  const parsed = await readHeader(queue, limits);
+  const read = readHeader(queue, limits);
+  const parsed = read instanceof Promise ? await read : read;
   const { header } = parsed;
   const { suite } = header;
   assertSuiteAllowedForDecrypt(options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY, suite);

@@ -29,35 +29,73 @@ export function readerLimits(
   };
 }
 
-/** Reads and parses just the header from the front of the queue, pulling as many bytes as it needs. */
-export async function readHeader(queue: ChunkQueue, limits: HeaderLimits): Promise<ParsedHeaderBytes> {
-  let parsed = 0; // bytes handed to parseHeader so far, over every attempt
+/**
+ * Reads and parses just the header from the front of the queue, pulling as many bytes as it needs.
+ * Answers synchronously when the first chunk holds the whole header and is buffered or comes from a
+ * synchronous source (a message held in memory: no promise).
+ */
+export function readHeader(
+  queue: ChunkQueue,
+  limits: HeaderLimits,
+): ParsedHeaderBytes | Promise<ParsedHeaderBytes> {
   // Pull the first chunk before the first attempt: parsing an empty buffer could only fail, and a
   // thrown TruncatedInput costs more than parsing a whole small message's header.
-  if (queue.buffered === 0) await queue.ensure(1);
+  const first = queue.buffered === 0 ? queue.ensureNow(1) : true;
+  if (first instanceof Promise) return first.then(() => readHeaderFrom(queue, limits));
+  const buffer = queue.contiguous();
+  const header = tryParseHeader(buffer, limits);
+  if (header instanceof TruncatedInput) return readHeaderFrom(queue, limits, buffer.length, header);
+  queue.take(header.length); // parseHeader copied them
+  return header;
+}
+
+/** The header, or the {@link TruncatedInput} that says how many more bytes it needs. */
+function tryParseHeader(buffer: Buffer, limits: HeaderLimits): ParsedHeaderBytes | TruncatedInput {
+  try {
+    return parseHeader(buffer, limits);
+  } catch (error) {
+    if (error instanceof TruncatedInput) return error;
+    throw error;
+  }
+}
+
+/** {@link readHeader} from its first attempt (or after one that came `truncated`), waiting for bytes. */
+async function readHeaderFrom(
+  queue: ChunkQueue,
+  limits: HeaderLimits,
+  attempted = 0,
+  truncated?: TruncatedInput,
+): Promise<ParsedHeaderBytes> {
+  let parsed = attempted; // bytes handed to parseHeader so far, over every attempt
+  if (truncated) await waitForMore(queue, parsed, truncated);
   for (;;) {
     const buffer = queue.contiguous();
     parsed += buffer.length;
-    try {
-      const header = parseHeader(buffer, limits);
+    const header = tryParseHeader(buffer, limits);
+    if (!(header instanceof TruncatedInput)) {
       queue.take(header.length); // parseHeader copied them
       return header;
-    } catch (error) {
-      if (!(error instanceof TruncatedInput)) throw error;
-      // Each attempt re-parses everything buffered. Wait for just the bytes the parser asked for (so
-      // a bad field is refused as soon as it arrives) while the attempts so far cost a few times the
-      // header; past that, wait for twice what is buffered, which keeps the total linear in the header
-      // however it is chunked (attempts cost at most 5x the bytes buffered at the end).
-      const needed = queue.buffered + error.needed;
-      await queue.ensure(parsed <= 4 * needed ? needed : Math.max(needed, 2 * queue.buffered));
-      if (queue.buffered < needed) {
-        throw new BodyFormatError(
-          queue.buffered === 0
-            ? 'The input is empty; expected an encrypted message.'
-            : 'The message ends inside its header.',
-        );
-      }
     }
+    await waitForMore(queue, parsed, header);
+  }
+}
+
+/**
+ * After an attempt came `truncated`. Each attempt re-parses everything buffered. Wait for just the
+ * bytes the parser asked for (so a bad field is refused as soon as it arrives) while the attempts so
+ * far (`parsed` bytes) cost a few times the header; past that, wait for twice what is buffered, which
+ * keeps the total linear in the header however it is chunked (attempts cost at most 5x the bytes
+ * buffered at the end).
+ */
+async function waitForMore(queue: ChunkQueue, parsed: number, truncated: TruncatedInput): Promise<void> {
+  const needed = queue.buffered + truncated.needed;
+  await queue.ensure(parsed <= 4 * needed ? needed : Math.max(needed, 2 * queue.buffered));
+  if (queue.buffered < needed) {
+    throw new BodyFormatError(
+      queue.buffered === 0
+        ? 'The input is empty; expected an encrypted message.'
+        : 'The message ends inside its header.',
+    );
   }
 }
 
@@ -70,5 +108,5 @@ export async function inspectMessage(
   options: Pick<DecryptOptions, 'maxEncryptedDataKeys' | 'maxFrameLength'> = {},
 ): Promise<ParsedHeaderBytes> {
   const queue = new ChunkQueue(source);
-  return readHeader(queue, readerLimits(options));
+  return await readHeader(queue, readerLimits(options));
 }
