@@ -61,9 +61,16 @@ describe('buffer API, one thread (frames written straight into the output)', () 
       SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
     ]) {
       // A final frame with content, an empty final frame after full ones, and many frames.
-      for (const length of [4096 + 1, 3 * 4096, 100_000]) {
+      // Small ones too (2,000 bytes in 1 KiB frames): not a view into Node's shared 8 KiB pool.
+      for (const [length, frameLength] of [
+        [4096 + 1, 4096],
+        [3 * 4096, 4096],
+        [100_000, 4096],
+        [2000, 1024],
+        [3000, 512],
+      ] as const) {
         const plaintext = randomBytes(length);
-        const { ciphertext } = await encrypt(plaintext, { keyring, suiteId, frameLength: 4096 });
+        const { ciphertext } = await encrypt(plaintext, { keyring, suiteId, frameLength });
         const decrypted = (await decrypt(ciphertext, { keyring })).plaintext;
         expect(decrypted.equals(plaintext)).to.equal(true);
         // Not a view of an allocation at the message's length: the result owns exactly its bytes.

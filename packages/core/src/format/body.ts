@@ -102,7 +102,8 @@ export function framedBodyLength(
  * inverse of {@link framedBodyLength}): every regular frame has the same size, so the final frame
  * starts at a multiple of it, where its marker and content length are. Costs one read per frame.
  * Undefined when `body` holds no final frame where one could start. The bytes are not authenticated
- * yet: a size for an allocation (at most `body.length`), never a result.
+ * yet: a size for an allocation (at most `body.length` + `frameLength`: a forged final frame may claim
+ * more content than follows it), never a result.
  */
 export function framedPlaintextLength(
   body: Buffer,

@@ -18,7 +18,8 @@ export async function unwrapFirst(
     let dataKey: Buffer | undefined;
     try {
       const unwrapped = unwrapOne(edk);
-      dataKey = unwrapped instanceof Promise ? await unwrapped : unwrapped;
+      // A Buffer is taken as it is; anything else (a promise of any realm, a thenable) is awaited.
+      dataKey = Buffer.isBuffer(unwrapped) ? unwrapped : await unwrapped;
       materials.setDataKey(dataKey);
       return;
     } catch (error) {

@@ -132,18 +132,3 @@ export async function writeOutput(
     position += piece.length;
   }
 }
-
-/**
- * Runs jobs with at most `limit` in flight, started in order; resolves when all are done and
- * rejects with the first failure (the caller then closes the pool, which fails the rest).
- */
-export async function runJobs<J>(jobs: Iterable<J>, limit: number, start: (job: J) => Promise<unknown>) {
-  const inFlight: Promise<unknown>[] = [];
-  for (const job of jobs) {
-    const running = start(job);
-    running.catch(() => {}); // observed below, in order; a later job's failure must not go unhandled
-    inFlight.push(running);
-    if (inFlight.length >= limit) await inFlight.shift();
-  }
-  while (inFlight.length > 0) await inFlight.shift();
-}

@@ -17,7 +17,7 @@ export class OutputBuffer {
 
   /** Allocates the output once its upper bound is known; before the first piece only. */
   reserve(bound: number): void {
-    if (this.#out === undefined && this.#partsLength === 0) this.#out = Buffer.allocUnsafe(bound);
+    if (this.#out === undefined && this.#partsLength === 0) this.#out = Buffer.allocUnsafeSlow(bound);
   }
 
   /**
@@ -72,7 +72,13 @@ export class OutputBuffer {
   /** The gathered bytes; an unused tail of the allocation is zero-filled, not left uninitialized. */
   result(): Buffer {
     if (this.#lone !== undefined) return this.#lone;
-    if (this.#out === undefined) return Buffer.concat(this.#parts, this.#partsLength);
+    if (this.#out === undefined) {
+      // Not Buffer.concat: a small result would be a view into Node's shared allocation pool.
+      const joined = Buffer.allocUnsafeSlow(this.#partsLength);
+      let at = 0;
+      for (const part of this.#parts) at += part.copy(joined, at);
+      return joined;
+    }
     this.#out.fill(0, this.#written);
     return this.#out.subarray(0, this.#written);
   }
