@@ -9,7 +9,8 @@ import { CliError, ExitCode } from '../exit-codes.js';
  * worker thread 55–75 ms; since then the worker loads 9 modules instead of 29), while one thread
  * does 8 MiB of `0x0478` in ≈ 7 ms in the file mode (1.1–1.2 GB/s) and in ≈ 15–25 ms on the stream
  * path (350–525 MB/s). The file mode's main thread runs jobs while the pool starts, so a small file
- * never waits for it, but the start still costs a core tens of ms and the stream pool waits for it:
+ * never waits for a worker to start, but creating each thread costs the main thread ≈ 20 ms first
+ * (synchronously), the start costs a core tens of ms more, and the stream pool waits for it:
  * below this size the threads cannot pay for themselves.
  */
 export const PARALLEL_FROM_BYTES = 8 * 1024 * 1024;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   BodyFormatError,
@@ -57,7 +57,15 @@ export class FramePool {
   #failure: Error | undefined;
   #closed = false;
 
+  /**
+   * Starts `workers` threads. A `file:` worker script that does not exist is refused here, at once,
+   * with a {@link WorkerFailedError} naming it, so a misplaced script fails every call the same way
+   * rather than only those that wait for a worker.
+   */
   constructor(workers: number, workerUrl: URL = defaultWorkerUrl()) {
+    if (workerUrl.protocol === 'file:' && !existsSync(fileURLToPath(workerUrl))) {
+      throw new WorkerFailedError(missingScript(workerUrl));
+    }
     for (let i = 0; i < workers; i++) this.#workers.push(this.#start(workerUrl));
   }
 
@@ -243,7 +251,7 @@ export class FramePool {
       this.#fail(
         new WorkerFailedError(
           (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND'
-            ? `The frame worker script ${workerUrl.href} was not found. If @envelope/core is bundled, emit a frame-worker entry beside the bundle (see docs/streaming.md) or pass parallel.workerUrl; or turn the parallel mode off.`
+            ? missingScript(workerUrl)
             : `A frame worker thread failed: ${error.message}`,
           { cause: error },
         ),
@@ -295,6 +303,10 @@ function systemError(failure: Exclude<WorkerFailure, 'auth'>): NodeJS.ErrnoExcep
  * run under tsx) first registers tsx in the worker, since Node 20 does not carry `--import` hooks
  * into worker threads.
  */
+function missingScript(workerUrl: URL): string {
+  return `The frame worker script ${workerUrl.href} was not found. If @envelope/core is bundled, emit a frame-worker entry beside the bundle (see docs/streaming.md) or pass parallel.workerUrl; or turn the parallel mode off.`;
+}
+
 function workerScript(workerUrl: URL): string {
   const target = JSON.stringify(workerUrl.href);
   if (!workerUrl.pathname.endsWith('.ts')) return `import(${target});`;
