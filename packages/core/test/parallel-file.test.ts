@@ -357,7 +357,33 @@ describe('parallel file mode', () => {
       });
     });
 
-    it("fails with the pool's WorkerFailedError when a worker cannot start, though it held no job", async () => {
+    it('on a ready worker, a flipped byte or a swapped frame gives the typed error the main thread gives', async () => {
+      await run('seal', 'plain', 'message'); // on this thread: the body the open jobs read
+      const sealed = readFileSync(path('message'));
+      const regular = 4 + suite.ivLength + F + suite.tagLength;
+      const flipped = Buffer.from(sealed);
+      flipped[4 + suite.ivLength + 100]! ^= 1; // in frame 1: job 0, the first one the ready worker takes
+      const swapped = Buffer.from(sealed);
+      sealed.copy(swapped, 0, regular, 2 * regular); // frame 2's bytes where frame 1 belongs
+      sealed.copy(swapped, regular, 0, regular);
+      for (const [bytes, type] of [
+        [flipped, DecryptionFailedError],
+        [swapped, BodyFormatError],
+      ] as const) {
+        writeFileSync(path('damaged'), bytes);
+        await watchingPosts(async (posted) => {
+          const pool = await readyPool(1);
+          try {
+            expect(await outcome(run('open', 'damaged', 'out', pool, 2))).to.be.instanceOf(type);
+          } finally {
+            await pool.close();
+          }
+          expect(posted.indexOf('open-file'), 'job 0 went to the worker').to.be.at.least(0);
+        });
+      }
+    });
+
+    it("fails with the pool's WorkerFailedError when a worker fails to load, though it held no job", async () => {
       const pool = new FramePool(1, new URL('data:text/javascript,throw new Error("no frame code here")'));
       try {
         for (let i = 0; i < 6000 && !pool.failure; i++)
