@@ -54,7 +54,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
 
   it('writes one B-tree per audit resource besides the tail index', () => {
     new SqliteResourceStore(path).close();
-    expect(indexes()).to.deep.equal(['audit_resources_by_tail']);
+    expect(indexes()).to.deep.equal(['audit_resources_by_tail_resource']);
   });
 
   it('migrates the earlier layout on open, keeping every row findable by name and by last segment', () => {
@@ -96,7 +96,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
     } finally {
       store.close();
     }
-    expect(indexes()).to.deep.equal(['audit_resources_by_tail']);
+    expect(indexes()).to.deep.equal(['audit_resources_by_tail_resource']);
     const check = openSqlite(path, { readonly: true });
     try {
       expect(check.prepare('SELECT COUNT(*) AS n FROM audit_resources').get()).to.deep.equal({ n: 1 });

@@ -19,9 +19,11 @@ import {
 /**
  * The resources of each audit record. Before this layout it was a rowid table with three indexes (seq,
  * resource, tail): four B-trees written per resource of every audited call. Keyed by (seq, resource),
- * the table is its own seq index (pruning deletes by seq); a resource query needs only the tail index,
- * since a row whose resource is the name asked for has that name's last segment as its tail (see
- * `auditWhere`). A database of the earlier layout is migrated on open, in one transaction
+ * the table is its own seq index (pruning deletes by seq); a resource query needs only the index on
+ * (tail, resource), since a row whose resource is the name asked for has that name's last segment as
+ * its tail: a full name is one probe of (tail, resource), a last segment (a key id) one of tail (see
+ * `auditWhere`). Not the tail alone: Cloud KMS versions share the tail `1`, locations `global`, so a
+ * full name would scan every row of its tail. A database of the earlier layout is migrated on open, in one transaction
  * (`upgradeAuditResources`).
  */
 const AUDIT_RESOURCES = (table: string) =>
@@ -38,7 +40,7 @@ CREATE TABLE IF NOT EXISTS audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT,
   service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);
 ${AUDIT_RESOURCES('audit_resources')}
-CREATE INDEX IF NOT EXISTS audit_resources_by_tail ON audit_resources (tail);
+CREATE INDEX IF NOT EXISTS audit_resources_by_tail_resource ON audit_resources (tail, resource);
 `;
 
 /** An index only the `audit_resources` layout before `AUDIT_RESOURCES` has. */
@@ -348,10 +350,14 @@ function auditWhere(query: AuditQuery): { condition: string; params: unknown[] }
   if (query.operation !== undefined) add('operation = ?', query.operation);
   if (query.resource !== undefined) {
     // `resource` is a full name or a last segment (a key id). A row matching either way has the tail
-    // `lastSegment(resource)` (a tail is a last segment already), so one probe of the tail index finds
-    // every candidate.
-    where.push('seq IN (SELECT seq FROM audit_resources WHERE tail = ? AND (resource = ? OR tail = ?))');
-    params.push(lastSegment(query.resource), query.resource, query.resource);
+    // `lastSegment(resource)`. A full name (one with a separator) is never a tail, so it matches by
+    // resource alone: one probe of (tail, resource); a last segment matches every row of that tail.
+    const tail = lastSegment(query.resource);
+    if (tail === query.resource) add('seq IN (SELECT seq FROM audit_resources WHERE tail = ?)', tail);
+    else {
+      where.push('seq IN (SELECT seq FROM audit_resources WHERE tail = ? AND resource = ?)');
+      params.push(tail, query.resource);
+    }
   }
   return { condition: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
 }
@@ -369,6 +375,6 @@ function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): 
     );
     db.exec('DROP TABLE audit_resources');
     db.exec('ALTER TABLE audit_resources_v2 RENAME TO audit_resources');
-    db.exec('CREATE INDEX audit_resources_by_tail ON audit_resources (tail)');
+    db.exec('CREATE INDEX audit_resources_by_tail_resource ON audit_resources (tail, resource)');
   });
 }
