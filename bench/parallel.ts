@@ -403,7 +403,7 @@ export async function parallelBench(): Promise<string> {
       [
         'file → file',
         'one thread MB/s (file mode inline)',
-        `file mode, ${availableParallelism()} workers MB/s`,
+        `file mode, ${availableParallelism()} threads (main thread + workers) MB/s`,
         'speed-up min / median / max',
         "machine's 2-thread ceiling (raw GCM) min / median / max",
         'old CLI stream path, one thread MB/s (information)',
@@ -412,7 +412,7 @@ export async function parallelBench(): Promise<string> {
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), workers = the same jobs on the pool (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = `parallel: { workers: N }`, the same jobs on the main thread and a pool of N − 1 workers (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [

@@ -149,7 +149,7 @@ export async function targetsBench(): Promise<string> {
     ...ratio(`parallel stream 0x0478 decrypt vs single-core (${parallelStream})`, 1.6),
     goal: '— (information)',
   };
-  const parallelFile = `${PARALLEL_BYTES / MiB} MiB file → file, 2 workers vs the file mode on one thread, wall time`;
+  const parallelFile = `${PARALLEL_BYTES / MiB} MiB file → file, 2 threads (main + 1 worker) vs the file mode on one thread, wall time`;
   const fileEnc = ratio(`parallel file mode 0x0478 encrypt (${parallelFile})`, 1.6);
   const fileDec = ratio(`parallel file mode 0x0478 decrypt (${parallelFile})`, 1.6);
   // What two threads can gain on this machine in the same run: the file rows' ceiling.
