@@ -108,14 +108,13 @@ export function framedBodyLength(
 export function framedPlaintextLength(
   body: Buffer,
   frameLength: number,
-  ivLength: number,
-  tagLength: number,
+  sizes: FrameSizes,
 ): number | undefined {
-  const regularFrame = 4 + ivLength + frameLength + tagLength;
+  const regularFrame = regularFrameBytes(sizes, frameLength);
   // A final frame's header: marker (4), sequence number (4), IV, content length (4).
-  for (let at = 0, frames = 0; at + 12 + ivLength <= body.length; at += regularFrame, frames++) {
+  for (let at = 0, frames = 0; at + 12 + sizes.ivLength <= body.length; at += regularFrame, frames++) {
     if (body.readUInt32BE(at) === FINAL_FRAME_MARKER) {
-      const last = body.readUInt32BE(at + 8 + ivLength);
+      const last = body.readUInt32BE(at + 8 + sizes.ivLength);
       return last <= frameLength ? frames * frameLength + last : undefined;
     }
   }

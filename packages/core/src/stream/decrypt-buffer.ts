@@ -28,12 +28,7 @@ export async function decryptBuffer(
   const { frameLength, suite } = header;
   const claimed =
     header.contentType === ContentType.FRAMED
-      ? framedPlaintextLength(
-          ciphertext.subarray(parsed.length),
-          frameLength,
-          suite.ivLength,
-          suite.tagLength,
-        )
+      ? framedPlaintextLength(ciphertext.subarray(parsed.length), frameLength, suite)
       : undefined;
   if (claimed !== undefined && claimed > frameLength) output.reserve(claimed);
   else output.reserveFromSecond(ciphertext.length);
