@@ -42,17 +42,20 @@ export function readHeader(
   // thrown TruncatedInput costs more than parsing a whole small message's header.
   const first = queue.buffered === 0 ? queue.ensureNow(1) : true;
   if (first instanceof Promise) return first.then(() => readHeaderFrom(queue, limits));
-  const buffer = queue.contiguous();
-  const header = tryParseHeader(buffer, limits);
-  if (header instanceof TruncatedInput) return readHeaderFrom(queue, limits, buffer.length, header);
-  queue.take(header.length); // parseHeader copied them
-  return header;
+  const attempted = queue.buffered;
+  const header = takeHeader(queue, limits);
+  return header instanceof TruncatedInput ? readHeaderFrom(queue, limits, attempted, header) : header;
 }
 
-/** The header, or the {@link TruncatedInput} that says how many more bytes it needs. */
-function tryParseHeader(buffer: Buffer, limits: HeaderLimits): ParsedHeaderBytes | TruncatedInput {
+/**
+ * One attempt over everything buffered: the header, taken off the queue (parseHeader copied its
+ * bytes), or the {@link TruncatedInput} that says how many more bytes it needs.
+ */
+function takeHeader(queue: ChunkQueue, limits: HeaderLimits): ParsedHeaderBytes | TruncatedInput {
   try {
-    return parseHeader(buffer, limits);
+    const header = parseHeader(queue.contiguous(), limits);
+    queue.take(header.length);
+    return header;
   } catch (error) {
     if (error instanceof TruncatedInput) return error;
     throw error;
@@ -69,13 +72,9 @@ async function readHeaderFrom(
   let parsed = attempted; // bytes handed to parseHeader so far, over every attempt
   if (truncated) await waitForMore(queue, parsed, truncated);
   for (;;) {
-    const buffer = queue.contiguous();
-    parsed += buffer.length;
-    const header = tryParseHeader(buffer, limits);
-    if (!(header instanceof TruncatedInput)) {
-      queue.take(header.length); // parseHeader copied them
-      return header;
-    }
+    parsed += queue.buffered;
+    const header = takeHeader(queue, limits);
+    if (!(header instanceof TruncatedInput)) return header;
     await waitForMore(queue, parsed, header);
   }
 }
