@@ -23,12 +23,16 @@ import {
  * (tail, resource), since a row whose resource is the name asked for has that name's last segment as
  * its tail: a full name is one probe of (tail, resource), a last segment (a key id) one of tail (see
  * `auditWhere`). Not the tail alone: Cloud KMS versions share the tail `1`, locations `global`, so a
- * full name would scan every row of its tail. A database of the earlier layout is migrated on open, in one transaction
- * (`upgradeAuditResources`).
+ * full name would scan every row of its tail. A database of the earlier layout is migrated on open,
+ * in one transaction (`upgradeAuditResources`).
  */
 const AUDIT_RESOURCES = (table: string) =>
   `CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL,
   PRIMARY KEY (seq, resource)) WITHOUT ROWID;`;
+
+/** The one index of `audit_resources` (see `AUDIT_RESOURCES`), made with the schema and by the upgrade. */
+const AUDIT_RESOURCES_INDEX =
+  'CREATE INDEX IF NOT EXISTS audit_resources_by_tail_resource ON audit_resources (tail, resource);';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
@@ -40,7 +44,7 @@ CREATE TABLE IF NOT EXISTS audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT,
   service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);
 ${AUDIT_RESOURCES('audit_resources')}
-CREATE INDEX IF NOT EXISTS audit_resources_by_tail_resource ON audit_resources (tail, resource);
+${AUDIT_RESOURCES_INDEX}
 `;
 
 /** An index only the `audit_resources` layout before `AUDIT_RESOURCES` has. */
@@ -375,6 +379,6 @@ function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): 
     );
     db.exec('DROP TABLE audit_resources');
     db.exec('ALTER TABLE audit_resources_v2 RENAME TO audit_resources');
-    db.exec('CREATE INDEX audit_resources_by_tail_resource ON audit_resources (tail, resource)');
+    db.exec(AUDIT_RESOURCES_INDEX);
   });
 }
