@@ -54,7 +54,7 @@ describe('frame path', () => {
           maxFrameLength: 2 ** 20,
         });
         expect(ciphertext.length - parsed.raw.length, `plaintext of ${n}`).to.equal(
-          framedBodyLength(n, header.frameLength, header.suite.ivLength, header.suite.tagLength),
+          framedBodyLength(n, header.frameLength, header.suite),
         );
       }
     });

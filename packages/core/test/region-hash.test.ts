@@ -87,7 +87,8 @@ describe('signed messages through the buffer API, hashed in regions', () => {
       const plaintext = randomBytes(length);
       const { ciphertext } = await encrypt(plaintext, { keyring, suiteId: SIGNED, frameLength });
       const header = await inspectMessage([ciphertext]);
-      const signed = header.raw.length + framedBodyLength(length, frameLength, 12, 16);
+      const signed =
+        header.raw.length + framedBodyLength(length, frameLength, { ivLength: 12, tagLength: 16 });
       const footerLength = ciphertext.readUInt16BE(signed);
       expect(signed + 2 + footerLength).to.equal(ciphertext.length);
       const point = Buffer.from(header.header.encryptionContext['aws-crypto-public-key']!, 'base64');

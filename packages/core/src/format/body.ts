@@ -83,18 +83,15 @@ export function finalFrameBytes(sizes: FrameSizes, finalLength: number): number 
 }
 
 /**
- * Bytes of a framed body holding `plaintextLength` bytes (message-body.md): every full frame is
- * sequence number (4) || IV || content || tag, and the final frame (possibly empty) adds the final
- * frame marker (4) and its content length (4).
+ * Bytes of a framed body holding `plaintextLength` bytes (message-body.md): as many full regular
+ * frames as fit, then the final frame (possibly empty) with the rest.
  */
-export function framedBodyLength(
-  plaintextLength: number,
-  frameLength: number,
-  ivLength: number,
-  tagLength: number,
-): number {
+export function framedBodyLength(plaintextLength: number, frameLength: number, sizes: FrameSizes): number {
   const fullFrames = Math.floor(plaintextLength / frameLength);
-  return plaintextLength + fullFrames * (4 + ivLength + tagLength) + (12 + ivLength + tagLength);
+  return (
+    fullFrames * regularFrameBytes(sizes, frameLength) +
+    finalFrameBytes(sizes, plaintextLength - fullFrames * frameLength)
+  );
 }
 
 /**
@@ -136,7 +133,7 @@ export function framedMessageLengthBound(
 ): number {
   return (
     headerLength +
-    framedBodyLength(plaintextLength, frameLength, suite.ivLength, suite.tagLength) +
+    framedBodyLength(plaintextLength, frameLength, suite) +
     (suite.signature ? MAX_FOOTER_LENGTH : 0)
   );
 }
