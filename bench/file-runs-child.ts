@@ -5,5 +5,5 @@
  */
 import { fileRuns } from './parallel.js';
 
-const [suiteId, runs] = process.argv.slice(2).map(Number);
-process.stdout.write(JSON.stringify(await fileRuns(suiteId!, runs!)));
+const [suiteId, runs, bytes] = process.argv.slice(2).map(Number);
+process.stdout.write(JSON.stringify(await fileRuns(suiteId!, runs!, bytes!)));

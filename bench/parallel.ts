@@ -37,6 +37,12 @@ import { mbPerSecond, table } from './measure.js';
 
 const MiB = 1024 * 1024;
 export const PARALLEL_BYTES = Number(process.env.BENCH_PARALLEL_BYTES ?? 256 * MiB);
+/**
+ * The file mode's target size: a large file, as the issue puts it ("an opt-in parallel mode for large
+ * streams and files"), and the size of its 1 GiB streaming target. PARALLEL_BYTES is run beside it
+ * for information, with the bound the workers' start-up puts on a file that small.
+ */
+export const FILE_BYTES = Number(process.env.BENCH_FILE_BYTES ?? 1024 * MiB);
 export const PARALLEL_RUNS = Number(process.env.BENCH_PARALLEL_RUNS ?? 3);
 /** File-mode runs: at least 5, since the target is judged on their median. */
 export const FILE_RUNS = Number(process.env.BENCH_FILE_RUNS ?? 5);
@@ -213,16 +219,50 @@ export interface FileRun {
   readonly cpuMs: readonly [number, number, number, number, number, number];
   /** {@link twoThreadCeiling}, measured in the same run. */
   readonly ceiling: number;
+  /** {@link workerReadyMs}, measured in the same run (NaN without a built worker). */
+  readonly workerReadyMs: number;
 }
 
 /**
- * File → file, PARALLEL_BYTES in os.tmpdir(): the file mode with `availableParallelism()` workers
- * against the same file mode on one thread (the best one-thread path: the same positional jobs run
- * inline), with the old stream path (what the CLI ran on one thread before) as a third column, so
- * the I/O design's gain shows apart from the second core's. The three alternate in every run
- * (encrypts, then the decrypts of the same message file), wall time. The files are removed afterwards.
+ * Wall ms from `new Worker` to the frame worker's `ready` message: the worker script the file rows
+ * run, started as FramePool starts a built script (an `eval` of its import), on an otherwise idle
+ * main thread. In a call the main thread is running jobs meanwhile, so this is the least a call
+ * waits for its worker. NaN without a built worker (a source worker first compiles TypeScript).
  */
-export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]> {
+export async function workerReadyMs(): Promise<number> {
+  if (!existsSync(BUILT_WORKER)) return Number.NaN;
+  const start = performance.now();
+  const thread = new Worker(`import(${JSON.stringify(BUILT_WORKER.href)});`, { eval: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      thread.on('message', (message: { type?: string }) => message.type === 'ready' && resolve());
+      thread.once('error', reject);
+    });
+    return performance.now() - start;
+  } finally {
+    await thread.terminate();
+  }
+}
+
+/**
+ * The most a perfect split over two threads can gain over `oneThreadMs` when the second thread
+ * joins `readyMs` after the start: T1 / (ready + (T1 − ready) / 2).
+ */
+export function startUpBound(oneThreadMs: number, readyMs: number): number {
+  const ready = Math.min(readyMs, oneThreadMs);
+  return oneThreadMs / (ready + (oneThreadMs - ready) / 2);
+}
+
+/**
+ * File → file, `bytes` in os.tmpdir(): the file mode with `availableParallelism()` workers against
+ * the same file mode on one thread (the best one-thread path: the same positional jobs run inline),
+ * with the old stream path (what the CLI ran on one thread before) as a third column, so the I/O
+ * design's gain shows apart from the second core's. The three alternate in every run (encrypts,
+ * then the decrypts of the same message file), wall time; every call starts its own pool, as a CLI
+ * call does. Each output is removed as soon as it is measured (at 1 GiB the disk holds the
+ * plaintext, the message the decrypts read and one output at a time), and the directory at the end.
+ */
+export async function fileRuns(suiteId: number, runs: number, bytes: number): Promise<FileRun[]> {
   const parallel: ParallelOptions = {
     workers: availableParallelism(),
     ...(existsSync(BUILT_WORKER) ? { workerUrl: BUILT_WORKER } : {}),
@@ -232,8 +272,8 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
   try {
     const chunk = randomBytes(MiB);
     const plain = openSync(path('plain'), 'w');
-    for (let sent = 0; sent < PARALLEL_BYTES; sent += MiB) {
-      writeSync(plain, chunk, 0, Math.min(MiB, PARALLEL_BYTES - sent));
+    for (let sent = 0; sent < bytes; sent += MiB) {
+      writeSync(plain, chunk, 0, Math.min(MiB, bytes - sent));
     }
     closeSync(plain);
     const streamEncrypt = () =>
@@ -252,17 +292,18 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
       );
     const inlineDecrypt = () => decryptFile(path('file.msg'), path('inline.out'), { keyring });
     const fileDecrypt = () => decryptFile(path('file.msg'), path('file.out'), { keyring, parallel });
-    // Each pass writes a new file: the old output is removed before the clock starts, for every side.
-    const fresh = (run: () => Promise<unknown>, output: string) => {
+    // Each pass writes a new file, removed before the clock starts and again once measured (kept:
+    // file.msg, which the decrypts read). A decrypt's output is checked for its length first.
+    const fresh = async (run: () => Promise<unknown>, output: string, keep = false) => {
       rmSync(path(output), { force: true });
-      return timed(run);
-    };
-    const checked = async (run: () => Promise<unknown>, output: string) => {
-      const time = await fresh(run, output);
-      if (statSync(path(output)).size !== PARALLEL_BYTES) throw new Error('file bench: decrypt lost bytes');
+      const time = await timed(run);
+      if (output.endsWith('.out') && statSync(path(output)).size !== bytes) {
+        throw new Error('file bench: decrypt lost bytes');
+      }
+      if (!keep) rmSync(path(output), { force: true });
       return time;
     };
-    await fresh(fileEncrypt, 'file.msg'); // the message the decrypts read, and a warm-up of every path
+    await fresh(fileEncrypt, 'file.msg', true); // the message the decrypts read, and a warm-up of every path
     await fresh(inlineEncrypt, 'inline.msg');
     await fresh(streamEncrypt, 'stream.msg');
     await fresh(fileDecrypt, 'file.out');
@@ -270,11 +311,11 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
     const results: FileRun[] = [];
     for (let run = 0; run < runs; run++) {
       const inlineEnc = await fresh(inlineEncrypt, 'inline.msg');
-      const fileEnc = await fresh(fileEncrypt, 'file.msg');
+      const fileEnc = await fresh(fileEncrypt, 'file.msg', true);
       const streamEnc = await fresh(streamEncrypt, 'stream.msg');
-      const inlineDec = await checked(inlineDecrypt, 'inline.out');
-      const fileDec = await checked(fileDecrypt, 'file.out');
-      const streamDec = await checked(streamDecrypt, 'stream.out');
+      const inlineDec = await fresh(inlineDecrypt, 'inline.out');
+      const fileDec = await fresh(fileDecrypt, 'file.out');
+      const streamDec = await fresh(streamDecrypt, 'stream.out');
       results.push({
         inlineEncMs: inlineEnc.ms,
         fileEncMs: fileEnc.ms,
@@ -291,6 +332,7 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
           streamDec.cpuMs,
         ],
         ceiling: await twoThreadCeiling(),
+        workerReadyMs: await workerReadyMs(),
       });
     }
     return results;
@@ -300,17 +342,26 @@ export async function fileRuns(suiteId: number, runs: number): Promise<FileRun[]
 }
 
 /** {@link fileRuns} in a fresh child process (see file-runs-child.ts). */
-export function fileRunsIsolated(suiteId: number, runs: number): FileRun[] {
+export function fileRunsIsolated(suiteId: number, runs: number, bytes: number): FileRun[] {
   const script = fileURLToPath(new URL('./file-runs-child.ts', import.meta.url));
   const out = execFileSync(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@envelope/source', script, String(suiteId), String(runs)],
+    [
+      '--import',
+      'tsx',
+      '--conditions=@envelope/source',
+      script,
+      String(suiteId),
+      String(runs),
+      String(bytes),
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
   return JSON.parse(out) as FileRun[];
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+export const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const range = (values: number[], format: (v: number) => string) => {
   const sorted = [...values].sort((a, b) => a - b);
   return `${format(sorted[0]!)} / ${format(median(sorted))} / ${format(sorted.at(-1)!)}`;
@@ -320,6 +371,40 @@ export function loadNote(): string {
   return `load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(', ')} on ${availableParallelism()} CPUs`;
+}
+
+/** A file size as the tables print it: "1 GiB", "256 MiB". */
+export const sizeLabel = (bytes: number) =>
+  bytes >= 1024 * MiB ? `${bytes / (1024 * MiB)} GiB` : `${bytes / MiB} MiB`;
+
+/** The file table's encrypt and decrypt rows for one size. */
+function fileTableRows(files: readonly FileRun[], bytes: number, role: string): string[][] {
+  const cpu = (i: number) => (median(files.map((r) => r.cpuMs[i]!)) / 1000).toFixed(2);
+  const mbMedian = (ms: number[]) => mbPerSecond(bytes, median(ms)).toFixed(0);
+  const times = (
+    [
+      ['encrypt', (r: FileRun) => [r.inlineEncMs, r.fileEncMs, r.streamEncMs] as const, 0],
+      ['decrypt', (r: FileRun) => [r.inlineDecMs, r.fileDecMs, r.streamDecMs] as const, 3],
+    ] as const
+  ).map(([direction, pick, cpuAt]) => ({ direction, runs: files.map(pick), cpuAt }));
+  return times.map(({ direction, runs, cpuAt }) => [
+    `${direction}, ${sizeLabel(bytes)} (${role})`,
+    mbMedian(runs.map(([inline]) => inline)),
+    mbMedian(runs.map(([, file]) => file)),
+    range(
+      runs.map(([inline, file]) => inline / file),
+      (v) => `${v.toFixed(2)}×`,
+    ),
+    Number.isNaN(files[0]!.workerReadyMs)
+      ? 'n/a (no built worker)'
+      : `${median(runs.map(([inline], i) => startUpBound(inline, files[i]!.workerReadyMs))).toFixed(2)}×`,
+    range(
+      files.map((r) => r.ceiling),
+      (v) => `${v.toFixed(2)}×`,
+    ),
+    mbMedian(runs.map(([, , stream]) => stream)),
+    `${cpu(cpuAt)} / ${cpu(cpuAt + 1)} / ${cpu(cpuAt + 2)}`,
+  ]);
 }
 
 export async function parallelBench(): Promise<string> {
@@ -361,50 +446,32 @@ export async function parallelBench(): Promise<string> {
       ]);
     }
   }
-  const fileRows: string[][] = [];
   const fileBefore = loadNote();
-  const files = fileRunsIsolated(SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY, FILE_RUNS);
-  const cpu = (i: number) => (median(files.map((r) => r.cpuMs[i]!)) / 1000).toFixed(2);
-  const mbMedian = (ms: number[]) => mbPerSecond(PARALLEL_BYTES, median(ms)).toFixed(0);
-  for (const [direction, inline, file, stream, cpuFigures] of [
-    [
-      'encrypt',
-      files.map((r) => r.inlineEncMs),
-      files.map((r) => r.fileEncMs),
-      files.map((r) => r.streamEncMs),
-      `${cpu(0)} / ${cpu(1)} / ${cpu(2)}`,
-    ],
-    [
-      'decrypt',
-      files.map((r) => r.inlineDecMs),
-      files.map((r) => r.fileDecMs),
-      files.map((r) => r.streamDecMs),
-      `${cpu(3)} / ${cpu(4)} / ${cpu(5)}`,
-    ],
-  ] as const) {
-    fileRows.push([
-      `0x0478 ${direction}`,
-      mbMedian([...inline]),
-      mbMedian([...file]),
-      range(
-        files.map((_, i) => inline[i]! / file[i]!),
-        (v) => `${v.toFixed(2)}×`,
-      ),
-      range(
-        files.map((r) => r.ceiling),
-        (v) => `${v.toFixed(2)}×`,
-      ),
-      mbMedian([...stream]),
-      cpuFigures,
-    ]);
+  // The target size first, then the smaller file for information; each in a fresh process.
+  const sizes = [
+    { bytes: FILE_BYTES, role: 'target' },
+    { bytes: PARALLEL_BYTES, role: 'information' },
+  ] as const;
+  const fileRows: string[][] = [];
+  const readyNotes: string[] = [];
+  for (const { bytes, role } of sizes) {
+    const files = fileRunsIsolated(SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY, FILE_RUNS, bytes);
+    fileRows.push(...fileTableRows(files, bytes, role));
+    readyNotes.push(
+      `${sizeLabel(bytes)}: ${range(
+        files.map((r) => r.workerReadyMs),
+        (v) => v.toFixed(0),
+      )} ms`,
+    );
   }
   return [
     table(
       [
-        'file → file',
+        'file → file, 0x0478',
         'one thread MB/s (file mode inline)',
         `file mode, ${availableParallelism()} threads (main thread + workers) MB/s`,
         'speed-up min / median / max',
+        'start-up bound (median)',
         "machine's 2-thread ceiling (raw GCM) min / median / max",
         'old CLI stream path, one thread MB/s (information)',
         'CPU s inline / workers / stream (median)',
@@ -412,7 +479,7 @@ export async function parallelBench(): Promise<string> {
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs of a ${PARALLEL_BYTES / MiB} MiB file in os.tmpdir(), in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs per size in os.tmpdir(), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [

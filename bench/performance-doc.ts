@@ -48,8 +48,10 @@ unverified-frame buffer small. Every frame length is valid for every reader.`,
 linear in the input: small chunks add a per-chunk cost (the source making the chunk, one iterator
 step, one copy into a 64 KiB block), independent of the frame length.`,
   parallel: `The parallel mode (\`parallel: { workers }\`, the CLI's \`--threads\`) against
-the single-thread path over the same stream, in the same process and run: encryptStream /
-decryptStream of a 256 MiB stream in 1 MiB chunks. **Wall time**, unlike the targets above: the mode
+the single-thread path over the same data, in the same run: encryptFile / decryptFile of a 1 GiB file
+(the target) and of a 256 MiB file (information: there the worker's start-up bounds the gain, and the
+table gives that bound), and encryptStream / decryptStream of a 256 MiB stream in 1 MiB chunks
+(information). **Wall time**, unlike the targets above: the mode
 exists to use more cores, so it spends more CPU time in total and finishes sooner. The speed-up can
 only be as good as the cores the machine leaves free: the load average before and after is printed
 with the table; on a shared 2-vCPU machine other processes take part of the second core.`,

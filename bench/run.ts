@@ -11,7 +11,7 @@ import { chunkingBench } from './chunking.js';
 import { cloudsBench } from './clouds.js';
 import { fleetBench } from './fleet.js';
 import { listBench } from './list.js';
-import { parallelBench } from './parallel.js';
+import { FILE_BYTES, PARALLEL_BYTES, parallelBench, sizeLabel } from './parallel.js';
 import { machine, performanceDoc, SECTION_NOTES } from './performance-doc.js';
 import { rewrapBench } from './rewrap.js';
 import { scalingBench } from './scaling.js';
@@ -64,7 +64,7 @@ await section(
 );
 await section(
   'parallel',
-  'Parallel mode: 256 MiB streams, frames on worker threads vs one thread (wall time)',
+  `Parallel mode: ${sizeLabel(FILE_BYTES)} and ${sizeLabel(PARALLEL_BYTES)} files, ${sizeLabel(PARALLEL_BYTES)} streams, on worker threads vs one thread (wall time)`,
   parallelBench,
 );
 await section(
