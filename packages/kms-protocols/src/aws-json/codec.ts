@@ -96,9 +96,21 @@ function wireValue(value: unknown): unknown {
   }
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(wireValue);
-  // Prototype-free, so a member named `__proto__` (an encryption context key) stays a member.
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const key of Object.keys(value)) out[key] = wireValue((value as Record<string, unknown>)[key]);
+  // A plain object, which JSON.stringify walks faster than a prototype-free one (V8 keeps those as
+  // dictionaries); a member named `__proto__` (an encryption context key) is defined as an own member,
+  // never assigned, so it stays a member and never becomes the prototype.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const member = wireValue((value as Record<string, unknown>)[key]);
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: member,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else out[key] = member;
+  }
   return out;
 }
 
