@@ -1,4 +1,4 @@
-import { KmsError, REQUEST_SHAPES } from '@envelope/kms-emulator';
+import { KmsError, REQUEST_SHAPES, setOwnMember } from '@envelope/kms-emulator';
 import { parseJsonObject, requireBodyWithinLimit } from './json-body.js';
 
 /**
@@ -97,19 +97,10 @@ function wireValue(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(wireValue);
   // A plain object, which JSON.stringify walks faster than a prototype-free one (V8 keeps those as
-  // dictionaries); a member named `__proto__` (an encryption context key) is defined as an own member,
-  // never assigned, so it stays a member and never becomes the prototype.
+  // dictionaries), with a member named `__proto__` (an encryption context key) kept a member.
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    const member = wireValue((value as Record<string, unknown>)[key]);
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: member,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else out[key] = member;
+    setOwnMember(out, key, wireValue((value as Record<string, unknown>)[key]));
   }
   return out;
 }
