@@ -108,6 +108,7 @@ export {
   type SqliteSchemaUpgrade,
   type SqliteStatement,
   StoreCommitError,
+  setOwnMember,
   type ThrottleFault as CoreThrottleFault,
 } from './core/index.js';
 export * from './gcp/index.js';

@@ -188,12 +188,14 @@ export class KmsEngine {
         location: ctx.region,
         operation,
         principal: ctx.principal,
-        ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}),
+        requestId: ctx.requestId, // none: the core makes one
         detail: { accountId: ctx.accountId },
       },
       {
         prepare(call: CallScope) {
-          scope = new OperationScope(vault, { ...ctx, requestId: call.requestId }, call);
+          // The caller's context as it is when it already carries the call's request id (a server's do).
+          const callCtx = ctx.requestId === call.requestId ? ctx : { ...ctx, requestId: call.requestId };
+          scope = new OperationScope(vault, callCtx, call);
           input = requestMembers(operation, rawInput);
           call.parameters = auditParameters(input);
         },

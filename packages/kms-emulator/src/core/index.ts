@@ -31,6 +31,7 @@ export {
 } from './hsm-core.js';
 export { MaterialUnavailableError, MaterialVault } from './material-vault.js';
 export { MemoryResourceStore } from './memory-resource-store.js';
+export { setOwnMember } from './own-member.js';
 export { randomBytesPooled } from './random-pool.js';
 export type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
 export {

@@ -5,6 +5,7 @@ import {
   type AuditRecord,
   matchesAudit,
 } from './audit-record.js';
+import { setOwnMember } from './own-member.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
 import { SortedNames } from './sorted-names.js';
 
@@ -58,17 +59,8 @@ function copyOf(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(copyOf);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const member = copyOf((value as Record<string, unknown>)[key]);
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: member,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else out[key] = member;
-  }
+  for (const key of Object.keys(value))
+    setOwnMember(out, key, copyOf((value as Record<string, unknown>)[key]));
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { KmsError, REQUEST_SHAPES } from '@envelope/kms-emulator';
+import { KmsError, REQUEST_SHAPES, setOwnMember } from '@envelope/kms-emulator';
 import { parseJsonObject, requireBodyWithinLimit } from './json-body.js';
 
 /**
@@ -96,9 +96,12 @@ function wireValue(value: unknown): unknown {
   }
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(wireValue);
-  // Prototype-free, so a member named `__proto__` (an encryption context key) stays a member.
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const key of Object.keys(value)) out[key] = wireValue((value as Record<string, unknown>)[key]);
+  // A plain object, which JSON.stringify walks faster than a prototype-free one (V8 keeps those as
+  // dictionaries), with a member named `__proto__` (an encryption context key) kept a member.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    setOwnMember(out, key, wireValue((value as Record<string, unknown>)[key]));
+  }
   return out;
 }
 

@@ -94,5 +94,6 @@ function withRequestId(
 function bodyBytes(body: string | Uint8Array | undefined): Buffer {
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (!body) return Buffer.alloc(0);
+  if (Buffer.isBuffer(body)) return body; // the server's: a Buffer already, no view needed
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }

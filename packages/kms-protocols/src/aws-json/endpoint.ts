@@ -9,7 +9,7 @@ import {
 } from '../endpoint.js';
 import { awsCaller } from './caller.js';
 import { type EncodedError, encodeNamedError } from './codec.js';
-import { type AwsJsonDispatchOptions, dispatchAwsJson } from './dispatch.js';
+import { type AwsJsonDispatchOptions, type AwsJsonHttpResponse, dispatchAwsJson } from './dispatch.js';
 
 export const AWS_JSON_ENDPOINT = 'aws-json';
 
@@ -30,11 +30,8 @@ export function awsJsonEndpoint(engine: KmsEngine, options: AwsJsonDispatchOptio
   return {
     name: AWS_JSON_ENDPOINT,
     handle(request) {
-      return dispatchAwsJson(engine, request, options).then(reply, (error: unknown) => {
-        // A region marked down fails the connection, as an outage would (nothing is answered).
-        if (error instanceof LocationUnavailableError) throw new DropConnectionError(error.message);
-        throw error;
-      });
+      // The dispatch answers with the request's id already in its headers: they are the reply's as they are.
+      return dispatchAwsJson(engine, request, options).then(dispatched, dropOnOutage);
     },
     admit(request: ProtocolRequest) {
       if (!options.accessKeys) return undefined;
@@ -47,13 +44,20 @@ export function awsJsonEndpoint(engine: KmsEngine, options: AwsJsonDispatchOptio
   };
 }
 
-function reply(
-  response: EncodedError | { statusCode: number; headers: Record<string, string>; body: Buffer },
-  requestId?: string,
-): ProtocolReply {
+function dispatched(response: AwsJsonHttpResponse): ProtocolReply {
+  return { status: response.statusCode, headers: response.headers, body: response.body };
+}
+
+/** A region marked down fails the connection, as an outage would (nothing is answered). */
+function dropOnOutage(error: unknown): never {
+  if (error instanceof LocationUnavailableError) throw new DropConnectionError(error.message);
+  throw error;
+}
+
+function reply(response: EncodedError, requestId: string): ProtocolReply {
   return {
     status: response.statusCode,
-    headers: requestId ? { ...response.headers, 'x-amzn-requestid': requestId } : response.headers,
+    headers: { ...response.headers, 'x-amzn-requestid': requestId },
     body: response.body,
   };
 }
