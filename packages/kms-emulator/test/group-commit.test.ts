@@ -63,6 +63,39 @@ function failingCommits(state: { failing: boolean }) {
   };
 }
 
+/**
+ * A connection that counts the statements run per SQL text, and fails those starting with `failing`
+ * (when set) as on a full disk.
+ */
+function instrumented(state: { failing?: string; runs: Map<string, number> }) {
+  return (path: string): SqliteDatabase => {
+    const db = openSqlite(path);
+    return {
+      ...db,
+      driver: db.driver,
+      prepare: <P extends unknown[], R>(sql: string) => {
+        const statement = db.prepare<P, R>(sql);
+        const counted =
+          <A extends unknown[], V>(run: (...params: A) => V) =>
+          (...params: A): V => {
+            if (state.failing !== undefined && sql.startsWith(state.failing))
+              throw new Error('database or disk is full');
+            state.runs.set(sql, (state.runs.get(sql) ?? 0) + 1);
+            return run(...params);
+          };
+        return { run: counted(statement.run), get: counted(statement.get), all: counted(statement.all) };
+      },
+      get inTransaction() {
+        return db.inTransaction;
+      },
+    };
+  };
+}
+
+/** How many statements whose SQL starts with `prefix` ran. */
+const runsOf = (runs: Map<string, number>, prefix: string): number =>
+  [...runs].reduce((sum, [sql, n]) => (sql.startsWith(prefix) ? sum + n : sum), 0);
+
 const boom = (thrown: unknown): ServiceFailure => ({
   error: thrown instanceof Error ? thrown : new Error(String(thrown)),
   code: thrown instanceof StoreCommitError ? 'CommitFailed' : 'Boom',
@@ -219,5 +252,106 @@ describe('group commit (SQLite store)', () => {
     );
     expect(store.commits - before).to.equal(3);
     expect(core.auditLog({ service: 'test' })).to.have.length(10);
+  });
+
+  it("writes a group's audit rows in one INSERT per table at its COMMIT, and checks retention once per group", async () => {
+    const state = { runs: new Map<string, number>() };
+    const { store, onDisk } = open({ open: instrumented(state) });
+    const core = new HsmCore({ store, rootKey: randomBytes(32), auditRetention: { maxEvents: 1000 } });
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        core.call(call(`op${i}`), {
+          run: (scope) => {
+            scope.touch(`projects/p/keys/k${i}`);
+          },
+          fail: boom,
+        }),
+      ),
+    );
+    expect(store.commits).to.equal(1);
+    expect(runsOf(state.runs, 'INSERT INTO audit_records')).to.equal(1);
+    expect(runsOf(state.runs, 'INSERT INTO audit_resources')).to.equal(1);
+    expect(runsOf(state.runs, 'SELECT MIN(seq)')).to.equal(1);
+    const rows = onDisk('SELECT seq, operation FROM audit_records ORDER BY seq') as {
+      seq: number;
+      operation: string;
+    }[];
+    expect(rows.map((r) => r.operation)).to.deep.equal(Array.from({ length: 8 }, (_, i) => `op${i}`));
+    expect(rows.map((r) => r.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(core.auditLog({ resource: 'projects/p/keys/k5' }).map((r) => r.operation)).to.deep.equal(['op5']);
+    expect(core.auditLog({ resource: 'k7' }).map((r) => r.operation)).to.deep.equal(['op7']);
+  });
+
+  it('drops the audit row of a grouped transaction that throws after appending it', async () => {
+    const { store, onDisk } = open();
+    const record = (id: string) => ({
+      id,
+      time: new Date(0).toISOString(),
+      service: 'test',
+      location: 'here',
+      operation: id,
+      requestId: id,
+      principal: 'tester',
+      resources: [],
+      parameters: {},
+    });
+    store.groupedTransaction(() => store.appendAudit(record('kept')));
+    expect(() =>
+      store.groupedTransaction(() => {
+        store.appendAudit(record('undone'));
+        throw new Error('after its audit row');
+      }),
+    ).to.throw('after its audit row');
+    await store.committed();
+    expect(onDisk('SELECT operation FROM audit_records')).to.deep.equal([{ operation: 'kept' }]);
+  });
+
+  it('a plain transaction joining a group comes after the audit rows of its calls (an admin reset deletes them)', async () => {
+    const { store, onDisk } = open();
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    const calls = Array.from({ length: 3 }, (_, i) =>
+      core.call(call(`op${i}`), { run: () => store.put('test.thing', `t${i}`, {}), fail: boom }),
+    );
+    store.transaction(() => store.clear());
+    await Promise.all(calls);
+    expect(onDisk('SELECT seq FROM audit_records')).to.deep.equal([]);
+    expect(onDisk('SELECT name FROM resources')).to.deep.equal([]);
+    // Positions keep growing after the reset: a cursor from before it never skips a newer record.
+    await core.call(call('after'), { run: () => undefined, fail: boom });
+    expect(onDisk('SELECT seq, operation FROM audit_records')).to.deep.equal([
+      { seq: 4, operation: 'after' },
+    ]);
+  });
+
+  it('fails every call of a group whose audit rows cannot be written, and keeps nothing of it', async () => {
+    const state: { failing?: string; runs: Map<string, number> } = { runs: new Map() };
+    const { store, onDisk } = open({ open: instrumented(state) });
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    await core.call(call('before'), { run: () => store.put('test.thing', 'before', {}), fail: boom });
+    state.failing = 'INSERT INTO audit_resources';
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) =>
+        core.call(call(`lost${i}`), {
+          run: (scope) => {
+            scope.touch(`thing/t${i}`);
+            store.put('test.thing', `t${i}`, {});
+          },
+          fail: boom,
+        }),
+      ),
+    );
+    delete state.failing;
+    for (const outcome of outcomes) {
+      expect(outcome.status).to.equal('rejected');
+      expect((outcome as PromiseRejectedResult).reason).to.be.instanceOf(StoreCommitError);
+    }
+    expect(onDisk('SELECT name FROM resources')).to.deep.equal([{ name: 'before' }]);
+    expect(onDisk('SELECT operation FROM audit_records')).to.deep.equal([{ operation: 'before' }]);
+    expect(onDisk('SELECT seq FROM audit_resources')).to.deep.equal([]);
+    await core.call(call('after'), { run: (scope) => scope.touch('thing/after'), fail: boom });
+    expect(onDisk('SELECT operation FROM audit_records ORDER BY seq')).to.deep.equal([
+      { operation: 'before' },
+      { operation: 'after' },
+    ]);
   });
 });

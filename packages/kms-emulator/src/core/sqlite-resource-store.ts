@@ -7,6 +7,7 @@ import {
   lastSegment,
 } from './audit-record.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
+import { SqliteAuditWriter } from './sqlite-audit-writer.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { DEFAULT_MAX_GROUP_CALLS, SqliteCommitGroups } from './sqlite-commit-group.js';
 import {
@@ -98,6 +99,7 @@ export class SqliteResourceStore implements ResourceStore {
   readonly #db: SqliteDatabase;
   readonly #groups: SqliteCommitGroups;
   readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
+  readonly #audit = new SqliteAuditWriter((sql) => this.#sql(sql));
   /**
    * Started by the first group commit (a server's load), not by a store that only runs `transaction`s;
    * `null` when no worker could be started.
@@ -119,6 +121,7 @@ export class SqliteResourceStore implements ResourceStore {
         this.#db,
         options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS,
         path === ':memory:' ? undefined : () => this.#groupCommitted(),
+        this.#audit,
       );
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
@@ -192,20 +195,10 @@ export class SqliteResourceStore implements ResourceStore {
     return more ? { records, next: page[page.length - 1]!.name } : { records };
   }
 
+  /** In a grouped transaction the row is written at the group's COMMIT (see `SqliteAuditWriter`). */
   appendAudit(record: AuditRecord): void {
-    this.#groups.transaction(() => {
-      const { seq } = this.#sql<{ seq: number }>(
-        'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?) RETURNING seq',
-      ).get(
-        Date.parse(record.time),
-        record.service,
-        record.location,
-        record.operation,
-        JSON.stringify(record),
-      )!;
-      const insert = this.#sql('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
-      for (const resource of new Set(record.resources)) insert.run(seq, resource, lastSegment(resource));
-    });
+    if (this.#groups.deferring) this.#audit.append(record, true);
+    else this.#groups.transaction(() => this.#audit.append(record, false));
   }
 
   queryAudit(query: AuditQuery): AuditRecord[] {
@@ -232,38 +225,17 @@ export class SqliteResourceStore implements ResourceStore {
     return more ? { records, next: Number(page[page.length - 1]!.seq) } : { records };
   }
 
+  /** In a grouped transaction, applied once at the group's COMMIT, after its audit rows are written. */
   pruneAudit(pruning: AuditPruning): void {
-    // Called after every audited call: most calls have nothing to prune, and finding that out takes
-    // three O(log n) index probes instead of two DELETEs in a savepoint of their own.
-    const bounds = this.#sql<{ lowest: number | null; highest: number | null; oldest: number | null }>(
-      'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest, ' +
-        '(SELECT MIN(time) FROM audit_records) AS oldest',
-    ).get()!;
-    if (bounds.lowest === null || bounds.highest === null || bounds.oldest === null) return;
-    const overCount =
-      pruning.maxEvents !== undefined && Number(bounds.lowest) <= Number(bounds.highest) - pruning.maxEvents;
-    const overAge = pruning.before !== undefined && Number(bounds.oldest) < pruning.before.getTime();
-    if (!(overCount || overAge)) return;
-    this.#groups.transaction(() => {
-      if (pruning.maxEvents !== undefined) {
-        const cutoff = '(SELECT MAX(seq) FROM audit_records) - ?';
-        this.#sql(`DELETE FROM audit_resources WHERE seq <= ${cutoff}`).run(pruning.maxEvents);
-        this.#sql(`DELETE FROM audit_records WHERE seq <= ${cutoff}`).run(pruning.maxEvents);
-      }
-      if (pruning.before !== undefined) {
-        const before = pruning.before.getTime();
-        this.#sql(
-          'DELETE FROM audit_resources WHERE seq IN (SELECT seq FROM audit_records WHERE time < ?)',
-        ).run(before);
-        this.#sql('DELETE FROM audit_records WHERE time < ?').run(before);
-      }
-    });
+    if (this.#groups.deferring) this.#audit.prune(pruning, true);
+    else this.#groups.transaction(() => this.#audit.prune(pruning, false));
   }
 
   clear(): void {
     this.#groups.transaction(() => {
       for (const table of ['resources', 'resource_terms', 'audit_records', 'audit_resources'])
         this.#sql(`DELETE FROM ${table}`).run();
+      this.#audit.cleared(this.#groups.deferring);
     });
   }
 
