@@ -355,3 +355,93 @@ describe('group commit (SQLite store)', () => {
     ]);
   });
 });
+
+describe('SQLite store record cache', () => {
+  const fixtures: { dispose(): void }[] = [];
+  afterEach(() => {
+    for (const f of fixtures.splice(0)) f.dispose();
+  });
+  const open = (options?: SqliteResourceStoreOptions) => {
+    const f = durable(options);
+    fixtures.push(f);
+    return f;
+  };
+  const reads = (runs: Map<string, number>) => runsOf(runs, 'SELECT record FROM resources');
+
+  it('parses a record once per write: later reads are copies, served without a SELECT', () => {
+    const state = { runs: new Map<string, number>() };
+    const { store } = open({ open: instrumented(state) });
+    store.put('k', 'a', { v: 1, list: [{ n: 1 }] });
+    const first = store.get<{ v: number; list: { n: number }[] }>('k', 'a')!;
+    first.v = 2;
+    first.list[0]!.n = 2;
+    first.list.push({ n: 3 });
+    const second = store.get<{ v: number; list: { n: number }[] }>('k', 'a')!;
+    expect(second).to.deep.equal({ v: 1, list: [{ n: 1 }] });
+    second.v = 5;
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1, list: [{ n: 1 }] });
+    expect(reads(state.runs)).to.equal(1);
+    store.put('k', 'a', { v: 3 });
+    expect(store.get('k', 'a')).to.deep.equal({ v: 3 });
+    store.delete('k', 'a');
+    expect(store.get('k', 'a')).to.equal(undefined);
+  });
+
+  it('never serves a write that was rolled back: a transaction, a grouped call, a nested one', async () => {
+    const { store } = open();
+    store.put('k', 'a', { v: 1 });
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+    expect(() =>
+      store.transaction(() => {
+        store.put('k', 'a', { v: 2 });
+        expect(store.get('k', 'a')).to.deep.equal({ v: 2 });
+        throw new Error('undo');
+      }),
+    ).to.throw('undo');
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+    expect(() =>
+      store.groupedTransaction(() => {
+        store.put('k', 'a', { v: 3 });
+        expect(store.get('k', 'a')).to.deep.equal({ v: 3 });
+        throw new Error('undo');
+      }),
+    ).to.throw('undo');
+    // A later call of the same group reads what the group holds, not what the undone call wrote.
+    store.groupedTransaction(() => {
+      expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+      store.transaction(() => {
+        expect(() =>
+          store.transaction(() => {
+            store.clear();
+            expect(store.get('k', 'a')).to.equal(undefined);
+            throw new Error('undo');
+          }),
+        ).to.throw('undo');
+        expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+      });
+    });
+    await store.committed();
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+  });
+
+  it('never serves a write whose group failed to commit', async () => {
+    const state = { failing: false };
+    const { store } = open({ open: failingCommits(state) });
+    store.put('k', 'a', { v: 1 });
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+    store.groupedTransaction(() => {
+      store.put('k', 'a', { v: 2 });
+      expect(store.get('k', 'a')).to.deep.equal({ v: 2 });
+    });
+    state.failing = true;
+    const lost = store.committed();
+    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    await lost.then(
+      () => expect.fail('the group committed'),
+      (error: unknown) => expect(error).to.be.instanceOf(StoreCommitError),
+    );
+    state.failing = false;
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+  });
+});

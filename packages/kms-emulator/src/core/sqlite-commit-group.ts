@@ -30,6 +30,18 @@ export interface DeferredWrites {
   drop(): void;
 }
 
+export interface CommitGroupHooks {
+  /** Told after each group's COMMIT (the store's checkpointer). */
+  onGroupCommit?: () => void;
+  /** What the store defers to each group's COMMIT. */
+  deferred?: DeferredWrites;
+  /**
+   * Told when the outermost transaction ends, committed or rolled back, grouped or not: nothing
+   * written is pending any more (the store's record cache).
+   */
+  onSettled?: () => void;
+}
+
 const NOTHING_DEFERRED: DeferredWrites = { mark: () => 0, undo() {}, write() {}, drop() {} };
 
 /**
@@ -55,13 +67,18 @@ export class SqliteCommitGroups {
   #inGroupedCall = false;
   #commits = 0;
 
+  readonly #onGroupCommit: () => void;
+  readonly #onSettled: () => void;
+  private readonly deferred: DeferredWrites;
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly maxCalls: number,
-    /** Told after each group's COMMIT (the store's checkpointer). */
-    private readonly onGroupCommit: () => void = () => {},
-    private readonly deferred: DeferredWrites = NOTHING_DEFERRED,
+    hooks: CommitGroupHooks = {},
   ) {
+    this.#onGroupCommit = hooks.onGroupCommit ?? (() => {});
+    this.#onSettled = hooks.onSettled ?? (() => {});
+    this.deferred = hooks.deferred ?? NOTHING_DEFERRED;
     if (!(Number.isInteger(maxCalls) && maxCalls > 0)) {
       throw new InvalidArgumentError(
         `maxGroupCalls must be a positive integer (how many calls may share one commit), got ${maxCalls}`,
@@ -86,9 +103,13 @@ export class SqliteCommitGroups {
   transaction<T>(fn: () => T): T {
     if (this.#depth > 0) return this.#nested(fn);
     if (!this.#open) {
-      const value = this.#nested(fn);
-      this.#commits++;
-      return value;
+      try {
+        const value = this.#nested(fn);
+        this.#commits++;
+        return value;
+      } finally {
+        this.#onSettled();
+      }
     }
     // The group's deferred writes go first, so that they keep their order with `fn`'s (an admin
     // reset deletes the audit rows of the calls before it). Failing, they fail the group.
@@ -168,9 +189,10 @@ export class SqliteCommitGroups {
     }
     const group = this.#open!;
     this.#open = undefined;
+    this.#onSettled();
     group.resolve();
     try {
-      this.onGroupCommit();
+      this.#onGroupCommit();
     } catch {
       // The hook (checkpoints) never changes the outcome of a group that is committed.
     }
@@ -195,6 +217,7 @@ export class SqliteCommitGroups {
     } catch {
       // Already rolled back by SQLite: either way nothing of the group is kept.
     }
+    this.#onSettled();
     const reason = cause instanceof Error ? cause.message : String(cause);
     const error = new StoreCommitError(
       `The KMS store could not commit ${group.members} call(s) (${reason}); none of them was kept: free disk space or fix the data dir's permissions, then retry`,

@@ -16,6 +16,7 @@ import {
   type SqliteDriverName,
   type SqliteStatement,
 } from './sqlite-driver.js';
+import { SqliteRecordCache } from './sqlite-record-cache.js';
 
 /**
  * The resources of each audit record. Before this layout it was a rowid table with three indexes (seq,
@@ -100,6 +101,7 @@ export class SqliteResourceStore implements ResourceStore {
   readonly #groups: SqliteCommitGroups;
   readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
   readonly #audit = new SqliteAuditWriter((sql) => this.#sql(sql));
+  readonly #records = new SqliteRecordCache();
   /**
    * Started by the first group commit (a server's load), not by a store that only runs `transaction`s;
    * `null` when no worker could be started.
@@ -117,12 +119,11 @@ export class SqliteResourceStore implements ResourceStore {
       ? options.open(path)
       : openSqlite(path, options.driver ? { driver: options.driver } : {});
     try {
-      this.#groups = new SqliteCommitGroups(
-        this.#db,
-        options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS,
-        path === ':memory:' ? undefined : () => this.#groupCommitted(),
-        this.#audit,
-      );
+      this.#groups = new SqliteCommitGroups(this.#db, options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS, {
+        ...(path === ':memory:' ? {} : { onGroupCommit: () => this.#groupCommitted() }),
+        deferred: this.#audit,
+        onSettled: () => this.#records.settled(),
+      });
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
@@ -139,17 +140,21 @@ export class SqliteResourceStore implements ResourceStore {
     }
   }
 
+  /** Served from `SqliteRecordCache` once read: a copy of the parsed record, as a read from the table. */
   get<T>(kind: string, name: string): T | undefined {
     this.#groups.settleForRead();
+    const cached = this.#records.get<T>(kind, name);
+    if (cached !== undefined) return cached;
     const row = this.#sql<{ record: string }>('SELECT record FROM resources WHERE kind = ? AND name = ?').get(
       kind,
       name,
     );
-    return row && (JSON.parse(row.record) as T);
+    return row && this.#records.parse<T>(kind, name, row.record);
   }
 
   put<T>(kind: string, name: string, record: T, terms: readonly string[] = []): void {
     this.#groups.transaction(() => {
+      this.#records.written(kind, name);
       this.#sql(
         'INSERT INTO resources (kind, name, record) VALUES (?, ?, ?) ' +
           'ON CONFLICT (kind, name) DO UPDATE SET record = excluded.record',
@@ -162,6 +167,7 @@ export class SqliteResourceStore implements ResourceStore {
 
   delete(kind: string, name: string): void {
     this.#groups.transaction(() => {
+      this.#records.written(kind, name);
       this.#sql('DELETE FROM resources WHERE kind = ? AND name = ?').run(kind, name);
       this.#sql('DELETE FROM resource_terms WHERE kind = ? AND name = ?').run(kind, name);
     });
@@ -233,6 +239,7 @@ export class SqliteResourceStore implements ResourceStore {
 
   clear(): void {
     this.#groups.transaction(() => {
+      this.#records.cleared();
       for (const table of ['resources', 'resource_terms', 'audit_records', 'audit_resources'])
         this.#sql(`DELETE FROM ${table}`).run();
       this.#audit.cleared(this.#groups.deferring);
