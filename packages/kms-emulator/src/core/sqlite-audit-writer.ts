@@ -124,11 +124,13 @@ export class SqliteAuditWriter implements DeferredWrites {
 
   /** The highest `seq` ever used (0 for none): AUTOINCREMENT's record, or a row's should it be missing. */
   #highestSeq(): number {
-    const { highest } = this.sql<{ highest: number | null }>(
-      "SELECT MAX((SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'audit_records'), " +
-        '(SELECT COALESCE(MAX(seq), 0) FROM audit_records)) AS highest',
+    // Each MAX alone in its SELECT: SQLite answers that from the end of the index, where a MAX
+    // combined with anything else in one SELECT scans the table.
+    const { sequence, row } = this.sql<{ sequence: number | null; row: number | null }>(
+      "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'audit_records') AS sequence, " +
+        '(SELECT MAX(seq) FROM audit_records) AS row',
     ).get()!;
-    return Number(highest ?? 0);
+    return Math.max(Number(sequence ?? 0), Number(row ?? 0));
   }
 
   /** Deletes what `pruning` no longer keeps; finding out there is nothing to delete costs index probes. */
@@ -136,7 +138,7 @@ export class SqliteAuditWriter implements DeferredWrites {
     const { maxEvents, before } = pruning;
     if (maxEvents !== undefined) {
       const bounds = this.sql<{ lowest: number | null; highest: number | null }>(
-        'SELECT MIN(seq) AS lowest, MAX(seq) AS highest FROM audit_records',
+        'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest',
       ).get()!;
       if (bounds.lowest !== null && bounds.highest !== null) {
         const cutoff = Number(bounds.highest) - maxEvents;
