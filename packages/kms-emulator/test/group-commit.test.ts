@@ -40,6 +40,19 @@ function durable(options: SqliteResourceStoreOptions = {}) {
   };
 }
 
+/** `open` for one describe block: each store it opens is closed and removed after its test. */
+function durableStores(): (options?: SqliteResourceStoreOptions) => ReturnType<typeof durable> {
+  const fixtures: { dispose(): void }[] = [];
+  afterEach(() => {
+    for (const f of fixtures.splice(0)) f.dispose();
+  });
+  return (options) => {
+    const f = durable(options);
+    fixtures.push(f);
+    return f;
+  };
+}
+
 /** A connection whose COMMIT fails while `failing` is set, as on a full disk. */
 function failingCommits(state: { failing: boolean }) {
   return (path: string): SqliteDatabase => {
@@ -116,15 +129,7 @@ const call = (operation: string) => ({
 });
 
 describe('group commit (SQLite store)', () => {
-  const fixtures: { dispose(): void }[] = [];
-  afterEach(() => {
-    for (const f of fixtures.splice(0)) f.dispose();
-  });
-  const open = (options?: SqliteResourceStoreOptions) => {
-    const f = durable(options);
-    fixtures.push(f);
-    return f;
-  };
+  const open = durableStores();
 
   it('commits concurrent calls in fewer commits than calls, each call audited and answered after its commit', async () => {
     const { store, onDisk } = open({ synchronous: 'FULL' });
@@ -399,15 +404,7 @@ describe('group commit (SQLite store)', () => {
 });
 
 describe('SQLite store record cache', () => {
-  const fixtures: { dispose(): void }[] = [];
-  afterEach(() => {
-    for (const f of fixtures.splice(0)) f.dispose();
-  });
-  const open = (options?: SqliteResourceStoreOptions) => {
-    const f = durable(options);
-    fixtures.push(f);
-    return f;
-  };
+  const open = durableStores();
   const reads = (runs: Map<string, number>) => runsOf(runs, 'SELECT record FROM resources');
 
   it('parses a record once per write: later reads are copies, served without a SELECT', () => {
@@ -433,21 +430,15 @@ describe('SQLite store record cache', () => {
     const { store } = open();
     store.put('k', 'a', { v: 1 });
     expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
-    expect(() =>
-      store.transaction(() => {
-        store.put('k', 'a', { v: 2 });
-        expect(store.get('k', 'a')).to.deep.equal({ v: 2 });
-        throw new Error('undo');
-      }),
-    ).to.throw('undo');
+    // Writes `v`, reads it back in the same transaction, then throws: the write is undone.
+    const undone = (v: number) => () => {
+      store.put('k', 'a', { v });
+      expect(store.get('k', 'a')).to.deep.equal({ v });
+      throw new Error('undo');
+    };
+    expect(() => store.transaction(undone(2))).to.throw('undo');
     expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
-    expect(() =>
-      store.groupedTransaction(() => {
-        store.put('k', 'a', { v: 3 });
-        expect(store.get('k', 'a')).to.deep.equal({ v: 3 });
-        throw new Error('undo');
-      }),
-    ).to.throw('undo');
+    expect(() => store.groupedTransaction(undone(3))).to.throw('undo');
     // A later call of the same group reads what the group holds, not what the undone call wrote.
     store.groupedTransaction(() => {
       expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
