@@ -457,6 +457,21 @@ describe('SQLite store record cache', () => {
     expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
   });
 
+  it('serves what another connection to the same database committed (a second server on the data dir)', () => {
+    const { store, path } = open();
+    const other = new SqliteResourceStore(path);
+    try {
+      store.put('k', 'a', { v: 1 });
+      expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+      other.put('k', 'a', { v: 2, enabled: false });
+      expect(store.get('k', 'a')).to.deep.equal({ v: 2, enabled: false });
+      other.delete('k', 'a');
+      expect(store.get('k', 'a')).to.equal(undefined);
+    } finally {
+      other.close();
+    }
+  });
+
   it('never serves a write whose group failed to commit', async () => {
     const state = { failing: false };
     const { store } = open({ open: failingCommits(state) });

@@ -8,8 +8,10 @@ const MAX_RECORDS = 10_000;
  * parsed once per write rather than once per read: a read is a copy of the frozen tree, a tenth of
  * a SELECT plus JSON.parse. It holds committed state only: a name written in the open transaction
  * (or any name, once the store is cleared in it) is neither served nor kept until that transaction
- * ends, committed or rolled back, since its write may yet be undone. The store's connection is the
- * database's only writer (other connections, such as the checkpointer's, only read).
+ * ends, committed or rolled back, since its write may yet be undone. What another connection commits
+ * (a second server or process on the same data dir) is seen through SQLite's `PRAGMA data_version`,
+ * which changes exactly when another connection has committed: the store passes it to `get`, and a
+ * version other than the one the records were read under empties the cache first.
  */
 export class SqliteRecordCache {
   readonly #records = new Map<string, Map<string, unknown>>();
@@ -18,8 +20,19 @@ export class SqliteRecordCache {
   readonly #written = new Set<string>();
   #cleared = false;
 
-  /** A fresh copy of the cached record, or undefined when it is not cached. */
-  get<T>(kind: string, name: string): T | undefined {
+  /** The connection's `PRAGMA data_version` when the cached records were read. */
+  #version: number | undefined;
+
+  /**
+   * A fresh copy of the cached record, or undefined when it is not cached. `dataVersion` is the
+   * connection's `PRAGMA data_version`, read just before: when another connection committed since
+   * the records were read, they are all forgotten.
+   */
+  get<T>(kind: string, name: string, dataVersion: number): T | undefined {
+    if (dataVersion !== this.#version) {
+      this.#forgetAll();
+      this.#version = dataVersion;
+    }
     const parsed = this.#records.get(kind)?.get(name);
     return parsed === undefined ? undefined : (copyOf(parsed) as T);
   }

@@ -143,7 +143,8 @@ export class SqliteResourceStore implements ResourceStore {
   /** Served from `SqliteRecordCache` once read: a copy of the parsed record, as a read from the table. */
   get<T>(kind: string, name: string): T | undefined {
     this.#groups.settleForRead();
-    const cached = this.#records.get<T>(kind, name);
+    const version = this.#sql<{ data_version: number }>('PRAGMA data_version').get()!.data_version;
+    const cached = this.#records.get<T>(kind, name, Number(version));
     if (cached !== undefined) return cached;
     const row = this.#sql<{ record: string }>('SELECT record FROM resources WHERE kind = ? AND name = ?').get(
       kind,
