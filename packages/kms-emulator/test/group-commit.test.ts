@@ -40,6 +40,19 @@ function durable(options: SqliteResourceStoreOptions = {}) {
   };
 }
 
+/** `open` for one describe block: each store it opens is closed and removed after its test. */
+function durableStores(): (options?: SqliteResourceStoreOptions) => ReturnType<typeof durable> {
+  const fixtures: { dispose(): void }[] = [];
+  afterEach(() => {
+    for (const f of fixtures.splice(0)) f.dispose();
+  });
+  return (options) => {
+    const f = durable(options);
+    fixtures.push(f);
+    return f;
+  };
+}
+
 /** A connection whose COMMIT fails while `failing` is set, as on a full disk. */
 function failingCommits(state: { failing: boolean }) {
   return (path: string): SqliteDatabase => {
@@ -63,6 +76,44 @@ function failingCommits(state: { failing: boolean }) {
   };
 }
 
+/**
+ * A connection that counts the statements run per SQL text, and fails those starting with `failing`
+ * (when set) as on a full disk.
+ */
+function instrumented(state: {
+  failing?: string;
+  runs: Map<string, number>;
+  params?: Map<string, unknown[]>;
+}) {
+  return (path: string): SqliteDatabase => {
+    const db = openSqlite(path);
+    return {
+      ...db,
+      driver: db.driver,
+      prepare: <P extends unknown[], R>(sql: string) => {
+        const statement = db.prepare<P, R>(sql);
+        const counted =
+          <A extends unknown[], V>(run: (...params: A) => V) =>
+          (...params: A): V => {
+            if (state.failing !== undefined && sql.startsWith(state.failing))
+              throw new Error('database or disk is full');
+            state.runs.set(sql, (state.runs.get(sql) ?? 0) + 1);
+            if (!state.params?.has(sql)) state.params?.set(sql, params);
+            return run(...params);
+          };
+        return { run: counted(statement.run), get: counted(statement.get), all: counted(statement.all) };
+      },
+      get inTransaction() {
+        return db.inTransaction;
+      },
+    };
+  };
+}
+
+/** How many statements whose SQL starts with `prefix` ran. */
+const runsOf = (runs: Map<string, number>, prefix: string): number =>
+  [...runs].reduce((sum, [sql, n]) => (sql.startsWith(prefix) ? sum + n : sum), 0);
+
 const boom = (thrown: unknown): ServiceFailure => ({
   error: thrown instanceof Error ? thrown : new Error(String(thrown)),
   code: thrown instanceof StoreCommitError ? 'CommitFailed' : 'Boom',
@@ -78,15 +129,7 @@ const call = (operation: string) => ({
 });
 
 describe('group commit (SQLite store)', () => {
-  const fixtures: { dispose(): void }[] = [];
-  afterEach(() => {
-    for (const f of fixtures.splice(0)) f.dispose();
-  });
-  const open = (options?: SqliteResourceStoreOptions) => {
-    const f = durable(options);
-    fixtures.push(f);
-    return f;
-  };
+  const open = durableStores();
 
   it('commits concurrent calls in fewer commits than calls, each call audited and answered after its commit', async () => {
     const { store, onDisk } = open({ synchronous: 'FULL' });
@@ -219,5 +262,234 @@ describe('group commit (SQLite store)', () => {
     );
     expect(store.commits - before).to.equal(3);
     expect(core.auditLog({ service: 'test' })).to.have.length(10);
+  });
+
+  it("writes a group's audit rows in one INSERT per table at its COMMIT, and checks retention once per group", async () => {
+    const state = { runs: new Map<string, number>() };
+    const { store, onDisk } = open({ open: instrumented(state) });
+    const core = new HsmCore({ store, rootKey: randomBytes(32), auditRetention: { maxEvents: 1000 } });
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        core.call(call(`op${i}`), {
+          run: (scope) => {
+            scope.touch(`projects/p/keys/k${i}`);
+          },
+          fail: boom,
+        }),
+      ),
+    );
+    expect(store.commits).to.equal(1);
+    expect(runsOf(state.runs, 'INSERT INTO audit_records')).to.equal(1);
+    expect(runsOf(state.runs, 'INSERT INTO audit_resources')).to.equal(1);
+    expect(runsOf(state.runs, 'SELECT (SELECT MIN(seq)')).to.equal(1);
+    const rows = onDisk('SELECT seq, operation FROM audit_records ORDER BY seq') as {
+      seq: number;
+      operation: string;
+    }[];
+    expect(rows.map((r) => r.operation)).to.deep.equal(Array.from({ length: 8 }, (_, i) => `op${i}`));
+    expect(rows.map((r) => r.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(core.auditLog({ resource: 'projects/p/keys/k5' }).map((r) => r.operation)).to.deep.equal(['op5']);
+    expect(core.auditLog({ resource: 'k7' }).map((r) => r.operation)).to.deep.equal(['op7']);
+  });
+
+  it('never scans the audit tables to append, number or prune a group (each probe is an index search)', async () => {
+    const state = { runs: new Map<string, number>(), params: new Map<string, unknown[]>() };
+    const { store, path } = open({ open: instrumented(state) });
+    const core = new HsmCore({
+      store,
+      rootKey: randomBytes(32),
+      auditRetention: { maxEvents: 5, maxAgeDays: 1 },
+    });
+    for (let group = 0; group < 3; group++) {
+      await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          core.call(call(`op${group}.${i}`), { run: (scope) => scope.touch(`thing/t${i}`), fail: boom }),
+        ),
+      );
+    }
+    // What the calls ran (the audit query below reads the whole log, as it should).
+    const ran = [...state.params];
+    expect(core.auditLog({}).map((r) => r.operation)).to.deep.equal([
+      'op1.3',
+      'op2.0',
+      'op2.1',
+      'op2.2',
+      'op2.3',
+    ]);
+    const db = openSqlite(path, { readonly: true });
+    try {
+      const audited = ran.filter(([sql]) => /audit_re|sqlite_sequence/.test(sql));
+      expect(audited.length).to.be.greaterThan(3);
+      for (const [sql, params] of audited) {
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+        expect(plan.map((step) => step.detail).join(' | '), sql).to.not.match(/SCAN audit_re/);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('drops the audit row of a grouped transaction that throws after appending it', async () => {
+    const { store, onDisk } = open();
+    const record = (id: string) => ({
+      id,
+      time: new Date(0).toISOString(),
+      service: 'test',
+      location: 'here',
+      operation: id,
+      requestId: id,
+      principal: 'tester',
+      resources: [],
+      parameters: {},
+    });
+    store.groupedTransaction(() => store.appendAudit(record('kept')));
+    expect(() =>
+      store.groupedTransaction(() => {
+        store.appendAudit(record('undone'));
+        throw new Error('after its audit row');
+      }),
+    ).to.throw('after its audit row');
+    await store.committed();
+    expect(onDisk('SELECT operation FROM audit_records')).to.deep.equal([{ operation: 'kept' }]);
+  });
+
+  it('a plain transaction joining a group comes after the audit rows of its calls (an admin reset deletes them)', async () => {
+    const { store, onDisk } = open();
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    const calls = Array.from({ length: 3 }, (_, i) =>
+      core.call(call(`op${i}`), { run: () => store.put('test.thing', `t${i}`, {}), fail: boom }),
+    );
+    store.transaction(() => store.clear());
+    await Promise.all(calls);
+    expect(onDisk('SELECT seq FROM audit_records')).to.deep.equal([]);
+    expect(onDisk('SELECT name FROM resources')).to.deep.equal([]);
+    // Positions keep growing after the reset: a cursor from before it never skips a newer record.
+    await core.call(call('after'), { run: () => undefined, fail: boom });
+    expect(onDisk('SELECT seq, operation FROM audit_records')).to.deep.equal([
+      { seq: 4, operation: 'after' },
+    ]);
+  });
+
+  it('fails every call of a group whose audit rows cannot be written, and keeps nothing of it', async () => {
+    const state: { failing?: string; runs: Map<string, number> } = { runs: new Map() };
+    const { store, onDisk } = open({ open: instrumented(state) });
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    await core.call(call('before'), { run: () => store.put('test.thing', 'before', {}), fail: boom });
+    state.failing = 'INSERT INTO audit_resources';
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) =>
+        core.call(call(`lost${i}`), {
+          run: (scope) => {
+            scope.touch(`thing/t${i}`);
+            store.put('test.thing', `t${i}`, {});
+          },
+          fail: boom,
+        }),
+      ),
+    );
+    delete state.failing;
+    for (const outcome of outcomes) {
+      expect(outcome.status).to.equal('rejected');
+      expect((outcome as PromiseRejectedResult).reason).to.be.instanceOf(StoreCommitError);
+    }
+    expect(onDisk('SELECT name FROM resources')).to.deep.equal([{ name: 'before' }]);
+    expect(onDisk('SELECT operation FROM audit_records')).to.deep.equal([{ operation: 'before' }]);
+    expect(onDisk('SELECT seq FROM audit_resources')).to.deep.equal([]);
+    await core.call(call('after'), { run: (scope) => scope.touch('thing/after'), fail: boom });
+    expect(onDisk('SELECT operation FROM audit_records ORDER BY seq')).to.deep.equal([
+      { operation: 'before' },
+      { operation: 'after' },
+    ]);
+  });
+});
+
+describe('SQLite store record cache', () => {
+  const open = durableStores();
+  const reads = (runs: Map<string, number>) => runsOf(runs, 'SELECT record FROM resources');
+
+  it('parses a record once per write: later reads are copies, served without a SELECT', () => {
+    const state = { runs: new Map<string, number>() };
+    const { store } = open({ open: instrumented(state) });
+    store.put('k', 'a', { v: 1, list: [{ n: 1 }] });
+    const first = store.get<{ v: number; list: { n: number }[] }>('k', 'a')!;
+    first.v = 2;
+    first.list[0]!.n = 2;
+    first.list.push({ n: 3 });
+    const second = store.get<{ v: number; list: { n: number }[] }>('k', 'a')!;
+    expect(second).to.deep.equal({ v: 1, list: [{ n: 1 }] });
+    second.v = 5;
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1, list: [{ n: 1 }] });
+    expect(reads(state.runs)).to.equal(1);
+    store.put('k', 'a', { v: 3 });
+    expect(store.get('k', 'a')).to.deep.equal({ v: 3 });
+    store.delete('k', 'a');
+    expect(store.get('k', 'a')).to.equal(undefined);
+  });
+
+  it('never serves a write that was rolled back: a transaction, a grouped call, a nested one', async () => {
+    const { store } = open();
+    store.put('k', 'a', { v: 1 });
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+    // Writes `v`, reads it back in the same transaction, then throws: the write is undone.
+    const undone = (v: number) => () => {
+      store.put('k', 'a', { v });
+      expect(store.get('k', 'a')).to.deep.equal({ v });
+      throw new Error('undo');
+    };
+    expect(() => store.transaction(undone(2))).to.throw('undo');
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+    expect(() => store.groupedTransaction(undone(3))).to.throw('undo');
+    // A later call of the same group reads what the group holds, not what the undone call wrote.
+    store.groupedTransaction(() => {
+      expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+      store.transaction(() => {
+        expect(() =>
+          store.transaction(() => {
+            store.clear();
+            expect(store.get('k', 'a')).to.equal(undefined);
+            throw new Error('undo');
+          }),
+        ).to.throw('undo');
+        expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+      });
+    });
+    await store.committed();
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+  });
+
+  it('serves what another connection to the same database committed (a second server on the data dir)', () => {
+    const { store, path } = open();
+    const other = new SqliteResourceStore(path);
+    try {
+      store.put('k', 'a', { v: 1 });
+      expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+      other.put('k', 'a', { v: 2, enabled: false });
+      expect(store.get('k', 'a')).to.deep.equal({ v: 2, enabled: false });
+      other.delete('k', 'a');
+      expect(store.get('k', 'a')).to.equal(undefined);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('never serves a write whose group failed to commit', async () => {
+    const state = { failing: false };
+    const { store } = open({ open: failingCommits(state) });
+    store.put('k', 'a', { v: 1 });
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
+    store.groupedTransaction(() => {
+      store.put('k', 'a', { v: 2 });
+      expect(store.get('k', 'a')).to.deep.equal({ v: 2 });
+    });
+    state.failing = true;
+    const lost = store.committed();
+    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    await lost.then(
+      () => expect.fail('the group committed'),
+      (error: unknown) => expect(error).to.be.instanceOf(StoreCommitError),
+    );
+    state.failing = false;
+    expect(store.get('k', 'a')).to.deep.equal({ v: 1 });
   });
 });

@@ -193,8 +193,10 @@ describe('group commit and its after-commit hook', () => {
     const db = openSqlite(':memory:');
     try {
       db.exec('CREATE TABLE t (v INTEGER)');
-      const groups = new SqliteCommitGroups(db, 64, () => {
-        throw new Error('cannot start a worker thread');
+      const groups = new SqliteCommitGroups(db, 64, {
+        onGroupCommit: () => {
+          throw new Error('cannot start a worker thread');
+        },
       });
       groups.grouped(() => db.prepare('INSERT INTO t (v) VALUES (1)').run());
       await groups.committed();

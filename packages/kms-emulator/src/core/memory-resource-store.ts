@@ -5,7 +5,7 @@ import {
   type AuditRecord,
   matchesAudit,
 } from './audit-record.js';
-import { setOwnMember } from './own-member.js';
+import { copyOf, deepFreeze } from './parsed-json.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
 import { SortedNames } from './sorted-names.js';
 
@@ -43,25 +43,6 @@ interface Entry {
 function recordOf<T>(entry: Entry): T {
   if (entry.parsed === undefined) entry.parsed = deepFreeze(JSON.parse(entry.json));
   return copyOf(entry.parsed) as T;
-}
-
-/** Freezes a parsed JSON value and everything in it (JSON is a tree: no cycles to guard against). */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const member of Object.values(value)) deepFreeze(member);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/** What JSON.parse of the same text returns: plain objects and arrays, `__proto__` an own member. */
-function copyOf(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(copyOf);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value))
-    setOwnMember(out, key, copyOf((value as Record<string, unknown>)[key]));
-  return out;
 }
 
 /** One kind's resources: records by name, every name in order, and the names under each term. */

@@ -62,7 +62,9 @@ export interface ResourceStore {
   /**
    * Like `transaction` (atomic; a throw undoes only `fn`'s writes), but the commit may be shared with
    * other calls' (group commit): the writes are durable only once `committed()`, called right after
-   * this returns or throws, resolves. Reads inside see the writes of earlier calls of the same group.
+   * this returns or throws, resolves. Reads inside see the writes of earlier calls of the same group;
+   * the audit records appended in it may be written only at the group's commit (the SQLite store
+   * writes a group's in one statement), so audit queries see them once committed, as outside it.
    */
   groupedTransaction<T>(fn: () => T): T;
   /**

@@ -14,12 +14,45 @@ interface OpenGroup {
 const COMMITTED = Promise.resolve();
 
 /**
+ * Writes a store defers, while a grouped call runs, to the end of the call's group (the audit rows of
+ * its calls: one multi-row INSERT per group instead of statements per call). They stay in the
+ * group's transaction: written right before its COMMIT, or before a plain transaction joins the group
+ * (so they keep their order with what it writes), and lost with it when the COMMIT fails.
+ */
+export interface DeferredWrites {
+  /** A position to undo back to when the savepoint opened now throws. */
+  mark(): number;
+  /** A savepoint threw: drops what was deferred in it (since `mark`). */
+  undo(mark: number): void;
+  /** Writes everything deferred, in the open transaction; throws when a statement fails. */
+  write(): void;
+  /** The transaction rolled back: drops everything deferred. */
+  drop(): void;
+}
+
+export interface CommitGroupHooks {
+  /** Told after each group's COMMIT (the store's checkpointer). */
+  onGroupCommit?: () => void;
+  /** What the store defers to each group's COMMIT. */
+  deferred?: DeferredWrites;
+  /**
+   * Told when the outermost transaction ends, committed or rolled back, grouped or not: nothing
+   * written is pending any more (the store's record cache).
+   */
+  onSettled?: () => void;
+}
+
+const NOTHING_DEFERRED: DeferredWrites = { mark: () => 0, undo() {}, write() {}, drop() {} };
+
+/**
  * Group commit over one SQLite connection. The first grouped transaction of an event-loop turn opens
  * a transaction (`BEGIN`); it and every grouped transaction after it run in their own savepoint of it
  * (one that throws undoes only its own writes), and one `COMMIT` — one WAL sync under
  * `synchronous = FULL` — ends the group on `setImmediate`, or as soon as it holds `maxCalls` calls.
  * Callers answer only once `committed()` resolves; when the COMMIT fails every call of the group is
- * rejected with `StoreCommitError` and nothing of it is kept.
+ * rejected with `StoreCommitError` and nothing of it is kept. What the store defers while a grouped
+ * call runs (`DeferredWrites`: the calls' audit rows) is written in the group's transaction right
+ * before that COMMIT, so it commits with the group or not at all.
  *
  * A plain `transaction` (admin reset, seed, key import, timers) stays durable when it returns: run
  * while a group is open, it joins the group and commits it at once. So does a read outside any
@@ -30,14 +63,22 @@ export class SqliteCommitGroups {
   /** The outcome of the last group opened (settled once it commits or fails). */
   #last: Promise<void> = COMMITTED;
   #depth = 0;
+  /** Whether the outermost transaction running is a grouped call (then writes may be deferred). */
+  #inGroupedCall = false;
   #commits = 0;
+
+  readonly #onGroupCommit: () => void;
+  readonly #onSettled: () => void;
+  private readonly deferred: DeferredWrites;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly maxCalls: number,
-    /** Told after each group's COMMIT (the store's checkpointer). */
-    private readonly onGroupCommit: () => void = () => {},
+    hooks: CommitGroupHooks = {},
   ) {
+    this.#onGroupCommit = hooks.onGroupCommit ?? (() => {});
+    this.#onSettled = hooks.onSettled ?? (() => {});
+    this.deferred = hooks.deferred ?? NOTHING_DEFERRED;
     if (!(Number.isInteger(maxCalls) && maxCalls > 0)) {
       throw new InvalidArgumentError(
         `maxGroupCalls must be a positive integer (how many calls may share one commit), got ${maxCalls}`,
@@ -50,13 +91,32 @@ export class SqliteCommitGroups {
     return this.#commits;
   }
 
+  /**
+   * Whether a grouped call is running: a write the store defers now goes to its group's COMMIT (see
+   * `DeferredWrites`); outside one, the store writes at once.
+   */
+  get deferring(): boolean {
+    return this.#inGroupedCall;
+  }
+
   /** Runs `fn` atomically; its writes are durable when this returns. */
   transaction<T>(fn: () => T): T {
     if (this.#depth > 0) return this.#nested(fn);
     if (!this.#open) {
-      const value = this.#nested(fn);
-      this.#commits++;
-      return value;
+      try {
+        const value = this.#nested(fn);
+        this.#commits++;
+        return value;
+      } finally {
+        this.#onSettled();
+      }
+    }
+    // The group's deferred writes go first, so that they keep their order with `fn`'s (an admin
+    // reset deletes the audit rows of the calls before it). Failing, they fail the group.
+    try {
+      this.#writeDeferred();
+    } catch (cause) {
+      throw this.#lose(cause);
     }
     const value = this.#nested(fn);
     const failure = this.#commit();
@@ -71,7 +131,13 @@ export class SqliteCommitGroups {
     // settle it before joining, so no call ever runs outside the group it will be answered with.
     if (this.#open && (this.#open.members >= this.maxCalls || !this.db.inTransaction)) this.#commit();
     const group = this.#open ?? this.#begin();
-    const value = this.#nested(fn);
+    this.#inGroupedCall = true;
+    let value: T;
+    try {
+      value = this.#nested(fn);
+    } finally {
+      this.#inGroupedCall = false;
+    }
     group.members++;
     return value;
   }
@@ -114,38 +180,61 @@ export class SqliteCommitGroups {
 
   /** Ends the open group: resolves its calls, or rejects them all and returns the error. */
   #commit(): StoreCommitError | undefined {
-    const group = this.#open!;
-    this.#open = undefined;
     try {
+      this.#writeDeferred();
       this.db.commit();
       this.#commits++;
     } catch (cause) {
-      try {
-        if (this.db.inTransaction) this.db.rollback();
-      } catch {
-        // Already rolled back by SQLite: either way nothing of the group is kept.
-      }
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      const error = new StoreCommitError(
-        `The KMS store could not commit ${group.members} call(s) (${reason}); none of them was kept: free disk space or fix the data dir's permissions, then retry`,
-        { cause },
-      );
-      group.reject(error);
-      return error;
+      return this.#lose(cause);
     }
+    const group = this.#open!;
+    this.#open = undefined;
+    this.#onSettled();
     group.resolve();
     try {
-      this.onGroupCommit();
+      this.#onGroupCommit();
     } catch {
       // The hook (checkpoints) never changes the outcome of a group that is committed.
     }
     return undefined;
   }
 
+  /** Writes the open group's deferred writes into its transaction, never outside it. */
+  #writeDeferred(): void {
+    // A failed statement can make SQLite roll the transaction back: written now, the rows would
+    // commit on their own (autocommit) while the calls of the group fail.
+    if (!this.db.inTransaction) throw new Error('SQLite rolled the transaction back');
+    this.deferred.write();
+  }
+
+  /** Rolls the open group back: rejects all its calls, and returns the error. */
+  #lose(cause: unknown): StoreCommitError {
+    const group = this.#open!;
+    this.#open = undefined;
+    this.deferred.drop();
+    try {
+      if (this.db.inTransaction) this.db.rollback();
+    } catch {
+      // Already rolled back by SQLite: either way nothing of the group is kept.
+    }
+    this.#onSettled();
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const error = new StoreCommitError(
+      `The KMS store could not commit ${group.members} call(s) (${reason}); none of them was kept: free disk space or fix the data dir's permissions, then retry`,
+      { cause },
+    );
+    group.reject(error);
+    return error;
+  }
+
   #nested<T>(fn: () => T): T {
+    const mark = this.deferred.mark();
     this.#depth++;
     try {
       return this.db.transaction(fn);
+    } catch (error) {
+      this.deferred.undo(mark);
+      throw error;
     } finally {
       this.#depth--;
     }

@@ -7,6 +7,7 @@ import {
   lastSegment,
 } from './audit-record.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
+import { SqliteAuditWriter } from './sqlite-audit-writer.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { DEFAULT_MAX_GROUP_CALLS, SqliteCommitGroups } from './sqlite-commit-group.js';
 import {
@@ -15,6 +16,7 @@ import {
   type SqliteDriverName,
   type SqliteStatement,
 } from './sqlite-driver.js';
+import { SqliteRecordCache } from './sqlite-record-cache.js';
 
 /**
  * The resources of each audit record. Before this layout it was a rowid table with three indexes (seq,
@@ -98,6 +100,8 @@ export class SqliteResourceStore implements ResourceStore {
   readonly #db: SqliteDatabase;
   readonly #groups: SqliteCommitGroups;
   readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
+  readonly #audit = new SqliteAuditWriter((sql) => this.#sql(sql));
+  readonly #records = new SqliteRecordCache();
   /**
    * Started by the first group commit (a server's load), not by a store that only runs `transaction`s;
    * `null` when no worker could be started.
@@ -115,11 +119,11 @@ export class SqliteResourceStore implements ResourceStore {
       ? options.open(path)
       : openSqlite(path, options.driver ? { driver: options.driver } : {});
     try {
-      this.#groups = new SqliteCommitGroups(
-        this.#db,
-        options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS,
-        path === ':memory:' ? undefined : () => this.#groupCommitted(),
-      );
+      this.#groups = new SqliteCommitGroups(this.#db, options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS, {
+        ...(path === ':memory:' ? {} : { onGroupCommit: () => this.#groupCommitted() }),
+        deferred: this.#audit,
+        onSettled: () => this.#records.settled(),
+      });
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
@@ -136,17 +140,22 @@ export class SqliteResourceStore implements ResourceStore {
     }
   }
 
+  /** Served from `SqliteRecordCache` once read: a copy of the parsed record, as a read from the table. */
   get<T>(kind: string, name: string): T | undefined {
     this.#groups.settleForRead();
+    const version = this.#sql<{ data_version: number }>('PRAGMA data_version').get()!.data_version;
+    const cached = this.#records.get<T>(kind, name, Number(version));
+    if (cached !== undefined) return cached;
     const row = this.#sql<{ record: string }>('SELECT record FROM resources WHERE kind = ? AND name = ?').get(
       kind,
       name,
     );
-    return row && (JSON.parse(row.record) as T);
+    return row && this.#records.parse<T>(kind, name, row.record);
   }
 
   put<T>(kind: string, name: string, record: T, terms: readonly string[] = []): void {
     this.#groups.transaction(() => {
+      this.#records.written(kind, name);
       this.#sql(
         'INSERT INTO resources (kind, name, record) VALUES (?, ?, ?) ' +
           'ON CONFLICT (kind, name) DO UPDATE SET record = excluded.record',
@@ -159,6 +168,7 @@ export class SqliteResourceStore implements ResourceStore {
 
   delete(kind: string, name: string): void {
     this.#groups.transaction(() => {
+      this.#records.written(kind, name);
       this.#sql('DELETE FROM resources WHERE kind = ? AND name = ?').run(kind, name);
       this.#sql('DELETE FROM resource_terms WHERE kind = ? AND name = ?').run(kind, name);
     });
@@ -192,20 +202,10 @@ export class SqliteResourceStore implements ResourceStore {
     return more ? { records, next: page[page.length - 1]!.name } : { records };
   }
 
+  /** In a grouped transaction the row is written at the group's COMMIT (see `SqliteAuditWriter`). */
   appendAudit(record: AuditRecord): void {
-    this.#groups.transaction(() => {
-      const { seq } = this.#sql<{ seq: number }>(
-        'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?) RETURNING seq',
-      ).get(
-        Date.parse(record.time),
-        record.service,
-        record.location,
-        record.operation,
-        JSON.stringify(record),
-      )!;
-      const insert = this.#sql('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
-      for (const resource of new Set(record.resources)) insert.run(seq, resource, lastSegment(resource));
-    });
+    if (this.#groups.deferring) this.#audit.append(record, true);
+    else this.#groups.transaction(() => this.#audit.append(record, false));
   }
 
   queryAudit(query: AuditQuery): AuditRecord[] {
@@ -232,38 +232,18 @@ export class SqliteResourceStore implements ResourceStore {
     return more ? { records, next: Number(page[page.length - 1]!.seq) } : { records };
   }
 
+  /** In a grouped transaction, applied once at the group's COMMIT, after its audit rows are written. */
   pruneAudit(pruning: AuditPruning): void {
-    // Called after every audited call: most calls have nothing to prune, and finding that out takes
-    // three O(log n) index probes instead of two DELETEs in a savepoint of their own.
-    const bounds = this.#sql<{ lowest: number | null; highest: number | null; oldest: number | null }>(
-      'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest, ' +
-        '(SELECT MIN(time) FROM audit_records) AS oldest',
-    ).get()!;
-    if (bounds.lowest === null || bounds.highest === null || bounds.oldest === null) return;
-    const overCount =
-      pruning.maxEvents !== undefined && Number(bounds.lowest) <= Number(bounds.highest) - pruning.maxEvents;
-    const overAge = pruning.before !== undefined && Number(bounds.oldest) < pruning.before.getTime();
-    if (!(overCount || overAge)) return;
-    this.#groups.transaction(() => {
-      if (pruning.maxEvents !== undefined) {
-        const cutoff = '(SELECT MAX(seq) FROM audit_records) - ?';
-        this.#sql(`DELETE FROM audit_resources WHERE seq <= ${cutoff}`).run(pruning.maxEvents);
-        this.#sql(`DELETE FROM audit_records WHERE seq <= ${cutoff}`).run(pruning.maxEvents);
-      }
-      if (pruning.before !== undefined) {
-        const before = pruning.before.getTime();
-        this.#sql(
-          'DELETE FROM audit_resources WHERE seq IN (SELECT seq FROM audit_records WHERE time < ?)',
-        ).run(before);
-        this.#sql('DELETE FROM audit_records WHERE time < ?').run(before);
-      }
-    });
+    if (this.#groups.deferring) this.#audit.prune(pruning, true);
+    else this.#groups.transaction(() => this.#audit.prune(pruning, false));
   }
 
   clear(): void {
     this.#groups.transaction(() => {
+      this.#records.cleared();
       for (const table of ['resources', 'resource_terms', 'audit_records', 'audit_resources'])
         this.#sql(`DELETE FROM ${table}`).run();
+      this.#audit.cleared(this.#groups.deferring);
     });
   }
 

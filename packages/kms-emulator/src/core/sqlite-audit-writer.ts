@@ -1,0 +1,164 @@
+import { type AuditPruning, type AuditRecord, lastSegment } from './audit-record.js';
+import type { DeferredWrites } from './sqlite-commit-group.js';
+import type { SqliteStatement } from './sqlite-driver.js';
+
+/** An audit record as its `audit_records` row, before it has a `seq`. */
+interface AuditRow {
+  readonly time: number;
+  readonly service: string;
+  readonly location: string;
+  readonly operation: string;
+  readonly json: string;
+  readonly resources: readonly string[];
+}
+
+/** What a grouped call deferred: an audit row, a retention rule to apply, or a clear of the log. */
+type Deferred = { row: AuditRow } | { prune: AuditPruning } | { clear: true };
+
+/** Rows per multi-row INSERT (six parameters each for `audit_records`, three for `audit_resources`). */
+const ROWS_PER_INSERT = 64;
+
+/** `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows. */
+const insertRows = (table: string, columns: readonly string[], rows: number): string =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from(
+    { length: rows },
+    () => `(${columns.map(() => '?').join(', ')})`,
+  ).join(', ')}`;
+
+const RECORD_COLUMNS = ['seq', 'time', 'service', 'location', 'operation', 'record'] as const;
+const RESOURCE_COLUMNS = ['seq', 'resource', 'tail'] as const;
+
+/**
+ * The SQLite store's audit log writes. Outside a grouped call, an audit row (and a prune) is written
+ * at once, in the caller's transaction. In a grouped call it is deferred (`DeferredWrites`) to the
+ * group's COMMIT: the rows of all the group's calls go in one multi-row INSERT into `audit_records`
+ * and one into `audit_resources`, and the retention rule is checked once per group, not per call;
+ * all in the group's transaction, before any call of it is answered, so an acknowledged call always
+ * has its audit row. A deferred row undone with its savepoint (the call threw) is dropped.
+ *
+ * `seq` is assigned here, in the order rows are written (always append order: a plain transaction
+ * joining a group writes the group's rows first), after the highest ever used: `audit_records` is
+ * AUTOINCREMENT, and `sqlite_sequence` keeps that highest even once pruning or a clear deleted the
+ * row, so a position is never reused and an audit cursor never skips a newer record.
+ */
+export class SqliteAuditWriter implements DeferredWrites {
+  readonly #deferred: Deferred[] = [];
+  /** The next `seq`, once read; forgotten when a transaction rolls back. */
+  #next: number | undefined;
+
+  constructor(private readonly sql: <R = unknown>(text: string) => SqliteStatement<unknown[], R>) {}
+
+  append(record: AuditRecord, defer: boolean): void {
+    // Serialized now, so a record that cannot be fails the call that appends it.
+    const row: AuditRow = {
+      time: Date.parse(record.time),
+      service: record.service,
+      location: record.location,
+      operation: record.operation,
+      json: JSON.stringify(record),
+      resources: [...new Set(record.resources)],
+    };
+    if (defer) this.#deferred.push({ row });
+    else this.#insert([row]);
+  }
+
+  prune(pruning: AuditPruning, defer: boolean): void {
+    if (defer) this.#deferred.push({ prune: pruning });
+    else this.#prune(pruning);
+  }
+
+  /** The log was cleared: rows deferred before it are dropped with it (unless the clear is undone). */
+  cleared(defer: boolean): void {
+    if (defer) this.#deferred.push({ clear: true });
+  }
+
+  mark(): number {
+    return this.#deferred.length;
+  }
+
+  undo(mark: number): void {
+    this.#deferred.length = mark;
+    this.#next = undefined;
+  }
+
+  drop(): void {
+    this.undo(0);
+  }
+
+  write(): void {
+    if (this.#deferred.length === 0) return;
+    let rows: AuditRow[] = [];
+    let pruning: AuditPruning | undefined;
+    for (const entry of this.#deferred) {
+      if ('row' in entry) rows.push(entry.row);
+      else if ('prune' in entry) pruning = entry.prune;
+      else rows = [];
+    }
+    // Taken before writing: a failure leaves the transaction to be rolled back, and these with it.
+    this.#deferred.length = 0;
+    if (rows.length) this.#insert(rows);
+    if (pruning) this.#prune(pruning);
+  }
+
+  #insert(rows: readonly AuditRow[]): void {
+    let seq = (this.#next ??= this.#highestSeq() + 1);
+    const records: unknown[] = [];
+    const resources: unknown[] = [];
+    for (const row of rows) {
+      records.push(seq, row.time, row.service, row.location, row.operation, row.json);
+      for (const resource of row.resources) resources.push(seq, resource, lastSegment(resource));
+      seq++;
+    }
+    this.#insertRows('audit_records', RECORD_COLUMNS, records);
+    this.#insertRows('audit_resources', RESOURCE_COLUMNS, resources);
+    this.#next = seq;
+  }
+
+  #insertRows(table: string, columns: readonly string[], values: readonly unknown[]): void {
+    const perInsert = ROWS_PER_INSERT * columns.length;
+    for (let start = 0; start < values.length; start += perInsert) {
+      const chunk = values.slice(start, start + perInsert);
+      this.sql(insertRows(table, columns, chunk.length / columns.length)).run(...chunk);
+    }
+  }
+
+  /** The highest `seq` ever used (0 for none): AUTOINCREMENT's record, or a row's should it be missing. */
+  #highestSeq(): number {
+    // Each MAX alone in its SELECT: SQLite answers that from the end of the index, where a MAX
+    // combined with anything else in one SELECT scans the table.
+    const { sequence, row } = this.sql<{ sequence: number | null; row: number | null }>(
+      "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'audit_records') AS sequence, " +
+        '(SELECT MAX(seq) FROM audit_records) AS row',
+    ).get()!;
+    return Math.max(Number(sequence ?? 0), Number(row ?? 0));
+  }
+
+  /** Deletes what `pruning` no longer keeps; finding out there is nothing to delete costs index probes. */
+  #prune(pruning: AuditPruning): void {
+    const { maxEvents, before } = pruning;
+    if (maxEvents !== undefined) {
+      const bounds = this.sql<{ lowest: number | null; highest: number | null }>(
+        'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest',
+      ).get()!;
+      if (bounds.lowest !== null && bounds.highest !== null) {
+        const cutoff = Number(bounds.highest) - maxEvents;
+        if (Number(bounds.lowest) <= cutoff) {
+          this.sql('DELETE FROM audit_resources WHERE seq <= ?').run(cutoff);
+          this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
+        }
+      }
+    }
+    if (before !== undefined) {
+      const { oldest } = this.sql<{ oldest: number | null }>(
+        'SELECT MIN(time) AS oldest FROM audit_records',
+      ).get()!;
+      const until = before.getTime();
+      if (oldest !== null && Number(oldest) < until) {
+        this.sql(
+          'DELETE FROM audit_resources WHERE seq IN (SELECT seq FROM audit_records WHERE time < ?)',
+        ).run(until);
+        this.sql('DELETE FROM audit_records WHERE time < ?').run(until);
+      }
+    }
+  }
+}
