@@ -10,6 +10,7 @@ import { rawGcm, rawGcmSha384 } from './baselines.js';
 import { mbPerSecond, table } from './measure.js';
 import {
   FILE_BYTES,
+  FILE_DIR,
   FILE_RUNS,
   type FileRun,
   fileRunsIsolated,
@@ -301,7 +302,7 @@ export async function targetsBench(): Promise<string> {
       ? []
       : [
           `The parallel rows are WALL time (the parallel mode exists to use more cores, so its CPU time grows):`,
-          `File rows: ${FILE_RUNS} runs of a ${sizeLabel(FILE_BYTES)} file (the target) and of a ${sizeLabel(PARALLEL_BYTES)} file (information) in os.tmpdir(), each size in a fresh process, encryptFile/decryptFile with workers (a new pool per call, as the CLI runs) against the same file mode on one thread (its jobs inline: the best one-thread path) and the old stream path (createReadStream → encryptStream → createWriteStream), alternating.`,
+          `File rows: ${FILE_RUNS} runs of a ${sizeLabel(FILE_BYTES)} file (the target) and of a ${sizeLabel(PARALLEL_BYTES)} file (information) in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process, encryptFile/decryptFile with workers (a new pool per call, as the CLI runs) against the same file mode on one thread (its jobs inline: the best one-thread path) and the old stream path (createReadStream → encryptStream → createWriteStream), alternating.`,
           `Start-up bound = T1 / (ready + (T1 − ready) / 2): the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts; the frame worker's start, measured alone in each run, took ${readyMs.toFixed(0)} ms (median).`,
           `One thread, ${sizeLabel(FILE_BYTES)}, median MB/s (information): encrypt ${fileMb[0]} old stream path vs ${fileMb[1]} file mode inline, decrypt ${fileMb[2]} vs ${fileMb[3]}.`,
           `Stream rows (information only; the file rows carry the target): ${PARALLEL_RUNS} runs, one thread and worker threads alternating; ${loadBefore} before, ${loadAfter} after.`,
