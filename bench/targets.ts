@@ -183,7 +183,7 @@ export async function targetsBench(): Promise<string> {
     name: '1 KiB 0x0578 decrypt vs the same with the JWK key import (issue baseline)',
     goal: '≥ +25 %',
     holds: (m) => m >= 0.25,
-    format: (v) => `+${(100 * v).toFixed(0)} %`,
+    format: (v) => `${v < 0 ? '' : '+'}${(100 * v).toFixed(0)} %`,
     values: [],
   };
 
