@@ -85,7 +85,9 @@ for (const kind of STORE_KINDS) {
       const forged = [
         Buffer.from('offset:1', 'utf8').toString('base64url'), // the old offset marker
         `${Buffer.from('arn:aws:kms:us-east-1:111122223333:key/', 'utf8').toString('base64url')}.${mac}`,
-        `${name}.${mac.slice(0, -2)}AA`,
+        // The MAC with its first character changed (all six of its bits count; the last
+        // character's low bits may be base64 padding, which decoding ignores).
+        `${name}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`,
         `${name}.${mac}.x`,
       ];
       for (const bad of forged) {
