@@ -472,6 +472,33 @@ describe('SQLite store record cache', () => {
     }
   });
 
+  it('numbers audit rows after those another connection to the same file appended', async () => {
+    const { store, path } = open();
+    const other = new SqliteResourceStore(path);
+    const record = (operation: string) => ({
+      id: operation,
+      time: new Date().toISOString(),
+      service: 'aws',
+      location: 'us-east-1',
+      operation,
+      requestId: operation,
+      principal: 'test',
+      resources: [],
+      parameters: {},
+    });
+    try {
+      store.groupedTransaction(() => store.appendAudit(record('a1')));
+      await store.committed();
+      other.appendAudit(record('b1'));
+      store.groupedTransaction(() => store.appendAudit(record('a2')));
+      await store.committed();
+      store.appendAudit(record('a3'));
+      expect(store.queryAudit({}).map((r) => r.operation)).to.deep.equal(['a1', 'b1', 'a2', 'a3']);
+    } finally {
+      other.close();
+    }
+  });
+
   it('never serves a write whose group failed to commit', async () => {
     const state = { failing: false };
     const { store } = open({ open: failingCommits(state) });

@@ -43,7 +43,10 @@ const RESOURCE_COLUMNS = ['seq', 'resource', 'tail'] as const;
  */
 export class SqliteAuditWriter implements DeferredWrites {
   readonly #deferred: Deferred[] = [];
-  /** The next `seq`, once read; forgotten when a transaction rolls back. */
+  /**
+   * The next `seq`, read once per transaction: forgotten when it ends (`settled`), since another
+   * connection to the same file may append rows between two of ours.
+   */
   #next: number | undefined;
 
   constructor(private readonly sql: <R = unknown>(text: string) => SqliteStatement<unknown[], R>) {}
@@ -78,6 +81,11 @@ export class SqliteAuditWriter implements DeferredWrites {
 
   undo(mark: number): void {
     this.#deferred.length = mark;
+    this.#next = undefined;
+  }
+
+  /** The outermost transaction ended: the next one reads the highest `seq` again. */
+  settled(): void {
     this.#next = undefined;
   }
 

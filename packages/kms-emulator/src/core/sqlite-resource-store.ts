@@ -122,7 +122,10 @@ export class SqliteResourceStore implements ResourceStore {
       this.#groups = new SqliteCommitGroups(this.#db, options.maxGroupCalls ?? DEFAULT_MAX_GROUP_CALLS, {
         ...(path === ':memory:' ? {} : { onGroupCommit: () => this.#groupCommitted() }),
         deferred: this.#audit,
-        onSettled: () => this.#records.settled(),
+        onSettled: () => {
+          this.#records.settled();
+          this.#audit.settled();
+        },
       });
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
