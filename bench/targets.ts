@@ -255,9 +255,9 @@ export async function targetsBench(): Promise<string> {
     values: smallFileRuns.map((run) => run.inlineDecMs / run.fileDecMs),
   };
   const readyMs = median([...fileRuns, ...smallFileRuns].map((r) => r.workerReadyMs));
-  const fileMb = streamMb.map((v) => ([...v].sort((a, b) => a - b)[v.length >> 1] ?? 0).toFixed(0));
+  const fileMb = streamMb.map((v) => (v.length ? median(v) : 0).toFixed(0));
   const loadAfter = loadNote();
-  const cpuSeconds = parallelCpu.map((v) => ([...v].sort((a, b) => a - b)[v.length >> 1]! / 1000).toFixed(2));
+  const cpuSeconds = parallelCpu.map((v) => (median(v) / 1000).toFixed(2));
 
   // Envelope, the AWS SDK and the 0x0578 baseline each in a child process of their own.
   const smallLoadBefore = loadNote();
