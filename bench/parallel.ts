@@ -99,15 +99,41 @@ interface Timed {
   readonly ms: number;
   /** CPU time of the whole process (all threads). */
   readonly cpuMs: number;
+  /** Minor page faults of the whole process (all threads): first touches of memory it was given. */
+  readonly faults: number;
 }
 
 async function timed(run: () => Promise<unknown>): Promise<Timed> {
   const cpu = process.cpuUsage();
+  const faults = process.resourceUsage().minorPageFault;
   const start = performance.now();
   await run();
   const ms = performance.now() - start;
   const { user, system } = process.cpuUsage(cpu);
-  return { ms, cpuMs: (user + system) / 1000 };
+  return { ms, cpuMs: (user + system) / 1000, faults: process.resourceUsage().minorPageFault - faults };
+}
+
+/** Run by {@link pageFaultUs} in a process of its own; prints CPU µs per fault. */
+const FAULT_CODE = `
+const cpuUs = () => { const { user, system } = process.cpuUsage(); return user + system; };
+const faults = process.resourceUsage().minorPageFault;
+const first = cpuUs();
+const fresh = Buffer.allocUnsafeSlow(64 * 1024 * 1024).fill(1);
+const touched = cpuUs();
+const count = process.resourceUsage().minorPageFault - faults;
+fresh.fill(2);
+const again = cpuUs() - touched;
+process.stdout.write(String((touched - first - again) / Math.max(1, count)));`;
+
+/**
+ * CPU µs per minor page fault on this machine at this moment: 64 MiB of fresh memory (an mmap of
+ * its own, whatever malloc's thresholds) touched once, less the same pages touched again, per
+ * fault. On a virtual machine each fault may trap to the hypervisor; the file rows' fault counts
+ * times this cost is the CPU a call spent having fresh memory mapped. Measured in a short-lived
+ * process, so that the 64 MiB is not left for the next timed call's garbage collection to unmap.
+ */
+export function pageFaultUs(): number {
+  return Number(execFileSync(process.execPath, ['-e', FAULT_CODE], { encoding: 'utf8' }));
 }
 
 function encryptMs(suiteId: number, parallel: Mode, keep?: Buffer[]): Promise<Timed> {
@@ -227,6 +253,10 @@ export interface FileRun {
   readonly streamDecMs: number;
   /** Process CPU ms (every thread) of the same six passes, in the order of the fields above. */
   readonly cpuMs: readonly [number, number, number, number, number, number];
+  /** Process minor page faults (every thread) of the same six passes, in the same order. */
+  readonly faults: readonly [number, number, number, number, number, number];
+  /** {@link pageFaultUs}, measured in the same run. */
+  readonly faultUs: number;
   /** {@link twoThreadCeiling}, measured in the same run. */
   readonly ceiling: number;
   /** {@link workerReadyMs}, measured in the same run (NaN without a built worker). */
@@ -341,8 +371,17 @@ export async function fileRuns(suiteId: number, runs: number, bytes: number): Pr
           fileDec.cpuMs,
           streamDec.cpuMs,
         ],
+        faults: [
+          inlineEnc.faults,
+          fileEnc.faults,
+          streamEnc.faults,
+          inlineDec.faults,
+          fileDec.faults,
+          streamDec.faults,
+        ],
         ceiling: await twoThreadCeiling(),
         workerReadyMs: await workerReadyMs(),
+        faultUs: pageFaultUs(),
       });
     }
     return results;
@@ -390,6 +429,7 @@ export const sizeLabel = (bytes: number) =>
 /** The file table's encrypt and decrypt rows for one size. */
 function fileTableRows(files: readonly FileRun[], bytes: number, role: string): string[][] {
   const cpu = (i: number) => (median(files.map((r) => r.cpuMs[i]!)) / 1000).toFixed(2);
+  const faults = (i: number) => (median(files.map((r) => r.faults[i]!)) / (bytes / MiB)).toFixed(1);
   const mbMedian = (ms: number[]) => mbPerSecond(bytes, median(ms)).toFixed(0);
   const times = (
     [
@@ -414,6 +454,7 @@ function fileTableRows(files: readonly FileRun[], bytes: number, role: string): 
     ),
     mbMedian(runs.map(([, , stream]) => stream)),
     `${cpu(cpuAt)} / ${cpu(cpuAt + 1)} / ${cpu(cpuAt + 2)}`,
+    `${faults(cpuAt)} / ${faults(cpuAt + 1)} / ${faults(cpuAt + 2)}`,
   ]);
 }
 
@@ -464,9 +505,16 @@ export async function parallelBench(): Promise<string> {
   ] as const;
   const fileRows: string[][] = [];
   const readyNotes: string[] = [];
+  const faultNotes: string[] = [];
   for (const { bytes, role } of sizes) {
     const files = fileRunsIsolated(SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY, FILE_RUNS, bytes);
     fileRows.push(...fileTableRows(files, bytes, role));
+    faultNotes.push(
+      `${sizeLabel(bytes)}: ${range(
+        files.map((r) => r.faultUs),
+        (v) => v.toFixed(1),
+      )} µs`,
+    );
     readyNotes.push(
       `${sizeLabel(bytes)}: ${range(
         files.map((r) => r.workerReadyMs),
@@ -485,11 +533,12 @@ export async function parallelBench(): Promise<string> {
         "machine's 2-thread ceiling (raw GCM) min / median / max",
         'old CLI stream path, one thread MB/s (information)',
         'CPU s inline / workers / stream (median)',
+        'page faults per MiB inline / workers / stream (median)',
       ],
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs per size in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs per size in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). Page faults = the process's minor faults during the call (every thread), per MiB of plaintext: on one thread mostly first touches of the heap memory that holds each frame's cipher.update output (memory the allocator gave back to the system and takes again), with workers also each worker's start (≈ 2,000 faults: its V8 heap) and the first tens of MiB of its own allocator arena; one fault cost ${faultNotes.join(', ')} of CPU in the same runs (min / median / max; 64 MiB of fresh memory touched, less touched again), so faults × that cost is CPU a call spent on them, on whichever thread faulted. ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [
