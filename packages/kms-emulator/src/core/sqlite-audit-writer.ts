@@ -39,17 +39,35 @@ const RESOURCE_COLUMNS = ['seq', 'resource', 'tail'] as const;
  * `seq` is assigned here, in the order rows are written (always append order: a plain transaction
  * joining a group writes the group's rows first), after the highest ever used: `audit_records` is
  * AUTOINCREMENT, and `sqlite_sequence` keeps that highest even once pruning or a clear deleted the
- * row, so a position is never reused and an audit cursor never skips a newer record.
+ * row, so a position is never reused and an audit cursor never skips a newer record. The next `seq`
+ * is read from the database once, then kept across this connection's commits for as long as its
+ * `PRAGMA data_version` (the store reads it once per transaction) shows no other connection committed.
  */
 export class SqliteAuditWriter implements DeferredWrites {
   readonly #deferred: Deferred[] = [];
   /**
-   * The next `seq`, read once per transaction: forgotten when it ends (`settled`), since another
-   * connection to the same file may append rows between two of ours.
+   * The next `seq`, valid while the connection's data version is `#nextVersion`: another connection to
+   * the same file may append rows between two of our transactions, and then the version differs.
+   * Forgotten when a transaction rolls back (`undo`), since its rows are gone.
    */
   #next: number | undefined;
+  #nextVersion: number | undefined;
+  /**
+   * No row has a `seq` below this (unknown when undefined): pruning by count needs no query while the
+   * cutoff is below it. Rows only ever disappear at the low end (pruning, a clear) or come after the
+   * highest, whichever connection writes them, so it stays a lower bound across commits; only a
+   * rollback (of a prune) can bring rows back below it (`undo`).
+   */
+  #lowest: number | undefined;
 
-  constructor(private readonly sql: <R = unknown>(text: string) => SqliteStatement<unknown[], R>) {}
+  /**
+   * `version` is the connection's `PRAGMA data_version` in the open transaction (it changes exactly
+   * when another connection committed).
+   */
+  constructor(
+    private readonly sql: <R = unknown>(text: string) => SqliteStatement<unknown[], R>,
+    private readonly version: () => number,
+  ) {}
 
   append(record: AuditRecord, defer: boolean): void {
     // Serialized now, so a record that cannot be fails the call that appends it.
@@ -82,11 +100,7 @@ export class SqliteAuditWriter implements DeferredWrites {
   undo(mark: number): void {
     this.#deferred.length = mark;
     this.#next = undefined;
-  }
-
-  /** The outermost transaction ended: the next one reads the highest `seq` again. */
-  settled(): void {
-    this.#next = undefined;
+    this.#lowest = undefined;
   }
 
   drop(): void {
@@ -109,7 +123,12 @@ export class SqliteAuditWriter implements DeferredWrites {
   }
 
   #insert(rows: readonly AuditRow[]): void {
-    let seq = (this.#next ??= this.#highestSeq() + 1);
+    const version = this.version();
+    if (this.#next === undefined || this.#nextVersion !== version) {
+      this.#next = this.#highestSeq() + 1;
+      this.#nextVersion = version;
+    }
+    let seq = this.#next;
     const records: unknown[] = [];
     const resources: unknown[] = [];
     for (const row of rows) {
@@ -141,21 +160,31 @@ export class SqliteAuditWriter implements DeferredWrites {
     return Math.max(Number(sequence ?? 0), Number(row ?? 0));
   }
 
+  /**
+   * Keeps the newest `maxEvents` rows. Right after this connection appended (a group's COMMIT), the
+   * highest `seq` is known and, while the cutoff is below `#lowest`, finding out there is nothing to
+   * delete costs no query; otherwise two index probes.
+   */
+  #pruneToCount(maxEvents: number): void {
+    const highest =
+      this.#next !== undefined && this.#nextVersion === this.version() ? this.#next - 1 : undefined;
+    if (highest !== undefined && this.#lowest !== undefined && highest - maxEvents < this.#lowest) return;
+    const bounds = this.sql<{ lowest: number | null; highest: number | null }>(
+      'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest',
+    ).get()!;
+    if (bounds.lowest === null || bounds.highest === null) return;
+    const cutoff = Number(bounds.highest) - maxEvents;
+    this.#lowest = Number(bounds.lowest);
+    if (this.#lowest > cutoff) return;
+    this.sql('DELETE FROM audit_resources WHERE seq <= ?').run(cutoff);
+    this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
+    this.#lowest = cutoff + 1;
+  }
+
   /** Deletes what `pruning` no longer keeps; finding out there is nothing to delete costs index probes. */
   #prune(pruning: AuditPruning): void {
     const { maxEvents, before } = pruning;
-    if (maxEvents !== undefined) {
-      const bounds = this.sql<{ lowest: number | null; highest: number | null }>(
-        'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest',
-      ).get()!;
-      if (bounds.lowest !== null && bounds.highest !== null) {
-        const cutoff = Number(bounds.highest) - maxEvents;
-        if (Number(bounds.lowest) <= cutoff) {
-          this.sql('DELETE FROM audit_resources WHERE seq <= ?').run(cutoff);
-          this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
-        }
-      }
-    }
+    if (maxEvents !== undefined) this.#pruneToCount(maxEvents);
     if (before !== undefined) {
       const { oldest } = this.sql<{ oldest: number | null }>(
         'SELECT MIN(time) AS oldest FROM audit_records',

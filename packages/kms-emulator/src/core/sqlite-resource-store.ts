@@ -100,8 +100,16 @@ export class SqliteResourceStore implements ResourceStore {
   readonly #db: SqliteDatabase;
   readonly #groups: SqliteCommitGroups;
   readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
-  readonly #audit = new SqliteAuditWriter((sql) => this.#sql(sql));
+  readonly #audit = new SqliteAuditWriter(
+    (sql) => this.#sql(sql),
+    () => this.#dataVersion(),
+  );
   readonly #records = new SqliteRecordCache();
+  /**
+   * The connection's `PRAGMA data_version` as read in the open transaction: it cannot change before
+   * that transaction ends (its snapshot is fixed), so the calls of a group read it once.
+   */
+  #version: number | undefined;
   /**
    * Started by the first group commit (a server's load), not by a store that only runs `transaction`s;
    * `null` when no worker could be started.
@@ -123,8 +131,8 @@ export class SqliteResourceStore implements ResourceStore {
         ...(path === ':memory:' ? {} : { onGroupCommit: () => this.#groupCommitted() }),
         deferred: this.#audit,
         onSettled: () => {
+          this.#version = undefined;
           this.#records.settled();
-          this.#audit.settled();
         },
       });
       this.#db.exec('PRAGMA journal_mode = WAL');
@@ -146,8 +154,7 @@ export class SqliteResourceStore implements ResourceStore {
   /** Served from `SqliteRecordCache` once read: a copy of the parsed record, as a read from the table. */
   get<T>(kind: string, name: string): T | undefined {
     this.#groups.settleForRead();
-    const version = this.#sql<{ data_version: number }>('PRAGMA data_version').get()!.data_version;
-    const cached = this.#records.get<T>(kind, name, Number(version));
+    const cached = this.#records.get<T>(kind, name, this.#dataVersion());
     if (cached !== undefined) return cached;
     const row = this.#sql<{ record: string }>('SELECT record FROM resources WHERE kind = ? AND name = ?').get(
       kind,
@@ -311,6 +318,17 @@ export class SqliteResourceStore implements ResourceStore {
     } catch {
       // The connection is failing anyway: the next statement reports it to its caller.
     }
+  }
+
+  /**
+   * `PRAGMA data_version`: it changes exactly when another connection committed. Read once per
+   * transaction (the first read starts its snapshot); outside one, each read sees the latest commit.
+   */
+  #dataVersion(): number {
+    if (this.#version !== undefined && this.#db.inTransaction) return this.#version;
+    const version = Number(this.#sql<{ data_version: number }>('PRAGMA data_version').get()!.data_version);
+    this.#version = this.#db.inTransaction ? version : undefined;
+    return version;
   }
 
   /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */
