@@ -578,6 +578,35 @@ describe('SQLite store record cache', () => {
     }
   });
 
+  it('finds a name again once another connection pruned every record of it', async () => {
+    const { store, path } = open();
+    const other = new SqliteResourceStore(path);
+    const key = 'arn:aws:kms:us-east-1:111122223333:key/k1';
+    const record = (operation: string, resources: string[]) => ({
+      id: operation,
+      time: new Date().toISOString(),
+      service: 'aws',
+      location: 'us-east-1',
+      operation,
+      requestId: operation,
+      principal: 'test',
+      resources,
+      parameters: {},
+    });
+    try {
+      store.groupedTransaction(() => store.appendAudit(record('a1', [key])));
+      await store.committed();
+      other.appendAudit(record('b1', []));
+      other.pruneAudit({ maxEvents: 1 });
+      store.groupedTransaction(() => store.appendAudit(record('a2', [key])));
+      await store.committed();
+      expect(store.queryAudit({ resource: key }).map((r) => r.operation)).to.deep.equal(['a2']);
+      expect(other.queryAudit({ resource: 'k1' }).map((r) => r.operation)).to.deep.equal(['a2']);
+    } finally {
+      other.close();
+    }
+  });
+
   it('never serves a write whose group failed to commit', async () => {
     const state = { failing: false };
     const { store } = open({ open: failingCommits(state) });

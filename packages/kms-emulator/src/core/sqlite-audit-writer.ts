@@ -26,7 +26,10 @@ const insertRows = (table: string, columns: readonly string[], rows: number): st
   ).join(', ')}`;
 
 const RECORD_COLUMNS = ['seq', 'time', 'service', 'location', 'operation', 'record'] as const;
-const RESOURCE_COLUMNS = ['seq', 'resource', 'tail'] as const;
+const RESOURCE_COLUMNS = ['seq', 'name'] as const;
+
+/** Interned names kept at most (a server's load touches a few keys; a seed or a scan may touch many). */
+const MAX_NAMES = 10_000;
 
 /**
  * The SQLite store's audit log writes. Outside a grouped call, an audit row (and a prune) is written
@@ -41,7 +44,9 @@ const RESOURCE_COLUMNS = ['seq', 'resource', 'tail'] as const;
  * AUTOINCREMENT, and `sqlite_sequence` keeps that highest even once pruning or a clear deleted the
  * row, so a position is never reused and an audit cursor never skips a newer record. The next `seq`
  * is read from the database once, then kept across this connection's commits for as long as its
- * `PRAGMA data_version` (the store reads it once per transaction) shows no other connection committed.
+ * `PRAGMA data_version` (the store reads it once per transaction) shows no other connection committed;
+ * so are the ids of the resource names in `audit_names` (see sqlite-resource-store.ts), which the
+ * writer interns, and removes once pruning left no row referring to them.
  */
 export class SqliteAuditWriter implements DeferredWrites {
   readonly #deferred: Deferred[] = [];
@@ -52,6 +57,8 @@ export class SqliteAuditWriter implements DeferredWrites {
    */
   #next: number | undefined;
   #nextVersion: number | undefined;
+  /** The `audit_names` id of each name, valid with `#next` (same version, forgotten on `undo`). */
+  readonly #names = new Map<string, number>();
   /**
    * No row has a `seq` below this (unknown when undefined): pruning by count needs no query while the
    * cutoff is below it. Rows only ever disappear at the low end (pruning, a clear) or come after the
@@ -88,8 +95,12 @@ export class SqliteAuditWriter implements DeferredWrites {
     else this.#prune(pruning);
   }
 
-  /** The log was cleared: rows deferred before it are dropped with it (unless the clear is undone). */
+  /**
+   * The log was cleared (with the names): rows deferred before it are dropped with it (unless the
+   * clear is undone).
+   */
   cleared(defer: boolean): void {
+    this.#names.clear();
     if (defer) this.#deferred.push({ clear: true });
   }
 
@@ -100,6 +111,7 @@ export class SqliteAuditWriter implements DeferredWrites {
   undo(mark: number): void {
     this.#deferred.length = mark;
     this.#next = undefined;
+    this.#names.clear();
     this.#lowest = undefined;
   }
 
@@ -125,6 +137,7 @@ export class SqliteAuditWriter implements DeferredWrites {
   #insert(rows: readonly AuditRow[]): void {
     const version = this.version();
     if (this.#next === undefined || this.#nextVersion !== version) {
+      this.#names.clear();
       this.#next = this.#highestSeq() + 1;
       this.#nextVersion = version;
     }
@@ -133,7 +146,7 @@ export class SqliteAuditWriter implements DeferredWrites {
     const resources: unknown[] = [];
     for (const row of rows) {
       records.push(seq, row.time, row.service, row.location, row.operation, row.json);
-      for (const resource of row.resources) resources.push(seq, resource, lastSegment(resource));
+      for (const resource of row.resources) resources.push(seq, this.#nameId(resource));
       seq++;
     }
     this.#insertRows('audit_records', RECORD_COLUMNS, records);
@@ -146,6 +159,45 @@ export class SqliteAuditWriter implements DeferredWrites {
     for (let start = 0; start < values.length; start += perInsert) {
       const chunk = values.slice(start, start + perInsert);
       this.sql(insertRows(table, columns, chunk.length / columns.length)).run(...chunk);
+    }
+  }
+
+  /** The id of `resource` in `audit_names`, added when it has none. */
+  #nameId(resource: string): number {
+    let id = this.#names.get(resource);
+    if (id !== undefined) return id;
+    const found = this.sql<{ id: number }>('SELECT id FROM audit_names WHERE resource = ?').get(resource);
+    id = Number(
+      (
+        found ??
+        this.sql<{ id: number }>('INSERT INTO audit_names (resource, tail) VALUES (?, ?) RETURNING id').get(
+          resource,
+          lastSegment(resource),
+        )!
+      ).id,
+    );
+    if (this.#names.size >= MAX_NAMES) this.#names.clear();
+    this.#names.set(resource, id);
+    return id;
+  }
+
+  /**
+   * Deletes the resource rows `where` (a condition on `seq`, one parameter) selects, then the names no
+   * row refers to any more.
+   */
+  #deleteResources(where: string, bound: number): void {
+    // Not SELECT DISTINCT: SQLite would answer that by scanning the (name, seq) index.
+    const names = new Set(
+      this.sql<{ name: number }>(`SELECT name FROM audit_resources WHERE ${where}`)
+        .all(bound)
+        .map((row) => Number(row.name)),
+    );
+    this.sql(`DELETE FROM audit_resources WHERE ${where}`).run(bound);
+    const unused = this.sql<{ resource: string }>(
+      'DELETE FROM audit_names WHERE id = ? AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = ?) RETURNING resource',
+    );
+    for (const name of names) {
+      for (const { resource } of unused.all(name, name)) this.#names.delete(resource);
     }
   }
 
@@ -176,7 +228,7 @@ export class SqliteAuditWriter implements DeferredWrites {
     const cutoff = Number(bounds.highest) - maxEvents;
     this.#lowest = Number(bounds.lowest);
     if (this.#lowest > cutoff) return;
-    this.sql('DELETE FROM audit_resources WHERE seq <= ?').run(cutoff);
+    this.#deleteResources('seq <= ?', cutoff);
     this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
     this.#lowest = cutoff + 1;
   }
@@ -191,9 +243,7 @@ export class SqliteAuditWriter implements DeferredWrites {
       ).get()!;
       const until = before.getTime();
       if (oldest !== null && Number(oldest) < until) {
-        this.sql(
-          'DELETE FROM audit_resources WHERE seq IN (SELECT seq FROM audit_records WHERE time < ?)',
-        ).run(until);
+        this.#deleteResources('seq IN (SELECT seq FROM audit_records WHERE time < ?)', until);
         this.sql('DELETE FROM audit_records WHERE time < ?').run(until);
       }
     }
