@@ -114,6 +114,19 @@ function instrumented(state: {
 const runsOf = (runs: Map<string, number>, prefix: string): number =>
   [...runs].reduce((sum, [sql, n]) => (sql.startsWith(prefix) ? sum + n : sum), 0);
 
+/** An audit record named after its operation (its id and request id too). */
+const auditRecord = (operation: string, resources: string[] = []) => ({
+  id: operation,
+  time: new Date().toISOString(),
+  service: 'aws',
+  location: 'us-east-1',
+  operation,
+  requestId: operation,
+  principal: 'test',
+  resources,
+  parameters: {},
+});
+
 const boom = (thrown: unknown): ServiceFailure => ({
   error: thrown instanceof Error ? thrown : new Error(String(thrown)),
   code: thrown instanceof StoreCommitError ? 'CommitFailed' : 'Boom',
@@ -347,18 +360,7 @@ describe('group commit (SQLite store)', () => {
   it('prunes by count after a rolled-back prune brought the deleted rows back', async () => {
     const { store } = open();
     const core = new HsmCore({ store, rootKey: randomBytes(32), auditRetention: { maxEvents: 3 } });
-    const record = (operation: string) => ({
-      id: operation,
-      time: new Date().toISOString(),
-      service: 'test',
-      location: 'here',
-      operation,
-      requestId: operation,
-      principal: 'tester',
-      resources: [],
-      parameters: {},
-    });
-    for (const n of [1, 2, 3, 4]) store.appendAudit(record(`r${n}`));
+    for (const n of [1, 2, 3, 4]) store.appendAudit(auditRecord(`r${n}`));
     // Pruned to r3, r4 in a transaction that is rolled back: r1 and r2 are back.
     expect(() =>
       store.transaction(() => {
@@ -554,24 +556,13 @@ describe('SQLite store record cache', () => {
   it('numbers audit rows after those another connection to the same file appended', async () => {
     const { store, path } = open();
     const other = new SqliteResourceStore(path);
-    const record = (operation: string) => ({
-      id: operation,
-      time: new Date().toISOString(),
-      service: 'aws',
-      location: 'us-east-1',
-      operation,
-      requestId: operation,
-      principal: 'test',
-      resources: [],
-      parameters: {},
-    });
     try {
-      store.groupedTransaction(() => store.appendAudit(record('a1')));
+      store.groupedTransaction(() => store.appendAudit(auditRecord('a1')));
       await store.committed();
-      other.appendAudit(record('b1'));
-      store.groupedTransaction(() => store.appendAudit(record('a2')));
+      other.appendAudit(auditRecord('b1'));
+      store.groupedTransaction(() => store.appendAudit(auditRecord('a2')));
       await store.committed();
-      store.appendAudit(record('a3'));
+      store.appendAudit(auditRecord('a3'));
       expect(store.queryAudit({}).map((r) => r.operation)).to.deep.equal(['a1', 'b1', 'a2', 'a3']);
     } finally {
       other.close();
@@ -582,23 +573,12 @@ describe('SQLite store record cache', () => {
     const { store, path } = open();
     const other = new SqliteResourceStore(path);
     const key = 'arn:aws:kms:us-east-1:111122223333:key/k1';
-    const record = (operation: string, resources: string[]) => ({
-      id: operation,
-      time: new Date().toISOString(),
-      service: 'aws',
-      location: 'us-east-1',
-      operation,
-      requestId: operation,
-      principal: 'test',
-      resources,
-      parameters: {},
-    });
     try {
-      store.groupedTransaction(() => store.appendAudit(record('a1', [key])));
+      store.groupedTransaction(() => store.appendAudit(auditRecord('a1', [key])));
       await store.committed();
-      other.appendAudit(record('b1', []));
+      other.appendAudit(auditRecord('b1', []));
       other.pruneAudit({ maxEvents: 1 });
-      store.groupedTransaction(() => store.appendAudit(record('a2', [key])));
+      store.groupedTransaction(() => store.appendAudit(auditRecord('a2', [key])));
       await store.committed();
       expect(store.queryAudit({ resource: key }).map((r) => r.operation)).to.deep.equal(['a2']);
       expect(other.queryAudit({ resource: 'k1' }).map((r) => r.operation)).to.deep.equal(['a2']);
