@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { openSqlite, SqliteResourceStore } from '../src/index.js';
 
 /** The audit tables as the store wrote them before `audit_resources` was keyed by (seq, resource). */
-const AUDIT_SCHEMA_BEFORE = `
+const AUDIT_SCHEMA_V1 = `
 CREATE TABLE audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
   service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX audit_records_by_time ON audit_records (time);
@@ -13,6 +13,16 @@ CREATE TABLE audit_resources (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail
 CREATE INDEX audit_resources_by_seq ON audit_resources (seq);
 CREATE INDEX audit_resources_by_resource ON audit_resources (resource);
 CREATE INDEX audit_resources_by_tail ON audit_resources (tail);
+`;
+
+/** Then keyed by (seq, resource), each row with the name and its tail, before names were interned. */
+const AUDIT_SCHEMA_V2 = `
+CREATE TABLE audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
+  service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX audit_records_by_time ON audit_records (time);
+CREATE TABLE audit_resources (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL,
+  PRIMARY KEY (seq, resource)) WITHOUT ROWID;
+CREATE INDEX audit_resources_by_tail_resource ON audit_resources (tail, resource);
 `;
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/k1';
@@ -52,56 +62,94 @@ describe('SqliteResourceStore audit_resources layout', () => {
     }
   };
 
-  it('writes one B-tree per audit resource besides the tail index', () => {
-    new SqliteResourceStore(path).close();
-    expect(indexes()).to.deep.equal(['audit_resources_by_tail_resource']);
-  });
-
-  it('migrates the earlier layout on open, keeping every row findable by name and by last segment', () => {
-    const db = openSqlite(path);
-    db.exec(AUDIT_SCHEMA_BEFORE);
-    const insert = db.prepare(
-      'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
-    );
-    const link = db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
-    for (const [seq, resources] of [
-      [1, [KEY]],
-      [2, [KEY, OTHER]],
-      [3, [OTHER]],
-    ] as const) {
-      insert.run(
-        Date.parse('2026-01-01'),
-        'aws',
-        'us-east-1',
-        'Decrypt',
-        JSON.stringify(event(`e${seq}`, [...resources])),
-      );
-      for (const resource of resources)
-        link.run(seq, resource, resource.slice(resource.lastIndexOf('/') + 1));
+  /** `sql` on a read-only connection of its own. */
+  const read = (sql: string) => {
+    const db = openSqlite(path, { readonly: true });
+    try {
+      return db.prepare(sql).all();
+    } finally {
+      db.close();
     }
-    db.close();
+  };
 
+  it('writes one B-tree per audit resource besides its (name, seq) index, and each name once', () => {
     const store = new SqliteResourceStore(path);
     try {
-      const ids = (resource: string) => store.queryAudit({ resource }).map((record) => record.id);
-      expect(ids(KEY)).to.deep.equal(['e1', 'e2']);
-      expect(ids('k1')).to.deep.equal(['e1', 'e2']);
-      expect(ids('k2')).to.deep.equal(['e2', 'e3']);
-      expect(ids('arn:aws:kms:us-east-1:111122223333:key/k3')).to.deep.equal([]);
-      store.appendAudit(event('e4', [KEY]));
-      expect(ids('k1')).to.deep.equal(['e1', 'e2', 'e4']);
-      store.pruneAudit({ maxEvents: 1 });
-      expect(ids('k1')).to.deep.equal(['e4']);
-      expect(ids('k2')).to.deep.equal([]);
+      for (const n of [1, 2, 3]) store.appendAudit(event(`e${n}`, [KEY]));
     } finally {
       store.close();
     }
-    expect(indexes()).to.deep.equal(['audit_resources_by_tail_resource']);
-    const check = openSqlite(path, { readonly: true });
+    expect(indexes()).to.deep.equal(['audit_resources_by_name']);
+    expect(read('SELECT resource, tail FROM audit_names')).to.deep.equal([{ resource: KEY, tail: 'k1' }]);
+    expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 3 }]);
+  });
+
+  it('removes a name once pruning left no record of it, by count and by age', () => {
+    const store = new SqliteResourceStore(path);
     try {
-      expect(check.prepare('SELECT COUNT(*) AS n FROM audit_resources').get()).to.deep.equal({ n: 1 });
+      store.appendAudit(event('e1', [KEY, OTHER]));
+      store.appendAudit(event('e2', [KEY]));
+      store.pruneAudit({ maxEvents: 1 });
+      expect(read('SELECT resource FROM audit_names')).to.deep.equal([{ resource: KEY }]);
+      store.appendAudit({ ...event('e3', [OTHER]), time: '2026-01-02T00:00:00.000Z' });
+      store.pruneAudit({ before: new Date('2026-01-01T12:00:00.000Z') });
+      expect(read('SELECT resource FROM audit_names')).to.deep.equal([{ resource: OTHER }]);
+      // A name removed and then used again gets a new row, found by name and by last segment.
+      store.appendAudit({ ...event('e4', [KEY]), time: '2026-01-02T00:00:00.000Z' });
+      expect(store.queryAudit({ resource: KEY }).map((r) => r.id)).to.deep.equal(['e4']);
+      expect(store.queryAudit({ resource: 'k1' }).map((r) => r.id)).to.deep.equal(['e4']);
+      store.clear();
+      expect(read('SELECT resource FROM audit_names')).to.deep.equal([]);
     } finally {
-      check.close();
+      store.close();
     }
   });
+
+  for (const [layout, schema] of [
+    ['the first layout (three indexes)', AUDIT_SCHEMA_V1],
+    ['the layout keyed by (seq, resource)', AUDIT_SCHEMA_V2],
+  ] as const)
+    it(`migrates ${layout} on open, keeping every row findable by name and by last segment`, () => {
+      const db = openSqlite(path);
+      db.exec(schema);
+      const insert = db.prepare(
+        'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
+      );
+      const link = db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
+      for (const [seq, resources] of [
+        [1, [KEY]],
+        [2, [KEY, OTHER]],
+        [3, [OTHER]],
+      ] as const) {
+        insert.run(
+          Date.parse('2026-01-01'),
+          'aws',
+          'us-east-1',
+          'Decrypt',
+          JSON.stringify(event(`e${seq}`, [...resources])),
+        );
+        for (const resource of resources)
+          link.run(seq, resource, resource.slice(resource.lastIndexOf('/') + 1));
+      }
+      db.close();
+
+      const store = new SqliteResourceStore(path);
+      try {
+        const ids = (resource: string) => store.queryAudit({ resource }).map((record) => record.id);
+        expect(ids(KEY)).to.deep.equal(['e1', 'e2']);
+        expect(ids('k1')).to.deep.equal(['e1', 'e2']);
+        expect(ids('k2')).to.deep.equal(['e2', 'e3']);
+        expect(ids('arn:aws:kms:us-east-1:111122223333:key/k3')).to.deep.equal([]);
+        store.appendAudit(event('e4', [KEY]));
+        expect(ids('k1')).to.deep.equal(['e1', 'e2', 'e4']);
+        store.pruneAudit({ maxEvents: 1 });
+        expect(ids('k1')).to.deep.equal(['e4']);
+        expect(ids('k2')).to.deep.equal([]);
+      } finally {
+        store.close();
+      }
+      expect(indexes()).to.deep.equal(['audit_resources_by_name']);
+      expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 1 }]);
+      expect(read('SELECT resource, tail FROM audit_names')).to.deep.equal([{ resource: KEY, tail: 'k1' }]);
+    });
 });

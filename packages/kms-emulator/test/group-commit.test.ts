@@ -114,6 +114,19 @@ function instrumented(state: {
 const runsOf = (runs: Map<string, number>, prefix: string): number =>
   [...runs].reduce((sum, [sql, n]) => (sql.startsWith(prefix) ? sum + n : sum), 0);
 
+/** An audit record named after its operation (its id and request id too). */
+const auditRecord = (operation: string, resources: string[] = []) => ({
+  id: operation,
+  time: new Date().toISOString(),
+  service: 'aws',
+  location: 'us-east-1',
+  operation,
+  requestId: operation,
+  principal: 'test',
+  resources,
+  parameters: {},
+});
+
 const boom = (thrown: unknown): ServiceFailure => ({
   error: thrown instanceof Error ? thrown : new Error(String(thrown)),
   code: thrown instanceof StoreCommitError ? 'CommitFailed' : 'Boom',
@@ -290,6 +303,74 @@ describe('group commit (SQLite store)', () => {
     expect(rows.map((r) => r.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(core.auditLog({ resource: 'projects/p/keys/k5' }).map((r) => r.operation)).to.deep.equal(['op5']);
     expect(core.auditLog({ resource: 'k7' }).map((r) => r.operation)).to.deep.equal(['op7']);
+  });
+
+  it('reads the data version once per group, and the next seq only after another connection committed', async () => {
+    const state = { runs: new Map<string, number>() };
+    const { store, path } = open({ open: instrumented(state) });
+    const core = new HsmCore({ store, rootKey: randomBytes(32), auditRetention: { maxEvents: 1000 } });
+    store.put('test.thing', 'k', { v: 1 });
+    state.runs.clear();
+    const group = (name: string) =>
+      Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          core.call(call(`${name}.${i}`), {
+            run: (scope) => {
+              scope.touch('test/k');
+              return store.get('test.thing', 'k');
+            },
+            fail: boom,
+          }),
+        ),
+      );
+    for (const name of ['g1', 'g2', 'g3']) await group(name);
+    expect(store.commits).to.equal(4);
+    expect(runsOf(state.runs, 'PRAGMA data_version')).to.equal(3);
+    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM sqlite_sequence')).to.equal(1);
+    expect(runsOf(state.runs, 'SELECT (SELECT MIN(seq)')).to.equal(1);
+    // Another connection appends and prunes: this one numbers after its rows and prunes by what is there.
+    const other = new HsmCore({
+      store: new SqliteResourceStore(path),
+      rootKey: randomBytes(32),
+      auditRetention: { maxEvents: 6 },
+    });
+    try {
+      await other.call(call('other'), { run: () => undefined, fail: boom });
+    } finally {
+      other.close();
+    }
+    await group('g4');
+    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM sqlite_sequence')).to.equal(2);
+    // Its pruning raised the lowest seq: what this one knew of it is still a lower bound.
+    expect(runsOf(state.runs, 'SELECT (SELECT MIN(seq)')).to.equal(1);
+    expect(core.auditLog({}).map((r) => r.operation)).to.deep.equal([
+      'g2.3',
+      'g3.0',
+      'g3.1',
+      'g3.2',
+      'g3.3',
+      'other',
+      'g4.0',
+      'g4.1',
+      'g4.2',
+      'g4.3',
+    ]);
+  });
+
+  it('prunes by count after a rolled-back prune brought the deleted rows back', async () => {
+    const { store } = open();
+    const core = new HsmCore({ store, rootKey: randomBytes(32), auditRetention: { maxEvents: 3 } });
+    for (const n of [1, 2, 3, 4]) store.appendAudit(auditRecord(`r${n}`));
+    // Pruned to r3, r4 in a transaction that is rolled back: r1 and r2 are back.
+    expect(() =>
+      store.transaction(() => {
+        store.pruneAudit({ maxEvents: 2 });
+        throw new Error('undo');
+      }),
+    ).to.throw('undo');
+    expect(store.queryAudit({}).map((r) => r.operation)).to.deep.equal(['r1', 'r2', 'r3', 'r4']);
+    await core.call(call('c1'), { run: () => undefined, fail: boom });
+    expect(core.auditLog({}).map((r) => r.operation)).to.deep.equal(['r3', 'r4', 'c1']);
   });
 
   it('never scans the audit tables to append, number or prune a group (each probe is an index search)', async () => {
@@ -475,25 +556,32 @@ describe('SQLite store record cache', () => {
   it('numbers audit rows after those another connection to the same file appended', async () => {
     const { store, path } = open();
     const other = new SqliteResourceStore(path);
-    const record = (operation: string) => ({
-      id: operation,
-      time: new Date().toISOString(),
-      service: 'aws',
-      location: 'us-east-1',
-      operation,
-      requestId: operation,
-      principal: 'test',
-      resources: [],
-      parameters: {},
-    });
     try {
-      store.groupedTransaction(() => store.appendAudit(record('a1')));
+      store.groupedTransaction(() => store.appendAudit(auditRecord('a1')));
       await store.committed();
-      other.appendAudit(record('b1'));
-      store.groupedTransaction(() => store.appendAudit(record('a2')));
+      other.appendAudit(auditRecord('b1'));
+      store.groupedTransaction(() => store.appendAudit(auditRecord('a2')));
       await store.committed();
-      store.appendAudit(record('a3'));
+      store.appendAudit(auditRecord('a3'));
       expect(store.queryAudit({}).map((r) => r.operation)).to.deep.equal(['a1', 'b1', 'a2', 'a3']);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('finds a name again once another connection pruned every record of it', async () => {
+    const { store, path } = open();
+    const other = new SqliteResourceStore(path);
+    const key = 'arn:aws:kms:us-east-1:111122223333:key/k1';
+    try {
+      store.groupedTransaction(() => store.appendAudit(auditRecord('a1', [key])));
+      await store.committed();
+      other.appendAudit(auditRecord('b1', []));
+      other.pruneAudit({ maxEvents: 1 });
+      store.groupedTransaction(() => store.appendAudit(auditRecord('a2', [key])));
+      await store.committed();
+      expect(store.queryAudit({ resource: key }).map((r) => r.operation)).to.deep.equal(['a2']);
+      expect(other.queryAudit({ resource: 'k1' }).map((r) => r.operation)).to.deep.equal(['a2']);
     } finally {
       other.close();
     }

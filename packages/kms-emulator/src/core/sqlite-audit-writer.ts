@@ -26,7 +26,10 @@ const insertRows = (table: string, columns: readonly string[], rows: number): st
   ).join(', ')}`;
 
 const RECORD_COLUMNS = ['seq', 'time', 'service', 'location', 'operation', 'record'] as const;
-const RESOURCE_COLUMNS = ['seq', 'resource', 'tail'] as const;
+const RESOURCE_COLUMNS = ['seq', 'name'] as const;
+
+/** Interned names kept at most (a server's load touches a few keys; a seed or a scan may touch many). */
+const MAX_NAMES = 10_000;
 
 /**
  * The SQLite store's audit log writes. Outside a grouped call, an audit row (and a prune) is written
@@ -39,17 +42,39 @@ const RESOURCE_COLUMNS = ['seq', 'resource', 'tail'] as const;
  * `seq` is assigned here, in the order rows are written (always append order: a plain transaction
  * joining a group writes the group's rows first), after the highest ever used: `audit_records` is
  * AUTOINCREMENT, and `sqlite_sequence` keeps that highest even once pruning or a clear deleted the
- * row, so a position is never reused and an audit cursor never skips a newer record.
+ * row, so a position is never reused and an audit cursor never skips a newer record. The next `seq`
+ * is read from the database once, then kept across this connection's commits for as long as its
+ * `PRAGMA data_version` (the store reads it once per transaction) shows no other connection committed;
+ * so are the ids of the resource names in `audit_names` (see sqlite-resource-store.ts), which the
+ * writer interns, and removes once pruning left no row referring to them.
  */
 export class SqliteAuditWriter implements DeferredWrites {
   readonly #deferred: Deferred[] = [];
   /**
-   * The next `seq`, read once per transaction: forgotten when it ends (`settled`), since another
-   * connection to the same file may append rows between two of ours.
+   * The next `seq`, valid while the connection's data version is `#nextVersion`: another connection to
+   * the same file may append rows between two of our transactions, and then the version differs.
+   * Forgotten when a transaction rolls back (`undo`), since its rows are gone.
    */
   #next: number | undefined;
+  #nextVersion: number | undefined;
+  /** The `audit_names` id of each name, valid with `#next` (same version, forgotten on `undo`). */
+  readonly #names = new Map<string, number>();
+  /**
+   * No row has a `seq` below this (unknown when undefined): pruning by count needs no query while the
+   * cutoff is below it. Rows only ever disappear at the low end (pruning, a clear) or come after the
+   * highest, whichever connection writes them, so it stays a lower bound across commits; only a
+   * rollback (of a prune) can bring rows back below it (`undo`).
+   */
+  #lowest: number | undefined;
 
-  constructor(private readonly sql: <R = unknown>(text: string) => SqliteStatement<unknown[], R>) {}
+  /**
+   * `version` is the connection's `PRAGMA data_version` in the open transaction (it changes exactly
+   * when another connection committed).
+   */
+  constructor(
+    private readonly sql: <R = unknown>(text: string) => SqliteStatement<unknown[], R>,
+    private readonly version: () => number,
+  ) {}
 
   append(record: AuditRecord, defer: boolean): void {
     // Serialized now, so a record that cannot be fails the call that appends it.
@@ -70,8 +95,12 @@ export class SqliteAuditWriter implements DeferredWrites {
     else this.#prune(pruning);
   }
 
-  /** The log was cleared: rows deferred before it are dropped with it (unless the clear is undone). */
+  /**
+   * The log was cleared (with the names): rows deferred before it are dropped with it (unless the
+   * clear is undone).
+   */
   cleared(defer: boolean): void {
+    this.#names.clear();
     if (defer) this.#deferred.push({ clear: true });
   }
 
@@ -82,11 +111,8 @@ export class SqliteAuditWriter implements DeferredWrites {
   undo(mark: number): void {
     this.#deferred.length = mark;
     this.#next = undefined;
-  }
-
-  /** The outermost transaction ended: the next one reads the highest `seq` again. */
-  settled(): void {
-    this.#next = undefined;
+    this.#names.clear();
+    this.#lowest = undefined;
   }
 
   drop(): void {
@@ -109,12 +135,18 @@ export class SqliteAuditWriter implements DeferredWrites {
   }
 
   #insert(rows: readonly AuditRow[]): void {
-    let seq = (this.#next ??= this.#highestSeq() + 1);
+    const version = this.version();
+    if (this.#next === undefined || this.#nextVersion !== version) {
+      this.#names.clear();
+      this.#next = this.#highestSeq() + 1;
+      this.#nextVersion = version;
+    }
+    let seq = this.#next;
     const records: unknown[] = [];
     const resources: unknown[] = [];
     for (const row of rows) {
       records.push(seq, row.time, row.service, row.location, row.operation, row.json);
-      for (const resource of row.resources) resources.push(seq, resource, lastSegment(resource));
+      for (const resource of row.resources) resources.push(seq, this.#nameId(resource));
       seq++;
     }
     this.#insertRows('audit_records', RECORD_COLUMNS, records);
@@ -130,6 +162,45 @@ export class SqliteAuditWriter implements DeferredWrites {
     }
   }
 
+  /** The id of `resource` in `audit_names`, added when it has none. */
+  #nameId(resource: string): number {
+    let id = this.#names.get(resource);
+    if (id !== undefined) return id;
+    const found = this.sql<{ id: number }>('SELECT id FROM audit_names WHERE resource = ?').get(resource);
+    id = Number(
+      (
+        found ??
+        this.sql<{ id: number }>('INSERT INTO audit_names (resource, tail) VALUES (?, ?) RETURNING id').get(
+          resource,
+          lastSegment(resource),
+        )!
+      ).id,
+    );
+    if (this.#names.size >= MAX_NAMES) this.#names.clear();
+    this.#names.set(resource, id);
+    return id;
+  }
+
+  /**
+   * Deletes the resource rows `where` (a condition on `seq`, one parameter) selects, then the names no
+   * row refers to any more.
+   */
+  #deleteResources(where: string, bound: number): void {
+    // Not SELECT DISTINCT: SQLite would answer that by scanning the (name, seq) index.
+    const names = new Set(
+      this.sql<{ name: number }>(`SELECT name FROM audit_resources WHERE ${where}`)
+        .all(bound)
+        .map((row) => Number(row.name)),
+    );
+    this.sql(`DELETE FROM audit_resources WHERE ${where}`).run(bound);
+    const unused = this.sql<{ resource: string }>(
+      'DELETE FROM audit_names WHERE id = ? AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = ?) RETURNING resource',
+    );
+    for (const name of names) {
+      for (const { resource } of unused.all(name, name)) this.#names.delete(resource);
+    }
+  }
+
   /** The highest `seq` ever used (0 for none): AUTOINCREMENT's record, or a row's should it be missing. */
   #highestSeq(): number {
     // Each MAX alone in its SELECT: SQLite answers that from the end of the index, where a MAX
@@ -141,30 +212,38 @@ export class SqliteAuditWriter implements DeferredWrites {
     return Math.max(Number(sequence ?? 0), Number(row ?? 0));
   }
 
+  /**
+   * Keeps the newest `maxEvents` rows. Right after this connection appended (a group's COMMIT), the
+   * highest `seq` is known and, while the cutoff is below `#lowest`, finding out there is nothing to
+   * delete costs no query; otherwise two index probes.
+   */
+  #pruneToCount(maxEvents: number): void {
+    const highest =
+      this.#next !== undefined && this.#nextVersion === this.version() ? this.#next - 1 : undefined;
+    if (highest !== undefined && this.#lowest !== undefined && highest - maxEvents < this.#lowest) return;
+    const bounds = this.sql<{ lowest: number | null; highest: number | null }>(
+      'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest',
+    ).get()!;
+    if (bounds.lowest === null || bounds.highest === null) return;
+    const cutoff = Number(bounds.highest) - maxEvents;
+    this.#lowest = Number(bounds.lowest);
+    if (this.#lowest > cutoff) return;
+    this.#deleteResources('seq <= ?', cutoff);
+    this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
+    this.#lowest = cutoff + 1;
+  }
+
   /** Deletes what `pruning` no longer keeps; finding out there is nothing to delete costs index probes. */
   #prune(pruning: AuditPruning): void {
     const { maxEvents, before } = pruning;
-    if (maxEvents !== undefined) {
-      const bounds = this.sql<{ lowest: number | null; highest: number | null }>(
-        'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest',
-      ).get()!;
-      if (bounds.lowest !== null && bounds.highest !== null) {
-        const cutoff = Number(bounds.highest) - maxEvents;
-        if (Number(bounds.lowest) <= cutoff) {
-          this.sql('DELETE FROM audit_resources WHERE seq <= ?').run(cutoff);
-          this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
-        }
-      }
-    }
+    if (maxEvents !== undefined) this.#pruneToCount(maxEvents);
     if (before !== undefined) {
       const { oldest } = this.sql<{ oldest: number | null }>(
         'SELECT MIN(time) AS oldest FROM audit_records',
       ).get()!;
       const until = before.getTime();
       if (oldest !== null && Number(oldest) < until) {
-        this.sql(
-          'DELETE FROM audit_resources WHERE seq IN (SELECT seq FROM audit_records WHERE time < ?)',
-        ).run(until);
+        this.#deleteResources('seq IN (SELECT seq FROM audit_records WHERE time < ?)', until);
         this.sql('DELETE FROM audit_records WHERE time < ?').run(until);
       }
     }

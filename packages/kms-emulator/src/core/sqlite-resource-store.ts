@@ -19,23 +19,30 @@ import {
 import { SqliteRecordCache } from './sqlite-record-cache.js';
 
 /**
- * The resources of each audit record. Before this layout it was a rowid table with three indexes (seq,
- * resource, tail): four B-trees written per resource of every audited call. Keyed by (seq, resource),
- * the table is its own seq index (pruning deletes by seq); a resource query needs only the index on
- * (tail, resource), since a row whose resource is the name asked for has that name's last segment as
- * its tail: a full name is one probe of (tail, resource), a last segment (a key id) one of tail (see
- * `auditWhere`). Not the tail alone: Cloud KMS versions share the tail `1`, locations `global`, so a
- * full name would scan every row of its tail. A database of the earlier layout is migrated on open,
- * in one transaction (`upgradeAuditResources`).
+ * The resources of each audit record, by interned name: `audit_names` holds each resource name once
+ * (with its last segment, `tail`), and `audit_resources` one (seq, name id) row per resource of a
+ * record. Every call appends its rows at the end of `audit_resources` and of its one index (name id,
+ * seq): with a few bytes per row, a commit dirties one leaf of each, where rows carrying the name
+ * (about 120 bytes) made SQLite rebalance three or four leaves and their parent of both B-trees on
+ * most commits (each page a 4 KiB WAL frame). A resource query finds the name's id through the
+ * UNIQUE index on `resource` (a full name) or the index on `tail` (a last segment: a key id), then
+ * the rows through (name, seq); pruning deletes by seq, the table's own key, and removes the names
+ * no row refers to any more. Databases of the two earlier layouts (name and tail in each row) are
+ * migrated on open, in one transaction (`upgradeAuditResources`).
  */
+const AUDIT_NAMES = `
+CREATE TABLE IF NOT EXISTS audit_names (id INTEGER PRIMARY KEY AUTOINCREMENT, resource TEXT NOT NULL UNIQUE,
+  tail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_names_by_tail ON audit_names (tail);`;
+
 const AUDIT_RESOURCES = (table: string) =>
-  `CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail TEXT NOT NULL,
-  PRIMARY KEY (seq, resource)) WITHOUT ROWID;`;
+  `CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER NOT NULL, name INTEGER NOT NULL,
+  PRIMARY KEY (seq, name)) WITHOUT ROWID;`;
 
 /** The one index of `audit_resources` (see `AUDIT_RESOURCES`), made with the schema and by the upgrade. */
-const AUDIT_RESOURCES_INDEX =
-  'CREATE INDEX IF NOT EXISTS audit_resources_by_tail_resource ON audit_resources (tail, resource);';
+const AUDIT_RESOURCES_INDEX = 'CREATE INDEX IF NOT EXISTS audit_resources_by_name ON audit_resources (name);';
 
+/** Made before the upgrade of an earlier `audit_resources` layout runs. */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
   PRIMARY KEY (kind, name)) WITHOUT ROWID;
@@ -45,12 +52,14 @@ CREATE INDEX IF NOT EXISTS resource_terms_by_name ON resource_terms (kind, name)
 CREATE TABLE IF NOT EXISTS audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
   service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);
+${AUDIT_NAMES}
+`;
+
+/** Made once any earlier layout is migrated. */
+const AUDIT_RESOURCES_SCHEMA = `
 ${AUDIT_RESOURCES('audit_resources')}
 ${AUDIT_RESOURCES_INDEX}
 `;
-
-/** An index only the `audit_resources` layout before `AUDIT_RESOURCES` has. */
-const AUDIT_RESOURCES_INDEX_BEFORE_V2 = 'audit_resources_by_seq';
 
 /**
  * Moves data written by an earlier schema into this one. Runs on open, in one transaction with the
@@ -100,8 +109,16 @@ export class SqliteResourceStore implements ResourceStore {
   readonly #db: SqliteDatabase;
   readonly #groups: SqliteCommitGroups;
   readonly #statements = new Map<string, SqliteStatement<unknown[], unknown>>();
-  readonly #audit = new SqliteAuditWriter((sql) => this.#sql(sql));
+  readonly #audit = new SqliteAuditWriter(
+    (sql) => this.#sql(sql),
+    () => this.#dataVersion(),
+  );
   readonly #records = new SqliteRecordCache();
+  /**
+   * The connection's `PRAGMA data_version` as read in the open transaction: it cannot change before
+   * that transaction ends (its snapshot is fixed), so the calls of a group read it once.
+   */
+  #version: number | undefined;
   /**
    * Started by the first group commit (a server's load), not by a store that only runs `transaction`s;
    * `null` when no worker could be started.
@@ -123,14 +140,15 @@ export class SqliteResourceStore implements ResourceStore {
         ...(path === ':memory:' ? {} : { onGroupCommit: () => this.#groupCommitted() }),
         deferred: this.#audit,
         onSettled: () => {
+          this.#version = undefined;
           this.#records.settled();
-          this.#audit.settled();
         },
       });
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
       upgradeAuditResources(this.#db, this.#groups);
+      this.#db.exec(AUDIT_RESOURCES_SCHEMA);
       for (const upgrade of options.upgrades ?? []) {
         if (upgrade.applies(this.#db)) this.#groups.transaction(() => upgrade.apply(this.#db, this));
       }
@@ -146,8 +164,7 @@ export class SqliteResourceStore implements ResourceStore {
   /** Served from `SqliteRecordCache` once read: a copy of the parsed record, as a read from the table. */
   get<T>(kind: string, name: string): T | undefined {
     this.#groups.settleForRead();
-    const version = this.#sql<{ data_version: number }>('PRAGMA data_version').get()!.data_version;
-    const cached = this.#records.get<T>(kind, name, Number(version));
+    const cached = this.#records.get<T>(kind, name, this.#dataVersion());
     if (cached !== undefined) return cached;
     const row = this.#sql<{ record: string }>('SELECT record FROM resources WHERE kind = ? AND name = ?').get(
       kind,
@@ -244,7 +261,7 @@ export class SqliteResourceStore implements ResourceStore {
   clear(): void {
     this.#groups.transaction(() => {
       this.#records.cleared();
-      for (const table of ['resources', 'resource_terms', 'audit_records', 'audit_resources'])
+      for (const table of ['resources', 'resource_terms', 'audit_records', 'audit_resources', 'audit_names'])
         this.#sql(`DELETE FROM ${table}`).run();
       this.#audit.cleared(this.#groups.deferring);
     });
@@ -313,6 +330,17 @@ export class SqliteResourceStore implements ResourceStore {
     }
   }
 
+  /**
+   * `PRAGMA data_version`: it changes exactly when another connection committed. Read once per
+   * transaction (the first read starts its snapshot); outside one, each read sees the latest commit.
+   */
+  #dataVersion(): number {
+    if (this.#version !== undefined && this.#db.inTransaction) return this.#version;
+    const version = Number(this.#sql<{ data_version: number }>('PRAGMA data_version').get()!.data_version);
+    this.#version = this.#db.inTransaction ? version : undefined;
+    return version;
+  }
+
   /** Prepared once per SQL text (the list and audit queries have a handful of shapes). */
   #sql<R = unknown>(sql: string): SqliteStatement<unknown[], R> {
     let statement = this.#statements.get(sql);
@@ -336,32 +364,37 @@ function auditWhere(query: AuditQuery): { condition: string; params: unknown[] }
   if (query.location !== undefined) add('location = ?', query.location);
   if (query.operation !== undefined) add('operation = ?', query.operation);
   if (query.resource !== undefined) {
-    // `resource` is a full name or a last segment (a key id). A row matching either way has the tail
-    // `lastSegment(resource)`. A full name (one with a separator) is never a tail, so it matches by
-    // resource alone: one probe of (tail, resource); a last segment matches every row of that tail.
-    const tail = lastSegment(query.resource);
-    if (tail === query.resource) add('seq IN (SELECT seq FROM audit_resources WHERE tail = ?)', tail);
-    else {
-      where.push('seq IN (SELECT seq FROM audit_resources WHERE tail = ? AND resource = ?)');
-      params.push(tail, query.resource);
-    }
+    // `resource` is a full name or a last segment (a key id). A full name (one with a separator) is
+    // never a tail, so it matches by name alone: one probe of the names; a last segment matches every
+    // name of that tail.
+    const byTail = lastSegment(query.resource) === query.resource;
+    add(
+      `seq IN (SELECT seq FROM audit_resources WHERE name IN (SELECT id FROM audit_names WHERE ${byTail ? 'tail' : 'resource'} = ?))`,
+      query.resource,
+    );
   }
   return { condition: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
 }
 
-/** Moves an `audit_resources` table of the layout before v2 into the current one (see `AUDIT_RESOURCES`). */
+/**
+ * Moves an `audit_resources` table of an earlier layout (name and tail in each row: a rowid table with
+ * three indexes, then one keyed by (seq, resource)) into the current one (see `AUDIT_RESOURCES`).
+ */
 function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): void {
   const old = db
-    .prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'index' AND name = ?")
-    .get(AUDIT_RESOURCES_INDEX_BEFORE_V2);
+    .prepare("SELECT 1 AS found FROM pragma_table_info('audit_resources') WHERE name = 'resource'")
+    .get();
   if (!old) return;
   groups.transaction(() => {
-    db.exec(AUDIT_RESOURCES('audit_resources_v2'));
     db.exec(
-      'INSERT OR IGNORE INTO audit_resources_v2 (seq, resource, tail) SELECT seq, resource, tail FROM audit_resources',
+      'INSERT OR IGNORE INTO audit_names (resource, tail) SELECT resource, MIN(tail) FROM audit_resources GROUP BY resource',
+    );
+    db.exec(AUDIT_RESOURCES('audit_resources_v3'));
+    db.exec(
+      'INSERT OR IGNORE INTO audit_resources_v3 (seq, name) SELECT r.seq, n.id FROM audit_resources r JOIN audit_names n ON n.resource = r.resource',
     );
     db.exec('DROP TABLE audit_resources');
-    db.exec('ALTER TABLE audit_resources_v2 RENAME TO audit_resources');
+    db.exec('ALTER TABLE audit_resources_v3 RENAME TO audit_resources');
     db.exec(AUDIT_RESOURCES_INDEX);
   });
 }
