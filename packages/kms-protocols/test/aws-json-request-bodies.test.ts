@@ -38,6 +38,17 @@ describe('request bodies', () => {
     expect(Object.getPrototypeOf(input.Nested)).to.equal(null);
   });
 
+  it('have no prototype at any depth, the __proto__ member and objects inside lists included', () => {
+    type Tree = { [member: string]: Tree } & Tree[];
+    const input = decodeRequestBody('{"__proto__":{"a":{"b":1}},"List":[{"c":2},[{"d":3}],"e"]}') as Tree;
+    const own = Object.getOwnPropertyDescriptor(input, '__proto__')!.value as Tree;
+    for (const object of [own, own.a, input.List![0], input.List![1]![0]]) {
+      expect(Object.getPrototypeOf(object)).to.equal(null);
+    }
+    expect(Array.isArray(input.List) && Array.isArray(input.List[1])).to.equal(true);
+    expect(JSON.stringify(input.List)).to.equal('[{"c":2},[{"d":3}],"e"]');
+  });
+
   it('refuse nesting past 32 levels and bodies over 1 MiB with SerializationException', () => {
     expect(() => decodeRequestBody(`{"A":${nested(31)}}`)).not.to.throw();
     for (const body of [

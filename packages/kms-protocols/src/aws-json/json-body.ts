@@ -71,11 +71,19 @@ function maxNesting(text: string): number {
   return max;
 }
 
-/** A copy whose objects have no prototype; recursion is bounded by MAX_REQUEST_NESTING. */
+/**
+ * Takes the prototype off every object of a tree JSON.parse just made (nothing else holds it), in
+ * place: cheaper than copying each object into an `Object.create(null)` one, and the objects keep
+ * their fast layout. JSON.parse defines a member named `__proto__` as an own data member, so it stays
+ * a member. Recursion is bounded by MAX_REQUEST_NESTING.
+ */
 function withoutPrototypes(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutPrototypes);
   if (value === null || typeof value !== 'object') return value;
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(value)) out[k] = withoutPrototypes(v);
-  return out;
+  if (Array.isArray(value)) {
+    for (const item of value) withoutPrototypes(item);
+    return value;
+  }
+  Object.setPrototypeOf(value, null);
+  for (const key in value) withoutPrototypes((value as Record<string, unknown>)[key]);
+  return value;
 }

@@ -16,8 +16,11 @@ export class AdminRequestError extends EnvelopeError {
   }
 }
 
+/** The request target without its query. Asked by each route a request passes, so it allocates nothing when there is no query. */
 export function pathOf(request: IncomingMessage): string {
-  return (request.url ?? '/').split('?', 1)[0]!;
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 /**

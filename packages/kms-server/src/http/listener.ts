@@ -244,7 +244,10 @@ export async function startListener(
       }
       const turn = replies.open();
       const reply = await endpoint.handle(call);
-      await replies.send(response, reply, turn);
+      // Written at once (a reply ready after its turn's flush, as SQLite calls are): no promise to wait
+      // for, and awaiting `undefined` would still cost a microtask turn.
+      const queued = replies.send(response, reply, turn);
+      if (queued) await queued;
     } finally {
       read.release();
     }

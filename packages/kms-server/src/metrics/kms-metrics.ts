@@ -1,6 +1,7 @@
 import type { CallOutcome } from '@envelope/kms-emulator';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import { BoundedCache } from './bounded-cache.js';
+import { CountedHistogram, type HistogramSeries } from './counted-histogram.js';
 
 /** Seconds; from sub-millisecond engine calls to injected multi-second latency. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -61,7 +62,8 @@ const statusLabel = (status: number | null | undefined): string =>
  * exact). The other labels take values from fixed sets (clouds, their operations and codes, HTTP
  * statuses, listener names). The children of the newest 1,024 label sets per family are cached, so a
  * request costs a map lookup, a count and a histogram observation per family; the counts reach
- * prom-client's counters as each scrape reads them (`collect`).
+ * prom-client's counters as each scrape reads them (`collect`), and the histograms are counted here
+ * (`CountedHistogram`) and read by prom-client's registry as it formats a scrape.
  */
 export class KmsMetrics {
   readonly #registry = new Registry();
@@ -72,10 +74,9 @@ export class KmsMetrics {
     registers: [this.#registry],
     collect: () => this.#addCounts(),
   });
-  readonly #callSeconds = new Histogram({
+  readonly #callSeconds = new CountedHistogram({
     name: 'envelope_kms_request_duration_seconds',
     help: 'Time a KMS call spent in the emulator (injected latency included), by cloud, operation and location.',
-    labelNames: ['cloud', 'operation', 'location'] as const,
     buckets: BUCKETS,
     registers: [this.#registry],
   });
@@ -86,21 +87,18 @@ export class KmsMetrics {
     registers: [this.#registry],
     collect: () => this.#addCounts(),
   });
-  readonly #httpSeconds = new Histogram({
+  readonly #httpSeconds = new CountedHistogram({
     name: 'envelope_http_request_duration_seconds',
     help: 'Time from request to answer on each listener, by endpoint.',
-    labelNames: ['endpoint'] as const,
     buckets: BUCKETS,
     registers: [this.#registry],
   });
-  readonly #callChildren = new BoundedCache<
-    string,
-    { count: CountedSeries; seconds: Histogram.Internal<string> }
-  >(CACHED_LABEL_SETS);
-  readonly #httpChildren = new BoundedCache<
-    string,
-    { count: CountedSeries; seconds: Histogram.Internal<string> }
-  >(CACHED_LABEL_SETS);
+  readonly #callChildren = new BoundedCache<string, { count: CountedSeries; seconds: HistogramSeries }>(
+    CACHED_LABEL_SETS,
+  );
+  readonly #httpChildren = new BoundedCache<string, { count: CountedSeries; seconds: HistogramSeries }>(
+    CACHED_LABEL_SETS,
+  );
   /**
    * Every counter series by family and label values, kept apart from the bounded caches above so a
    * series they forget keeps its uncounted increments; as many as prom-client's own series, bounded
@@ -145,7 +143,7 @@ export class KmsMetrics {
       const place = { cloud: outcome.service, operation: outcome.operation, location };
       return {
         count: this.#series('calls', this.#calls, { ...place, code: outcome.code, http_status: status }),
-        seconds: this.#callSeconds.labels(place),
+        seconds: this.#callSeconds.series(place),
       };
     });
     child.count.pending++;
@@ -157,7 +155,7 @@ export class KmsMetrics {
     const label = statusLabel(status);
     const child = this.#httpChildren.get(`${endpoint}\n${label}`, () => ({
       count: this.#series('http', this.#http, { endpoint, status: label }),
-      seconds: this.#httpSeconds.labels({ endpoint }),
+      seconds: this.#httpSeconds.series({ endpoint }),
     }));
     child.count.pending++;
     child.seconds.observe(ms / 1000);
