@@ -14,6 +14,7 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   rmSync,
   statSync,
   writeSync,
@@ -111,6 +112,16 @@ async function timed(run: () => Promise<unknown>): Promise<Timed> {
   const ms = performance.now() - start;
   const { user, system } = process.cpuUsage(cpu);
   return { ms, cpuMs: (user + system) / 1000, faults: process.resourceUsage().minorPageFault - faults };
+}
+
+/** The kernel's transparent-huge-page mode ("always", "madvise", "never"), or "unknown". */
+function hugePages(): string {
+  try {
+    const modes = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+    return /\[(\w+)\]/.exec(modes)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Run by {@link pageFaultUs} in a process of its own; prints CPU µs per fault. */
@@ -538,7 +549,7 @@ export async function parallelBench(): Promise<string> {
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs per size in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). Page faults = the process's minor faults during the call (every thread), per MiB of plaintext: on one thread mostly first touches of the heap memory that holds each frame's cipher.update output (memory the allocator gave back to the system and takes again), with workers also each worker's start (≈ 2,000 faults: its V8 heap) and the first tens of MiB of its own allocator arena; one fault cost ${faultNotes.join(', ')} of CPU in the same runs (min / median / max; 64 MiB of fresh memory touched, less touched again), so faults × that cost is CPU a call spent on them, on whichever thread faulted. ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs per size in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). Page faults = the process's minor faults during the call (every thread), per MiB of plaintext: on one thread mostly first touches of the heap memory that holds each frame's cipher.update output (memory the allocator gave back to the system and takes again), with workers also each worker's start (≈ 2,000 faults: its V8 heap) and the first tens of MiB of its own allocator arena; one fault cost ${faultNotes.join(', ')} of CPU in the same runs (min / median / max; 64 MiB of fresh memory touched, less touched again; transparent huge pages: ${hugePages()}, so a fault here maps 4 KiB unless that says always), so faults × that cost is CPU a call spent on them, on whichever thread faulted. ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [

@@ -105,33 +105,38 @@ describe('SqliteResourceStore audit_resources layout', () => {
     }
   });
 
+  /** An audit log of three records (two resources) in the `schema` layout, as an earlier store wrote it. */
+  const writeOldLayout = (schema: string) => {
+    const db = openSqlite(path);
+    db.exec(schema);
+    const insert = db.prepare(
+      'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
+    );
+    const link = db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
+    for (const [seq, resources] of [
+      [1, [KEY]],
+      [2, [KEY, OTHER]],
+      [3, [OTHER]],
+    ] as const) {
+      insert.run(
+        Date.parse('2026-01-01'),
+        'aws',
+        'us-east-1',
+        'Decrypt',
+        JSON.stringify(event(`e${seq}`, [...resources])),
+      );
+      for (const resource of resources)
+        link.run(seq, resource, resource.slice(resource.lastIndexOf('/') + 1));
+    }
+    db.close();
+  };
+
   for (const [layout, schema] of [
     ['the first layout (three indexes)', AUDIT_SCHEMA_V1],
     ['the layout keyed by (seq, resource)', AUDIT_SCHEMA_V2],
   ] as const)
     it(`migrates ${layout} on open, keeping every row findable by name and by last segment`, () => {
-      const db = openSqlite(path);
-      db.exec(schema);
-      const insert = db.prepare(
-        'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
-      );
-      const link = db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
-      for (const [seq, resources] of [
-        [1, [KEY]],
-        [2, [KEY, OTHER]],
-        [3, [OTHER]],
-      ] as const) {
-        insert.run(
-          Date.parse('2026-01-01'),
-          'aws',
-          'us-east-1',
-          'Decrypt',
-          JSON.stringify(event(`e${seq}`, [...resources])),
-        );
-        for (const resource of resources)
-          link.run(seq, resource, resource.slice(resource.lastIndexOf('/') + 1));
-      }
-      db.close();
+      writeOldLayout(schema);
 
       const store = new SqliteResourceStore(path);
       try {
@@ -152,4 +157,66 @@ describe('SqliteResourceStore audit_resources layout', () => {
       expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 1 }]);
       expect(read('SELECT resource, tail FROM audit_names')).to.deep.equal([{ resource: KEY, tail: 'k1' }]);
     });
+  it('leaves an earlier layout as it was when its migration fails midway, and migrates it on the next open', () => {
+    writeOldLayout(AUDIT_SCHEMA_V2);
+    let failed = false;
+    const failing = (file: string) => {
+      const db = openSqlite(file);
+      return {
+        ...db,
+        driver: db.driver,
+        get inTransaction() {
+          return db.inTransaction;
+        },
+        exec(sql: string) {
+          if (!failed && sql === 'DROP TABLE audit_resources') {
+            failed = true;
+            throw new Error('injected: disk full');
+          }
+          db.exec(sql);
+        },
+      };
+    };
+    expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
+    expect(failed).to.equal(true);
+    expect(indexes()).to.deep.equal(['audit_resources_by_tail_resource']);
+    expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 4 }]);
+    expect(read("SELECT name FROM sqlite_master WHERE name = 'audit_resources_v3'")).to.deep.equal([]);
+    const store = new SqliteResourceStore(path);
+    try {
+      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e2', 'e3']);
+    } finally {
+      store.close();
+    }
+    expect(indexes()).to.deep.equal(['audit_resources_by_name']);
+  });
+
+  it('opens an earlier layout that another connection migrated between its check and its transaction', () => {
+    writeOldLayout(AUDIT_SCHEMA_V1);
+    let raced = false;
+    const racing = (file: string) => {
+      const db = openSqlite(file);
+      return {
+        ...db,
+        driver: db.driver,
+        get inTransaction() {
+          return db.inTransaction;
+        },
+        transaction<T>(fn: () => T): T {
+          if (!raced) {
+            raced = true;
+            new SqliteResourceStore(file).close(); // a second server on the same data dir, opened first
+          }
+          return db.transaction(fn);
+        },
+      };
+    };
+    const store = new SqliteResourceStore(path, { open: racing });
+    try {
+      expect(raced).to.equal(true);
+      expect(store.queryAudit({ resource: KEY }).map((record) => record.id)).to.deep.equal(['e1', 'e2']);
+    } finally {
+      store.close();
+    }
+  });
 });

@@ -68,8 +68,8 @@ export class SqliteAuditWriter implements DeferredWrites {
   #lowest: number | undefined;
 
   /**
-   * `version` is the connection's `PRAGMA data_version` in the open transaction (it changes exactly
-   * when another connection committed).
+   * `version` is the connection's `PRAGMA data_version` in the open transaction (it changes whenever
+   * another connection committed, and may on its checkpoints: a spurious change only re-reads).
    */
   constructor(
     private readonly sql: <R = unknown>(text: string) => SqliteStatement<unknown[], R>,
@@ -183,22 +183,23 @@ export class SqliteAuditWriter implements DeferredWrites {
 
   /**
    * Deletes the resource rows `where` (a condition on `seq`, one parameter) selects, then the names no
-   * row refers to any more.
+   * row refers to any more. The candidate names are gathered in SQL, in a temporary table of this
+   * connection, never in JavaScript: the first prune of a large log (retention just configured, a
+   * migrated data dir, an age prune after downtime) deletes millions of rows.
    */
   #deleteResources(where: string, bound: number): void {
+    // Made again each time: a temporary table made in a transaction that rolls back is gone with it.
+    this.sql('CREATE TEMP TABLE IF NOT EXISTS audit_pruned_names (id INTEGER PRIMARY KEY)').run();
     // Not SELECT DISTINCT: SQLite would answer that by scanning the (name, seq) index.
-    const names = new Set(
-      this.sql<{ name: number }>(`SELECT name FROM audit_resources WHERE ${where}`)
-        .all(bound)
-        .map((row) => Number(row.name)),
-    );
+    this.sql(
+      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_resources WHERE ${where}`,
+    ).run(bound);
     this.sql(`DELETE FROM audit_resources WHERE ${where}`).run(bound);
-    const unused = this.sql<{ resource: string }>(
-      'DELETE FROM audit_names WHERE id = ? AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = ?) RETURNING resource',
-    );
-    for (const name of names) {
-      for (const { resource } of unused.all(name, name)) this.#names.delete(resource);
-    }
+    const removed = this.sql<{ resource: string }>(
+      'DELETE FROM audit_names WHERE id IN (SELECT id FROM temp.audit_pruned_names) AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = audit_names.id) RETURNING resource',
+    ).all();
+    for (const { resource } of removed) this.#names.delete(resource);
+    this.sql('DELETE FROM temp.audit_pruned_names').run();
   }
 
   /** The highest `seq` ever used (0 for none): AUTOINCREMENT's record, or a row's should it be missing. */

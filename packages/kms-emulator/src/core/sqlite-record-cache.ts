@@ -10,8 +10,9 @@ const MAX_RECORDS = 10_000;
  * (or any name, once the store is cleared in it) is neither served nor kept until that transaction
  * ends, committed or rolled back, since its write may yet be undone. What another connection commits
  * (a second server or process on the same data dir) is seen through SQLite's `PRAGMA data_version`,
- * which changes exactly when another connection has committed: the store passes it to `get`, and a
- * version other than the one the records were read under empties the cache first.
+ * which changes whenever another connection has committed (and may on its checkpoints): the store
+ * passes it to `get`, and a version other than the one the records were read under empties the cache
+ * first.
  */
 export class SqliteRecordCache {
   readonly #records = new Map<string, Map<string, unknown>>();

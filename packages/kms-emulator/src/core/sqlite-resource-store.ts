@@ -331,8 +331,9 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   /**
-   * `PRAGMA data_version`: it changes exactly when another connection committed. Read once per
-   * transaction (the first read starts its snapshot); outside one, each read sees the latest commit.
+   * `PRAGMA data_version`: it changes whenever another connection committed (a spurious change, as
+   * another connection's TRUNCATE checkpoint makes, only empties the caches). Read once per transaction
+   * (the first read starts its snapshot); outside one, each read sees the latest commit.
    */
   #dataVersion(): number {
     if (this.#version !== undefined && this.#db.inTransaction) return this.#version;
@@ -381,20 +382,33 @@ function auditWhere(query: AuditQuery): { condition: string; params: unknown[] }
  * three indexes, then one keyed by (seq, resource)) into the current one (see `AUDIT_RESOURCES`).
  */
 function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): void {
-  const old = db
-    .prepare("SELECT 1 AS found FROM pragma_table_info('audit_resources') WHERE name = 'resource'")
-    .get();
-  if (!old) return;
-  groups.transaction(() => {
-    db.exec(
-      'INSERT OR IGNORE INTO audit_names (resource, tail) SELECT resource, MIN(tail) FROM audit_resources GROUP BY resource',
-    );
-    db.exec(AUDIT_RESOURCES('audit_resources_v3'));
-    db.exec(
-      'INSERT OR IGNORE INTO audit_resources_v3 (seq, name) SELECT r.seq, n.id FROM audit_resources r JOIN audit_names n ON n.resource = r.resource',
-    );
-    db.exec('DROP TABLE audit_resources');
-    db.exec('ALTER TABLE audit_resources_v3 RENAME TO audit_resources');
-    db.exec(AUDIT_RESOURCES_INDEX);
-  });
+  const isOld = () =>
+    db
+      .prepare("SELECT 1 AS found FROM pragma_table_info('audit_resources') WHERE name = 'resource'")
+      .get() !== undefined;
+  if (!isOld()) return;
+  try {
+    groups.transaction(() => {
+      // Asked again in the transaction: another connection to the same file (a second server started
+      // on the data dir) may have migrated it since.
+      if (isOld()) migrateAuditResources(db);
+    });
+  } catch (error) {
+    // Another connection migrating at the same moment makes ours fail (busy, or its snapshot stale):
+    // nothing is left to do once theirs committed.
+    if (isOld()) throw error;
+  }
+}
+
+function migrateAuditResources(db: SqliteDatabase): void {
+  db.exec(
+    'INSERT OR IGNORE INTO audit_names (resource, tail) SELECT resource, MIN(tail) FROM audit_resources GROUP BY resource',
+  );
+  db.exec(AUDIT_RESOURCES('audit_resources_v3'));
+  db.exec(
+    'INSERT OR IGNORE INTO audit_resources_v3 (seq, name) SELECT r.seq, n.id FROM audit_resources r JOIN audit_names n ON n.resource = r.resource',
+  );
+  db.exec('DROP TABLE audit_resources');
+  db.exec('ALTER TABLE audit_resources_v3 RENAME TO audit_resources');
+  db.exec(AUDIT_RESOURCES_INDEX);
 }

@@ -58,7 +58,9 @@ export class CountedHistogram {
     this.name = options.name;
     this.help = options.help;
     this.#bounds = [...options.buckets];
-    // The registry reads only `name`, `help`, `type`, `aggregator` and `get()` of a metric.
+    // What the server's registry uses of a metric: `name`, `help`, `type`, `aggregator` and `get()`, to
+    // format a scrape (`metrics()`). Not a complete prom-client metric: no `reset()`, and `get()` keeps
+    // the series labels apart (`sharedLabels`), as the text format reads them; the registry is private.
     for (const registry of options.registers) registry.registerMetric(this as unknown as Metric);
   }
 

@@ -18,8 +18,9 @@ function processMetrics(): Registry {
 }
 
 /**
- * Label sets whose prom-client children are kept at hand per family (about 1 KiB each). This bounds
- * our lookup map only: prom-client keeps every child it made in its registry (a series each).
+ * Label sets whose series are kept at hand per family (about 1 KiB each). This bounds our lookup map
+ * only: every series made is kept (by prom-client for its counters, by `CountedHistogram` for the
+ * histograms), as many as the label sets seen.
  */
 export const CACHED_LABEL_SETS = 1024;
 
