@@ -139,9 +139,17 @@ const ours = {
 };
 
 /**
- * Envelope's buffer API against a raw baseline over the same plaintext: one ratio per direction.
- * One untimed batch of each of the four calls first, so neither side's first timed batch runs
- * unoptimized code.
+ * Untimed warm-up of each call before the first run, in batches of the row's size: at least one
+ * batch, and up to this much plaintext a call. V8 was still compiling Envelope's per-message code (on
+ * background threads, counted in the process CPU time) until about the 300th 1 MiB call (--trace-opt):
+ * callgrind counted 9.6 M instructions per 1 MiB encrypt over calls 21–60 against 6.7 M over calls
+ * 301–340 (raw GCM: 7.4 M and 6.8 M), so the first runs measured the JIT more than the code.
+ */
+const WARM_UP_BYTES = 320 * MiB;
+
+/**
+ * Envelope's buffer API against a raw baseline over the same plaintext: one ratio per direction,
+ * after the same warm-up of both sides ({@link WARM_UP_BYTES}).
  */
 async function bufferRatios(
   suiteId: number,
@@ -162,7 +170,10 @@ async function bufferRatios(
     mineDec: () => ours.decrypt(ciphertext),
     rawDec: () => baseline.decrypt(rawCiphertext),
   };
-  for (const call of Object.values(calls)) await batch(call, reps);
+  const warmUpBatches = Math.max(1, Math.floor(WARM_UP_BYTES / (reps * plaintext.length)));
+  for (const call of Object.values(calls)) {
+    for (let i = 0; i < warmUpBatches; i++) await batch(call, reps);
+  }
   for (let run = 0; run < RUNS; run++) {
     const [mineEnc, rawEnc] = await paired(calls.mineEnc, calls.rawEnc, reps, rounds);
     const [mineDec, rawDec] = await paired(calls.mineDec, calls.rawDec, reps, rounds);
@@ -352,7 +363,7 @@ export async function targetsBench(): Promise<string> {
     `alternate ${ROUNDS} times (${MIB_ROUNDS} at 1 MiB; which side goes first alternates too) and each keeps its`,
     'fastest batch, so min / median / max are over runs. A batch is the process CPU time of',
     `${BULK_REPS} calls at 64 MiB or ${MIB_REPS} calls at 1 MiB in a row, started after a full garbage collection,`,
-    'the same for Envelope and its baseline; one untimed batch of each side comes before the first run.',
+    `the same for Envelope and its baseline; untimed batches of each side come first (${WARM_UP_BYTES / MiB} MiB a call, at least one batch).`,
     ...(small
       ? [
           `${small.note} ${smallLoadBefore} before, ${smallLoadAfter} after.`,
