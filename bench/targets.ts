@@ -7,8 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { DEFAULT_FRAME_LENGTH, decrypt, encrypt, RawAesKeyring, SuiteId } from '@envelope/core';
 import { rawGcm, rawGcmSha384 } from './baselines.js';
 import { mbPerSecond, table } from './measure.js';
@@ -92,24 +90,13 @@ const MIB_REPS = 20;
  */
 const BULK_REPS = Number(process.env.BENCH_BULK_REPS ?? 4);
 
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-/**
- * A batch of `reps` calls after a full collection, untimed: every batch, of either side, starts from
- * the same heap with no garbage of an earlier batch in it, and pays for collecting its own garbage
- * only. Without it the previous batch's buffers (tens of MiB at 1 MiB a call) were collected, and
- * their pages returned and faulted in again, in whichever side's batch crossed the threshold next.
- */
-function batch(fn: () => unknown, reps: number): Promise<number> {
-  collectGarbage();
-  return msPerCall(fn, reps);
-}
-
 /**
  * One run of a comparison on a shared machine: batches of `a` and `b` alternate `rounds` times
  * (which side goes first alternates too) and each side keeps its fastest batch, so a burst of other
  * load hits both sides or neither rather than one. Returns [ms per call of a, ms per call of b].
+ * A batch does not start with a forced full collection: tried, it made every call of either side
+ * 2–3× dearer on this machine (the collector's sweeping after it, on threads counted in the CPU time,
+ * and the emptied heap growing back within the batch), so the batches measured that instead.
  */
 async function paired(
   a: () => unknown,
@@ -121,11 +108,11 @@ async function paired(
   let bestB = Number.POSITIVE_INFINITY;
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) {
-      bestA = Math.min(bestA, await batch(a, reps));
-      bestB = Math.min(bestB, await batch(b, reps));
+      bestA = Math.min(bestA, await msPerCall(a, reps));
+      bestB = Math.min(bestB, await msPerCall(b, reps));
     } else {
-      bestB = Math.min(bestB, await batch(b, reps));
-      bestA = Math.min(bestA, await batch(a, reps));
+      bestB = Math.min(bestB, await msPerCall(b, reps));
+      bestA = Math.min(bestA, await msPerCall(a, reps));
     }
   }
   return [bestA, bestB];
@@ -172,7 +159,7 @@ async function bufferRatios(
   };
   const warmUpBatches = Math.max(1, Math.floor(WARM_UP_BYTES / (reps * plaintext.length)));
   for (const call of Object.values(calls)) {
-    for (let i = 0; i < warmUpBatches; i++) await batch(call, reps);
+    for (let i = 0; i < warmUpBatches; i++) await msPerCall(call, reps);
   }
   for (let run = 0; run < RUNS; run++) {
     const [mineEnc, rawEnc] = await paired(calls.mineEnc, calls.rawEnc, reps, rounds);
@@ -362,7 +349,7 @@ export async function targetsBench(): Promise<string> {
     `${RUNS} runs (stream: ${STREAM_RUNS} runs of ${STREAM_BYTES / MiB} MiB); in each run Envelope and its baseline`,
     `alternate ${ROUNDS} times (${MIB_ROUNDS} at 1 MiB; which side goes first alternates too) and each keeps its`,
     'fastest batch, so min / median / max are over runs. A batch is the process CPU time of',
-    `${BULK_REPS} calls at 64 MiB or ${MIB_REPS} calls at 1 MiB in a row, started after a full garbage collection,`,
+    `${BULK_REPS} calls at 64 MiB or ${MIB_REPS} calls at 1 MiB in a row (all threads: collections included),`,
     `the same for Envelope and its baseline; untimed batches of each side come first (${WARM_UP_BYTES / MiB} MiB a call, at least one batch).`,
     ...(small
       ? [
