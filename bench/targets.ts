@@ -129,8 +129,8 @@ const ours = {
  * Untimed warm-up of each call before the first run, in batches of the row's size: at least one
  * batch, and up to this much plaintext a call. V8 was still compiling Envelope's per-message code (on
  * background threads, counted in the process CPU time) until about the 300th 1 MiB call (--trace-opt):
- * callgrind counted 9.6 M instructions per 1 MiB encrypt over calls 21–60 against 6.7 M over calls
- * 301–340 (raw GCM: 7.4 M and 6.8 M), so the first runs measured the JIT more than the code.
+ * callgrind counted 9.6 M instructions per 1 MiB encrypt over calls 31–60 against 6.7 M over calls
+ * 311–340 (raw GCM: 7.4 M and 6.8 M), so the first runs measured the JIT more than the code.
  */
 const WARM_UP_BYTES = 320 * MiB;
 
