@@ -76,13 +76,15 @@ async function msPerCall(fn: () => unknown, reps: number): Promise<number> {
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /**
- * Batches per side in each run of the 1 MiB rows. A batch of 20 calls there is a few milliseconds of
- * CPU: one collection or page-fault burst more or less decides it, so each side keeps its fastest of
- * more batches than the longer rows need.
+ * Calls per batch of the 1 MiB rows: 200 MiB, ≈ 0.1–0.2 s of CPU, near the 1 KiB rows' batches. A
+ * batch of 20 calls was ≈ 10 ms holding one or two young-generation collections (--trace-gc: one
+ * every ≈ 13 calls of either side, driven by the buffers' external memory), so whether a batch caught
+ * a collection of the other side's garbage, or a page-fault burst, weighed on its whole figure (runs
+ * ranged 0.35–1.46×); over 200 calls each side pays for ≈ 15 collections, nearly all of its own.
  */
+const MIB_REPS = Number(process.env.BENCH_MIB_REPS ?? 200);
+/** Batches per side in each run of the 1 MiB rows (each keeps its fastest). */
 const MIB_ROUNDS = Number(process.env.BENCH_MIB_ROUNDS ?? 5);
-/** Calls per batch of the 1 MiB rows. */
-const MIB_REPS = 20;
 /**
  * Calls per batch of the 64 MiB rows. With one call a batch, a single GC or page-fault burst decided
  * the batch and the median moved by ±0.3× between runs; four calls (256 MiB, both sides alike) average
@@ -126,8 +128,8 @@ const ours = {
 };
 
 /**
- * Untimed warm-up of each call before the first run, in batches of the row's size: at least one
- * batch, and up to this much plaintext a call. V8 was still compiling Envelope's per-message code (on
+ * Untimed warm-up of each call before the first run: whole batches of the row's size, at least
+ * this much plaintext a call. V8 was still compiling Envelope's per-message code (on
  * background threads, counted in the process CPU time) until about the 300th 1 MiB call (--trace-opt):
  * callgrind counted 9.6 M instructions per 1 MiB encrypt over calls 31–60 against 6.7 M over calls
  * 311–340 (raw GCM: 7.4 M and 6.8 M), so the first runs measured the JIT more than the code.
@@ -157,7 +159,7 @@ async function bufferRatios(
     mineDec: () => ours.decrypt(ciphertext),
     rawDec: () => baseline.decrypt(rawCiphertext),
   };
-  const warmUpBatches = Math.max(1, Math.floor(WARM_UP_BYTES / (reps * plaintext.length)));
+  const warmUpBatches = Math.ceil(WARM_UP_BYTES / (reps * plaintext.length));
   for (const call of Object.values(calls)) {
     for (let i = 0; i < warmUpBatches; i++) await msPerCall(call, reps);
   }
@@ -350,7 +352,7 @@ export async function targetsBench(): Promise<string> {
     `alternate ${ROUNDS} times (${MIB_ROUNDS} at 1 MiB; which side goes first alternates too) and each keeps its`,
     'fastest batch, so min / median / max are over runs. A batch is the process CPU time of',
     `${BULK_REPS} calls at 64 MiB or ${MIB_REPS} calls at 1 MiB in a row (all threads: collections included),`,
-    `the same for Envelope and its baseline; untimed batches of each side come first (${WARM_UP_BYTES / MiB} MiB a call, at least one batch).`,
+    `the same for Envelope and its baseline; untimed batches of each side come first (at least ${WARM_UP_BYTES / MiB} MiB a call).`,
     ...(small
       ? [
           `${small.note} ${smallLoadBefore} before, ${smallLoadAfter} after.`,
