@@ -2,7 +2,7 @@
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
  * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, parallel, fleet, rss, list, clouds, kms.
  * `pnpm bench:docs` runs all but fleet, list and clouds and writes docs/performance.md (BENCH_DOC names the file).
- * BENCH_ONLY=targets BENCH_TARGETS=small runs only the 1 KiB rows of the targets.
+ * BENCH_ONLY=targets BENCH_TARGETS=small runs only the 1 KiB rows of the targets, BENCH_TARGETS=mib only the 1 MiB rows.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -2,7 +2,8 @@
  * The targets of issue #15 (single core), each as a ratio against a baseline measured in the same
  * run, interleaved run by run. Prints min / median / max over the runs; a target holds when its
  * median meets the goal (the min and max show how much the shared machine moved).
- * BENCH_TARGETS=small runs only the 1 KiB rows (well under a minute).
+ * BENCH_TARGETS=small runs only the 1 KiB rows (well under a minute), BENCH_TARGETS=mib only the
+ * 1 MiB rows (seconds).
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -29,8 +30,13 @@ import { envelopeStreamMs, rawGcmStreamMs } from './stream-throughput.js';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const SMALL_ONLY = process.env.BENCH_TARGETS === 'small';
-const STREAM_RUNS = SMALL_ONLY ? 0 : Number(process.env.BENCH_STREAM_RUNS ?? 3);
+const SUBSET = process.env.BENCH_TARGETS;
+if (SUBSET !== undefined && SUBSET !== 'small' && SUBSET !== 'mib') {
+  throw new Error(`BENCH_TARGETS=${SUBSET}: expected small (the 1 KiB rows) or mib (the 1 MiB rows)`);
+}
+/** Whether the rows of `subset` run: every row when BENCH_TARGETS is unset. */
+const selected = (subset: 'small' | 'mib' | 'rest') => SUBSET === undefined || SUBSET === subset;
+const STREAM_RUNS = selected('rest') ? Number(process.env.BENCH_STREAM_RUNS ?? 3) : 0;
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_BYTES ?? 1024 * MiB);
 const UNSIGNED = SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
 const SIGNED = SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
@@ -70,6 +76,16 @@ async function msPerCall(fn: () => unknown, reps: number): Promise<number> {
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /**
+ * Calls per batch of the 1 MiB rows: 200 MiB, ≈ 0.1–0.2 s of CPU, near the 1 KiB rows' batches. A
+ * batch of 20 calls was ≈ 10 ms holding one or two young-generation collections (--trace-gc: one
+ * every ≈ 13 calls of either side, driven by the buffers' external memory), so whether a batch caught
+ * a collection of the other side's garbage, or a page-fault burst, weighed on its whole figure (runs
+ * ranged 0.35–1.46×); over 200 calls each side pays for ≈ 15 collections, nearly all of its own.
+ */
+const MIB_REPS = Number(process.env.BENCH_MIB_REPS ?? 200);
+/** Batches per side in each run of the 1 MiB rows (each keeps its fastest). */
+const MIB_ROUNDS = Number(process.env.BENCH_MIB_ROUNDS ?? 5);
+/**
  * Calls per batch of the 64 MiB rows. With one call a batch, a single GC or page-fault burst decided
  * the batch and the median moved by ±0.3× between runs; four calls (256 MiB, both sides alike) average
  * such bursts out.
@@ -77,29 +93,29 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BULK_REPS = Number(process.env.BENCH_BULK_REPS ?? 4);
 
 /**
- * One run of a comparison on a shared machine: batches of `a` and `b` alternate `ROUNDS` times and
- * each side keeps its fastest batch, so a burst of other load hits both sides or neither rather than
- * one. Returns [ms per call of a, ms per call of b].
+ * One run of a comparison on a shared machine: batches of `a` and `b` alternate `rounds` times
+ * (which side goes first alternates too) and each side keeps its fastest batch, so a burst of other
+ * load hits both sides or neither rather than one. Returns [ms per call of a, ms per call of b].
+ * A batch does not start with a forced full collection: tried, it made every call of either side
+ * 2–3× dearer on this machine (the collector's sweeping after it, on threads counted in the CPU time,
+ * and the emptied heap growing back within the batch), so the batches measured that instead.
  */
-async function paired(a: () => unknown, b: () => unknown, reps: number): Promise<[number, number]> {
-  return pairedBatches(
-    (n) => msPerCall(a, n),
-    (n) => msPerCall(b, n),
-    reps,
-  );
-}
-
-/** {@link paired} over batch runners that report ms per call themselves (e.g. in another process). */
-async function pairedBatches(
-  a: (reps: number) => Promise<number>,
-  b: (reps: number) => Promise<number>,
+async function paired(
+  a: () => unknown,
+  b: () => unknown,
   reps: number,
+  rounds = ROUNDS,
 ): Promise<[number, number]> {
   let bestA = Number.POSITIVE_INFINITY;
   let bestB = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < ROUNDS; round++) {
-    bestA = Math.min(bestA, await a(reps));
-    bestB = Math.min(bestB, await b(reps));
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      bestA = Math.min(bestA, await msPerCall(a, reps));
+      bestB = Math.min(bestB, await msPerCall(b, reps));
+    } else {
+      bestB = Math.min(bestB, await msPerCall(b, reps));
+      bestA = Math.min(bestA, await msPerCall(a, reps));
+    }
   }
   return [bestA, bestB];
 }
@@ -111,7 +127,19 @@ const ours = {
   decrypt: async (ciphertext: Buffer) => (await decrypt(ciphertext, { keyring })).plaintext,
 };
 
-/** Envelope's buffer API against a raw baseline over the same plaintext: one ratio per direction. */
+/**
+ * Untimed warm-up of each call before the first run: whole batches of the row's size, at least
+ * this much plaintext a call. V8 was still compiling Envelope's per-message code (on
+ * background threads, counted in the process CPU time) until about the 300th 1 MiB call (--trace-opt):
+ * callgrind counted 9.6 M instructions per 1 MiB encrypt over calls 31–60 against 6.7 M over calls
+ * 311–340 (raw GCM: 7.4 M and 6.8 M), so the first runs measured the JIT more than the code.
+ */
+const WARM_UP_BYTES = 320 * MiB;
+
+/**
+ * Envelope's buffer API against a raw baseline over the same plaintext: one ratio per direction,
+ * after the same warm-up of both sides ({@link WARM_UP_BYTES}).
+ */
 async function bufferRatios(
   suiteId: number,
   baseline: { encrypt(p: Buffer): Buffer; decrypt(c: Buffer): Buffer },
@@ -119,23 +147,25 @@ async function bufferRatios(
   reps: number,
   encryptTarget: Target,
   decryptTarget: Target,
+  rounds = ROUNDS,
 ): Promise<void> {
-  if (SMALL_ONLY) return;
   const ciphertext = await ours.encrypt(plaintext, suiteId);
   const rawCiphertext = baseline.encrypt(plaintext);
   if (!(await ours.decrypt(ciphertext)).equals(plaintext)) throw new Error('envelope did not round-trip');
   if (!baseline.decrypt(rawCiphertext).equals(plaintext)) throw new Error('baseline did not round-trip');
+  const calls = {
+    mineEnc: () => ours.encrypt(plaintext, suiteId),
+    rawEnc: () => baseline.encrypt(plaintext),
+    mineDec: () => ours.decrypt(ciphertext),
+    rawDec: () => baseline.decrypt(rawCiphertext),
+  };
+  const warmUpBatches = Math.ceil(WARM_UP_BYTES / (reps * plaintext.length));
+  for (const call of Object.values(calls)) {
+    for (let i = 0; i < warmUpBatches; i++) await msPerCall(call, reps);
+  }
   for (let run = 0; run < RUNS; run++) {
-    const [mineEnc, rawEnc] = await paired(
-      () => ours.encrypt(plaintext, suiteId),
-      () => baseline.encrypt(plaintext),
-      reps,
-    );
-    const [mineDec, rawDec] = await paired(
-      () => ours.decrypt(ciphertext),
-      () => baseline.decrypt(rawCiphertext),
-      reps,
-    );
+    const [mineEnc, rawEnc] = await paired(calls.mineEnc, calls.rawEnc, reps, rounds);
+    const [mineDec, rawDec] = await paired(calls.mineDec, calls.rawDec, reps, rounds);
     encryptTarget.values.push(rawEnc / mineEnc);
     decryptTarget.values.push(rawDec / mineDec);
   }
@@ -203,16 +233,19 @@ export async function targetsBench(): Promise<string> {
   };
 
   const gcm = rawGcm(DEFAULT_FRAME_LENGTH);
-  await bufferRatios(UNSIGNED, gcm, randomBytes(64 * MiB), BULK_REPS, bulkEnc, bulkDec);
-  await bufferRatios(UNSIGNED, gcm, randomBytes(MiB), 20, mibEnc, mibDec);
-  await bufferRatios(
-    SIGNED,
-    rawGcmSha384(DEFAULT_FRAME_LENGTH),
-    randomBytes(64 * MiB),
-    BULK_REPS,
-    signedEnc,
-    signedDec,
-  );
+  if (selected('rest')) await bufferRatios(UNSIGNED, gcm, randomBytes(64 * MiB), BULK_REPS, bulkEnc, bulkDec);
+  if (selected('mib'))
+    await bufferRatios(UNSIGNED, gcm, randomBytes(MiB), MIB_REPS, mibEnc, mibDec, MIB_ROUNDS);
+  if (selected('rest')) {
+    await bufferRatios(
+      SIGNED,
+      rawGcmSha384(DEFAULT_FRAME_LENGTH),
+      randomBytes(64 * MiB),
+      BULK_REPS,
+      signedEnc,
+      signedDec,
+    );
+  }
 
   for (let run = 0; run < STREAM_RUNS; run++) {
     const [mine, raw] = await paired(
@@ -225,7 +258,7 @@ export async function targetsBench(): Promise<string> {
 
   const loadBefore = loadNote();
   const parallelCpu: number[][] = [[], [], [], []]; // CPU ms: encrypt one thread / workers, decrypt the same
-  for (const run of SMALL_ONLY ? [] : await parallelRuns(UNSIGNED, PARALLEL_RUNS)) {
+  for (const run of selected('rest') ? await parallelRuns(UNSIGNED, PARALLEL_RUNS) : []) {
     parallelEnc.values.push(run.singleEncMs / run.parallelEncMs);
     parallelDec.values.push(run.singleDecMs / run.parallelDecMs);
     const cpu = [run.singleEncCpuMs, run.parallelEncCpuMs, run.singleDecCpuMs, run.parallelDecCpuMs];
@@ -233,7 +266,7 @@ export async function targetsBench(): Promise<string> {
   }
   // The old stream path's MB/s (information: what the file mode's I/O gains on one thread).
   const streamMb: number[][] = [[], [], [], []]; // encrypt stream / inline, decrypt stream / inline
-  const fileRuns = SMALL_ONLY ? [] : fileRunsIsolated(UNSIGNED, FILE_RUNS, FILE_BYTES);
+  const fileRuns = selected('rest') ? fileRunsIsolated(UNSIGNED, FILE_RUNS, FILE_BYTES) : [];
   for (const run of fileRuns) {
     fileEnc.values.push(run.inlineEncMs / run.fileEncMs);
     fileDec.values.push(run.inlineDecMs / run.fileDecMs);
@@ -243,7 +276,7 @@ export async function targetsBench(): Promise<string> {
   }
   // The smaller file, for information: there the worker's start-up bounds the gain (the goal
   // column gives that bound, the median over its runs).
-  const smallFileRuns = SMALL_ONLY ? [] : fileRunsIsolated(UNSIGNED, FILE_RUNS, PARALLEL_BYTES);
+  const smallFileRuns = selected('rest') ? fileRunsIsolated(UNSIGNED, FILE_RUNS, PARALLEL_BYTES) : [];
   const smallFileEnc: Target = {
     ...ratio(`parallel file mode 0x0478 encrypt (${parallelFile(PARALLEL_BYTES)})`, 1.6),
     goal: `— (information; start-up bound ${boundNote(smallFileRuns, (r) => r.inlineEncMs)})`,
@@ -261,14 +294,16 @@ export async function targetsBench(): Promise<string> {
 
   // Envelope, the AWS SDK and the 0x0578 baseline each in a child process of their own.
   const smallLoadBefore = loadNote();
-  const small = await smallMessageFigures(RUNS);
+  const small = selected('small') ? await smallMessageFigures(RUNS) : undefined;
   const smallLoadAfter = loadNote();
-  smallEnc.values.push(...small.encryptsPerSecond);
-  smallDec.values.push(...small.decryptsPerSecond);
-  smallEncAws.values.push(...small.encryptVsAwsSdk);
-  smallDecAws.values.push(...small.decryptVsAwsSdk);
-  signedSmallRate.values.push(...small.signedDecryptsPerSecond);
-  signedSmall.values.push(...small.signedDecryptGain);
+  if (small) {
+    smallEnc.values.push(...small.encryptsPerSecond);
+    smallDec.values.push(...small.decryptsPerSecond);
+    smallEncAws.values.push(...small.encryptVsAwsSdk);
+    smallDecAws.values.push(...small.decryptVsAwsSdk);
+    signedSmallRate.values.push(...small.signedDecryptsPerSecond);
+    signedSmall.values.push(...small.signedDecryptGain);
+  }
 
   const targets = [
     bulkEnc,
@@ -314,12 +349,18 @@ export async function targetsBench(): Promise<string> {
     table(['target', 'goal', 'min', 'median', 'max', 'median meets goal'], rows),
     '',
     `${RUNS} runs (stream: ${STREAM_RUNS} runs of ${STREAM_BYTES / MiB} MiB); in each run Envelope and its baseline`,
-    `alternate ${ROUNDS} times and each keeps its fastest batch, so min / median / max are over runs.`,
-    `A batch is ${BULK_REPS} calls at 64 MiB and 20 calls at 1 MiB, the same for Envelope and its baseline.`,
-    `${small.note} ${smallLoadBefore} before, ${smallLoadAfter} after.`,
-    'The 0x0578 gain is measured end to end in the same run: the same 1 KiB decrypt with the verification',
-    "key imported as a JWK, as the issue's baseline did (bench/jwk-import-materials-manager.ts), over today's.",
-    ...(SMALL_ONLY
+    `alternate ${ROUNDS} times (${MIB_ROUNDS} at 1 MiB; which side goes first alternates too) and each keeps its`,
+    'fastest batch, so min / median / max are over runs. A batch is the process CPU time of',
+    `${BULK_REPS} calls at 64 MiB or ${MIB_REPS} calls at 1 MiB in a row (all threads: collections included),`,
+    `the same for Envelope and its baseline; untimed batches of each side come first (at least ${WARM_UP_BYTES / MiB} MiB a call).`,
+    ...(small
+      ? [
+          `${small.note} ${smallLoadBefore} before, ${smallLoadAfter} after.`,
+          'The 0x0578 gain is measured end to end in the same run: the same 1 KiB decrypt with the verification',
+          "key imported as a JWK, as the issue's baseline did (bench/jwk-import-materials-manager.ts), over today's.",
+        ]
+      : []),
+    ...(!selected('rest')
       ? []
       : [
           `The parallel rows are WALL time (the parallel mode exists to use more cores, so its CPU time grows):`,
