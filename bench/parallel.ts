@@ -208,18 +208,28 @@ const CEILING_CODE = `
 const { createCipheriv, randomBytes } = require('node:crypto');
 const { parentPort, workerData } = require('node:worker_threads');
 const key = randomBytes(32);
-const data = randomBytes(1 << 20);
-parentPort.once('message', () => {
-  for (let i = 0; i < workerData; i++) {
+const frame = randomBytes(64 * 1024);
+const seal = () => {
+  for (let i = 0; i < workerData * 16; i++) {
     const cipher = createCipheriv('aes-256-gcm', key, randomBytes(12));
-    cipher.update(data);
+    cipher.update(frame);
     cipher.final();
   }
+};
+seal(); // untimed: the thread's first touches of its heap, which a virtual machine may charge dearly
+parentPort.once('message', () => {
+  seal();
   parentPort.postMessage('done');
 });
 parentPort.postMessage('ready');`;
 
-/** Wall ms for `workers` threads each sealing `mib` MiB of AES-GCM in memory, from when all are ready. */
+/**
+ * Wall ms for `workers` threads each sealing `mib` MiB of AES-GCM in 64 KiB frames (the file rows'
+ * frame length) in memory, from when all are ready: each has sealed the same bytes once, untimed, so
+ * the timed pass measures the cores, not the first touches of a fresh thread's memory (with 1 MiB
+ * outputs, each mapped afresh, this row measured page faults: 0.5–1.2× on a VM whose fault costs
+ * ≈ 13 µs).
+ */
 async function gcmThreadsMs(workers: number, mib: number): Promise<number> {
   const threads = Array.from(
     { length: workers },
@@ -549,7 +559,7 @@ export async function parallelBench(): Promise<string> {
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs per size in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in one worker vs split across two, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). Page faults = the process's minor faults during the call (every thread), per MiB of plaintext: on one thread mostly first touches of the heap memory that holds each frame's cipher.update output (memory the allocator gave back to the system and takes again), with workers also each worker's start (≈ 2,000 faults: its V8 heap) and the first tens of MiB of its own allocator arena; one fault cost ${faultNotes.join(', ')} of CPU in the same runs (min / median / max; 64 MiB of fresh memory touched, less touched again; transparent huge pages: ${hugePages()}, so a fault here maps 4 KiB unless that says always), so faults × that cost is CPU a call spent on them, on whichever thread faulted. ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs per size in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in 64 KiB frames in one worker vs split across two, each worker having sealed its share once untimed, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). Page faults = the process's minor faults during the call (every thread), per MiB of plaintext: on one thread mostly first touches of the heap memory that holds each frame's cipher.update output (memory the allocator gave back to the system and takes again), with workers also each worker's start (≈ 2,000 faults: its V8 heap) and the first tens of MiB of its own allocator arena; one fault cost ${faultNotes.join(', ')} of CPU in the same runs (min / median / max; 64 MiB of fresh memory touched, less touched again; transparent huge pages: ${hugePages()}, so a fault here maps 4 KiB unless that says always), so faults × that cost is CPU a call spent on them, on whichever thread faulted. ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [
