@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openSqlite, SqliteResourceStore } from '../src/index.js';
+import { openSqlite, type SqliteDatabase, SqliteResourceStore } from '../src/index.js';
 
 /** The audit tables as the store wrote them before `audit_resources` was keyed by (seq, resource). */
 const AUDIT_SCHEMA_V1 = `
@@ -105,6 +105,19 @@ describe('SqliteResourceStore audit_resources layout', () => {
     }
   });
 
+  /** A connection to `file` with some of its methods replaced (`open` option of the store). */
+  const opened = (file: string, replace: (db: SqliteDatabase) => Partial<SqliteDatabase>): SqliteDatabase => {
+    const db = openSqlite(file);
+    return {
+      ...db,
+      ...replace(db),
+      driver: db.driver,
+      get inTransaction() {
+        return db.inTransaction;
+      },
+    };
+  };
+
   /** An audit log of three records (two resources) in the `schema` layout, as an earlier store wrote it. */
   const writeOldLayout = (schema: string) => {
     const db = openSqlite(path);
@@ -160,14 +173,8 @@ describe('SqliteResourceStore audit_resources layout', () => {
   it('leaves an earlier layout as it was when its migration fails midway, and migrates it on the next open', () => {
     writeOldLayout(AUDIT_SCHEMA_V2);
     let failed = false;
-    const failing = (file: string) => {
-      const db = openSqlite(file);
-      return {
-        ...db,
-        driver: db.driver,
-        get inTransaction() {
-          return db.inTransaction;
-        },
+    const failing = (file: string) =>
+      opened(file, (db) => ({
         exec(sql: string) {
           if (!failed && sql === 'DROP TABLE audit_resources') {
             failed = true;
@@ -175,8 +182,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
           }
           db.exec(sql);
         },
-      };
-    };
+      }));
     expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
     expect(failed).to.equal(true);
     expect(indexes()).to.deep.equal(['audit_resources_by_tail_resource']);
@@ -194,14 +200,8 @@ describe('SqliteResourceStore audit_resources layout', () => {
   it('opens an earlier layout that another connection migrated between its check and its transaction', () => {
     writeOldLayout(AUDIT_SCHEMA_V1);
     let raced = false;
-    const racing = (file: string) => {
-      const db = openSqlite(file);
-      return {
-        ...db,
-        driver: db.driver,
-        get inTransaction() {
-          return db.inTransaction;
-        },
+    const racing = (file: string) =>
+      opened(file, (db) => ({
         transaction<T>(fn: () => T): T {
           if (!raced) {
             raced = true;
@@ -209,8 +209,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
           }
           return db.transaction(fn);
         },
-      };
-    };
+      }));
     const store = new SqliteResourceStore(path, { open: racing });
     try {
       expect(raced).to.equal(true);
