@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultSqliteDriver, openSqlite, type SqliteDriverName } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 
@@ -21,6 +23,42 @@ describe('SQLite drivers', () => {
       let dir: string;
       beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'envelope-sqlite-'))));
       afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+      it('waits for another process holding the write lock instead of failing with SQLITE_BUSY', async () => {
+        const path = join(dir, 'db.sqlite');
+        const db = openSqlite(path, { driver });
+        try {
+          db.exec('PRAGMA journal_mode = WAL');
+          db.exec('CREATE TABLE t (v TEXT)');
+          // Another process (a second server on the data dir) writes for 300 ms.
+          const open =
+            driver === 'node:sqlite'
+              ? "new (require('node:sqlite').DatabaseSync)(process.argv[1])"
+              : "new (require('better-sqlite3'))(process.argv[1])";
+          const holder = spawn(
+            process.execPath,
+            [
+              '-e',
+              `const db = ${open}; db.exec('BEGIN IMMEDIATE'); db.exec("INSERT INTO t VALUES ('other')"); process.stdout.write('locked'); setTimeout(() => db.exec('COMMIT'), 300);`,
+              path,
+            ],
+            { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          const exited = new Promise((resolve) => holder.once('exit', resolve));
+          await new Promise((resolve, reject) => {
+            holder.stdout.once('data', resolve);
+            holder.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
+          });
+          db.transaction(() => db.prepare<[string]>('INSERT INTO t (v) VALUES (?)').run('ours'));
+          await exited;
+          expect(db.prepare('SELECT v FROM t ORDER BY rowid').all()).to.deep.equal([
+            { v: 'other' },
+            { v: 'ours' },
+          ]);
+        } finally {
+          db.close();
+        }
+      });
 
       it('commits a transaction that returns and undoes one that throws, nested ones by savepoint', () => {
         const db = openSqlite(join(dir, 'db.sqlite'), { driver });

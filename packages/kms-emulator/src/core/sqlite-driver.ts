@@ -37,13 +37,23 @@ export function defaultSqliteDriver(): SqliteDriverName {
   return Number(process.versions.node.split('.')[0]) >= 24 ? 'node:sqlite' : 'better-sqlite3';
 }
 
+/**
+ * How long a statement waits for another connection's lock (a second server or process on the same
+ * data dir writing) before it fails with SQLITE_BUSY. better-sqlite3 waits 5 s unless told otherwise,
+ * node:sqlite not at all: set here for both, so either driver behaves the same.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 export function openSqlite(
   path: string,
   options: { readonly?: boolean; driver?: SqliteDriverName } = {},
 ): SqliteDatabase {
-  return (options.driver ?? defaultSqliteDriver()) === 'node:sqlite'
-    ? openNodeSqlite(path, options.readonly ?? false)
-    : openBetterSqlite3(path, options.readonly ?? false);
+  const db =
+    (options.driver ?? defaultSqliteDriver()) === 'node:sqlite'
+      ? openNodeSqlite(path, options.readonly ?? false)
+      : openBetterSqlite3(path, options.readonly ?? false);
+  db.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return db;
 }
 
 function openBetterSqlite3(path: string, readonly: boolean): SqliteDatabase {
