@@ -3,7 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultSqliteDriver, openSqlite, type SqliteDriverName } from '@envelope/kms-emulator';
+import {
+  defaultSqliteDriver,
+  openSqlite,
+  type SqliteDriverName,
+  SqliteResourceStore,
+} from '@envelope/kms-emulator';
 import { expect } from 'chai';
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -12,6 +17,18 @@ const drivers: SqliteDriverName[] = [
   ...(major < 24 ? (['better-sqlite3'] as const) : []),
   ...(process.getBuiltinModule?.('node:sqlite') ? (['node:sqlite'] as const) : []),
 ];
+
+const event = (id: string) => ({
+  id,
+  time: new Date(0).toISOString(),
+  service: 'aws',
+  location: 'us-east-1',
+  operation: 'Decrypt',
+  requestId: id,
+  principal: 'arn:aws:iam::111122223333:root',
+  resources: ['arn:aws:kms:us-east-1:111122223333:key/k1'],
+  parameters: {},
+});
 
 describe('SQLite drivers', () => {
   it(`uses ${major >= 24 ? 'node:sqlite' : 'better-sqlite3'} by default on Node ${major}`, () => {
@@ -24,39 +41,50 @@ describe('SQLite drivers', () => {
       beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'envelope-sqlite-'))));
       afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-      it('waits for another process holding the write lock instead of failing with SQLITE_BUSY', async () => {
-        const path = join(dir, 'db.sqlite');
-        const db = openSqlite(path, { driver });
+      /** Another process (a second server on the data dir) holding the write lock for 300 ms. */
+      const holdWriteLock = async (path: string) => {
+        const open =
+          driver === 'node:sqlite'
+            ? "new (require('node:sqlite').DatabaseSync)(process.argv[1])"
+            : "new (require('better-sqlite3'))(process.argv[1], { timeout: 0 })";
+        const holder = spawn(
+          process.execPath,
+          [
+            '-e',
+            `const db = ${open}; db.exec('BEGIN IMMEDIATE'); db.exec('DELETE FROM audit_records WHERE 0'); process.stdout.write('locked'); setTimeout(() => db.exec('COMMIT'), 300);`,
+            path,
+          ],
+          { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        const exited = new Promise((resolve) => holder.once('exit', resolve));
+        await new Promise((resolve, reject) => {
+          holder.stdout.once('data', resolve);
+          holder.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
+        });
+        return exited;
+      };
+
+      it('waits for another process holding the write lock instead of failing with SQLITE_BUSY: a plain and a grouped call', async () => {
+        const path = join(dir, 'kms.sqlite');
+        const store = new SqliteResourceStore(path, { driver });
         try {
-          db.exec('PRAGMA journal_mode = WAL');
-          db.exec('CREATE TABLE t (v TEXT)');
-          // Another process (a second server on the data dir) writes for 300 ms.
-          const open =
-            driver === 'node:sqlite'
-              ? "new (require('node:sqlite').DatabaseSync)(process.argv[1])"
-              : "new (require('better-sqlite3'))(process.argv[1])";
-          const holder = spawn(
-            process.execPath,
-            [
-              '-e',
-              `const db = ${open}; db.exec('BEGIN IMMEDIATE'); db.exec("INSERT INTO t VALUES ('other')"); process.stdout.write('locked'); setTimeout(() => db.exec('COMMIT'), 300);`,
-              path,
-            ],
-            { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
-          );
-          const exited = new Promise((resolve) => holder.once('exit', resolve));
-          await new Promise((resolve, reject) => {
-            holder.stdout.once('data', resolve);
-            holder.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
-          });
-          db.transaction(() => db.prepare<[string]>('INSERT INTO t (v) VALUES (?)').run('ours'));
-          await exited;
-          expect(db.prepare('SELECT v FROM t ORDER BY rowid').all()).to.deep.equal([
-            { v: 'other' },
-            { v: 'ours' },
+          // The store has read (and cached) before: its transactions must still wait, not fail.
+          store.appendAudit(event('first'));
+          expect(store.queryAudit({}).map((record) => record.id)).to.deep.equal(['first']);
+          let held = await holdWriteLock(path);
+          store.appendAudit(event('plain'));
+          await held;
+          held = await holdWriteLock(path);
+          store.groupedTransaction(() => store.appendAudit(event('grouped')));
+          await store.committed();
+          await held;
+          expect(store.queryAudit({}).map((record) => record.id)).to.deep.equal([
+            'first',
+            'plain',
+            'grouped',
           ]);
         } finally {
-          db.close();
+          store.close();
         }
       });
 

@@ -38,9 +38,12 @@ export function defaultSqliteDriver(): SqliteDriverName {
 }
 
 /**
- * How long a statement waits for another connection's lock (a second server or process on the same
- * data dir writing) before it fails with SQLITE_BUSY. better-sqlite3 waits 5 s unless told otherwise,
- * node:sqlite not at all: set here for both, so either driver behaves the same.
+ * How long a transaction waits for another connection's write lock (a second server or process on the
+ * same data dir writing) before it fails with SQLITE_BUSY. better-sqlite3 waits 5 s unless told
+ * otherwise, node:sqlite not at all: set here for both, so either driver behaves the same. A writable
+ * connection's transactions begin IMMEDIATE, taking the write lock at BEGIN, where the wait applies:
+ * a deferred transaction that has read first and then finds the lock taken fails at once, without
+ * waiting (SQLite cannot let it wait: its snapshot would be stale by the time the lock is free).
  */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
@@ -56,14 +59,18 @@ export function openSqlite(
   return db;
 }
 
+/** See {@link SQLITE_BUSY_TIMEOUT_MS}. */
+const beginSql = (readonly: boolean) => (readonly ? 'BEGIN' : 'BEGIN IMMEDIATE');
+
 function openBetterSqlite3(path: string, readonly: boolean): SqliteDatabase {
   const Database = loadBetterSqlite3();
   const db = new Database(path, { readonly });
   // One transaction function for the connection, called with the work to run: `db.transaction(fn)`
   // builds four wrapped functions and their properties on every call, about a fifth of a durable
   // call's CPU when each call opens three (its own savepoint, the audit insert's and the prune's).
-  const inTransaction = db.transaction((fn: () => unknown) => fn());
-  const [begin, commit, rollback] = ['BEGIN', 'COMMIT', 'ROLLBACK'].map((sql) => db.prepare(sql));
+  const transaction = db.transaction((fn: () => unknown) => fn());
+  const inTransaction = readonly ? transaction : transaction.immediate;
+  const [begin, commit, rollback] = [beginSql(readonly), 'COMMIT', 'ROLLBACK'].map((sql) => db.prepare(sql));
   return {
     driver: 'better-sqlite3',
     exec: (sql) => void db.exec(sql),
@@ -134,7 +141,7 @@ function openNodeSqlite(path: string, readOnly: boolean): SqliteDatabase {
     },
     transaction: <T>(fn: () => T): T => {
       const savepoint = `envelope_${depth}`;
-      run(depth === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+      run(depth === 0 ? beginSql(readOnly) : `SAVEPOINT ${savepoint}`);
       depth++;
       try {
         const result = fn();
@@ -153,7 +160,7 @@ function openNodeSqlite(path: string, readOnly: boolean): SqliteDatabase {
       }
     },
     begin: () => {
-      run('BEGIN');
+      run(beginSql(readOnly));
       depth++;
     },
     commit: () => {
