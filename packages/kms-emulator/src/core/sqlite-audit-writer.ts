@@ -134,14 +134,18 @@ export class SqliteAuditWriter implements DeferredWrites {
     if (pruning) this.#prune(pruning);
   }
 
+  /** `#next` while it is still valid (no other connection committed since it was read), else undefined. */
+  #knownNext(): number | undefined {
+    return this.#nextVersion === this.version() ? this.#next : undefined;
+  }
+
   #insert(rows: readonly AuditRow[]): void {
-    const version = this.version();
-    if (this.#next === undefined || this.#nextVersion !== version) {
+    let seq = this.#knownNext();
+    if (seq === undefined) {
       this.#names.clear();
-      this.#next = this.#highestSeq() + 1;
-      this.#nextVersion = version;
+      seq = this.#highestSeq() + 1;
+      this.#nextVersion = this.version();
     }
-    let seq = this.#next;
     const records: unknown[] = [];
     const resources: unknown[] = [];
     for (const row of rows) {
@@ -219,9 +223,8 @@ export class SqliteAuditWriter implements DeferredWrites {
    * delete costs no query; otherwise two index probes.
    */
   #pruneToCount(maxEvents: number): void {
-    const highest =
-      this.#next !== undefined && this.#nextVersion === this.version() ? this.#next - 1 : undefined;
-    if (highest !== undefined && this.#lowest !== undefined && highest - maxEvents < this.#lowest) return;
+    const next = this.#knownNext();
+    if (next !== undefined && this.#lowest !== undefined && next - 1 - maxEvents < this.#lowest) return;
     const bounds = this.sql<{ lowest: number | null; highest: number | null }>(
       'SELECT (SELECT MIN(seq) FROM audit_records) AS lowest, (SELECT MAX(seq) FROM audit_records) AS highest',
     ).get()!;
