@@ -394,7 +394,7 @@ function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): 
       if (isOld()) migrateAuditResources(db);
     });
   } catch (error) {
-    // Another connection migrating at the same moment makes ours fail (busy, or its snapshot stale):
+    // Another connection migrating at the same moment can hold the write lock past the busy timeout:
     // nothing is left to do once theirs committed.
     if (isOld()) throw error;
   }
