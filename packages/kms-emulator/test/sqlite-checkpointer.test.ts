@@ -10,9 +10,9 @@ import {
   type CoreAuditRecord as AuditRecord,
   openSqlite,
   type SqliteDatabase,
-  type SqliteDriverName,
   SqliteResourceStore,
 } from '../src/index.js';
+import { sqliteDrivers } from './sqlite-drivers.js';
 
 type Worker = import('node:worker_threads').Worker;
 const workerThreads = createRequire(import.meta.url)('node:worker_threads') as {
@@ -42,13 +42,6 @@ function spyOnWorkers(): { started: Worker[]; restore(): void } {
 const autocheckpoint = (db: SqliteDatabase) =>
   (db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint;
 
-// better-sqlite3 12 aborts Node 24 from a finalizer; node:sqlite exists from Node 22.5.
-const major = Number(process.versions.node.split('.')[0]);
-const drivers: SqliteDriverName[] = [
-  ...(major < 24 ? (['better-sqlite3'] as const) : []),
-  ...(process.getBuiltinModule?.('node:sqlite') ? (['node:sqlite'] as const) : []),
-];
-
 const record = (i: number): AuditRecord => ({
   id: `id-${i}`,
   time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
@@ -76,7 +69,7 @@ async function groupCommits(store: SqliteResourceStore, groups: number, calls: n
 
 describe('SQLite WAL checkpoints off the event loop', function () {
   this.timeout(30_000);
-  for (const driver of drivers) {
+  for (const driver of sqliteDrivers) {
     describe(driver, () => {
       let dir: string;
       let path: string;

@@ -3,20 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  defaultSqliteDriver,
-  openSqlite,
-  type SqliteDriverName,
-  SqliteResourceStore,
-} from '@envelope/kms-emulator';
+import { defaultSqliteDriver, openSqlite, SqliteResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
-
-const major = Number(process.versions.node.split('.')[0]);
-// better-sqlite3 12 aborts Node 24 from a finalizer; node:sqlite exists from Node 22.5.
-const drivers: SqliteDriverName[] = [
-  ...(major < 24 ? (['better-sqlite3'] as const) : []),
-  ...(process.getBuiltinModule?.('node:sqlite') ? (['node:sqlite'] as const) : []),
-];
+import { nodeMajor, sqliteDrivers } from './sqlite-drivers.js';
 
 const event = (id: string) => ({
   id,
@@ -31,11 +20,11 @@ const event = (id: string) => ({
 });
 
 describe('SQLite drivers', () => {
-  it(`uses ${major >= 24 ? 'node:sqlite' : 'better-sqlite3'} by default on Node ${major}`, () => {
-    expect(defaultSqliteDriver()).to.equal(major >= 24 ? 'node:sqlite' : 'better-sqlite3');
+  it(`uses ${nodeMajor >= 24 ? 'node:sqlite' : 'better-sqlite3'} by default on Node ${nodeMajor}`, () => {
+    expect(defaultSqliteDriver()).to.equal(nodeMajor >= 24 ? 'node:sqlite' : 'better-sqlite3');
   });
 
-  for (const driver of drivers) {
+  for (const driver of sqliteDrivers) {
     describe(driver, () => {
       let dir: string;
       beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'envelope-sqlite-'))));
