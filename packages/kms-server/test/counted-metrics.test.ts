@@ -45,6 +45,17 @@ function observe({ reference, counted }: ReturnType<typeof pair>, first = 0): vo
   }
 }
 
+/** A counted counter `c` and histogram `h` with these labels, alone in a registry. */
+function alone<N extends string>(labelNames: readonly N[]) {
+  const registry = new Registry();
+  const options = { help: 'h', labelNames, registers: [registry] };
+  return {
+    registry,
+    counter: new CountedCounter({ name: 'c', ...options }),
+    histogram: new CountedHistogram({ name: 'h', buckets: BUCKETS, ...options }),
+  };
+}
+
 /** `getMetricsAsJSON()` with each sample's labels as ordered entries, without prom-client's (always empty) exemplar slots. */
 async function json(registry: Registry) {
   return (await registry.getMetricsAsJSON()).map(({ values, ...metric }) => ({
@@ -75,22 +86,13 @@ describe('metrics: counters and histograms counted by the server, read by prom-c
   });
 
   it("prints labels in the family's label order whatever the order they are given in", async () => {
-    const registry = new Registry();
-    const counter = new CountedCounter({
-      name: 'c',
-      help: 'h',
-      labelNames: ['endpoint', 'status'],
-      registers: [registry],
-    });
+    const { registry, counter } = alone(['endpoint', 'status']);
     counter.series({ status: '200', endpoint: 'aws-json' }).inc();
     expect(await registry.metrics()).to.contain('\nc{endpoint="aws-json",status="200"} 1\n');
   });
 
   it('gives the same series for the same labels, so a forgotten cache entry does not split it', async () => {
-    const registry = new Registry();
-    const options = { help: 'h', labelNames: ['endpoint'], registers: [registry] } as const;
-    const histogram = new CountedHistogram({ name: 'h', buckets: BUCKETS, ...options });
-    const counter = new CountedCounter({ name: 'c', ...options });
+    const { registry, counter, histogram } = alone(['endpoint']);
     expect(histogram.series({ endpoint: 'aws-json' })).to.equal(histogram.series({ endpoint: 'aws-json' }));
     expect(counter.series({ endpoint: 'aws-json' })).to.equal(counter.series({ endpoint: 'aws-json' }));
     histogram.series({ endpoint: 'aws-json' }).observe(0.002);
@@ -99,30 +101,17 @@ describe('metrics: counters and histograms counted by the server, read by prom-c
     expect(counts).to.deep.equal(['h_count{endpoint="aws-json"} 2']);
   });
 
-  it('keeps label sets apart whatever characters their values hold', async () => {
-    const registry = new Registry();
-    const counter = new CountedCounter({
-      name: 'c',
-      help: 'h',
-      labelNames: ['a', 'b'],
-      registers: [registry],
-    });
+  it('keeps label sets apart whatever characters their values hold', () => {
+    const { counter } = alone(['a', 'b']);
     expect(counter.series({ a: 'x\ny', b: 'z' })).to.not.equal(counter.series({ a: 'x', b: 'y\nz' }));
     expect(counter.series({ a: 'x,y', b: 'z' })).to.not.equal(counter.series({ a: 'x', b: 'y,z' }));
   });
 
   it('drops a value that is not finite instead of throwing on the request path', async () => {
-    const registry = new Registry();
-    const histogram = new CountedHistogram({
-      name: 'h',
-      help: 'h',
-      labelNames: ['endpoint'],
-      buckets: BUCKETS,
-      registers: [registry],
-    });
+    const { registry, histogram } = alone(['endpoint']);
     const series = histogram.series({ endpoint: 'aws-json' });
     expect(() => series.observe(Number.NaN)).to.not.throw();
-    expect(await registry.metrics()).to.equal('# HELP h h\n# TYPE h histogram\n');
+    expect(await registry.metrics()).to.not.contain('h_count');
     series.observe(0.5);
     expect(series.count).to.equal(1);
     expect(series.sum).to.equal(0.5);
