@@ -25,7 +25,7 @@ const series = (text: string, family: string): [string, number][] =>
     .filter((line) => line.startsWith(`${family}{`))
     .map((line) => [line.slice(0, line.lastIndexOf(' ')), Number(line.split(' ').pop())]);
 
-describe('metrics: prom-client children cached per label set, within a bound', () => {
+describe('metrics: series cached per label set, within a bound', () => {
   it('keeps at most its capacity, forgetting the oldest entry, and makes a value once while cached', () => {
     const cache = new BoundedCache<string, { n: number }>(3);
     let made = 0;

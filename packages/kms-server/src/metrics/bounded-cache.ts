@@ -1,10 +1,10 @@
 /**
  * A map of at most `capacity` entries that forgets its oldest entry to admit a new one. For values
- * that are cheap to make again (prom-client children per label set): label values come from requests
+ * that are cheap to look up again (a metric's series per label set): label values come from requests
  * (a region, an operation name), so an unbounded cache would grow with whatever callers send. It
- * bounds this map only, not the series: prom-client keeps every child it made in its registry, and
- * forgetting one here just makes `labels()` look it up again. `KmsMetrics` bounds the series by
- * capping the distinct `location` values it labels with.
+ * bounds this map only, not the series: a metric family keeps every series it made, and forgetting
+ * one here just makes `series()` look it up again. `KmsMetrics` bounds the series by capping the
+ * distinct `location` values it labels with.
  */
 export class BoundedCache<K, V> {
   readonly #entries = new Map<K, V>();

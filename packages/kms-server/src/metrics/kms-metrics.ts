@@ -1,6 +1,7 @@
 import type { CallOutcome } from '@envelope/kms-emulator';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { BoundedCache } from './bounded-cache.js';
+import { CountedCounter, type CounterSeries } from './counted-counter.js';
 import { CountedHistogram, type HistogramSeries } from './counted-histogram.js';
 
 /** Seconds; from sub-millisecond engine calls to injected multi-second latency. */
@@ -19,8 +20,8 @@ function processMetrics(): Registry {
 
 /**
  * Label sets whose series are kept at hand per family (about 1 KiB each). This bounds our lookup map
- * only: every series made is kept (by prom-client for its counters, by `CountedHistogram` for the
- * histograms), as many as the label sets seen.
+ * only: every series made is kept by its family (`CountedCounter`, `CountedHistogram`), as many as
+ * the label sets seen.
  */
 export const CACHED_LABEL_SETS = 1024;
 
@@ -32,15 +33,10 @@ export const CACHED_LABEL_SETS = 1024;
 export const LOCATION_LABELS = 256;
 export const OTHER_LOCATION = 'other';
 
-/**
- * One counter series, counted here and added to prom-client's counter when the metrics are read:
- * prom-client hashes and checks the labels on every increment, even through a child, which was a
- * measurable part of each request's CPU; once per series per scrape costs nothing by comparison.
- */
-interface CountedSeries {
-  readonly counter: Counter.Internal;
-  /** Increments not yet handed to `counter`. */
-  pending: number;
+/** What one request observes: a counter series and a histogram series. */
+interface RequestSeries {
+  readonly count: CounterSeries;
+  readonly seconds: HistogramSeries;
 }
 
 /** A status label: the number, or `none` when no HTTP answer was sent. */
@@ -57,55 +53,45 @@ const statusLabel = (status: number | null | undefined): string =>
  *   every HTTP request a listener answered, refusals (auth, limits, bad requests) included.
  * - prom-client's default `process_*` and `nodejs_*` metrics.
  *
- * Labels come from values the request path already has. Every label set seen stays a series in
- * prom-client's registry, so the one label callers choose freely, `location`, is capped: the first
- * 256 distinct locations keep their name, later ones count as `location="other"` (totals stay
- * exact). The other labels take values from fixed sets (clouds, their operations and codes, HTTP
- * statuses, listener names). The children of the newest 1,024 label sets per family are cached, so a
- * request costs a map lookup, a count and a histogram observation per family; the counts reach
- * prom-client's counters as each scrape reads them (`collect`), and the histograms are counted here
- * (`CountedHistogram`) and read by prom-client's registry as it formats a scrape.
+ * The four families are counted here (`CountedCounter`, `CountedHistogram`) and read by prom-client's
+ * registry as it formats a scrape; this class only maps an outcome to its series. Labels come from
+ * values the request path already has. Every label set seen stays a series, so the one label callers
+ * choose freely, `location`, is capped: the first 256 distinct locations keep their name, later ones
+ * count as `location="other"` (totals stay exact). The other labels take values from fixed sets
+ * (clouds, their operations and codes, HTTP statuses, listener names). The series of the newest 1,024
+ * label sets per family are cached, so a request costs a map lookup, a count and a histogram
+ * observation per family.
  */
 export class KmsMetrics {
   readonly #registry = new Registry();
-  readonly #calls = new Counter({
+  readonly #calls = new CountedCounter({
     name: 'envelope_kms_requests_total',
     help: 'KMS calls that reached a cloud service model, by cloud, operation, location, outcome code and HTTP status.',
-    labelNames: ['cloud', 'operation', 'location', 'code', 'http_status'] as const,
+    labelNames: ['cloud', 'operation', 'location', 'code', 'http_status'],
     registers: [this.#registry],
-    collect: () => this.#addCounts(),
   });
   readonly #callSeconds = new CountedHistogram({
     name: 'envelope_kms_request_duration_seconds',
     help: 'Time a KMS call spent in the emulator (injected latency included), by cloud, operation and location.',
+    labelNames: ['cloud', 'operation', 'location'],
     buckets: BUCKETS,
     registers: [this.#registry],
   });
-  readonly #http = new Counter({
+  readonly #http = new CountedCounter({
     name: 'envelope_http_requests_total',
     help: 'HTTP requests answered by each listener, by endpoint and status (none: connection dropped or aborted).',
-    labelNames: ['endpoint', 'status'] as const,
+    labelNames: ['endpoint', 'status'],
     registers: [this.#registry],
-    collect: () => this.#addCounts(),
   });
   readonly #httpSeconds = new CountedHistogram({
     name: 'envelope_http_request_duration_seconds',
     help: 'Time from request to answer on each listener, by endpoint.',
+    labelNames: ['endpoint'],
     buckets: BUCKETS,
     registers: [this.#registry],
   });
-  readonly #callChildren = new BoundedCache<string, { count: CountedSeries; seconds: HistogramSeries }>(
-    CACHED_LABEL_SETS,
-  );
-  readonly #httpChildren = new BoundedCache<string, { count: CountedSeries; seconds: HistogramSeries }>(
-    CACHED_LABEL_SETS,
-  );
-  /**
-   * Every counter series by family and label values, kept apart from the bounded caches above so a
-   * series they forget keeps its uncounted increments; as many as prom-client's own series, bounded
-   * the same way (the `location` cap).
-   */
-  readonly #counted = new Map<string, CountedSeries>();
+  readonly #callSeries = new BoundedCache<string, RequestSeries>(CACHED_LABEL_SETS);
+  readonly #httpSeries = new BoundedCache<string, RequestSeries>(CACHED_LABEL_SETS);
   /** The locations that keep their own label value (at most `LOCATION_LABELS`, first come). */
   readonly #locations = new Set<string>();
 
@@ -117,49 +103,32 @@ export class KmsMetrics {
     return location;
   }
 
-  /** The series of `counter` (the `family` named) with `labels`, values in the family's label order. */
-  #series(family: string, counter: Counter, labels: Record<string, string>): CountedSeries {
-    const key = `${family}\n${Object.values(labels).join('\n')}`;
-    let series = this.#counted.get(key);
-    if (!series) this.#counted.set(key, (series = { counter: counter.labels(labels), pending: 0 }));
-    return series;
-  }
-
-  /** Hands the counts made since the last scrape to prom-client's counters. */
-  #addCounts(): void {
-    for (const series of this.#counted.values()) {
-      if (series.pending === 0) continue;
-      series.counter.inc(series.pending);
-      series.pending = 0;
-    }
-  }
-
   /** The HSM core's call observer (`core.observeCalls(metrics.observeCall)`). */
   readonly observeCall = (outcome: CallOutcome): void => {
     const status = statusLabel(outcome.httpStatus);
     const key = `${outcome.service}\n${outcome.operation}\n${outcome.location}\n${outcome.code}\n${status}`;
-    const child = this.#callChildren.get(key, () => {
-      // Only on a cache miss: a cached child already carries its (possibly overflow) location.
+    const series = this.#callSeries.get(key, () => {
+      // Only on a cache miss: cached series already carry their (possibly overflow) location.
       const location = this.#locationLabel(outcome.location);
       const place = { cloud: outcome.service, operation: outcome.operation, location };
       return {
-        count: this.#series('calls', this.#calls, { ...place, code: outcome.code, http_status: status }),
+        count: this.#calls.series({ ...place, code: outcome.code, http_status: status }),
         seconds: this.#callSeconds.series(place),
       };
     });
-    child.count.pending++;
-    child.seconds.observe(outcome.seconds);
+    series.count.inc();
+    series.seconds.observe(outcome.seconds);
   };
 
   /** A listener's request observer: its endpoint name, the status sent (null: none) and the time taken. */
   readonly observeHttp = (endpoint: string, status: number | null, ms: number): void => {
     const label = statusLabel(status);
-    const child = this.#httpChildren.get(`${endpoint}\n${label}`, () => ({
-      count: this.#series('http', this.#http, { endpoint, status: label }),
+    const series = this.#httpSeries.get(`${endpoint}\n${label}`, () => ({
+      count: this.#http.series({ endpoint, status: label }),
       seconds: this.#httpSeconds.series({ endpoint }),
     }));
-    child.count.pending++;
-    child.seconds.observe(ms / 1000);
+    series.count.inc();
+    series.seconds.observe(ms / 1000);
   };
 
   readonly contentType: string = this.#registry.contentType;
