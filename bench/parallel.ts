@@ -262,6 +262,89 @@ export async function twoThreadCeiling(mib = 128): Promise<number> {
   return one / two;
 }
 
+const FILE_CEILING_CODE = `
+const { createCipheriv, randomBytes } = require('node:crypto');
+const { closeSync, openSync, readSync, writevSync } = require('node:fs');
+const { parentPort, workerData } = require('node:worker_threads');
+const { input, output, bytes, counter } = workerData;
+const FRAME = 64 * 1024;
+const JOB = 1024 * 1024;
+const key = randomBytes(32);
+const next = new Int32Array(counter);
+const buffer = Buffer.allocUnsafeSlow(JOB);
+const sealJob = (plaintext) => {
+  const pieces = [];
+  for (let at = 0; at < plaintext.length; at += FRAME) {
+    const cipher = createCipheriv('aes-256-gcm', key, randomBytes(12));
+    pieces.push(cipher.update(plaintext.subarray(at, at + FRAME)));
+    cipher.final();
+    pieces.push(cipher.getAuthTag());
+  }
+  return pieces;
+};
+for (let i = 0; i < 32; i++) sealJob(buffer); // untimed: the thread's first touches of its heap
+parentPort.once('message', () => {
+  const inFd = openSync(input, 'r');
+  const outFd = openSync(output, 'r+');
+  const jobs = Math.ceil(bytes / JOB);
+  for (let job = Atomics.add(next, 0, 1); job < jobs; job = Atomics.add(next, 0, 1)) {
+    const length = Math.min(JOB, bytes - job * JOB);
+    let done = 0;
+    while (done < length) done += readSync(inFd, buffer, done, length - done, job * JOB + done);
+    writevSync(outFd, sealJob(buffer.subarray(0, length)), job * (JOB + (JOB / FRAME) * 16));
+  }
+  closeSync(inFd);
+  closeSync(outFd);
+  parentPort.postMessage('done');
+});
+parentPort.postMessage('ready');`;
+
+/**
+ * Wall ms for `workers` threads sealing the file at `input` into a new file at `output` in the file
+ * mode's shape with raw node:crypto: 1 MiB jobs taken from a shared counter, each a positional read,
+ * AES-GCM over 64 KiB frames (a random key per thread, a random IV per frame: throwaway output), and
+ * one positional writev. Timed from when every thread is ready and warm; the output is new, as a
+ * call's is.
+ */
+async function fileJobThreadsMs(workers: number, input: string, output: string, bytes: number) {
+  rmSync(output, { force: true });
+  closeSync(openSync(output, 'w'));
+  const counter = new SharedArrayBuffer(4);
+  const threads = Array.from(
+    { length: workers },
+    () => new Worker(FILE_CEILING_CODE, { eval: true, workerData: { input, output, bytes, counter } }),
+  );
+  try {
+    await Promise.all(threads.map((t) => new Promise((resolve) => t.once('message', resolve))));
+    const start = performance.now();
+    await Promise.all(
+      threads.map((t) => {
+        const done = new Promise((resolve) => t.once('message', resolve));
+        t.postMessage('go');
+        return done;
+      }),
+    );
+    return performance.now() - start;
+  } finally {
+    await Promise.all(threads.map((t) => t.terminate()));
+    rmSync(output, { force: true });
+  }
+}
+
+/**
+ * What two threads can gain on this machine at this moment for the file mode's work itself:
+ * {@link fileJobThreadsMs} on one thread against two, over the same file. Unlike
+ * {@link twoThreadCeiling} it includes the reads, the writes into one new file (which the kernel
+ * serialises on that file) and the page faults of node:crypto's outputs, so it bounds the file rows
+ * with no Envelope code in it: frame headers, the message header, job order and worker start-up
+ * are all left out.
+ */
+export async function fileJobCeiling(input: string, output: string, bytes: number): Promise<number> {
+  const one = await fileJobThreadsMs(1, input, output, bytes);
+  const two = await fileJobThreadsMs(2, input, output, bytes);
+  return one / two;
+}
+
 export interface FileRun {
   /** Wall ms, the baseline: encryptFile on one thread (the file mode's jobs inline on the main thread). */
   readonly inlineEncMs: number;
@@ -280,6 +363,8 @@ export interface FileRun {
   readonly faultUs: number;
   /** {@link twoThreadCeiling}, measured in the same run. */
   readonly ceiling: number;
+  /** {@link fileJobCeiling} over the same plaintext file, measured in the same run. */
+  readonly fileCeiling: number;
   /** {@link workerReadyMs}, measured in the same run (NaN without a built worker). */
   readonly workerReadyMs: number;
 }
@@ -401,6 +486,7 @@ export async function fileRuns(suiteId: number, runs: number, bytes: number): Pr
           streamDec.faults,
         ],
         ceiling: await twoThreadCeiling(),
+        fileCeiling: await fileJobCeiling(path('plain'), path('ceiling.out'), bytes),
         workerReadyMs: await workerReadyMs(),
         faultUs: pageFaultUs(),
       });
@@ -471,6 +557,10 @@ function fileTableRows(files: readonly FileRun[], bytes: number, role: string): 
       : `${median(runs.map(([inline], i) => startUpBound(inline, files[i]!.workerReadyMs))).toFixed(2)}×`,
     range(
       files.map((r) => r.ceiling),
+      (v) => `${v.toFixed(2)}×`,
+    ),
+    range(
+      files.map((r) => r.fileCeiling),
       (v) => `${v.toFixed(2)}×`,
     ),
     mbMedian(runs.map(([, , stream]) => stream)),
@@ -552,6 +642,7 @@ export async function parallelBench(): Promise<string> {
         'speed-up min / median / max',
         'start-up bound (median)',
         "machine's 2-thread ceiling (raw GCM) min / median / max",
+        'file-job ceiling (raw GCM file jobs, 2 threads vs 1) min / median / max',
         'old CLI stream path, one thread MB/s (information)',
         'CPU s inline / workers / stream (median)',
         'page faults per MiB inline / workers / stream (median)',
@@ -559,7 +650,7 @@ export async function parallelBench(): Promise<string> {
       fileRows,
     ),
     '',
-    `${FILE_RUNS} runs per size in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in 64 KiB frames in one worker vs split across two, each worker having sealed its share once untimed, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). Page faults = the process's minor faults during the call (every thread), per MiB of plaintext: on one thread mostly first touches of the heap memory that holds each frame's cipher.update output (memory the allocator gave back to the system and takes again), with workers also each worker's start (≈ 2,000 faults: its V8 heap) and the first tens of MiB of its own allocator arena; one fault cost ${faultNotes.join(', ')} of CPU in the same runs (min / median / max; 64 MiB of fresh memory touched, less touched again; transparent huge pages: ${hugePages()}, so a fault here maps 4 KiB unless that says always), so faults × that cost is CPU a call spent on them, on whichever thread faulted. ${fileBefore} before, ${loadNote()} after.`,
+    `${FILE_RUNS} runs per size in ${FILE_DIR} (tmpfs where there is one: the rows measure threads, not the disk's writeback), each size in a fresh process as the CLI runs, wall time, alternating: one thread = encryptFile/decryptFile without workers (the file mode's positional jobs run one after another on the main thread: the best one-thread path, and what the CLI runs for file → file on one thread), threads = parallel: { workers: N }, the same jobs on the main thread and a pool of N − 1 workers, started by each call (start-up included); the old stream path = createReadStream → encryptStream/decryptStream → createWriteStream (what the CLI ran on one thread before, and still runs for stdin/stdout), for information. The ${sizeLabel(FILE_BYTES)} rows carry the target; the ${sizeLabel(PARALLEL_BYTES)} rows are information. Start-up bound = T1 / (ready + (T1 − ready) / 2), the most a perfect split over 2 threads gains when the worker joins "ready" ms after the call starts (T1 = that run's one-thread time, ready = the frame worker's start measured alone in the same run: ${readyNotes.join(', ')}, min / median / max; in a call it starts beside the main thread's jobs, so no sooner). The ceiling is raw AES-GCM over 128 MiB in 64 KiB frames in one worker vs split across two, each worker having sealed its share once untimed, measured in each run: what two threads can gain on this machine at that moment (≈ 2× on idle cores). The file-job ceiling is the file mode's work with raw node:crypto and no Envelope code: the same plaintext file sealed into a new file in 1 MiB jobs (positional read, AES-GCM over 64 KiB frames, one positional writev) taken from a shared counter by one warmed worker vs two, measured in each run: what two threads can gain at that moment on this work, reads, writes into one new file and page faults included. Page faults = the process's minor faults during the call (every thread), per MiB of plaintext: on one thread mostly first touches of the heap memory that holds each frame's cipher.update output (memory the allocator gave back to the system and takes again), with workers also each worker's start (≈ 2,000 faults: its V8 heap) and the first tens of MiB of its own allocator arena; one fault cost ${faultNotes.join(', ')} of CPU in the same runs (min / median / max; 64 MiB of fresh memory touched, less touched again; transparent huge pages: ${hugePages()}, so a fault here maps 4 KiB unless that says always), so faults × that cost is CPU a call spent on them, on whichever thread faulted. ${fileBefore} before, ${loadNote()} after.`,
     '',
     table(
       [
