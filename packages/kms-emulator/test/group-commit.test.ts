@@ -326,7 +326,7 @@ describe('group commit (SQLite store)', () => {
     for (const name of ['g1', 'g2', 'g3']) await group(name);
     expect(store.commits).to.equal(4);
     expect(runsOf(state.runs, 'PRAGMA data_version')).to.equal(3);
-    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM sqlite_sequence')).to.equal(1);
+    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM audit_seq_floor')).to.equal(1);
     expect(runsOf(state.runs, 'SELECT (SELECT MIN(seq)')).to.equal(1);
     // Another connection appends and prunes: this one numbers after its rows and prunes by what is there.
     const other = new HsmCore({
@@ -340,7 +340,7 @@ describe('group commit (SQLite store)', () => {
       other.close();
     }
     await group('g4');
-    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM sqlite_sequence')).to.equal(2);
+    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM audit_seq_floor')).to.equal(2);
     // Its pruning raised the lowest seq: what this one knew of it is still a lower bound.
     expect(runsOf(state.runs, 'SELECT (SELECT MIN(seq)')).to.equal(1);
     expect(core.auditLog({}).map((r) => r.operation)).to.deep.equal([
@@ -401,7 +401,7 @@ describe('group commit (SQLite store)', () => {
     try {
       // The pruning's own temporary table, which exists on the store's connection only.
       db.exec('CREATE TEMP TABLE audit_pruned_names (id INTEGER PRIMARY KEY)');
-      const audited = ran.filter(([sql]) => /audit_re|sqlite_sequence/.test(sql));
+      const audited = ran.filter(([sql]) => /audit_re|audit_seq_floor/.test(sql));
       expect(audited.length).to.be.greaterThan(3);
       for (const [sql, params] of audited) {
         const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];

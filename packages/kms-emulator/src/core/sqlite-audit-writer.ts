@@ -40,9 +40,12 @@ const MAX_NAMES = 10_000;
  * has its audit row. A deferred row undone with its savepoint (the call threw) is dropped.
  *
  * `seq` is assigned here, in the order rows are written (always append order: a plain transaction
- * joining a group writes the group's rows first), after the highest ever used: `audit_records` is
- * AUTOINCREMENT, and `sqlite_sequence` keeps that highest even once pruning or a clear deleted the
- * row, so a position is never reused and an audit cursor never skips a newer record. The next `seq`
+ * joining a group writes the group's rows first), after the highest ever used, so a position is never
+ * reused and an audit cursor never skips a newer record. The highest is the last row's, unless a
+ * delete took the last row too: a clear, or a prune that kept nothing of the log. Only those write
+ * its seq to `audit_seq_floor` (in their transaction), so an append writes no page besides its rows,
+ * where AUTOINCREMENT rewrote its `sqlite_sequence` row (one more 4 KiB WAL frame) on every commit.
+ * The next `seq`
  * is read from the database once, then kept across this connection's commits for as long as its
  * `PRAGMA data_version` (the store reads it once per transaction) shows no other connection committed;
  * so are the ids of the resource names in `audit_names` (see sqlite-resource-store.ts), which the
@@ -96,10 +99,13 @@ export class SqliteAuditWriter implements DeferredWrites {
   }
 
   /**
-   * The log was cleared (with the names): rows deferred before it are dropped with it (unless the
-   * clear is undone).
+   * Deletes the whole log (with the names) in the open transaction; rows deferred before it are dropped
+   * with it (unless the clear is undone).
    */
-  cleared(defer: boolean): void {
+  clear(defer: boolean): void {
+    this.#keepHighest('true');
+    for (const table of ['audit_records', 'audit_resources', 'audit_names'])
+      this.sql(`DELETE FROM ${table}`).run();
     this.#names.clear();
     if (defer) this.#deferred.push({ clear: true });
   }
@@ -206,15 +212,27 @@ export class SqliteAuditWriter implements DeferredWrites {
     this.sql('DELETE FROM temp.audit_pruned_names').run();
   }
 
-  /** The highest `seq` ever used (0 for none): AUTOINCREMENT's record, or a row's should it be missing. */
+  /** The highest `seq` ever used (0 for none): the last row's, or the floor a delete of it left. */
   #highestSeq(): number {
     // Each MAX alone in its SELECT: SQLite answers that from the end of the index, where a MAX
     // combined with anything else in one SELECT scans the table.
-    const { sequence, row } = this.sql<{ sequence: number | null; row: number | null }>(
-      "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'audit_records') AS sequence, " +
-        '(SELECT MAX(seq) FROM audit_records) AS row',
+    const { floor, row } = this.sql<{ floor: number | null; row: number | null }>(
+      'SELECT (SELECT seq FROM audit_seq_floor) AS floor, (SELECT MAX(seq) FROM audit_records) AS row',
     ).get()!;
-    return Math.max(Number(sequence ?? 0), Number(row ?? 0));
+    return Math.max(Number(floor ?? 0), Number(row ?? 0));
+  }
+
+  /**
+   * Before a delete that may take the last row (`where`, a condition on the last row alone, says
+   * whether it does): raises `audit_seq_floor` to its seq, so that seq is never used again.
+   */
+  #keepHighest(where: string, ...bound: number[]): void {
+    // `WHERE` before `ON CONFLICT` always: SQLite would read the ON of an upsert after FROM as a join's.
+    this.sql(
+      'INSERT INTO audit_seq_floor (id, seq) SELECT 0, seq FROM ' +
+        `(SELECT seq, time FROM audit_records ORDER BY seq DESC LIMIT 1) WHERE ${where} ` +
+        'ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)',
+    ).run(...bound);
   }
 
   /**
@@ -232,6 +250,7 @@ export class SqliteAuditWriter implements DeferredWrites {
     const cutoff = Number(bounds.highest) - maxEvents;
     this.#lowest = Number(bounds.lowest);
     if (this.#lowest > cutoff) return;
+    if (cutoff >= Number(bounds.highest)) this.#keepHighest('true');
     this.#deleteResources('seq <= ?', cutoff);
     this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
     this.#lowest = cutoff + 1;
@@ -247,6 +266,7 @@ export class SqliteAuditWriter implements DeferredWrites {
       ).get()!;
       const until = before.getTime();
       if (oldest !== null && Number(oldest) < until) {
+        this.#keepHighest('time < ?', until);
         this.#deleteResources('seq IN (SELECT seq FROM audit_records WHERE time < ?)', until);
         this.sql('DELETE FROM audit_records WHERE time < ?').run(until);
       }

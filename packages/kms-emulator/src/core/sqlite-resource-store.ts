@@ -42,16 +42,30 @@ const AUDIT_RESOURCES = (table: string) =>
 /** The one index of `audit_resources` (see `AUDIT_RESOURCES`), made with the schema and by the upgrade. */
 const AUDIT_RESOURCES_INDEX = 'CREATE INDEX IF NOT EXISTS audit_resources_by_name ON audit_resources (name);';
 
-/** Made before the upgrade of an earlier `audit_resources` layout runs. */
+/**
+ * The audit log, one row per record at its position `seq`. A plain INTEGER PRIMARY KEY, not
+ * AUTOINCREMENT: the writer assigns each `seq` itself and keeps positions from being reused with
+ * `audit_seq_floor`, a row written only when a delete takes the last record (see
+ * sqlite-audit-writer.ts), where AUTOINCREMENT rewrote `sqlite_sequence` on every commit. A data dir
+ * whose `audit_records` is AUTOINCREMENT is rebuilt on open (`upgradeAuditRecords`).
+ */
+const AUDIT_RECORDS = (table: string) =>
+  `CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,
+  service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);`;
+
+/** The time index of `audit_records` (age pruning, time-bounded queries), made with it and by the upgrade. */
+const AUDIT_RECORDS_INDEX = 'CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);';
+
+/** Made before the upgrades of earlier `audit_records` and `audit_resources` layouts run. */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
   PRIMARY KEY (kind, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS resource_terms (kind TEXT NOT NULL, term TEXT NOT NULL, name TEXT NOT NULL,
   PRIMARY KEY (kind, term, name)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS resource_terms_by_name ON resource_terms (kind, name);
-CREATE TABLE IF NOT EXISTS audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
-  service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);
+${AUDIT_RECORDS('audit_records')}
+${AUDIT_RECORDS_INDEX}
+CREATE TABLE IF NOT EXISTS audit_seq_floor (id INTEGER PRIMARY KEY CHECK (id = 0), seq INTEGER NOT NULL);
 ${AUDIT_NAMES}
 `;
 
@@ -148,6 +162,7 @@ export class SqliteResourceStore implements ResourceStore {
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
       upgradeAuditResources(this.#db, this.#groups);
+      upgradeAuditRecords(this.#db, this.#groups);
       this.#db.exec(AUDIT_RESOURCES_SCHEMA);
       for (const upgrade of options.upgrades ?? []) {
         if (upgrade.applies(this.#db)) this.#groups.transaction(() => upgrade.apply(this.#db, this));
@@ -261,9 +276,8 @@ export class SqliteResourceStore implements ResourceStore {
   clear(): void {
     this.#groups.transaction(() => {
       this.#records.cleared();
-      for (const table of ['resources', 'resource_terms', 'audit_records', 'audit_resources', 'audit_names'])
-        this.#sql(`DELETE FROM ${table}`).run();
-      this.#audit.cleared(this.#groups.deferring);
+      for (const table of ['resources', 'resource_terms']) this.#sql(`DELETE FROM ${table}`).run();
+      this.#audit.clear(this.#groups.deferring);
     });
   }
 
@@ -378,26 +392,69 @@ function auditWhere(query: AuditQuery): { condition: string; params: unknown[] }
 }
 
 /**
- * Moves an `audit_resources` table of an earlier layout (name and tail in each row: a rowid table with
- * three indexes, then one keyed by (seq, resource)) into the current one (see `AUDIT_RESOURCES`).
+ * Runs `migrate` in one transaction when `isOld` finds a layout of an earlier version: the data dir
+ * is migrated completely or not at all.
  */
-function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): void {
-  const isOld = () =>
-    db
-      .prepare("SELECT 1 AS found FROM pragma_table_info('audit_resources') WHERE name = 'resource'")
-      .get() !== undefined;
+function upgradeLayout(groups: SqliteCommitGroups, isOld: () => boolean, migrate: () => void): void {
   if (!isOld()) return;
   try {
     groups.transaction(() => {
       // Asked again in the transaction: another connection to the same file (a second server started
       // on the data dir) may have migrated it since.
-      if (isOld()) migrateAuditResources(db);
+      if (isOld()) migrate();
     });
   } catch (error) {
     // Another connection migrating at the same moment can hold the write lock past the busy timeout:
     // nothing is left to do once theirs committed.
     if (isOld()) throw error;
   }
+}
+
+/**
+ * Moves an `audit_resources` table of an earlier layout (name and tail in each row: a rowid table with
+ * three indexes, then one keyed by (seq, resource)) into the current one (see `AUDIT_RESOURCES`).
+ */
+function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): void {
+  upgradeLayout(
+    groups,
+    () =>
+      db
+        .prepare("SELECT 1 AS found FROM pragma_table_info('audit_resources') WHERE name = 'resource'")
+        .get() !== undefined,
+    () => migrateAuditResources(db),
+  );
+}
+
+/**
+ * Rebuilds an AUTOINCREMENT `audit_records` (every earlier layout) as the current one (see
+ * `AUDIT_RECORDS`): the highest seq AUTOINCREMENT recorded becomes the floor, so no position used
+ * before the upgrade is used again, even one whose row pruning or a clear deleted.
+ */
+function upgradeAuditRecords(db: SqliteDatabase, groups: SqliteCommitGroups): void {
+  upgradeLayout(
+    groups,
+    () =>
+      db
+        .prepare(
+          "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'audit_records' AND sql LIKE '%AUTOINCREMENT%'",
+        )
+        .get() !== undefined,
+    () => {
+      db.exec(
+        "INSERT INTO audit_seq_floor (id, seq) SELECT 0, seq FROM sqlite_sequence WHERE name = 'audit_records' " +
+          'ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)',
+      );
+      db.exec(AUDIT_RECORDS('audit_records_v2'));
+      db.exec(
+        'INSERT INTO audit_records_v2 (seq, time, service, location, operation, record) ' +
+          'SELECT seq, time, service, location, operation, record FROM audit_records',
+      );
+      // Drops the time index and AUTOINCREMENT's `sqlite_sequence` row with it.
+      db.exec('DROP TABLE audit_records');
+      db.exec('ALTER TABLE audit_records_v2 RENAME TO audit_records');
+      db.exec(AUDIT_RECORDS_INDEX);
+    },
+  );
 }
 
 function migrateAuditResources(db: SqliteDatabase): void {
