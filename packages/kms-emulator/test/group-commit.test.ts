@@ -203,6 +203,79 @@ describe('group commit (SQLite store)', () => {
     ]);
   });
 
+  it('opens no savepoint for a grouped call that writes nothing, and still undoes what a failing call wrote', async () => {
+    const state = { runs: new Map<string, number>() };
+    let transactions = 0;
+    const counting = (path: string): SqliteDatabase => {
+      const db = instrumented(state)(path);
+      return {
+        ...db,
+        driver: db.driver,
+        transaction: (fn) => {
+          transactions++;
+          return db.transaction(fn);
+        },
+        get inTransaction() {
+          return db.inTransaction;
+        },
+      };
+    };
+    const { store, onDisk } = open({ open: counting });
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    store.put('test.thing', 'k', { v: 1 });
+    const savepoints = () => transactions + runsOf(state.runs, 'SAVEPOINT');
+    const reads = (name: string, fails = false) =>
+      core.call(call(name), {
+        run: () => {
+          const value = store.get<{ v: number }>('test.thing', 'k')?.v;
+          if (fails) throw new Error(`${name} failed after reading`);
+          return value;
+        },
+        fail: boom,
+      });
+    const writes = (name: string, fails = false) =>
+      core.call(call(name), {
+        run: () => {
+          store.put('test.thing', name, { v: 2 });
+          if (fails) throw new Error(`${name} failed after writing`);
+          return 2;
+        },
+        fail: boom,
+      });
+    const before = { commits: store.commits, savepoints: savepoints() };
+    const statuses = async (calls: Promise<unknown>[]) =>
+      (await Promise.allSettled(calls)).map((outcome) => outcome.status);
+    expect(await statuses([reads('r1'), reads('r2', true), reads('r3')])).to.deep.equal([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(store.commits - before.commits).to.equal(1);
+    expect(savepoints() - before.savepoints).to.equal(0);
+    // Mixed with writing calls: each of those opens its savepoint at its first write, and the one that
+    // throws after writing loses its write, the calls before and after it in the group keep theirs.
+    expect(
+      await statuses([writes('w1'), reads('r4'), writes('w2', true), reads('r5', true), writes('w3')]),
+    ).to.deep.equal(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(store.commits - before.commits).to.equal(2);
+    expect(runsOf(state.runs, 'SAVEPOINT')).to.equal(3);
+    expect(onDisk('SELECT name FROM resources ORDER BY name')).to.deep.equal([
+      { name: 'k' },
+      { name: 'w1' },
+      { name: 'w3' },
+    ]);
+    expect(core.auditLog({ service: 'test' }).map((r) => [r.operation, r.error?.code])).to.deep.equal([
+      ['r1', undefined],
+      ['r2', 'Boom'],
+      ['r3', undefined],
+      ['w1', undefined],
+      ['r4', undefined],
+      ['w2', 'Boom'],
+      ['r5', 'Boom'],
+      ['w3', undefined],
+    ]);
+  });
+
   it('fails every call of a group whose COMMIT fails with a typed error, and keeps nothing of it', async () => {
     const state = { failing: false };
     const { store, onDisk } = open({ open: failingCommits(state) });
