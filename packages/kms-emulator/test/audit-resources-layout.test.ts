@@ -85,16 +85,39 @@ describe('SqliteResourceStore audit_resources layout', () => {
     }
   };
 
-  it('writes one B-tree per audit resource besides its (name, seq) index, and each name once', () => {
+  it("keeps a record's first resource in its own row, a further one in audit_resources, and each name once", () => {
     const store = new SqliteResourceStore(path);
     try {
       for (const n of [1, 2, 3]) store.appendAudit(event(`e${n}`, [KEY]));
+      store.appendAudit(event('e4', [OTHER, KEY]));
+      expect(store.queryAudit({ resource: KEY }).map((record) => record.id)).to.deep.equal([
+        'e1',
+        'e2',
+        'e3',
+        'e4',
+      ]);
+      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e4']);
     } finally {
       store.close();
     }
     expect(indexes()).to.deep.equal(['audit_resources_by_name']);
-    expect(read('SELECT resource, tail FROM audit_names')).to.deep.equal([{ resource: KEY, tail: 'k1' }]);
-    expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 3 }]);
+    expect(read('SELECT resource, tail FROM audit_names ORDER BY id')).to.deep.equal([
+      { resource: KEY, tail: 'k1' },
+      { resource: OTHER, tail: 'k2' },
+    ]);
+    expect(
+      read(
+        'SELECT r.seq, n.resource FROM audit_records r JOIN audit_names n ON n.id = r.name ORDER BY r.seq',
+      ),
+    ).to.deep.equal([
+      { seq: 1, resource: KEY },
+      { seq: 2, resource: KEY },
+      { seq: 3, resource: KEY },
+      { seq: 4, resource: OTHER },
+    ]);
+    expect(
+      read('SELECT r.seq, n.resource FROM audit_resources r JOIN audit_names n ON n.id = r.name'),
+    ).to.deep.equal([{ seq: 4, resource: KEY }]);
   });
 
   it('removes a name once pruning left no record of it, by count and by age', () => {
@@ -193,7 +216,8 @@ describe('SqliteResourceStore audit_resources layout', () => {
         store.close();
       }
       expect(indexes()).to.deep.equal(['audit_resources_by_name']);
-      expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 1 }]);
+      expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 0 }]);
+      expect(read('SELECT seq, name FROM audit_records')).to.deep.equal([{ seq: 4, name: 1 }]);
       expect(read('SELECT resource, tail FROM audit_names')).to.deep.equal([{ resource: KEY, tail: 'k1' }]);
     });
   for (const [layout, schema] of [
@@ -205,7 +229,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
       writeOldLayout(schema);
       // The last record pruned: only AUTOINCREMENT's sqlite_sequence still knows position 3 was used.
       const db = openSqlite(path);
-      db.exec('DELETE FROM audit_records WHERE seq = 3');
+      db.exec('DELETE FROM audit_records WHERE seq = 3; DELETE FROM audit_resources WHERE seq = 3');
       db.close();
       expect(read("SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([
         { seq: 3 },
@@ -229,10 +253,27 @@ describe('SqliteResourceStore audit_resources layout', () => {
         (read("SELECT sql FROM sqlite_master WHERE name = 'audit_records'")[0] as { sql: string }).sql,
       ).to.not.match(/AUTOINCREMENT/);
       expect(
-        read("SELECT name FROM sqlite_master WHERE tbl_name = 'audit_records' AND type = 'index'"),
-      ).to.deep.equal([{ name: 'audit_records_by_time' }]);
+        read(
+          "SELECT name FROM sqlite_master WHERE tbl_name = 'audit_records' AND type = 'index' ORDER BY name",
+        ),
+      ).to.deep.equal([{ name: 'audit_records_by_name' }, { name: 'audit_records_by_time' }]);
       expect(read("SELECT name FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([]);
       expect(read('SELECT seq FROM audit_seq_floor')).to.deep.equal([{ seq: 3 }]);
+      // Each record's first resource moved into its row; e2's second stayed in audit_resources.
+      expect(
+        read(
+          'SELECT r.seq, n.resource FROM audit_records r JOIN audit_names n ON n.id = r.name ORDER BY r.seq',
+        ),
+      ).to.deep.equal([
+        { seq: 1, resource: KEY },
+        { seq: 2, resource: KEY },
+        { seq: 4, resource: KEY },
+      ]);
+      expect(
+        read(
+          'SELECT r.seq, n.resource FROM audit_resources r JOIN audit_names n ON n.id = r.name ORDER BY r.seq',
+        ),
+      ).to.deep.equal([{ seq: 2, resource: OTHER }]);
     });
 
   it('leaves an earlier layout as it was when its migration fails midway, and migrates it on the next open', () => {

@@ -359,6 +359,8 @@ describe('group commit (SQLite store)', () => {
         core.call(call(`op${i}`), {
           run: (scope) => {
             scope.touch(`projects/p/keys/k${i}`);
+            // A second resource (as a re-encryption's destination key) goes to audit_resources.
+            if (i % 3 === 0) scope.touch('projects/p/keys/to');
           },
           fail: boom,
         }),
@@ -376,6 +378,8 @@ describe('group commit (SQLite store)', () => {
     expect(rows.map((r) => r.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(core.auditLog({ resource: 'projects/p/keys/k5' }).map((r) => r.operation)).to.deep.equal(['op5']);
     expect(core.auditLog({ resource: 'k7' }).map((r) => r.operation)).to.deep.equal(['op7']);
+    expect(core.auditLog({ resource: 'to' }).map((r) => r.operation)).to.deep.equal(['op0', 'op3', 'op6']);
+    expect(core.auditLog({ resource: 'k6' }).map((r) => r.operation)).to.deep.equal(['op6']);
   });
 
   it('reads the data version once per group, and the next seq only after another connection committed', async () => {
@@ -536,7 +540,9 @@ describe('group commit (SQLite store)', () => {
       Array.from({ length: 4 }, (_, i) =>
         core.call(call(`lost${i}`), {
           run: (scope) => {
+            // A second resource: the first is in the record's own row, this one in audit_resources.
             scope.touch(`thing/t${i}`);
+            scope.touch('thing/shared');
             store.put('test.thing', `t${i}`, {});
           },
           fail: boom,
@@ -551,6 +557,7 @@ describe('group commit (SQLite store)', () => {
     expect(onDisk('SELECT name FROM resources')).to.deep.equal([{ name: 'before' }]);
     expect(onDisk('SELECT operation FROM audit_records')).to.deep.equal([{ operation: 'before' }]);
     expect(onDisk('SELECT seq FROM audit_resources')).to.deep.equal([]);
+    expect(onDisk('SELECT resource FROM audit_names')).to.deep.equal([]);
     await core.call(call('after'), { run: (scope) => scope.touch('thing/after'), fail: boom });
     expect(onDisk('SELECT operation FROM audit_records ORDER BY seq')).to.deep.equal([
       { operation: 'before' },

@@ -15,7 +15,7 @@ interface AuditRow {
 /** What a grouped call deferred: an audit row, a retention rule to apply, or a clear of the log. */
 type Deferred = { row: AuditRow } | { prune: AuditPruning } | { clear: true };
 
-/** Rows per multi-row INSERT (six parameters each for `audit_records`, three for `audit_resources`). */
+/** Rows per multi-row INSERT (seven parameters each for `audit_records`, two for `audit_resources`). */
 const ROWS_PER_INSERT = 64;
 
 /** `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows. */
@@ -25,7 +25,7 @@ const insertRows = (table: string, columns: readonly string[], rows: number): st
     () => `(${columns.map(() => '?').join(', ')})`,
   ).join(', ')}`;
 
-const RECORD_COLUMNS = ['seq', 'time', 'service', 'location', 'operation', 'record'] as const;
+const RECORD_COLUMNS = ['seq', 'time', 'service', 'location', 'operation', 'record', 'name'] as const;
 const RESOURCE_COLUMNS = ['seq', 'name'] as const;
 
 /** Interned names kept at most (a server's load touches a few keys; a seed or a scan may touch many). */
@@ -35,7 +35,8 @@ const MAX_NAMES = 10_000;
  * The SQLite store's audit log writes. Outside a grouped call, an audit row (and a prune) is written
  * at once, in the caller's transaction. In a grouped call it is deferred (`DeferredWrites`) to the
  * group's COMMIT: the rows of all the group's calls go in one multi-row INSERT into `audit_records`
- * and one into `audit_resources`, and the retention rule is checked once per group, not per call;
+ * (and one into `audit_resources` for the records with more than one resource), and the retention
+ * rule is checked once per group, not per call;
  * all in the group's transaction, before any call of it is answered, so an acknowledged call always
  * has its audit row. A deferred row undone with its savepoint (the call threw) is dropped.
  *
@@ -155,8 +156,12 @@ export class SqliteAuditWriter implements DeferredWrites {
     const records: unknown[] = [];
     const resources: unknown[] = [];
     for (const row of rows) {
+      // The first resource (the call's primary one) in the record's own row, any further ones in
+      // `audit_resources` (see sqlite-resource-store.ts).
+      const [first, ...further] = row.resources;
       records.push(seq, row.time, row.service, row.location, row.operation, row.json);
-      for (const resource of row.resources) resources.push(seq, this.#nameId(resource));
+      records.push(first === undefined ? null : this.#nameId(first));
+      for (const resource of further) resources.push(seq, this.#nameId(resource));
       seq++;
     }
     this.#insertRows('audit_records', RECORD_COLUMNS, records);
@@ -192,21 +197,28 @@ export class SqliteAuditWriter implements DeferredWrites {
   }
 
   /**
-   * Deletes the resource rows `where` (a condition on `seq`, one parameter) selects, then the names no
-   * row refers to any more. The candidate names are gathered in SQL, in a temporary table of this
-   * connection, never in JavaScript: the first prune of a large log (retention just configured, a
-   * migrated data dir, an age prune after downtime) deletes millions of rows.
+   * Deletes the records `records` selects and their resource rows (`resources`, the same condition
+   * on `audit_resources`; both take the one parameter `bound`), then the names no row refers to any
+   * more. The candidate names are gathered in SQL, in a temporary table of this connection, never in
+   * JavaScript: the first prune of a large log (retention just configured, a migrated data dir, an
+   * age prune after downtime) deletes millions of rows.
    */
-  #deleteResources(where: string, bound: number): void {
+  #deleteRecords(records: string, resources: string, bound: number): void {
     // Made again each time: a temporary table made in a transaction that rolls back is gone with it.
     this.sql('CREATE TEMP TABLE IF NOT EXISTS audit_pruned_names (id INTEGER PRIMARY KEY)').run();
-    // Not SELECT DISTINCT: SQLite would answer that by scanning the (name, seq) index.
+    // Not SELECT DISTINCT: SQLite would answer that by scanning the name index.
     this.sql(
-      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_resources WHERE ${where}`,
+      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_records WHERE ${records} AND name IS NOT NULL`,
     ).run(bound);
-    this.sql(`DELETE FROM audit_resources WHERE ${where}`).run(bound);
+    this.sql(
+      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_resources WHERE ${resources}`,
+    ).run(bound);
+    this.sql(`DELETE FROM audit_resources WHERE ${resources}`).run(bound);
+    this.sql(`DELETE FROM audit_records WHERE ${records}`).run(bound);
     const removed = this.sql<{ resource: string }>(
-      'DELETE FROM audit_names WHERE id IN (SELECT id FROM temp.audit_pruned_names) AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = audit_names.id) RETURNING resource',
+      'DELETE FROM audit_names WHERE id IN (SELECT id FROM temp.audit_pruned_names) ' +
+        'AND NOT EXISTS (SELECT 1 FROM audit_records WHERE name = audit_names.id) ' +
+        'AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = audit_names.id) RETURNING resource',
     ).all();
     for (const { resource } of removed) this.#names.delete(resource);
     this.sql('DELETE FROM temp.audit_pruned_names').run();
@@ -251,8 +263,7 @@ export class SqliteAuditWriter implements DeferredWrites {
     this.#lowest = Number(bounds.lowest);
     if (this.#lowest > cutoff) return;
     if (cutoff >= Number(bounds.highest)) this.#keepHighest('true');
-    this.#deleteResources('seq <= ?', cutoff);
-    this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
+    this.#deleteRecords('seq <= ?', 'seq <= ?', cutoff);
     this.#lowest = cutoff + 1;
   }
 
@@ -267,8 +278,7 @@ export class SqliteAuditWriter implements DeferredWrites {
       const until = before.getTime();
       if (oldest !== null && Number(oldest) < until) {
         this.#keepHighest('time < ?', until);
-        this.#deleteResources('seq IN (SELECT seq FROM audit_records WHERE time < ?)', until);
-        this.sql('DELETE FROM audit_records WHERE time < ?').run(until);
+        this.#deleteRecords('time < ?', 'seq IN (SELECT seq FROM audit_records WHERE time < ?)', until);
       }
     }
   }
