@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { type AuditRecord, openSqlite, SqliteResourceStore } from '../src/index.js';
+import { type AuditRecord, openSqlite, SqliteResourceStore } from '../src/core/index.js';
 import { sqliteDrivers } from './sqlite-drivers.js';
 
 const event = (id: string, time = '2026-01-01T00:00:00.000Z'): AuditRecord => ({
