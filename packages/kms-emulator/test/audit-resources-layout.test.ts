@@ -85,6 +85,10 @@ describe('SqliteResourceStore audit_resources layout', () => {
     }
   };
 
+  /** The (seq, resource name) pairs `table` (audit_records: first resources; audit_resources: further ones) holds. */
+  const namesIn = (table: 'audit_records' | 'audit_resources') =>
+    read(`SELECT r.seq, n.resource FROM ${table} r JOIN audit_names n ON n.id = r.name ORDER BY r.seq, n.id`);
+
   it("keeps a record's first resource in its own row, a further one in audit_resources, and each name once", () => {
     const store = new SqliteResourceStore(path);
     try {
@@ -105,19 +109,13 @@ describe('SqliteResourceStore audit_resources layout', () => {
       { resource: KEY, tail: 'k1' },
       { resource: OTHER, tail: 'k2' },
     ]);
-    expect(
-      read(
-        'SELECT r.seq, n.resource FROM audit_records r JOIN audit_names n ON n.id = r.name ORDER BY r.seq',
-      ),
-    ).to.deep.equal([
+    expect(namesIn('audit_records')).to.deep.equal([
       { seq: 1, resource: KEY },
       { seq: 2, resource: KEY },
       { seq: 3, resource: KEY },
       { seq: 4, resource: OTHER },
     ]);
-    expect(
-      read('SELECT r.seq, n.resource FROM audit_resources r JOIN audit_names n ON n.id = r.name'),
-    ).to.deep.equal([{ seq: 4, resource: KEY }]);
+    expect(namesIn('audit_resources')).to.deep.equal([{ seq: 4, resource: KEY }]);
   });
 
   it('removes a name once pruning left no record of it, by count and by age', () => {
@@ -260,20 +258,12 @@ describe('SqliteResourceStore audit_resources layout', () => {
       expect(read("SELECT name FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([]);
       expect(read('SELECT seq FROM audit_seq_floor')).to.deep.equal([{ seq: 3 }]);
       // Each record's first resource moved into its row; e2's second stayed in audit_resources.
-      expect(
-        read(
-          'SELECT r.seq, n.resource FROM audit_records r JOIN audit_names n ON n.id = r.name ORDER BY r.seq',
-        ),
-      ).to.deep.equal([
+      expect(namesIn('audit_records')).to.deep.equal([
         { seq: 1, resource: KEY },
         { seq: 2, resource: KEY },
         { seq: 4, resource: KEY },
       ]);
-      expect(
-        read(
-          'SELECT r.seq, n.resource FROM audit_resources r JOIN audit_names n ON n.id = r.name ORDER BY r.seq',
-        ),
-      ).to.deep.equal([{ seq: 2, resource: OTHER }]);
+      expect(namesIn('audit_resources')).to.deep.equal([{ seq: 2, resource: OTHER }]);
     });
 
   it('leaves an earlier layout as it was when its migration fails midway, and migrates it on the next open', () => {
