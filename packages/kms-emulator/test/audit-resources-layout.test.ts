@@ -25,6 +25,19 @@ CREATE TABLE audit_resources (seq INTEGER NOT NULL, resource TEXT NOT NULL, tail
 CREATE INDEX audit_resources_by_tail_resource ON audit_resources (tail, resource);
 `;
 
+/** Then with interned names, while `audit_records` was still AUTOINCREMENT (before `audit_seq_floor`). */
+const AUDIT_SCHEMA_V3 = `
+CREATE TABLE audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
+  service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX audit_records_by_time ON audit_records (time);
+CREATE TABLE audit_names (id INTEGER PRIMARY KEY AUTOINCREMENT, resource TEXT NOT NULL UNIQUE,
+  tail TEXT NOT NULL);
+CREATE INDEX audit_names_by_tail ON audit_names (tail);
+CREATE TABLE audit_resources (seq INTEGER NOT NULL, name INTEGER NOT NULL,
+  PRIMARY KEY (seq, name)) WITHOUT ROWID;
+CREATE INDEX audit_resources_by_name ON audit_resources (name);
+`;
+
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/k1';
 const OTHER = 'arn:aws:kms:us-east-1:111122223333:key/k2';
 
@@ -72,16 +85,37 @@ describe('SqliteResourceStore audit_resources layout', () => {
     }
   };
 
-  it('writes one B-tree per audit resource besides its (name, seq) index, and each name once', () => {
+  /** The (seq, resource name) pairs `table` (audit_records: first resources; audit_resources: further ones) holds. */
+  const namesIn = (table: 'audit_records' | 'audit_resources') =>
+    read(`SELECT r.seq, n.resource FROM ${table} r JOIN audit_names n ON n.id = r.name ORDER BY r.seq, n.id`);
+
+  it("keeps a record's first resource in its own row, a further one in audit_resources, and each name once", () => {
     const store = new SqliteResourceStore(path);
     try {
       for (const n of [1, 2, 3]) store.appendAudit(event(`e${n}`, [KEY]));
+      store.appendAudit(event('e4', [OTHER, KEY]));
+      expect(store.queryAudit({ resource: KEY }).map((record) => record.id)).to.deep.equal([
+        'e1',
+        'e2',
+        'e3',
+        'e4',
+      ]);
+      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e4']);
     } finally {
       store.close();
     }
     expect(indexes()).to.deep.equal(['audit_resources_by_name']);
-    expect(read('SELECT resource, tail FROM audit_names')).to.deep.equal([{ resource: KEY, tail: 'k1' }]);
-    expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 3 }]);
+    expect(read('SELECT resource, tail FROM audit_names ORDER BY id')).to.deep.equal([
+      { resource: KEY, tail: 'k1' },
+      { resource: OTHER, tail: 'k2' },
+    ]);
+    expect(namesIn('audit_records')).to.deep.equal([
+      { seq: 1, resource: KEY },
+      { seq: 2, resource: KEY },
+      { seq: 3, resource: KEY },
+      { seq: 4, resource: OTHER },
+    ]);
+    expect(namesIn('audit_resources')).to.deep.equal([{ seq: 4, resource: KEY }]);
   });
 
   it('removes a name once pruning left no record of it, by count and by age', () => {
@@ -125,7 +159,20 @@ describe('SqliteResourceStore audit_resources layout', () => {
     const insert = db.prepare(
       'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
     );
-    const link = db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
+    const interned = schema === AUDIT_SCHEMA_V3;
+    const link = interned
+      ? {
+          run: (seq: number, resource: string, tail: string) => {
+            db.prepare('INSERT OR IGNORE INTO audit_names (resource, tail) VALUES (?, ?)').run(
+              resource,
+              tail,
+            );
+            db.prepare(
+              'INSERT INTO audit_resources (seq, name) SELECT ?, id FROM audit_names WHERE resource = ?',
+            ).run(seq, resource);
+          },
+        }
+      : db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
     for (const [seq, resources] of [
       [1, [KEY]],
       [2, [KEY, OTHER]],
@@ -167,9 +214,58 @@ describe('SqliteResourceStore audit_resources layout', () => {
         store.close();
       }
       expect(indexes()).to.deep.equal(['audit_resources_by_name']);
-      expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 1 }]);
+      expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 0 }]);
+      expect(read('SELECT seq, name FROM audit_records')).to.deep.equal([{ seq: 4, name: 1 }]);
       expect(read('SELECT resource, tail FROM audit_names')).to.deep.equal([{ resource: KEY, tail: 'k1' }]);
     });
+  for (const [layout, schema] of [
+    ['the first layout (three indexes)', AUDIT_SCHEMA_V1],
+    ['the layout keyed by (seq, resource)', AUDIT_SCHEMA_V2],
+    ['the layout with interned names', AUDIT_SCHEMA_V3],
+  ] as const)
+    it(`rebuilds the AUTOINCREMENT audit_records of ${layout}, never reusing a position it used`, () => {
+      writeOldLayout(schema);
+      // The last record pruned: only AUTOINCREMENT's sqlite_sequence still knows position 3 was used.
+      const db = openSqlite(path);
+      db.exec('DELETE FROM audit_records WHERE seq = 3; DELETE FROM audit_resources WHERE seq = 3');
+      db.close();
+      expect(read("SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([
+        { seq: 3 },
+      ]);
+
+      const store = new SqliteResourceStore(path);
+      try {
+        store.appendAudit({ ...event('e4', [KEY]), time: '2026-02-01T00:00:00.000Z' });
+        expect(store.queryAudit({ since: new Date('2026-01-15') }).map((record) => record.id)).to.deep.equal([
+          'e4',
+        ]);
+      } finally {
+        store.close();
+      }
+      expect(
+        read('SELECT seq, operation FROM audit_records ORDER BY seq').map(
+          (row) => (row as { seq: number }).seq,
+        ),
+      ).to.deep.equal([1, 2, 4]);
+      expect(
+        (read("SELECT sql FROM sqlite_master WHERE name = 'audit_records'")[0] as { sql: string }).sql,
+      ).to.not.match(/AUTOINCREMENT/);
+      expect(
+        read(
+          "SELECT name FROM sqlite_master WHERE tbl_name = 'audit_records' AND type = 'index' ORDER BY name",
+        ),
+      ).to.deep.equal([{ name: 'audit_records_by_name' }, { name: 'audit_records_by_time' }]);
+      expect(read("SELECT name FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([]);
+      expect(read('SELECT seq FROM audit_seq_floor')).to.deep.equal([{ seq: 3 }]);
+      // Each record's first resource moved into its row; e2's second stayed in audit_resources.
+      expect(namesIn('audit_records')).to.deep.equal([
+        { seq: 1, resource: KEY },
+        { seq: 2, resource: KEY },
+        { seq: 4, resource: KEY },
+      ]);
+      expect(namesIn('audit_resources')).to.deep.equal([{ seq: 2, resource: OTHER }]);
+    });
+
   it('leaves an earlier layout as it was when its migration fails midway, and migrates it on the next open', () => {
     writeOldLayout(AUDIT_SCHEMA_V2);
     let failed = false;

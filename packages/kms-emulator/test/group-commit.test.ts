@@ -203,6 +203,79 @@ describe('group commit (SQLite store)', () => {
     ]);
   });
 
+  it('opens no savepoint for a grouped call that writes nothing, and still undoes what a failing call wrote', async () => {
+    const state = { runs: new Map<string, number>() };
+    let transactions = 0;
+    const counting = (path: string): SqliteDatabase => {
+      const db = instrumented(state)(path);
+      return {
+        ...db,
+        driver: db.driver,
+        transaction: (fn) => {
+          transactions++;
+          return db.transaction(fn);
+        },
+        get inTransaction() {
+          return db.inTransaction;
+        },
+      };
+    };
+    const { store, onDisk } = open({ open: counting });
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    store.put('test.thing', 'k', { v: 1 });
+    const savepoints = () => transactions + runsOf(state.runs, 'SAVEPOINT');
+    const reads = (name: string, fails = false) =>
+      core.call(call(name), {
+        run: () => {
+          const value = store.get<{ v: number }>('test.thing', 'k')?.v;
+          if (fails) throw new Error(`${name} failed after reading`);
+          return value;
+        },
+        fail: boom,
+      });
+    const writes = (name: string, fails = false) =>
+      core.call(call(name), {
+        run: () => {
+          store.put('test.thing', name, { v: 2 });
+          if (fails) throw new Error(`${name} failed after writing`);
+          return 2;
+        },
+        fail: boom,
+      });
+    const before = { commits: store.commits, savepoints: savepoints() };
+    const statuses = async (calls: Promise<unknown>[]) =>
+      (await Promise.allSettled(calls)).map((outcome) => outcome.status);
+    expect(await statuses([reads('r1'), reads('r2', true), reads('r3')])).to.deep.equal([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(store.commits - before.commits).to.equal(1);
+    expect(savepoints() - before.savepoints).to.equal(0);
+    // Mixed with writing calls: each of those opens its savepoint at its first write, and the one that
+    // throws after writing loses its write, the calls before and after it in the group keep theirs.
+    expect(
+      await statuses([writes('w1'), reads('r4'), writes('w2', true), reads('r5', true), writes('w3')]),
+    ).to.deep.equal(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(store.commits - before.commits).to.equal(2);
+    expect(runsOf(state.runs, 'SAVEPOINT')).to.equal(3);
+    expect(onDisk('SELECT name FROM resources ORDER BY name')).to.deep.equal([
+      { name: 'k' },
+      { name: 'w1' },
+      { name: 'w3' },
+    ]);
+    expect(core.auditLog({ service: 'test' }).map((r) => [r.operation, r.error?.code])).to.deep.equal([
+      ['r1', undefined],
+      ['r2', 'Boom'],
+      ['r3', undefined],
+      ['w1', undefined],
+      ['r4', undefined],
+      ['w2', 'Boom'],
+      ['r5', 'Boom'],
+      ['w3', undefined],
+    ]);
+  });
+
   it('fails every call of a group whose COMMIT fails with a typed error, and keeps nothing of it', async () => {
     const state = { failing: false };
     const { store, onDisk } = open({ open: failingCommits(state) });
@@ -286,6 +359,8 @@ describe('group commit (SQLite store)', () => {
         core.call(call(`op${i}`), {
           run: (scope) => {
             scope.touch(`projects/p/keys/k${i}`);
+            // A second resource (as a re-encryption's destination key) goes to audit_resources.
+            if (i % 3 === 0) scope.touch('projects/p/keys/to');
           },
           fail: boom,
         }),
@@ -303,6 +378,8 @@ describe('group commit (SQLite store)', () => {
     expect(rows.map((r) => r.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(core.auditLog({ resource: 'projects/p/keys/k5' }).map((r) => r.operation)).to.deep.equal(['op5']);
     expect(core.auditLog({ resource: 'k7' }).map((r) => r.operation)).to.deep.equal(['op7']);
+    expect(core.auditLog({ resource: 'to' }).map((r) => r.operation)).to.deep.equal(['op0', 'op3', 'op6']);
+    expect(core.auditLog({ resource: 'k6' }).map((r) => r.operation)).to.deep.equal(['op6']);
   });
 
   it('reads the data version once per group, and the next seq only after another connection committed', async () => {
@@ -326,7 +403,7 @@ describe('group commit (SQLite store)', () => {
     for (const name of ['g1', 'g2', 'g3']) await group(name);
     expect(store.commits).to.equal(4);
     expect(runsOf(state.runs, 'PRAGMA data_version')).to.equal(3);
-    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM sqlite_sequence')).to.equal(1);
+    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM audit_seq_floor')).to.equal(1);
     expect(runsOf(state.runs, 'SELECT (SELECT MIN(seq)')).to.equal(1);
     // Another connection appends and prunes: this one numbers after its rows and prunes by what is there.
     const other = new HsmCore({
@@ -340,7 +417,7 @@ describe('group commit (SQLite store)', () => {
       other.close();
     }
     await group('g4');
-    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM sqlite_sequence')).to.equal(2);
+    expect(runsOf(state.runs, 'SELECT (SELECT seq FROM audit_seq_floor')).to.equal(2);
     // Its pruning raised the lowest seq: what this one knew of it is still a lower bound.
     expect(runsOf(state.runs, 'SELECT (SELECT MIN(seq)')).to.equal(1);
     expect(core.auditLog({}).map((r) => r.operation)).to.deep.equal([
@@ -401,7 +478,7 @@ describe('group commit (SQLite store)', () => {
     try {
       // The pruning's own temporary table, which exists on the store's connection only.
       db.exec('CREATE TEMP TABLE audit_pruned_names (id INTEGER PRIMARY KEY)');
-      const audited = ran.filter(([sql]) => /audit_re|sqlite_sequence/.test(sql));
+      const audited = ran.filter(([sql]) => /audit_re|audit_seq_floor/.test(sql));
       expect(audited.length).to.be.greaterThan(3);
       for (const [sql, params] of audited) {
         const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
@@ -463,7 +540,9 @@ describe('group commit (SQLite store)', () => {
       Array.from({ length: 4 }, (_, i) =>
         core.call(call(`lost${i}`), {
           run: (scope) => {
+            // A second resource: the first is in the record's own row, this one in audit_resources.
             scope.touch(`thing/t${i}`);
+            scope.touch('thing/shared');
             store.put('test.thing', `t${i}`, {});
           },
           fail: boom,
@@ -478,6 +557,7 @@ describe('group commit (SQLite store)', () => {
     expect(onDisk('SELECT name FROM resources')).to.deep.equal([{ name: 'before' }]);
     expect(onDisk('SELECT operation FROM audit_records')).to.deep.equal([{ operation: 'before' }]);
     expect(onDisk('SELECT seq FROM audit_resources')).to.deep.equal([]);
+    expect(onDisk('SELECT resource FROM audit_names')).to.deep.equal([]);
     await core.call(call('after'), { run: (scope) => scope.touch('thing/after'), fail: boom });
     expect(onDisk('SELECT operation FROM audit_records ORDER BY seq')).to.deep.equal([
       { operation: 'before' },

@@ -15,7 +15,7 @@ interface AuditRow {
 /** What a grouped call deferred: an audit row, a retention rule to apply, or a clear of the log. */
 type Deferred = { row: AuditRow } | { prune: AuditPruning } | { clear: true };
 
-/** Rows per multi-row INSERT (six parameters each for `audit_records`, three for `audit_resources`). */
+/** Rows per multi-row INSERT (seven parameters each for `audit_records`, two for `audit_resources`). */
 const ROWS_PER_INSERT = 64;
 
 /** `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows. */
@@ -25,7 +25,7 @@ const insertRows = (table: string, columns: readonly string[], rows: number): st
     () => `(${columns.map(() => '?').join(', ')})`,
   ).join(', ')}`;
 
-const RECORD_COLUMNS = ['seq', 'time', 'service', 'location', 'operation', 'record'] as const;
+const RECORD_COLUMNS = ['seq', 'time', 'service', 'location', 'operation', 'record', 'name'] as const;
 const RESOURCE_COLUMNS = ['seq', 'name'] as const;
 
 /** Interned names kept at most (a server's load touches a few keys; a seed or a scan may touch many). */
@@ -35,14 +35,18 @@ const MAX_NAMES = 10_000;
  * The SQLite store's audit log writes. Outside a grouped call, an audit row (and a prune) is written
  * at once, in the caller's transaction. In a grouped call it is deferred (`DeferredWrites`) to the
  * group's COMMIT: the rows of all the group's calls go in one multi-row INSERT into `audit_records`
- * and one into `audit_resources`, and the retention rule is checked once per group, not per call;
+ * (and one into `audit_resources` for the records with more than one resource), and the retention
+ * rule is checked once per group, not per call;
  * all in the group's transaction, before any call of it is answered, so an acknowledged call always
  * has its audit row. A deferred row undone with its savepoint (the call threw) is dropped.
  *
  * `seq` is assigned here, in the order rows are written (always append order: a plain transaction
- * joining a group writes the group's rows first), after the highest ever used: `audit_records` is
- * AUTOINCREMENT, and `sqlite_sequence` keeps that highest even once pruning or a clear deleted the
- * row, so a position is never reused and an audit cursor never skips a newer record. The next `seq`
+ * joining a group writes the group's rows first), after the highest ever used, so a position is never
+ * reused and an audit cursor never skips a newer record. The highest is the last row's, unless a
+ * delete took the last row too: a clear, or a prune that kept nothing of the log. Only those write
+ * its seq to `audit_seq_floor` (in their transaction), so an append writes no page besides its rows,
+ * where AUTOINCREMENT rewrote its `sqlite_sequence` row (one more 4 KiB WAL frame) on every commit.
+ * The next `seq`
  * is read from the database once, then kept across this connection's commits for as long as its
  * `PRAGMA data_version` (the store reads it once per transaction) shows no other connection committed;
  * so are the ids of the resource names in `audit_names` (see sqlite-resource-store.ts), which the
@@ -96,10 +100,13 @@ export class SqliteAuditWriter implements DeferredWrites {
   }
 
   /**
-   * The log was cleared (with the names): rows deferred before it are dropped with it (unless the
-   * clear is undone).
+   * Deletes the whole log (with the names) in the open transaction; rows deferred before it are dropped
+   * with it (unless the clear is undone).
    */
-  cleared(defer: boolean): void {
+  clear(defer: boolean): void {
+    this.#keepHighest('true');
+    for (const table of ['audit_records', 'audit_resources', 'audit_names'])
+      this.sql(`DELETE FROM ${table}`).run();
     this.#names.clear();
     if (defer) this.#deferred.push({ clear: true });
   }
@@ -149,8 +156,12 @@ export class SqliteAuditWriter implements DeferredWrites {
     const records: unknown[] = [];
     const resources: unknown[] = [];
     for (const row of rows) {
+      // The first resource (the call's primary one) in the record's own row, any further ones in
+      // `audit_resources` (see sqlite-resource-store.ts).
+      const [first, ...further] = row.resources;
       records.push(seq, row.time, row.service, row.location, row.operation, row.json);
-      for (const resource of row.resources) resources.push(seq, this.#nameId(resource));
+      records.push(first === undefined ? null : this.#nameId(first));
+      for (const resource of further) resources.push(seq, this.#nameId(resource));
       seq++;
     }
     this.#insertRows('audit_records', RECORD_COLUMNS, records);
@@ -186,35 +197,54 @@ export class SqliteAuditWriter implements DeferredWrites {
   }
 
   /**
-   * Deletes the resource rows `where` (a condition on `seq`, one parameter) selects, then the names no
-   * row refers to any more. The candidate names are gathered in SQL, in a temporary table of this
-   * connection, never in JavaScript: the first prune of a large log (retention just configured, a
-   * migrated data dir, an age prune after downtime) deletes millions of rows.
+   * Deletes the records `records` selects and their resource rows (`resources`, the same condition
+   * on `audit_resources`; both take the one parameter `bound`), then the names no row refers to any
+   * more. The candidate names are gathered in SQL, in a temporary table of this connection, never in
+   * JavaScript: the first prune of a large log (retention just configured, a migrated data dir, an
+   * age prune after downtime) deletes millions of rows.
    */
-  #deleteResources(where: string, bound: number): void {
+  #deleteRecords(records: string, resources: string, bound: number): void {
     // Made again each time: a temporary table made in a transaction that rolls back is gone with it.
     this.sql('CREATE TEMP TABLE IF NOT EXISTS audit_pruned_names (id INTEGER PRIMARY KEY)').run();
-    // Not SELECT DISTINCT: SQLite would answer that by scanning the (name, seq) index.
+    // Not SELECT DISTINCT: SQLite would answer that by scanning the name index.
     this.sql(
-      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_resources WHERE ${where}`,
+      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_records WHERE ${records} AND name IS NOT NULL`,
     ).run(bound);
-    this.sql(`DELETE FROM audit_resources WHERE ${where}`).run(bound);
+    this.sql(
+      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_resources WHERE ${resources}`,
+    ).run(bound);
+    this.sql(`DELETE FROM audit_resources WHERE ${resources}`).run(bound);
+    this.sql(`DELETE FROM audit_records WHERE ${records}`).run(bound);
     const removed = this.sql<{ resource: string }>(
-      'DELETE FROM audit_names WHERE id IN (SELECT id FROM temp.audit_pruned_names) AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = audit_names.id) RETURNING resource',
+      'DELETE FROM audit_names WHERE id IN (SELECT id FROM temp.audit_pruned_names) ' +
+        'AND NOT EXISTS (SELECT 1 FROM audit_records WHERE name = audit_names.id) ' +
+        'AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = audit_names.id) RETURNING resource',
     ).all();
     for (const { resource } of removed) this.#names.delete(resource);
     this.sql('DELETE FROM temp.audit_pruned_names').run();
   }
 
-  /** The highest `seq` ever used (0 for none): AUTOINCREMENT's record, or a row's should it be missing. */
+  /** The highest `seq` ever used (0 for none): the last row's, or the floor a delete of it left. */
   #highestSeq(): number {
     // Each MAX alone in its SELECT: SQLite answers that from the end of the index, where a MAX
     // combined with anything else in one SELECT scans the table.
-    const { sequence, row } = this.sql<{ sequence: number | null; row: number | null }>(
-      "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'audit_records') AS sequence, " +
-        '(SELECT MAX(seq) FROM audit_records) AS row',
+    const { floor, row } = this.sql<{ floor: number | null; row: number | null }>(
+      'SELECT (SELECT seq FROM audit_seq_floor) AS floor, (SELECT MAX(seq) FROM audit_records) AS row',
     ).get()!;
-    return Math.max(Number(sequence ?? 0), Number(row ?? 0));
+    return Math.max(Number(floor ?? 0), Number(row ?? 0));
+  }
+
+  /**
+   * Before a delete that may take the last row (`where`, a condition on the last row alone, says
+   * whether it does): raises `audit_seq_floor` to its seq, so that seq is never used again.
+   */
+  #keepHighest(where: string, ...bound: number[]): void {
+    // `WHERE` before `ON CONFLICT` always: SQLite would read the ON of an upsert after FROM as a join's.
+    this.sql(
+      'INSERT INTO audit_seq_floor (id, seq) SELECT 0, seq FROM ' +
+        `(SELECT seq, time FROM audit_records ORDER BY seq DESC LIMIT 1) WHERE ${where} ` +
+        'ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)',
+    ).run(...bound);
   }
 
   /**
@@ -232,8 +262,8 @@ export class SqliteAuditWriter implements DeferredWrites {
     const cutoff = Number(bounds.highest) - maxEvents;
     this.#lowest = Number(bounds.lowest);
     if (this.#lowest > cutoff) return;
-    this.#deleteResources('seq <= ?', cutoff);
-    this.sql('DELETE FROM audit_records WHERE seq <= ?').run(cutoff);
+    if (cutoff >= Number(bounds.highest)) this.#keepHighest('true');
+    this.#deleteRecords('seq <= ?', 'seq <= ?', cutoff);
     this.#lowest = cutoff + 1;
   }
 
@@ -247,8 +277,8 @@ export class SqliteAuditWriter implements DeferredWrites {
       ).get()!;
       const until = before.getTime();
       if (oldest !== null && Number(oldest) < until) {
-        this.#deleteResources('seq IN (SELECT seq FROM audit_records WHERE time < ?)', until);
-        this.sql('DELETE FROM audit_records WHERE time < ?').run(until);
+        this.#keepHighest('time < ?', until);
+        this.#deleteRecords('time < ?', 'seq IN (SELECT seq FROM audit_records WHERE time < ?)', until);
       }
     }
   }

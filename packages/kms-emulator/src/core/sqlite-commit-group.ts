@@ -44,6 +44,9 @@ export interface CommitGroupHooks {
 
 const NOTHING_DEFERRED: DeferredWrites = { mark: () => 0, undo() {}, write() {}, drop() {} };
 
+/** The savepoint of the grouped call running (one at a time: a grouped call nests no other). */
+const CALL_SAVEPOINT = 'envelope_call';
+
 /**
  * Group commit over one SQLite connection. The first grouped transaction of an event-loop turn opens
  * a transaction (`BEGIN`); it and every grouped transaction after it run in their own savepoint of it
@@ -53,6 +56,12 @@ const NOTHING_DEFERRED: DeferredWrites = { mark: () => 0, undo() {}, write() {},
  * rejected with `StoreCommitError` and nothing of it is kept. What the store defers while a grouped
  * call runs (`DeferredWrites`: the calls' audit rows) is written in the group's transaction right
  * before that COMMIT, so it commits with the group or not at all.
+ *
+ * A call's savepoint is opened at its first write, not before: every write of a grouped call goes
+ * through `transaction` (a store's `put`, `delete`, `clear`…), and a call that only reads — a Decrypt,
+ * a GenerateDataKey, whose one write is its deferred audit row — has nothing in the database to undo
+ * when it throws, so it runs no SAVEPOINT/RELEASE pair at all. Its deferred writes are undone either
+ * way (`DeferredWrites.undo`).
  *
  * A plain `transaction` (admin reset, seed, key import, timers) stays durable when it returns: run
  * while a group is open, it joins the group and commits it at once. So does a read outside any
@@ -65,7 +74,10 @@ export class SqliteCommitGroups {
   #depth = 0;
   /** Whether the outermost transaction running is a grouped call (then writes may be deferred). */
   #inGroupedCall = false;
+  /** Whether the grouped call running has opened its savepoint (at its first write). */
+  #callSavepoint = false;
   #commits = 0;
+  readonly #statements = new Map<string, { run(): void }>();
 
   readonly #onGroupCommit: () => void;
   readonly #onSettled: () => void;
@@ -101,7 +113,7 @@ export class SqliteCommitGroups {
 
   /** Runs `fn` atomically; its writes are durable when this returns. */
   transaction<T>(fn: () => T): T {
-    if (this.#depth > 0) return this.#nested(fn);
+    if (this.#depth > 0) return this.#nestedInCall(fn);
     if (!this.#open) {
       try {
         const value = this.#nested(fn);
@@ -126,17 +138,30 @@ export class SqliteCommitGroups {
 
   /** Runs `fn` atomically in the open group; its writes are durable once `committed()` resolves. */
   grouped<T>(fn: () => T): T {
-    if (this.#depth > 0) return this.#nested(fn);
+    if (this.#depth > 0) return this.#nestedInCall(fn);
     // A full group, or one SQLite rolled back under us (a failed statement can end the transaction):
     // settle it before joining, so no call ever runs outside the group it will be answered with.
     if (this.#open && (this.#open.members >= this.maxCalls || !this.db.inTransaction)) this.#commit();
     const group = this.#open ?? this.#begin();
+    const mark = this.deferred.mark();
     this.#inGroupedCall = true;
+    this.#depth++;
     let value: T;
     try {
-      value = this.#nested(fn);
+      value = fn();
+      if (this.#callSavepoint) this.#run(`RELEASE ${CALL_SAVEPOINT}`);
+    } catch (error) {
+      this.deferred.undo(mark);
+      // Not when SQLite already rolled the whole transaction back (the group then fails as a whole).
+      if (this.#callSavepoint && this.db.inTransaction) {
+        this.#run(`ROLLBACK TO ${CALL_SAVEPOINT}`);
+        this.#run(`RELEASE ${CALL_SAVEPOINT}`);
+      }
+      throw error;
     } finally {
+      this.#depth--;
       this.#inGroupedCall = false;
+      this.#callSavepoint = false;
     }
     group.members++;
     return value;
@@ -225,6 +250,25 @@ export class SqliteCommitGroups {
     );
     group.reject(error);
     return error;
+  }
+
+  /**
+   * A transaction nested in the running one; in a grouped call, the call's savepoint is opened first
+   * if it is not yet (see the class comment), so that what `fn` writes is undone if the call throws.
+   */
+  #nestedInCall<T>(fn: () => T): T {
+    if (this.#inGroupedCall && !this.#callSavepoint) {
+      this.#run(`SAVEPOINT ${CALL_SAVEPOINT}`);
+      this.#callSavepoint = true;
+    }
+    return this.#nested(fn);
+  }
+
+  /** Runs a transaction-control statement, prepared once per text. */
+  #run(sql: string): void {
+    let statement = this.#statements.get(sql);
+    if (!statement) this.#statements.set(sql, (statement = this.db.prepare(sql)));
+    statement.run();
   }
 
   #nested<T>(fn: () => T): T {
