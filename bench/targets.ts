@@ -209,9 +209,10 @@ export async function targetsBench(): Promise<string> {
     ...ratio("the machine's 2-thread ceiling (raw GCM in 2 workers vs 1, same run)", 1.6),
     goal: '— (the bound of the rows above)',
   };
-  const fileCeiling: Target = {
-    ...ratio('the file-job ceiling (raw GCM file jobs of the same file in 2 workers vs 1, same run)', 1.6),
-    goal: '— (the bound of the 1 GiB file rows, with their I/O)',
+  // The same file I/O with raw node:crypto: a reference, not a bound (see fileJobReference).
+  const fileReference: Target = {
+    ...ratio('the file-job reference (raw GCM file jobs of the same file in 2 workers vs 1, same run)', 1.6),
+    goal: "— (information: the 1 GiB rows' I/O with less CPU per byte; not a bound)",
   };
   const perSecond = (name: string, min: number): Target => ({
     name,
@@ -275,7 +276,7 @@ export async function targetsBench(): Promise<string> {
     fileEnc.values.push(run.inlineEncMs / run.fileEncMs);
     fileDec.values.push(run.inlineDecMs / run.fileDecMs);
     ceiling.values.push(run.ceiling);
-    fileCeiling.values.push(run.fileCeiling);
+    fileReference.values.push(run.fileReference);
     const mb = [run.streamEncMs, run.inlineEncMs, run.streamDecMs, run.inlineDecMs];
     for (const [i, ms] of mb.entries()) streamMb[i]!.push(mbPerSecond(FILE_BYTES, ms));
   }
@@ -319,7 +320,7 @@ export async function targetsBench(): Promise<string> {
     smallFileEnc,
     smallFileDec,
     ceiling,
-    fileCeiling,
+    fileReference,
     parallelEnc,
     parallelDec,
     mibEnc,
