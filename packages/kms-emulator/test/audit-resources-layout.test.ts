@@ -293,6 +293,75 @@ describe('SqliteResourceStore audit_resources layout', () => {
     expect(indexes()).to.deep.equal(['audit_resources_by_name']);
   });
 
+  it('migrates both audit tables of the first layout in one transaction: a failure at the second leaves both old', () => {
+    writeOldLayout(AUDIT_SCHEMA_V1);
+    const before = read("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'audit_re%' ORDER BY name");
+    let failed = false;
+    const failing = (file: string) =>
+      opened(file, (db) => ({
+        exec(sql: string) {
+          // The rebuild of audit_records, after audit_resources was migrated.
+          if (!failed && sql === 'DROP TABLE audit_records') {
+            failed = true;
+            throw new Error('injected: disk full');
+          }
+          db.exec(sql);
+        },
+      }));
+    expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
+    expect(failed).to.equal(true);
+    // audit_records and audit_resources (and their indexes) as the first layout wrote them, no new table.
+    expect(
+      read("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'audit_re%' ORDER BY name"),
+    ).to.deep.equal(before);
+    expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 4 }]);
+    expect(read("SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([{ seq: 3 }]);
+    const store = new SqliteResourceStore(path);
+    try {
+      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e2', 'e3']);
+    } finally {
+      store.close();
+    }
+    expect(indexes()).to.deep.equal(['audit_resources_by_name']);
+  });
+
+  it('opens an earlier layout holding records SQLite cannot read as JSON, their resources left in audit_resources', () => {
+    writeOldLayout(AUDIT_SCHEMA_V1);
+    const db = openSqlite(path);
+    const insert = db.prepare(
+      'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
+    );
+    const link = db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
+    // Not JSON at all, then JSON nested past SQLite's depth limit (json_extract throws on both).
+    for (const [seq, record] of [
+      [4, 'not json'],
+      [5, `{"resources":["${OTHER}"],"x":${'['.repeat(2000)}${']'.repeat(2000)}}`],
+    ] as const) {
+      insert.run(Date.parse('2026-01-01'), 'aws', 'us-east-1', 'Decrypt', record);
+      link.run(seq, OTHER, 'k2');
+    }
+    db.close();
+
+    const store = new SqliteResourceStore(path);
+    try {
+      expect(store.queryAudit({ resource: 'k1' }).map((record) => record.id)).to.deep.equal(['e1', 'e2']);
+      store.appendAudit(event('e6', [KEY]));
+    } finally {
+      store.close();
+    }
+    // Their first resource stayed in audit_resources (name NULL in their rows), where a query finds it.
+    expect(read('SELECT seq FROM audit_records WHERE name IS NULL ORDER BY seq')).to.deep.equal([
+      { seq: 4 },
+      { seq: 5 },
+    ]);
+    expect(namesIn('audit_records').map((row) => (row as { seq: number }).seq)).to.deep.equal([1, 2, 3, 6]);
+    expect(namesIn('audit_resources')).to.deep.equal([
+      { seq: 2, resource: OTHER },
+      { seq: 4, resource: OTHER },
+      { seq: 5, resource: OTHER },
+    ]);
+  });
+
   it('opens an earlier layout that another connection migrated between its check and its transaction', () => {
     writeOldLayout(AUDIT_SCHEMA_V1);
     let raced = false;
