@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { openSqlite, type SqliteDatabase, SqliteResourceStore } from '../src/index.js';
+import { auditEvent as event } from './sqlite-test-files.js';
 
 /** The audit tables as the store wrote them before `audit_resources` was keyed by (seq, resource). */
 const AUDIT_SCHEMA_V1 = `
@@ -40,18 +41,6 @@ CREATE INDEX audit_resources_by_name ON audit_resources (name);
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/k1';
 const OTHER = 'arn:aws:kms:us-east-1:111122223333:key/k2';
-
-const event = (id: string, resources: string[]) => ({
-  id,
-  time: '2026-01-01T00:00:00.000Z',
-  service: 'aws',
-  location: 'us-east-1',
-  operation: 'Decrypt',
-  requestId: `request-${id}`,
-  principal: 'arn:aws:iam::111122223333:root',
-  resources,
-  parameters: {},
-});
 
 describe('SqliteResourceStore audit_resources layout', () => {
   let dir: string;
@@ -150,6 +139,34 @@ describe('SqliteResourceStore audit_resources layout', () => {
         return db.inTransaction;
       },
     };
+  };
+
+  /** Opens the store on a connection whose `exec` of `statement` fails once (a full disk): the open fails. */
+  const openFailingAt = (statement: string) => {
+    let failed = false;
+    const failing = (file: string) =>
+      opened(file, (db) => ({
+        exec(sql: string) {
+          if (!failed && sql === statement) {
+            failed = true;
+            throw new Error('injected: disk full');
+          }
+          db.exec(sql);
+        },
+      }));
+    expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
+    expect(failed).to.equal(true);
+  };
+
+  /** The log `writeOldLayout` wrote, migrated by an open that does not fail. */
+  const expectMigratedOnReopen = () => {
+    const store = new SqliteResourceStore(path);
+    try {
+      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e2', 'e3']);
+    } finally {
+      store.close();
+    }
+    expect(indexes()).to.deep.equal(['audit_resources_by_name']);
   };
 
   /** An audit log of three records (two resources) in the `schema` layout, as an earlier store wrote it. */
@@ -268,61 +285,25 @@ describe('SqliteResourceStore audit_resources layout', () => {
 
   it('leaves an earlier layout as it was when its migration fails midway, and migrates it on the next open', () => {
     writeOldLayout(AUDIT_SCHEMA_V2);
-    let failed = false;
-    const failing = (file: string) =>
-      opened(file, (db) => ({
-        exec(sql: string) {
-          if (!failed && sql === 'DROP TABLE audit_resources') {
-            failed = true;
-            throw new Error('injected: disk full');
-          }
-          db.exec(sql);
-        },
-      }));
-    expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
-    expect(failed).to.equal(true);
+    openFailingAt('DROP TABLE audit_resources');
     expect(indexes()).to.deep.equal(['audit_resources_by_tail_resource']);
     expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 4 }]);
     expect(read("SELECT name FROM sqlite_master WHERE name = 'audit_resources_v3'")).to.deep.equal([]);
-    const store = new SqliteResourceStore(path);
-    try {
-      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e2', 'e3']);
-    } finally {
-      store.close();
-    }
-    expect(indexes()).to.deep.equal(['audit_resources_by_name']);
+    expectMigratedOnReopen();
   });
 
   it('migrates both audit tables of the first layout in one transaction: a failure at the second leaves both old', () => {
     writeOldLayout(AUDIT_SCHEMA_V1);
     const before = read("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'audit_re%' ORDER BY name");
-    let failed = false;
-    const failing = (file: string) =>
-      opened(file, (db) => ({
-        exec(sql: string) {
-          // The rebuild of audit_records, after audit_resources was migrated.
-          if (!failed && sql === 'DROP TABLE audit_records') {
-            failed = true;
-            throw new Error('injected: disk full');
-          }
-          db.exec(sql);
-        },
-      }));
-    expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
-    expect(failed).to.equal(true);
+    // The rebuild of audit_records, after audit_resources was migrated.
+    openFailingAt('DROP TABLE audit_records');
     // audit_records and audit_resources (and their indexes) as the first layout wrote them, no new table.
     expect(
       read("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'audit_re%' ORDER BY name"),
     ).to.deep.equal(before);
     expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 4 }]);
     expect(read("SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([{ seq: 3 }]);
-    const store = new SqliteResourceStore(path);
-    try {
-      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e2', 'e3']);
-    } finally {
-      store.close();
-    }
-    expect(indexes()).to.deep.equal(['audit_resources_by_name']);
+    expectMigratedOnReopen();
   });
 
   it('opens an earlier layout holding records SQLite cannot read as JSON, their resources left in audit_resources', () => {

@@ -1,23 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { type AuditRecord, openSqlite, SqliteResourceStore } from '../src/core/index.js';
 import { sqliteDrivers } from './sqlite-drivers.js';
+import { auditEvent, sqlitePathPerTest } from './sqlite-test-files.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/k1';
-
-const event = (id: string, resources: string[], time = '2026-01-01T00:00:00.000Z'): AuditRecord => ({
-  id,
-  time,
-  service: 'aws',
-  location: 'us-east-1',
-  operation: 'Decrypt',
-  requestId: `request-${id}`,
-  principal: 'arn:aws:iam::111122223333:root',
-  resources,
-  parameters: {},
-});
 
 /**
  * Each method of the store that writes, as a grouped call would run it. A grouped call's savepoint
@@ -31,7 +17,8 @@ const WRITES: Record<string, (store: SqliteResourceStore) => void> = {
   },
   delete: (store) => store.delete('key', 'a'),
   clear: (store) => store.clear(),
-  appendAudit: (store) => store.appendAudit(event('e3', [KEY, 'arn:aws:kms:us-east-1:111122223333:key/k9'])),
+  appendAudit: (store) =>
+    store.appendAudit(auditEvent('e3', [KEY, 'arn:aws:kms:us-east-1:111122223333:key/k9'])),
   pruneAudit: (store) => {
     store.pruneAudit({ maxEvents: 0 });
     store.pruneAudit({ before: new Date('2030-01-01T00:00:00.000Z') });
@@ -54,17 +41,11 @@ const TABLES = [
 
 for (const driver of sqliteDrivers) {
   describe(`SqliteResourceStore grouped call that throws (${driver})`, () => {
-    let dir: string;
-    let path: string;
-    beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'kms-grouped-writes-'));
-      path = join(dir, 'kms.sqlite');
-    });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const files = sqlitePathPerTest('kms-grouped-writes-');
 
     /** Every row of the store's tables, as a fresh connection sees them (only what is committed). */
     const onDisk = () => {
-      const db = openSqlite(path, { readonly: true, driver });
+      const db = openSqlite(files.path, { readonly: true, driver });
       try {
         return Object.fromEntries(
           TABLES.map((table) => [table, db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()]),
@@ -83,16 +64,16 @@ for (const driver of sqliteDrivers) {
 
     for (const [method, write] of Object.entries(WRITES))
       it(`keeps nothing of ${method} in a grouped call that then throws, while its group commits`, async () => {
-        const store = new SqliteResourceStore(path, { driver });
+        const store = new SqliteResourceStore(files.path, { driver });
         try {
           store.put('key', 'a', { v: 1 }, ['t']);
-          store.appendAudit(event('e1', [KEY]));
-          store.appendAudit(event('e2', [KEY]));
+          store.appendAudit(auditEvent('e1', [KEY]));
+          store.appendAudit(auditEvent('e2', [KEY]));
           const before = onDisk();
 
           // A call that succeeds opens the group, so the group commits with whatever the failed call
           // left in its transaction.
-          store.groupedTransaction(() => store.appendAudit(event('ok', [])));
+          store.groupedTransaction(() => store.appendAudit(auditEvent('ok', [])));
           expect(() =>
             store.groupedTransaction(() => {
               write(store);
