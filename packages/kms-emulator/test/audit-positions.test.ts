@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { type AuditRecord, openSqlite, SqliteResourceStore } from '../src/core/index.js';
 import { sqliteDrivers } from './sqlite-drivers.js';
+import { auditEvent } from './sqlite-test-files.js';
 
-const event = (id: string, time = '2026-01-01T00:00:00.000Z'): AuditRecord => ({
-  id,
-  time,
-  service: 'aws',
-  location: 'us-east-1',
-  operation: 'Decrypt',
-  requestId: `request-${id}`,
-  principal: 'arn:aws:iam::111122223333:root',
-  resources: [`arn:aws:kms:us-east-1:111122223333:key/${id}`],
-  parameters: {},
-});
+const event = (id: string, time?: string): AuditRecord =>
+  auditEvent(id, [`arn:aws:kms:us-east-1:111122223333:key/${id}`], time);
 
 /**
  * An audit position is never used twice, whichever connection appends and whatever deleted the rows

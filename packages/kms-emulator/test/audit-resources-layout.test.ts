@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { openSqlite, type SqliteDatabase, SqliteResourceStore } from '../src/index.js';
+import { auditEvent as event } from './sqlite-test-files.js';
 
 /** The audit tables as the store wrote them before `audit_resources` was keyed by (seq, resource). */
 const AUDIT_SCHEMA_V1 = `
@@ -40,18 +41,6 @@ CREATE INDEX audit_resources_by_name ON audit_resources (name);
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/k1';
 const OTHER = 'arn:aws:kms:us-east-1:111122223333:key/k2';
-
-const event = (id: string, resources: string[]) => ({
-  id,
-  time: '2026-01-01T00:00:00.000Z',
-  service: 'aws',
-  location: 'us-east-1',
-  operation: 'Decrypt',
-  requestId: `request-${id}`,
-  principal: 'arn:aws:iam::111122223333:root',
-  resources,
-  parameters: {},
-});
 
 describe('SqliteResourceStore audit_resources layout', () => {
   let dir: string;
@@ -150,6 +139,34 @@ describe('SqliteResourceStore audit_resources layout', () => {
         return db.inTransaction;
       },
     };
+  };
+
+  /** Opens the store on a connection whose `exec` of `statement` fails once (a full disk): the open fails. */
+  const openFailingAt = (statement: string) => {
+    let failed = false;
+    const failing = (file: string) =>
+      opened(file, (db) => ({
+        exec(sql: string) {
+          if (!failed && sql === statement) {
+            failed = true;
+            throw new Error('injected: disk full');
+          }
+          db.exec(sql);
+        },
+      }));
+    expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
+    expect(failed).to.equal(true);
+  };
+
+  /** The log `writeOldLayout` wrote, migrated by an open that does not fail. */
+  const expectMigratedOnReopen = () => {
+    const store = new SqliteResourceStore(path);
+    try {
+      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e2', 'e3']);
+    } finally {
+      store.close();
+    }
+    expect(indexes()).to.deep.equal(['audit_resources_by_name']);
   };
 
   /** An audit log of three records (two resources) in the `schema` layout, as an earlier store wrote it. */
@@ -268,29 +285,62 @@ describe('SqliteResourceStore audit_resources layout', () => {
 
   it('leaves an earlier layout as it was when its migration fails midway, and migrates it on the next open', () => {
     writeOldLayout(AUDIT_SCHEMA_V2);
-    let failed = false;
-    const failing = (file: string) =>
-      opened(file, (db) => ({
-        exec(sql: string) {
-          if (!failed && sql === 'DROP TABLE audit_resources') {
-            failed = true;
-            throw new Error('injected: disk full');
-          }
-          db.exec(sql);
-        },
-      }));
-    expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
-    expect(failed).to.equal(true);
+    openFailingAt('DROP TABLE audit_resources');
     expect(indexes()).to.deep.equal(['audit_resources_by_tail_resource']);
     expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 4 }]);
     expect(read("SELECT name FROM sqlite_master WHERE name = 'audit_resources_v3'")).to.deep.equal([]);
+    expectMigratedOnReopen();
+  });
+
+  it('migrates both audit tables of the first layout in one transaction: a failure at the second leaves both old', () => {
+    writeOldLayout(AUDIT_SCHEMA_V1);
+    const before = read("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'audit_re%' ORDER BY name");
+    // The rebuild of audit_records, after audit_resources was migrated.
+    openFailingAt('DROP TABLE audit_records');
+    // audit_records and audit_resources (and their indexes) as the first layout wrote them, no new table.
+    expect(
+      read("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'audit_re%' ORDER BY name"),
+    ).to.deep.equal(before);
+    expect(read('SELECT COUNT(*) AS n FROM audit_resources')).to.deep.equal([{ n: 4 }]);
+    expect(read("SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([{ seq: 3 }]);
+    expectMigratedOnReopen();
+  });
+
+  it('opens an earlier layout holding records SQLite cannot read as JSON, their resources left in audit_resources', () => {
+    writeOldLayout(AUDIT_SCHEMA_V1);
+    const db = openSqlite(path);
+    const insert = db.prepare(
+      'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
+    );
+    const link = db.prepare('INSERT INTO audit_resources (seq, resource, tail) VALUES (?, ?, ?)');
+    // Not JSON at all, then JSON nested past SQLite's depth limit (json_extract throws on both).
+    for (const [seq, record] of [
+      [4, 'not json'],
+      [5, `{"resources":["${OTHER}"],"x":${'['.repeat(2000)}${']'.repeat(2000)}}`],
+    ] as const) {
+      insert.run(Date.parse('2026-01-01'), 'aws', 'us-east-1', 'Decrypt', record);
+      link.run(seq, OTHER, 'k2');
+    }
+    db.close();
+
     const store = new SqliteResourceStore(path);
     try {
-      expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e2', 'e3']);
+      expect(store.queryAudit({ resource: 'k1' }).map((record) => record.id)).to.deep.equal(['e1', 'e2']);
+      store.appendAudit(event('e6', [KEY]));
     } finally {
       store.close();
     }
-    expect(indexes()).to.deep.equal(['audit_resources_by_name']);
+    // Their first resource stayed in audit_resources (name NULL in their rows), where a query finds it.
+    expect(read('SELECT seq FROM audit_records WHERE name IS NULL ORDER BY seq')).to.deep.equal([
+      { seq: 4 },
+      { seq: 5 },
+    ]);
+    expect(namesIn('audit_records').map((row) => (row as { seq: number }).seq)).to.deep.equal([1, 2, 3, 6]);
+    expect(namesIn('audit_resources')).to.deep.equal([
+      { seq: 2, resource: OTHER },
+      { seq: 4, resource: OTHER },
+      { seq: 5, resource: OTHER },
+    ]);
   });
 
   it('opens an earlier layout that another connection migrated between its check and its transaction', () => {

@@ -1,4 +1,5 @@
 import { type AuditPruning, type AuditRecord, lastSegment } from './audit-record.js';
+import { RESOURCE_PLACES, raiseSeqFloor } from './sqlite-audit-schema.js';
 import type { DeferredWrites } from './sqlite-commit-group.js';
 import type { SqliteStatement } from './sqlite-driver.js';
 
@@ -43,14 +44,16 @@ const MAX_NAMES = 10_000;
  * `seq` is assigned here, in the order rows are written (always append order: a plain transaction
  * joining a group writes the group's rows first), after the highest ever used, so a position is never
  * reused and an audit cursor never skips a newer record. The highest is the last row's, unless a
- * delete took the last row too: a clear, or a prune that kept nothing of the log. Only those write
- * its seq to `audit_seq_floor` (in their transaction), so an append writes no page besides its rows,
- * where AUTOINCREMENT rewrote its `sqlite_sequence` row (one more 4 KiB WAL frame) on every commit.
- * The next `seq`
- * is read from the database once, then kept across this connection's commits for as long as its
+ * delete took the last row too: a clear, a prune by count that kept nothing of the log, or a prune by
+ * age that took the last row (all of them, or the last alone when times went backwards). Only those
+ * write its seq to `audit_seq_floor` (in their transaction), so an append writes no sequence page:
+ * its rows, and a new resource name's `audit_names` row (which, AUTOINCREMENT, rewrites its
+ * `sqlite_sequence` row: once per name first seen, see sqlite-audit-schema.ts), where AUTOINCREMENT
+ * on `audit_records` rewrote `sqlite_sequence` (one more 4 KiB WAL frame) on every commit. The next
+ * `seq` is read from the database once, then kept across this connection's commits for as long as its
  * `PRAGMA data_version` (the store reads it once per transaction) shows no other connection committed;
- * so are the ids of the resource names in `audit_names` (see sqlite-resource-store.ts), which the
- * writer interns, and removes once pruning left no row referring to them.
+ * so are the ids of the resource names in `audit_names`, which the writer interns, and removes once
+ * pruning left no row referring to them.
  */
 export class SqliteAuditWriter implements DeferredWrites {
   readonly #deferred: Deferred[] = [];
@@ -156,9 +159,7 @@ export class SqliteAuditWriter implements DeferredWrites {
     const records: unknown[] = [];
     const resources: unknown[] = [];
     for (const row of rows) {
-      // The first resource (the call's primary one) in the record's own row, any further ones in
-      // `audit_resources` (see sqlite-resource-store.ts).
-      const [first, ...further] = row.resources;
+      const { first, further } = RESOURCE_PLACES.split(row.resources);
       records.push(seq, row.time, row.service, row.location, row.operation, row.json);
       records.push(first === undefined ? null : this.#nameId(first));
       for (const resource of further) resources.push(seq, this.#nameId(resource));
@@ -207,18 +208,13 @@ export class SqliteAuditWriter implements DeferredWrites {
     // Made again each time: a temporary table made in a transaction that rolls back is gone with it.
     this.sql('CREATE TEMP TABLE IF NOT EXISTS audit_pruned_names (id INTEGER PRIMARY KEY)').run();
     // Not SELECT DISTINCT: SQLite would answer that by scanning the name index.
-    this.sql(
-      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_records WHERE ${records} AND name IS NOT NULL`,
-    ).run(bound);
-    this.sql(
-      `INSERT OR IGNORE INTO temp.audit_pruned_names (id) SELECT name FROM audit_resources WHERE ${resources}`,
-    ).run(bound);
+    for (const names of RESOURCE_PLACES.namesOf(records, resources))
+      this.sql(`INSERT OR IGNORE INTO temp.audit_pruned_names (id) ${names}`).run(bound);
     this.sql(`DELETE FROM audit_resources WHERE ${resources}`).run(bound);
     this.sql(`DELETE FROM audit_records WHERE ${records}`).run(bound);
     const removed = this.sql<{ resource: string }>(
       'DELETE FROM audit_names WHERE id IN (SELECT id FROM temp.audit_pruned_names) ' +
-        'AND NOT EXISTS (SELECT 1 FROM audit_records WHERE name = audit_names.id) ' +
-        'AND NOT EXISTS (SELECT 1 FROM audit_resources WHERE name = audit_names.id) RETURNING resource',
+        `AND ${RESOURCE_PLACES.unused('audit_names.id')} RETURNING resource`,
     ).all();
     for (const { resource } of removed) this.#names.delete(resource);
     this.sql('DELETE FROM temp.audit_pruned_names').run();
@@ -239,11 +235,10 @@ export class SqliteAuditWriter implements DeferredWrites {
    * whether it does): raises `audit_seq_floor` to its seq, so that seq is never used again.
    */
   #keepHighest(where: string, ...bound: number[]): void {
-    // `WHERE` before `ON CONFLICT` always: SQLite would read the ON of an upsert after FROM as a join's.
     this.sql(
-      'INSERT INTO audit_seq_floor (id, seq) SELECT 0, seq FROM ' +
-        `(SELECT seq, time FROM audit_records ORDER BY seq DESC LIMIT 1) WHERE ${where} ` +
-        'ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)',
+      raiseSeqFloor(
+        `SELECT seq FROM (SELECT seq, time FROM audit_records ORDER BY seq DESC LIMIT 1) WHERE ${where}`,
+      ),
     ).run(...bound);
   }
 

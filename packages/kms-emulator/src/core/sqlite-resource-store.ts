@@ -1,12 +1,8 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
-import {
-  type AuditPage,
-  type AuditPruning,
-  type AuditQuery,
-  type AuditRecord,
-  lastSegment,
-} from './audit-record.js';
+import type { AuditPage, AuditPruning, AuditQuery, AuditRecord } from './audit-record.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
+import { auditWhere } from './sqlite-audit-query.js';
+import { AUDIT_INDEXES_SCHEMA, AUDIT_TABLES_SCHEMA, upgradeAuditLayout } from './sqlite-audit-schema.js';
 import { SqliteAuditWriter } from './sqlite-audit-writer.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { DEFAULT_MAX_GROUP_CALLS, SqliteCommitGroups } from './sqlite-commit-group.js';
@@ -18,69 +14,14 @@ import {
 } from './sqlite-driver.js';
 import { SqliteRecordCache } from './sqlite-record-cache.js';
 
-/**
- * The resources of each audit record, by interned name: `audit_names` holds each resource name once
- * (with its last segment, `tail`). A record's first resource (the call's primary one, the only one
- * of most calls) is the `name` column of its own `audit_records` row, indexed; each further one is
- * an `audit_resources` (seq, name id) row, indexed by name id. So a call with one resource dirties
- * the leaf of one B-tree for it, the name index (a few bytes per row, appended at its end), where a
- * row in `audit_resources` for every resource added that table's leaf too: one 4 KiB WAL frame per
- * commit (rows carrying the name itself, about 120 bytes, had made SQLite rebalance three or four
- * leaves and their parent of two B-trees on most commits). A resource query finds the name's id
- * through the UNIQUE index on `resource` (a full name) or the index on `tail` (a last segment: a key
- * id), then the records through both name indexes; pruning deletes by seq (or time), and removes the
- * names no row refers to any more. Databases of the earlier layouts are migrated on open, each in one
- * transaction (`upgradeAuditResources`, then `upgradeAuditRecords`).
- */
-const AUDIT_NAMES = `
-CREATE TABLE IF NOT EXISTS audit_names (id INTEGER PRIMARY KEY AUTOINCREMENT, resource TEXT NOT NULL UNIQUE,
-  tail TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_names_by_tail ON audit_names (tail);`;
-
-const AUDIT_RESOURCES = (table: string) =>
-  `CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER NOT NULL, name INTEGER NOT NULL,
-  PRIMARY KEY (seq, name)) WITHOUT ROWID;`;
-
-/** The one index of `audit_resources` (see `AUDIT_RESOURCES`), made after the upgrades and by them. */
-const AUDIT_RESOURCES_INDEX = 'CREATE INDEX IF NOT EXISTS audit_resources_by_name ON audit_resources (name);';
-
-/**
- * The audit log, one row per record at its position `seq`, with the `audit_names` id of its first
- * resource (`name`, NULL for none; see `AUDIT_NAMES`). `seq` is a plain INTEGER PRIMARY KEY, not
- * AUTOINCREMENT: the writer assigns each `seq` itself and keeps positions from being reused with
- * `audit_seq_floor`, a row written only when a delete takes the last record (see
- * sqlite-audit-writer.ts), where AUTOINCREMENT rewrote `sqlite_sequence` on every commit. A data dir
- * whose `audit_records` has no `name` (every earlier layout) is rebuilt on open (`upgradeAuditRecords`).
- */
-const AUDIT_RECORDS = (table: string) =>
-  `CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,
-  service TEXT NOT NULL, location TEXT NOT NULL, operation TEXT NOT NULL, record TEXT NOT NULL, name INTEGER);`;
-
-/**
- * The indexes of `audit_records`: by time (age pruning, time-bounded queries) and by first resource;
- * made after the upgrades and by them.
- */
-const AUDIT_RECORDS_INDEXES = `
-CREATE INDEX IF NOT EXISTS audit_records_by_time ON audit_records (time);
-CREATE INDEX IF NOT EXISTS audit_records_by_name ON audit_records (name);`;
-
-/** Made before the upgrades of earlier `audit_records` and `audit_resources` layouts run. */
+/** Made before the upgrade of earlier audit layouts runs (see sqlite-audit-schema.ts). */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
   PRIMARY KEY (kind, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS resource_terms (kind TEXT NOT NULL, term TEXT NOT NULL, name TEXT NOT NULL,
   PRIMARY KEY (kind, term, name)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS resource_terms_by_name ON resource_terms (kind, name);
-${AUDIT_RECORDS('audit_records')}
-CREATE TABLE IF NOT EXISTS audit_seq_floor (id INTEGER PRIMARY KEY CHECK (id = 0), seq INTEGER NOT NULL);
-${AUDIT_NAMES}
-`;
-
-/** Made once any earlier layout is migrated. */
-const AUDIT_INDEXES_SCHEMA = `
-${AUDIT_RESOURCES('audit_resources')}
-${AUDIT_RESOURCES_INDEX}
-${AUDIT_RECORDS_INDEXES}
+${AUDIT_TABLES_SCHEMA}
 `;
 
 /**
@@ -169,8 +110,7 @@ export class SqliteResourceStore implements ResourceStore {
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.#db.exec(SCHEMA);
-      upgradeAuditResources(this.#db, this.#groups);
-      upgradeAuditRecords(this.#db, this.#groups);
+      upgradeAuditLayout(this.#db, this.#groups);
       this.#db.exec(AUDIT_INDEXES_SCHEMA);
       for (const upgrade of options.upgrades ?? []) {
         if (upgrade.applies(this.#db)) this.#groups.transaction(() => upgrade.apply(this.#db, this));
@@ -370,120 +310,4 @@ export class SqliteResourceStore implements ResourceStore {
     if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)));
     return statement as SqliteStatement<unknown[], R>;
   }
-}
-
-/** The SQL filter of an audit query: every condition runs in the store, on indexed columns. */
-function auditWhere(query: AuditQuery): { condition: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (condition: string, value: unknown) => {
-    where.push(condition);
-    params.push(value);
-  };
-  if (query.after !== undefined) add('seq > ?', query.after);
-  if (query.since) add('time >= ?', query.since.getTime());
-  if (query.until) add('time < ?', query.until.getTime());
-  if (query.service !== undefined) add('service = ?', query.service);
-  if (query.location !== undefined) add('location = ?', query.location);
-  if (query.operation !== undefined) add('operation = ?', query.operation);
-  if (query.resource !== undefined) {
-    // `resource` is a full name or a last segment (a key id). A full name (one with a separator) is
-    // never a tail, so it matches by name alone: one probe of the names; a last segment matches every
-    // name of that tail.
-    const names = `SELECT id FROM audit_names WHERE ${lastSegment(query.resource) === query.resource ? 'tail' : 'resource'} = ?`;
-    // A record's first resource is in its own row, any further one in `audit_resources`.
-    add(
-      `seq IN (SELECT seq FROM audit_records WHERE name IN (${names}) UNION ALL SELECT seq FROM audit_resources WHERE name IN (${names}))`,
-      query.resource,
-    );
-    params.push(query.resource);
-  }
-  return { condition: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
-}
-
-/**
- * Runs `migrate` in one transaction when `isOld` finds a layout of an earlier version: the data dir
- * is migrated completely or not at all.
- */
-function upgradeLayout(groups: SqliteCommitGroups, isOld: () => boolean, migrate: () => void): void {
-  if (!isOld()) return;
-  try {
-    groups.transaction(() => {
-      // Asked again in the transaction: another connection to the same file (a second server started
-      // on the data dir) may have migrated it since.
-      if (isOld()) migrate();
-    });
-  } catch (error) {
-    // Another connection migrating at the same moment can hold the write lock past the busy timeout:
-    // nothing is left to do once theirs committed.
-    if (isOld()) throw error;
-  }
-}
-
-/**
- * Moves an `audit_resources` table of an earlier layout (name and tail in each row: a rowid table with
- * three indexes, then one keyed by (seq, resource)) into the current one (see `AUDIT_RESOURCES`).
- */
-function upgradeAuditResources(db: SqliteDatabase, groups: SqliteCommitGroups): void {
-  upgradeLayout(
-    groups,
-    () =>
-      db
-        .prepare("SELECT 1 AS found FROM pragma_table_info('audit_resources') WHERE name = 'resource'")
-        .get() !== undefined,
-    () => migrateAuditResources(db),
-  );
-}
-
-/**
- * Rebuilds an `audit_records` of an earlier layout (AUTOINCREMENT, no `name`) as the current one (see
- * `AUDIT_RECORDS`), after `upgradeAuditResources`: the highest seq AUTOINCREMENT recorded becomes
- * the floor, so no position used before the upgrade is used again, even one whose row pruning or a
- * clear deleted; each record's first resource moves from `audit_resources` into its row.
- */
-function upgradeAuditRecords(db: SqliteDatabase, groups: SqliteCommitGroups): void {
-  upgradeLayout(
-    groups,
-    () =>
-      db
-        .prepare(
-          "SELECT 1 AS found WHERE NOT EXISTS (SELECT 1 FROM pragma_table_info('audit_records') WHERE name = 'name')",
-        )
-        .get() !== undefined,
-    () => {
-      db.exec(
-        "INSERT INTO audit_seq_floor (id, seq) SELECT 0, seq FROM sqlite_sequence WHERE name = 'audit_records' " +
-          'ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)',
-      );
-      db.exec(AUDIT_RECORDS('audit_records_v2'));
-      // The first resource of a record is the first of its JSON's `resources`; one with no interned
-      // name (none is expected) keeps it in `audit_resources`, where a query finds it all the same.
-      db.exec(
-        'INSERT INTO audit_records_v2 (seq, time, service, location, operation, record, name) ' +
-          'SELECT r.seq, r.time, r.service, r.location, r.operation, r.record, ' +
-          "(SELECT n.id FROM audit_names n WHERE n.resource = json_extract(r.record, '$.resources[0]')) " +
-          'FROM audit_records r',
-      );
-      db.exec(
-        'DELETE FROM audit_resources WHERE (seq, name) IN (SELECT seq, name FROM audit_records_v2 WHERE name IS NOT NULL)',
-      );
-      // Drops the time index and AUTOINCREMENT's `sqlite_sequence` row with it.
-      db.exec('DROP TABLE audit_records');
-      db.exec('ALTER TABLE audit_records_v2 RENAME TO audit_records');
-      db.exec(AUDIT_RECORDS_INDEXES);
-    },
-  );
-}
-
-function migrateAuditResources(db: SqliteDatabase): void {
-  db.exec(
-    'INSERT OR IGNORE INTO audit_names (resource, tail) SELECT resource, MIN(tail) FROM audit_resources GROUP BY resource',
-  );
-  db.exec(AUDIT_RESOURCES('audit_resources_v3'));
-  db.exec(
-    'INSERT OR IGNORE INTO audit_resources_v3 (seq, name) SELECT r.seq, n.id FROM audit_resources r JOIN audit_names n ON n.resource = r.resource',
-  );
-  db.exec('DROP TABLE audit_resources');
-  db.exec('ALTER TABLE audit_resources_v3 RENAME TO audit_resources');
-  db.exec(AUDIT_RESOURCES_INDEX);
 }
