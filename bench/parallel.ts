@@ -224,17 +224,11 @@ parentPort.once('message', () => {
 parentPort.postMessage('ready');`;
 
 /**
- * Wall ms for `workers` threads each sealing `mib` MiB of AES-GCM in 64 KiB frames (the file rows'
- * frame length) in memory, from when all are ready: each has sealed the same bytes once, untimed, so
- * the timed pass measures the cores, not the first touches of a fresh thread's memory (with 1 MiB
- * outputs, each mapped afresh, this row measured page faults: 0.5–1.2× on a VM whose fault costs
- * ≈ 13 µs).
+ * Wall ms for `workers` threads running `code` (an eval'd worker that says it is ready, then on
+ * 'go' does its work and answers), from when all are ready; the threads end with the call.
  */
-async function gcmThreadsMs(workers: number, mib: number): Promise<number> {
-  const threads = Array.from(
-    { length: workers },
-    () => new Worker(CEILING_CODE, { eval: true, workerData: mib }),
-  );
+async function warmThreadsMs(workers: number, code: string, workerData: unknown): Promise<number> {
+  const threads = Array.from({ length: workers }, () => new Worker(code, { eval: true, workerData }));
   try {
     await Promise.all(threads.map((t) => new Promise((resolve) => t.once('message', resolve))));
     const start = performance.now();
@@ -249,6 +243,17 @@ async function gcmThreadsMs(workers: number, mib: number): Promise<number> {
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));
   }
+}
+
+/**
+ * Wall ms for `workers` threads each sealing `mib` MiB of AES-GCM in 64 KiB frames (the file rows'
+ * frame length) in memory, from when all are ready: each has sealed the same bytes once, untimed, so
+ * the timed pass measures the cores, not the first touches of a fresh thread's memory (with 1 MiB
+ * outputs, each mapped afresh, this row measured page faults: 0.5–1.2× on a VM whose fault costs
+ * ≈ 13 µs).
+ */
+async function gcmThreadsMs(workers: number, mib: number): Promise<number> {
+  return warmThreadsMs(workers, CEILING_CODE, mib);
 }
 
 /**
@@ -310,23 +315,9 @@ async function fileJobThreadsMs(workers: number, input: string, output: string, 
   rmSync(output, { force: true });
   closeSync(openSync(output, 'w'));
   const counter = new SharedArrayBuffer(4);
-  const threads = Array.from(
-    { length: workers },
-    () => new Worker(FILE_JOB_CODE, { eval: true, workerData: { input, output, bytes, counter } }),
-  );
   try {
-    await Promise.all(threads.map((t) => new Promise((resolve) => t.once('message', resolve))));
-    const start = performance.now();
-    await Promise.all(
-      threads.map((t) => {
-        const done = new Promise((resolve) => t.once('message', resolve));
-        t.postMessage('go');
-        return done;
-      }),
-    );
-    return performance.now() - start;
+    return await warmThreadsMs(workers, FILE_JOB_CODE, { input, output, bytes, counter });
   } finally {
-    await Promise.all(threads.map((t) => t.terminate()));
     rmSync(output, { force: true });
   }
 }
