@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { type AuditRecord, openSqlite, SqliteResourceStore } from '../src/core/index.js';
 import { sqliteDrivers } from './sqlite-drivers.js';
-import { auditEvent } from './sqlite-test-files.js';
+import { auditEvent, sqlitePathPerTest } from './sqlite-test-files.js';
 
 const event = (id: string, time?: string): AuditRecord =>
   auditEvent(id, [`arn:aws:kms:us-east-1:111122223333:key/${id}`], time);
@@ -15,17 +12,11 @@ const event = (id: string, time?: string): AuditRecord =>
  */
 for (const driver of sqliteDrivers) {
   describe(`SqliteResourceStore audit positions (${driver})`, () => {
-    let dir: string;
-    let path: string;
-    beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'kms-audit-positions-'));
-      path = join(dir, 'kms.sqlite');
-    });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const files = sqlitePathPerTest('kms-audit-positions-');
 
     /** `sql` on a read-only connection of its own. */
     const read = (sql: string) => {
-      const db = openSqlite(path, { readonly: true, driver });
+      const db = openSqlite(files.path, { readonly: true, driver });
       try {
         return db.prepare(sql).all();
       } finally {
@@ -36,8 +27,8 @@ for (const driver of sqliteDrivers) {
       read('SELECT seq FROM audit_records ORDER BY seq').map((row) => (row as { seq: number }).seq);
 
     it('numbers after every position ever used: across two connections, after pruning emptied the log and after a clear', () => {
-      const a = new SqliteResourceStore(path, { driver });
-      const b = new SqliteResourceStore(path, { driver });
+      const a = new SqliteResourceStore(files.path, { driver });
+      const b = new SqliteResourceStore(files.path, { driver });
       try {
         for (const id of ['a1', 'a2', 'a3']) a.appendAudit(event(id));
         expect(positions()).to.deep.equal([1, 2, 3]);
@@ -66,7 +57,7 @@ for (const driver of sqliteDrivers) {
         a.close();
         b.close();
       }
-      const reopened = new SqliteResourceStore(path, { driver });
+      const reopened = new SqliteResourceStore(files.path, { driver });
       try {
         reopened.clear();
         reopened.appendAudit(event('c1'));
@@ -78,7 +69,7 @@ for (const driver of sqliteDrivers) {
     });
 
     it('appends without writing a sequence row: AUTOINCREMENT is not used for audit positions', () => {
-      const store = new SqliteResourceStore(path, { driver });
+      const store = new SqliteResourceStore(files.path, { driver });
       try {
         for (const id of ['a1', 'a2']) store.appendAudit(event(id));
       } finally {

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { openSqlite, type SqliteDatabase, SqliteResourceStore } from '../src/index.js';
-import { auditEvent as event } from './sqlite-test-files.js';
+import { auditEvent as event, sqlitePathPerTest } from './sqlite-test-files.js';
 
 /** The audit tables as the store wrote them before `audit_resources` was keyed by (seq, resource). */
 const AUDIT_SCHEMA_V1 = `
@@ -43,16 +40,10 @@ const KEY = 'arn:aws:kms:us-east-1:111122223333:key/k1';
 const OTHER = 'arn:aws:kms:us-east-1:111122223333:key/k2';
 
 describe('SqliteResourceStore audit_resources layout', () => {
-  let dir: string;
-  let path: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kms-audit-layout-'));
-    path = join(dir, 'kms.sqlite');
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const files = sqlitePathPerTest('kms-audit-layout-');
 
   const indexes = () => {
-    const db = openSqlite(path, { readonly: true });
+    const db = openSqlite(files.path, { readonly: true });
     try {
       return db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_resources'")
@@ -66,7 +57,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
 
   /** `sql` on a read-only connection of its own. */
   const read = (sql: string) => {
-    const db = openSqlite(path, { readonly: true });
+    const db = openSqlite(files.path, { readonly: true });
     try {
       return db.prepare(sql).all();
     } finally {
@@ -79,7 +70,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
     read(`SELECT r.seq, n.resource FROM ${table} r JOIN audit_names n ON n.id = r.name ORDER BY r.seq, n.id`);
 
   it("keeps a record's first resource in its own row, a further one in audit_resources, and each name once", () => {
-    const store = new SqliteResourceStore(path);
+    const store = new SqliteResourceStore(files.path);
     try {
       for (const n of [1, 2, 3]) store.appendAudit(event(`e${n}`, [KEY]));
       store.appendAudit(event('e4', [OTHER, KEY]));
@@ -108,7 +99,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
   });
 
   it('removes a name once pruning left no record of it, by count and by age', () => {
-    const store = new SqliteResourceStore(path);
+    const store = new SqliteResourceStore(files.path);
     try {
       store.appendAudit(event('e1', [KEY, OTHER]));
       store.appendAudit(event('e2', [KEY]));
@@ -154,13 +145,13 @@ describe('SqliteResourceStore audit_resources layout', () => {
           db.exec(sql);
         },
       }));
-    expect(() => new SqliteResourceStore(path, { open: failing })).to.throw('injected: disk full');
+    expect(() => new SqliteResourceStore(files.path, { open: failing })).to.throw('injected: disk full');
     expect(failed).to.equal(true);
   };
 
   /** The log `writeOldLayout` wrote, migrated by an open that does not fail. */
   const expectMigratedOnReopen = () => {
-    const store = new SqliteResourceStore(path);
+    const store = new SqliteResourceStore(files.path);
     try {
       expect(store.queryAudit({ resource: 'k2' }).map((record) => record.id)).to.deep.equal(['e2', 'e3']);
     } finally {
@@ -171,7 +162,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
 
   /** An audit log of three records (two resources) in the `schema` layout, as an earlier store wrote it. */
   const writeOldLayout = (schema: string) => {
-    const db = openSqlite(path);
+    const db = openSqlite(files.path);
     db.exec(schema);
     const insert = db.prepare(
       'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
@@ -215,7 +206,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
     it(`migrates ${layout} on open, keeping every row findable by name and by last segment`, () => {
       writeOldLayout(schema);
 
-      const store = new SqliteResourceStore(path);
+      const store = new SqliteResourceStore(files.path);
       try {
         const ids = (resource: string) => store.queryAudit({ resource }).map((record) => record.id);
         expect(ids(KEY)).to.deep.equal(['e1', 'e2']);
@@ -243,14 +234,14 @@ describe('SqliteResourceStore audit_resources layout', () => {
     it(`rebuilds the AUTOINCREMENT audit_records of ${layout}, never reusing a position it used`, () => {
       writeOldLayout(schema);
       // The last record pruned: only AUTOINCREMENT's sqlite_sequence still knows position 3 was used.
-      const db = openSqlite(path);
+      const db = openSqlite(files.path);
       db.exec('DELETE FROM audit_records WHERE seq = 3; DELETE FROM audit_resources WHERE seq = 3');
       db.close();
       expect(read("SELECT seq FROM sqlite_sequence WHERE name = 'audit_records'")).to.deep.equal([
         { seq: 3 },
       ]);
 
-      const store = new SqliteResourceStore(path);
+      const store = new SqliteResourceStore(files.path);
       try {
         store.appendAudit({ ...event('e4', [KEY]), time: '2026-02-01T00:00:00.000Z' });
         expect(store.queryAudit({ since: new Date('2026-01-15') }).map((record) => record.id)).to.deep.equal([
@@ -308,7 +299,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
 
   it('opens an earlier layout holding records SQLite cannot read as JSON, their resources left in audit_resources', () => {
     writeOldLayout(AUDIT_SCHEMA_V1);
-    const db = openSqlite(path);
+    const db = openSqlite(files.path);
     const insert = db.prepare(
       'INSERT INTO audit_records (time, service, location, operation, record) VALUES (?, ?, ?, ?, ?)',
     );
@@ -323,7 +314,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
     }
     db.close();
 
-    const store = new SqliteResourceStore(path);
+    const store = new SqliteResourceStore(files.path);
     try {
       expect(store.queryAudit({ resource: 'k1' }).map((record) => record.id)).to.deep.equal(['e1', 'e2']);
       store.appendAudit(event('e6', [KEY]));
@@ -356,7 +347,7 @@ describe('SqliteResourceStore audit_resources layout', () => {
           return db.transaction(fn);
         },
       }));
-    const store = new SqliteResourceStore(path, { open: racing });
+    const store = new SqliteResourceStore(files.path, { open: racing });
     try {
       expect(raced).to.equal(true);
       expect(store.queryAudit({ resource: KEY }).map((record) => record.id)).to.deep.equal(['e1', 'e2']);

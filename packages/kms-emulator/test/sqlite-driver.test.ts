@@ -6,18 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { defaultSqliteDriver, openSqlite, SqliteResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
 import { nodeMajor, sqliteDrivers } from './sqlite-drivers.js';
+import { auditEvent } from './sqlite-test-files.js';
 
-const event = (id: string) => ({
-  id,
-  time: new Date(0).toISOString(),
-  service: 'aws',
-  location: 'us-east-1',
-  operation: 'Decrypt',
-  requestId: id,
-  principal: 'arn:aws:iam::111122223333:root',
-  resources: ['arn:aws:kms:us-east-1:111122223333:key/k1'],
-  parameters: {},
-});
+const event = (id: string) => auditEvent(id, ['arn:aws:kms:us-east-1:111122223333:key/k1']);
 
 describe('SQLite drivers', () => {
   it(`uses ${nodeMajor >= 24 ? 'node:sqlite' : 'better-sqlite3'} by default on Node ${nodeMajor}`, () => {
