@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@envelope/core';
-import type { SqliteDatabase } from './sqlite-driver.js';
+import { controlStatements, type SqliteDatabase } from './sqlite-driver.js';
 import { StoreCommitError } from './store-commit-error.js';
 
 /** At most this many calls share one commit (the other bound is one event-loop turn). */
@@ -77,7 +77,8 @@ export class SqliteCommitGroups {
   /** Whether the grouped call running has opened its savepoint (at its first write). */
   #callSavepoint = false;
   #commits = 0;
-  readonly #statements = new Map<string, { run(): void }>();
+  /** The call savepoint's SAVEPOINT, RELEASE and ROLLBACK TO, each prepared once. */
+  readonly #run = controlStatements((sql) => this.db.prepare(sql));
 
   readonly #onGroupCommit: () => void;
   readonly #onSettled: () => void;
@@ -262,13 +263,6 @@ export class SqliteCommitGroups {
       this.#callSavepoint = true;
     }
     return this.#nested(fn);
-  }
-
-  /** Runs a transaction-control statement, prepared once per text. */
-  #run(sql: string): void {
-    let statement = this.#statements.get(sql);
-    if (!statement) this.#statements.set(sql, (statement = this.db.prepare(sql)));
-    statement.run();
   }
 
   #nested<T>(fn: () => T): T {

@@ -59,6 +59,19 @@ export function openSqlite(
   return db;
 }
 
+/**
+ * Runs transaction-control SQL (BEGIN, SAVEPOINT, RELEASE …) as statements prepared once per text on
+ * the connection `prepare` belongs to: `exec` would parse the SQL again on every call.
+ */
+export function controlStatements(prepare: (sql: string) => { run(): unknown }): (sql: string) => void {
+  const prepared = new Map<string, { run(): unknown }>();
+  return (sql) => {
+    let statement = prepared.get(sql);
+    if (!statement) prepared.set(sql, (statement = prepare(sql)));
+    statement.run();
+  };
+}
+
 /** See {@link SQLITE_BUSY_TIMEOUT_MS}. */
 const beginSql = (readonly: boolean) => (readonly ? 'BEGIN' : 'BEGIN IMMEDIATE');
 
@@ -120,14 +133,8 @@ function openNodeSqlite(path: string, readOnly: boolean): SqliteDatabase {
   const db = new DatabaseSync(path, { readOnly });
   // Open transactions and savepoints made through this wrapper (BEGIN counts as one).
   let depth = 0;
-  // Transaction control as prepared statements, one set per savepoint depth: `exec` would parse the
-  // SQL again on each of the three savepoints a durable call opens.
-  const control = new Map<string, { run(): unknown }>();
-  const run = (sql: string) => {
-    let statement = control.get(sql);
-    if (!statement) control.set(sql, (statement = db.prepare(sql)));
-    statement.run();
-  };
+  // Transaction control as prepared statements, one set per savepoint depth.
+  const run = controlStatements((sql) => db.prepare(sql));
   return {
     driver: 'node:sqlite',
     exec: (sql) => db.exec(sql),
