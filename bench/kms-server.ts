@@ -11,7 +11,7 @@
  * than either server and on a small machine it, not the server, sets the pace (`KMS_BENCH_CLIENT=sdk`
  * uses @aws-sdk/client-kms).
  *
- * Env: KMS_BENCH_SECONDS (per cell, default 2), KMS_BENCH_ROUNDS (default 3), KMS_BENCH_MODES (comma
+ * Env: KMS_BENCH_SECONDS (per cell, default 2), KMS_BENCH_ROUNDS (default 5), KMS_BENCH_MODES (comma
  * list), KMS_BENCH_CLIENT (raw | sdk), KMS_BENCH_CPU_PROF=1 (writes .cpuprofile files of the targets
  * into bench/profiles/<mode>/), KMS_BENCH_BASELINE_ROOT (another checkout: a mode `base:<mode>` runs
  * <mode> from there, interleaved with this checkout's targets, for A/B runs of two versions). A mode
@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 
 const SECONDS = Number(process.env.KMS_BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.KMS_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.KMS_BENCH_ROUNDS ?? 5);
 const CLIENT = process.env.KMS_BENCH_CLIENT ?? 'raw';
 const MODES = (
   process.env.KMS_BENCH_MODES ?? 'ceiling,listener,memory,dist:memory,sqlite-normal,sqlite-full'
