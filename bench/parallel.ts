@@ -56,7 +56,7 @@ export const FILE_DIR =
   (existsSync('/dev/shm') && statSync('/dev/shm').isDirectory() ? '/dev/shm' : tmpdir());
 export const PARALLEL_RUNS = Number(process.env.BENCH_PARALLEL_RUNS ?? 3);
 /** File-mode runs: at least 5, since the target is judged on their median. */
-export const FILE_RUNS = Number(process.env.BENCH_FILE_RUNS ?? 5);
+export const FILE_RUNS = Number(process.env.BENCH_FILE_RUNS ?? 9);
 const keyring = new RawAesKeyring({
   keyNamespace: 'bench',
   keyName: 'parallel',
