@@ -367,8 +367,8 @@ describe('group commit (SQLite store)', () => {
       ),
     );
     expect(store.commits).to.equal(1);
-    expect(runsOf(state.runs, 'INSERT INTO audit_records')).to.equal(1);
-    expect(runsOf(state.runs, 'INSERT INTO audit_resources')).to.equal(1);
+    expect(runsOf(state.runs, 'INSERT OR ROLLBACK INTO audit_records')).to.equal(1);
+    expect(runsOf(state.runs, 'INSERT OR ROLLBACK INTO audit_resources')).to.equal(1);
     expect(runsOf(state.runs, 'SELECT (SELECT MIN(seq)')).to.equal(1);
     const rows = onDisk('SELECT seq, operation FROM audit_records ORDER BY seq') as {
       seq: number;
@@ -489,6 +489,66 @@ describe('group commit (SQLite store)', () => {
     }
   });
 
+  it("writes a group's audit rows with INSERT OR ROLLBACK: no statement journal, a failed row loses the group anyway", async () => {
+    const state = { runs: new Map<string, number>() };
+    const { store } = open({ open: instrumented(state) });
+    const core = new HsmCore({ store, rootKey: randomBytes(32) });
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        core.call(call(`op${i}`), {
+          run: (scope) => {
+            scope.touch(`thing/t${i}`);
+            scope.touch('thing/shared');
+          },
+          fail: boom,
+        }),
+      ),
+    );
+    // SQLite opens a statement journal (inside OP_Transaction: EXPLAIN does not show it) for a
+    // multi-row INSERT that may abort alone; OR ROLLBACK never does.
+    const inserts = [...state.runs.keys()].filter((sql) => /^INSERT\b.* INTO audit_re/.test(sql));
+    expect(inserts.map((sql) => sql.slice(0, sql.indexOf(' ('))).sort()).to.deep.equal([
+      'INSERT OR ROLLBACK INTO audit_records',
+      'INSERT OR ROLLBACK INTO audit_resources',
+    ]);
+  });
+
+  it('fails every call of a group whose audit row breaks a constraint, keeps nothing of it, and goes on', async () => {
+    const { store, onDisk } = open();
+    const record = (id: string, time: string) => ({
+      id,
+      time,
+      service: 'test',
+      location: 'here',
+      operation: id,
+      requestId: id,
+      principal: 'tester',
+      resources: ['thing/t'],
+      parameters: {},
+    });
+    store.groupedTransaction(() => store.put('test.thing', 'kept', {}));
+    await store.committed();
+    store.groupedTransaction(() => {
+      store.put('test.thing', 'lost', {});
+      store.appendAudit(record('lost', new Date().toISOString()));
+    });
+    // A time no clock gives: the row's time column (NOT NULL) gets none, and the group's INSERT fails.
+    store.groupedTransaction(() => store.appendAudit(record('unreadable', 'not a time')));
+    const lost = await store.committed().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(lost).to.be.instanceOf(StoreCommitError);
+    expect(onDisk('SELECT name FROM resources')).to.deep.equal([{ name: 'kept' }]);
+    expect(onDisk('SELECT operation FROM audit_records')).to.deep.equal([]);
+    expect(onDisk('SELECT resource FROM audit_names')).to.deep.equal([]);
+    store.groupedTransaction(() => store.appendAudit(record('after', new Date().toISOString())));
+    await store.committed();
+    expect(onDisk('SELECT seq, operation FROM audit_records')).to.deep.equal([
+      { seq: 1, operation: 'after' },
+    ]);
+  });
+
   it('drops the audit row of a grouped transaction that throws after appending it', async () => {
     const { store, onDisk } = open();
     const record = (id: string) => ({
@@ -535,7 +595,7 @@ describe('group commit (SQLite store)', () => {
     const { store, onDisk } = open({ open: instrumented(state) });
     const core = new HsmCore({ store, rootKey: randomBytes(32) });
     await core.call(call('before'), { run: () => store.put('test.thing', 'before', {}), fail: boom });
-    state.failing = 'INSERT INTO audit_resources';
+    state.failing = 'INSERT OR ROLLBACK INTO audit_resources';
     const outcomes = await Promise.allSettled(
       Array.from({ length: 4 }, (_, i) =>
         core.call(call(`lost${i}`), {

@@ -19,12 +19,34 @@ type Deferred = { row: AuditRow } | { prune: AuditPruning } | { clear: true };
 /** Rows per multi-row INSERT (seven parameters each for `audit_records`, two for `audit_resources`). */
 const ROWS_PER_INSERT = 64;
 
+/**
+ * How a multi-row INSERT fails. A plain `INSERT` that fails undoes only itself, so SQLite keeps a
+ * statement journal for it: an in-memory copy of each page it changes, freshly allocated each time.
+ * A group's rows are written in its transaction right before its COMMIT, where any failure loses the
+ * whole group anyway (`SqliteCommitGroups`): there `INSERT OR ROLLBACK`, which ends the transaction
+ * on a failed constraint, needs no journal. Rows written at once, in a caller's transaction that may
+ * go on after catching the error, keep the plain `INSERT`.
+ */
+type AuditInsert = 'INSERT' | 'INSERT OR ROLLBACK';
+
+/**
+ * The text of each multi-row INSERT, by statement, table and row count: built once, not per commit
+ * (building it and hashing the fresh string to find its prepared statement cost ≈ 2 µs a commit).
+ * At most 2 × 2 × `ROWS_PER_INSERT` texts.
+ */
+const INSERT_TEXTS = new Map<AuditInsert, Map<string, string[]>>();
+
 /** `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows. */
-const insertRows = (table: string, columns: readonly string[], rows: number): string =>
-  `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from(
+function insertRows(insert: AuditInsert, table: string, columns: readonly string[], rows: number): string {
+  let tables = INSERT_TEXTS.get(insert);
+  if (!tables) INSERT_TEXTS.set(insert, (tables = new Map()));
+  let texts = tables.get(table);
+  if (!texts) tables.set(table, (texts = []));
+  return (texts[rows] ??= `${insert} INTO ${table} (${columns.join(', ')}) VALUES ${Array.from(
     { length: rows },
     () => `(${columns.map(() => '?').join(', ')})`,
-  ).join(', ')}`;
+  ).join(', ')}`);
+}
 
 const RECORD_COLUMNS = ['seq', 'time', 'service', 'location', 'operation', 'record', 'name'] as const;
 const RESOURCE_COLUMNS = ['seq', 'name'] as const;
@@ -94,7 +116,7 @@ export class SqliteAuditWriter implements DeferredWrites {
       resources: [...new Set(record.resources)],
     };
     if (defer) this.#deferred.push({ row });
-    else this.#insert([row]);
+    else this.#insert([row], 'INSERT');
   }
 
   prune(pruning: AuditPruning, defer: boolean): void {
@@ -140,7 +162,7 @@ export class SqliteAuditWriter implements DeferredWrites {
     }
     // Taken before writing: a failure leaves the transaction to be rolled back, and these with it.
     this.#deferred.length = 0;
-    if (rows.length) this.#insert(rows);
+    if (rows.length) this.#insert(rows, 'INSERT OR ROLLBACK');
     if (pruning) this.#prune(pruning);
   }
 
@@ -149,7 +171,7 @@ export class SqliteAuditWriter implements DeferredWrites {
     return this.#nextVersion === this.version() ? this.#next : undefined;
   }
 
-  #insert(rows: readonly AuditRow[]): void {
+  #insert(rows: readonly AuditRow[], insert: AuditInsert): void {
     let seq = this.#knownNext();
     if (seq === undefined) {
       this.#names.clear();
@@ -165,16 +187,21 @@ export class SqliteAuditWriter implements DeferredWrites {
       for (const resource of further) resources.push(seq, this.#nameId(resource));
       seq++;
     }
-    this.#insertRows('audit_records', RECORD_COLUMNS, records);
-    this.#insertRows('audit_resources', RESOURCE_COLUMNS, resources);
+    this.#insertRows(insert, 'audit_records', RECORD_COLUMNS, records);
+    this.#insertRows(insert, 'audit_resources', RESOURCE_COLUMNS, resources);
     this.#next = seq;
   }
 
-  #insertRows(table: string, columns: readonly string[], values: readonly unknown[]): void {
+  #insertRows(
+    insert: AuditInsert,
+    table: string,
+    columns: readonly string[],
+    values: readonly unknown[],
+  ): void {
     const perInsert = ROWS_PER_INSERT * columns.length;
     for (let start = 0; start < values.length; start += perInsert) {
       const chunk = values.slice(start, start + perInsert);
-      this.sql(insertRows(table, columns, chunk.length / columns.length)).run(...chunk);
+      this.sql(insertRows(insert, table, columns, chunk.length / columns.length)).run(...chunk);
     }
   }
 
