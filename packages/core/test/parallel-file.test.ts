@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   BodyFormatError,
@@ -30,11 +31,12 @@ import {
   WorkerFailedError,
 } from '@envelope/core';
 import { expect } from 'chai';
+import { buildSync } from 'esbuild';
 import { frameIv } from '../src/format/body.js';
 import type { FilePair } from '../src/parallel/file-io.js';
 import { FileJobRunner } from '../src/parallel/file-jobs.js';
 import { fileJobs, shapeForPlaintext } from '../src/parallel/file-layout.js';
-import { FramePool } from '../src/parallel/frame-pool.js';
+import { defaultWorkerUrl, FramePool } from '../src/parallel/frame-pool.js';
 import { framesPerJob } from '../src/parallel/parallel-options.js';
 import { runFileJobs } from '../src/parallel/run-file-jobs.js';
 import { FramedBodyWriter } from '../src/stream/frame-encryptor.js';
@@ -337,6 +339,53 @@ describe('parallel file mode', () => {
       } finally {
         restore();
       }
+    });
+
+    it("starts a single-file CommonJS worker script (the build's frame-worker.cjs) without the ES module loader, and runs jobs on it", async () => {
+      // The bundle the build emits (see package.json "build"), made here from the sources.
+      buildSync({
+        entryPoints: [fileURLToPath(new URL('../src/parallel/frame-worker.ts', import.meta.url))],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        outfile: path('frame-worker.cjs'),
+        logLevel: 'warning',
+      });
+      // Started as the pool starts any .cjs script; once the bundle has loaded (and said ready), it
+      // writes down the Node modules its thread has loaded.
+      const loaded = path('loaded.json');
+      writeFileSync(
+        path('probe.cjs'),
+        `require('./frame-worker.cjs'); require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList));`,
+      );
+      await watchingPosts(async (posted) => {
+        const pool = await readyPool(1, pathToFileURL(path('probe.cjs')));
+        try {
+          await run('seal', 'plain', 'message', pool, 2);
+          expect(readFileSync(path('message')).equals(body()), 'sealed bytes').to.equal(true);
+          await run('open', 'message', 'out', pool, 2);
+          expect(readFileSync(path('out')).equals(plaintext), 'opened bytes').to.equal(true);
+        } finally {
+          await pool.close();
+        }
+        expect(posted).to.include('seal-file').and.to.include('open-file');
+      });
+      const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+      expect(modules).to.include('NativeModule worker_threads');
+      expect(modules, 'no ES module loader in the worker').to.not.include(
+        'NativeModule internal/modules/esm/loader',
+      );
+    });
+
+    it("looks for its worker script beside its module: the bundled frame-worker.cjs first, else frame-worker with the module's extension", () => {
+      const at = (name: string) => pathToFileURL(path(name)).href;
+      expect(defaultWorkerUrl(at('index.js')).href).to.equal(at('frame-worker.js'));
+      expect(defaultWorkerUrl(at('envelope.mjs')).href).to.equal(at('frame-worker.mjs'));
+      expect(defaultWorkerUrl(at('frame-pool.ts')).href).to.equal(at('frame-worker.ts'));
+      writeFileSync(path('frame-worker.cjs'), '');
+      expect(defaultWorkerUrl(at('index.js')).href).to.equal(at('frame-worker.cjs'));
+      expect(defaultWorkerUrl(at('envelope.mjs')).href).to.equal(at('frame-worker.cjs'));
     });
 
     it('runs every job on the main thread while the workers start, posts them nothing, and does not wait for them on close', async () => {
