@@ -10,7 +10,14 @@ import {
 } from '../errors.js';
 import type { FileJob } from './file-layout.js';
 import type { Slab } from './slab-ring.js';
-import type { FromWorker, KeyMessage, OpenFrame, ToWorker, WorkerFailure } from './worker-protocol.js';
+import {
+  claimFileJob,
+  type FromWorker,
+  type KeyMessage,
+  type OpenFrame,
+  type ToWorker,
+  type WorkerFailure,
+} from './worker-protocol.js';
 
 /**
  * The single-file CommonJS worker script the build emits beside the built modules (`dist/parallel/`;
@@ -31,6 +38,19 @@ export function defaultWorkerUrl(moduleUrl: string = import.meta.url): URL {
   if (bundled.protocol === 'file:' && existsSync(fileURLToPath(bundled))) return bundled;
   const extension = /\.[cm]?[jt]s$/.exec(new URL(moduleUrl).pathname)?.[0] ?? '.js';
   return new URL(`./frame-worker${extension}`, moduleUrl);
+}
+
+/** A file job queued on a worker (see FramePool.file). */
+export interface QueuedFileJob {
+  /**
+   * Settles once the worker has run the job (its output written) or, when it was taken back, once
+   * the worker has reached and skipped it; rejects with the job's failure or the pool's.
+   */
+  readonly settled: Promise<unknown>;
+  /** Whether {@link takeBack} succeeded: the job is then the caller's to run, and the worker's never. */
+  readonly takenBack: boolean;
+  /** Takes the job back if the worker has not started it (atomically, see claimFileJob): true when the caller must run it now. */
+  takeBack(): boolean;
 }
 
 interface Pending {
@@ -162,23 +182,34 @@ export class FramePool {
   }
 
   /**
-   * Runs a file-mode job: the worker reads `input` and writes `output` (file descriptors of this
-   * process) itself; resolves once its output is written.
+   * Queues a file-mode job on a worker, which reads `input` and writes `output` (file descriptors of
+   * this process) itself. Until the worker starts it, the caller may take it back to run it itself
+   * (see {@link QueuedFileJob}).
    */
   file(
     direction: 'seal-file' | 'open-file',
     slot: number,
     files: { readonly input: number; readonly output: number },
     job: FileJob,
-  ): Promise<unknown> {
-    return this.#run((id) => ({
+  ): QueuedFileJob {
+    const claim = new SharedArrayBuffer(4);
+    let takenBack = false;
+    const settled = this.#run((id) => ({
       ...job,
       type: direction,
       id,
       slot,
       input: files.input,
       output: files.output,
+      claim,
     }));
+    return {
+      settled,
+      get takenBack() {
+        return takenBack;
+      },
+      takeBack: () => (takenBack ||= claimFileJob(claim)),
+    };
   }
 
   /**
