@@ -279,6 +279,16 @@ describe('parallel file mode', () => {
         closeSync(output);
       }
     };
+    /**
+     * Seals the plaintext and opens the message with `pool`, 2 jobs in flight on it (so the third job
+     * of each direction runs here, whatever the timing); both give the one-thread bytes.
+     */
+    const roundTrip = async (pool: FramePool) => {
+      await run('seal', 'plain', 'message', pool, 2);
+      expect(readFileSync(path('message')).equals(body()), 'sealed bytes').to.equal(true);
+      await run('open', 'message', 'out', pool, 2);
+      expect(readFileSync(path('out')).equals(plaintext), 'opened bytes').to.equal(true);
+    };
     /** Every Worker posted to, and the types of what was posted, while `body` runs. */
     const watchingPosts = async (body: (posted: string[], threads: Worker[]) => Promise<void>) => {
       const posted: string[] = [];
@@ -319,11 +329,7 @@ describe('parallel file mode', () => {
           const pool = await readyPool(1);
           const closed: unknown[] = [];
           try {
-            // 2 jobs in flight on the worker: the third job of each direction runs here, whatever the timing
-            await run('seal', 'plain', 'message', pool, 2);
-            expect(readFileSync(path('message')).equals(body()), 'sealed bytes').to.equal(true);
-            await run('open', 'message', 'out', pool, 2);
-            expect(readFileSync(path('out')).equals(plaintext), 'opened bytes').to.equal(true);
+            await roundTrip(pool);
           } finally {
             for (const thread of threads) thread.on('message', (m: { type?: string }) => closed.push(m.type));
             await pool.close();
@@ -410,10 +416,7 @@ describe('parallel file mode', () => {
       await watchingPosts(async (posted) => {
         const pool = await readyPool(1, pathToFileURL(path('probe.cjs')));
         try {
-          await run('seal', 'plain', 'message', pool, 2);
-          expect(readFileSync(path('message')).equals(body()), 'sealed bytes').to.equal(true);
-          await run('open', 'message', 'out', pool, 2);
-          expect(readFileSync(path('out')).equals(plaintext), 'opened bytes').to.equal(true);
+          await roundTrip(pool);
         } finally {
           await pool.close();
         }
