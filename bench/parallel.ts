@@ -87,10 +87,11 @@ type Mode = false | ParallelOptions;
 
 /**
  * The workers run the built worker script when there is one (what an installed package or the CLI
- * runs); the workspace sources would make each worker compile TypeScript through tsx as it starts.
- * `pnpm bench` and `pnpm bench:docs` build @envelope/core first, so that worker is never stale.
+ * runs: the single-file CommonJS bundle the build emits); the workspace sources would make each
+ * worker compile TypeScript through tsx as it starts. `pnpm bench` and `pnpm bench:docs` build
+ * @envelope/core first, so that worker is never stale.
  */
-const BUILT_WORKER = new URL('../packages/core/dist/parallel/frame-worker.js', import.meta.url);
+const BUILT_WORKER = new URL('../packages/core/dist/parallel/frame-worker.cjs', import.meta.url);
 export const WORKER_SCRIPT = existsSync(BUILT_WORKER)
   ? 'built dist/ worker'
   : 'workspace-source worker (tsx)';
@@ -372,14 +373,14 @@ export interface FileRun {
 
 /**
  * Wall ms from `new Worker` to the frame worker's `ready` message: the worker script the file rows
- * run, started as FramePool starts a built script (an `eval` of its import), on an otherwise idle
+ * run, started as FramePool starts the built script (an `eval` that requires it), on an otherwise idle
  * main thread. In a call the main thread is running jobs meanwhile, so this is the least a call
  * waits for its worker. NaN without a built worker (a source worker first compiles TypeScript).
  */
 export async function workerReadyMs(): Promise<number> {
   if (!existsSync(BUILT_WORKER)) return Number.NaN;
   const start = performance.now();
-  const thread = new Worker(`import(${JSON.stringify(BUILT_WORKER.href)});`, { eval: true });
+  const thread = new Worker(`require(${JSON.stringify(fileURLToPath(BUILT_WORKER))});`, { eval: true });
   try {
     await new Promise<void>((resolve, reject) => {
       thread.on('message', (message: { type?: string }) => message.type === 'ready' && resolve());

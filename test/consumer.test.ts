@@ -270,6 +270,14 @@ describe('the published packages, installed from their tarballs outside the work
       const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
       expect(JSON.stringify(manifest.exports), pkg.name).not.to.include('@envelope/source');
     }
+    // The parallel mode's worker script: one CommonJS file that needs nothing but Node's built-ins.
+    const worker = await readFile(
+      join(app(), 'node_modules', '@envelope/core', 'dist', 'parallel', 'frame-worker.cjs'),
+      'utf8',
+    );
+    const required = [...worker.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
+    expect(required).to.include('node:crypto');
+    expect(required.filter((name) => !name.startsWith('node:'))).to.deep.equal([]);
   });
 
   it('works from plain Node ESM: core, config with the in-process emulator, the KMS server', async () => {
@@ -400,7 +408,7 @@ describe('the published packages, installed from their tarballs outside the work
     await run(work, envelope, ['encrypt', 'data.txt', '-o', 'data.env', '-q']);
     await run(work, envelope, ['decrypt', 'data.env', '-o', 'out.txt', '-q']);
     expect(await readFile(join(work, 'out.txt'), 'utf8')).to.equal('installed from a tarball');
-    // Worker threads: the bundle's frame-worker.mjs beside envelope.mjs.
+    // Worker threads: the bundle's frame-worker.cjs beside envelope.mjs.
     await run(work, envelope, ['encrypt', 'data.txt', '-o', 'threads.env', '-q', '--threads', '2']);
     await run(work, envelope, ['decrypt', 'threads.env', '-o', 'threads.txt', '-q', '--threads', '2']);
     expect(await readFile(join(work, 'threads.txt'), 'utf8')).to.equal('installed from a tarball');

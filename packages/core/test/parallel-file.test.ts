@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   BodyFormatError,
@@ -30,11 +31,12 @@ import {
   WorkerFailedError,
 } from '@envelope/core';
 import { expect } from 'chai';
+import { buildSync } from 'esbuild';
 import { frameIv } from '../src/format/body.js';
 import type { FilePair } from '../src/parallel/file-io.js';
 import { FileJobRunner } from '../src/parallel/file-jobs.js';
 import { fileJobs, shapeForPlaintext } from '../src/parallel/file-layout.js';
-import { FramePool } from '../src/parallel/frame-pool.js';
+import { defaultWorkerUrl, FramePool } from '../src/parallel/frame-pool.js';
 import { framesPerJob } from '../src/parallel/parallel-options.js';
 import { runFileJobs } from '../src/parallel/run-file-jobs.js';
 import { FramedBodyWriter } from '../src/stream/frame-encryptor.js';
@@ -277,6 +279,16 @@ describe('parallel file mode', () => {
         closeSync(output);
       }
     };
+    /**
+     * Seals the plaintext and opens the message with `pool`, 2 jobs in flight on it (so the third job
+     * of each direction runs here, whatever the timing); both give the one-thread bytes.
+     */
+    const roundTrip = async (pool: FramePool) => {
+      await run('seal', 'plain', 'message', pool, 2);
+      expect(readFileSync(path('message')).equals(body()), 'sealed bytes').to.equal(true);
+      await run('open', 'message', 'out', pool, 2);
+      expect(readFileSync(path('out')).equals(plaintext), 'opened bytes').to.equal(true);
+    };
     /** Every Worker posted to, and the types of what was posted, while `body` runs. */
     const watchingPosts = async (body: (posted: string[], threads: Worker[]) => Promise<void>) => {
       const posted: string[] = [];
@@ -317,11 +329,7 @@ describe('parallel file mode', () => {
           const pool = await readyPool(1);
           const closed: unknown[] = [];
           try {
-            // 2 jobs in flight on the worker: the third job of each direction runs here, whatever the timing
-            await run('seal', 'plain', 'message', pool, 2);
-            expect(readFileSync(path('message')).equals(body()), 'sealed bytes').to.equal(true);
-            await run('open', 'message', 'out', pool, 2);
-            expect(readFileSync(path('out')).equals(plaintext), 'opened bytes').to.equal(true);
+            await roundTrip(pool);
           } finally {
             for (const thread of threads) thread.on('message', (m: { type?: string }) => closed.push(m.type));
             await pool.close();
@@ -330,13 +338,105 @@ describe('parallel file mode', () => {
           expect(posted.filter((type) => type === 'open-file').length).to.be.at.least(1);
           expect(onMain.seal, 'seal jobs on the main thread').to.be.at.least(1);
           expect(onMain.open, 'open jobs on the main thread').to.be.at.least(1);
-          expect(onMain.seal + posted.filter((type) => type === 'seal-file').length).to.equal(8);
+          // 8 jobs, each run here or posted (a posted job the worker had not started may be taken back
+          // and run here: exactly once each is the slow worker's test below)
+          expect(onMain.seal + posted.filter((type) => type === 'seal-file').length).to.be.at.least(8);
           // close resolved once the worker said its keys were zero-filled, not after its exit
           expect(closed).to.include('closed');
         });
       } finally {
         restore();
       }
+    });
+
+    describe('with a worker that starts each file job 250 ms late', () => {
+      const log = () => path('jobs.log');
+      /** First sequence numbers of the jobs the worker ran. */
+      const ranOnWorker = () => readFileSync(log(), 'utf8').split('\n').filter(Boolean);
+      /** Runs jobs with 4 in flight on a slow worker: jobs 0-3 go to it at once, 4-7 run here. */
+      const runBeside = async (direction: 'seal' | 'open', from: string, to: string) => {
+        writeFileSync(log(), '');
+        process.env.ENVELOPE_TEST_JOB_LOG = log();
+        const onMain = { seal: 0, open: 0 };
+        const restore = countMainThreadJobs(onMain);
+        const pool = await readyPool(1, new URL('./fixtures/slow-frame-worker.ts', import.meta.url));
+        try {
+          return { error: await outcome(run(direction, from, to, pool, 4)), onMain: onMain[direction] };
+        } finally {
+          restore();
+          delete process.env.ENVELOPE_TEST_JOB_LOG;
+          await pool.close();
+        }
+      };
+
+      it('takes back the jobs the worker has not started once none is left to hand out, and runs each job once', async () => {
+        for (const [direction, from, to, expected] of [
+          ['seal', 'plain', 'message', body],
+          ['open', 'message', 'out', () => plaintext],
+        ] as const) {
+          const { error, onMain } = await runBeside(direction, from, to);
+          expect(error, direction).to.equal(undefined);
+          expect(readFileSync(path(to)).equals(expected()), `${direction} bytes`).to.equal(true);
+          expect(ranOnWorker().length, `${direction}: jobs the worker ran`).to.be.at.most(1);
+          expect(onMain + ranOnWorker().length, `${direction}: each of the 8 jobs ran once`).to.equal(8);
+        }
+      });
+
+      it('after a failure, takes back the jobs queued on the worker without running them', async () => {
+        await run('seal', 'plain', 'message'); // on this thread: the body the open jobs read
+        const damaged = readFileSync(path('message'));
+        const regular = 4 + suite.ivLength + F + suite.tagLength;
+        damaged[4 * framesPerJob(F) * regular + 4 + suite.ivLength + 100]! ^= 1; // job 4: the first run here
+        writeFileSync(path('damaged'), damaged);
+        const { error, onMain } = await runBeside('open', 'damaged', 'out');
+        expect(error).to.be.instanceOf(DecryptionFailedError);
+        expect(onMain, 'jobs run here: the failed one').to.equal(1);
+        expect(ranOnWorker().length, 'jobs the worker ran').to.be.at.most(1);
+      });
+    });
+
+    it("starts a single-file CommonJS worker script (the build's frame-worker.cjs) without the ES module loader, and runs jobs on it", async () => {
+      // The bundle the build emits (see package.json "build"), made here from the sources.
+      buildSync({
+        entryPoints: [fileURLToPath(new URL('../src/parallel/frame-worker.ts', import.meta.url))],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        outfile: path('frame-worker.cjs'),
+        logLevel: 'warning',
+      });
+      // Started as the pool starts any .cjs script; once the bundle has loaded (and said ready), it
+      // writes down the Node modules its thread has loaded.
+      const loaded = path('loaded.json');
+      writeFileSync(
+        path('probe.cjs'),
+        `require('./frame-worker.cjs'); require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList));`,
+      );
+      await watchingPosts(async (posted) => {
+        const pool = await readyPool(1, pathToFileURL(path('probe.cjs')));
+        try {
+          await roundTrip(pool);
+        } finally {
+          await pool.close();
+        }
+        expect(posted).to.include('seal-file').and.to.include('open-file');
+      });
+      const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+      expect(modules).to.include('NativeModule worker_threads');
+      expect(modules, 'no ES module loader in the worker').to.not.include(
+        'NativeModule internal/modules/esm/loader',
+      );
+    });
+
+    it("looks for its worker script beside its module: the bundled frame-worker.cjs first, else frame-worker with the module's extension", () => {
+      const at = (name: string) => pathToFileURL(path(name)).href;
+      expect(defaultWorkerUrl(at('index.js')).href).to.equal(at('frame-worker.js'));
+      expect(defaultWorkerUrl(at('envelope.mjs')).href).to.equal(at('frame-worker.mjs'));
+      expect(defaultWorkerUrl(at('frame-pool.ts')).href).to.equal(at('frame-worker.ts'));
+      writeFileSync(path('frame-worker.cjs'), '');
+      expect(defaultWorkerUrl(at('index.js')).href).to.equal(at('frame-worker.cjs'));
+      expect(defaultWorkerUrl(at('envelope.mjs')).href).to.equal(at('frame-worker.cjs'));
     });
 
     it('runs every job on the main thread while the workers start, posts them nothing, and does not wait for them on close', async () => {
@@ -611,7 +711,7 @@ describe('parallel file mode', () => {
       for (const [direction, files, syscall] of cases) {
         const slot = { suite, key: Buffer.from(key), messageId, frameLength: F };
         const inline = await outcome(runFileJobs(direction, slot, files, [job], () => {}));
-        const onWorker = await outcome(pool.file(`${direction}-file`, 0, files, job));
+        const onWorker = await outcome(pool.file(`${direction}-file`, 0, files, job).settled);
         for (const [where, error] of [
           ['inline', inline],
           ['worker', onWorker],

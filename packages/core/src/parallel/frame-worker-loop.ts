@@ -4,13 +4,14 @@ import { decryptFrame } from '../stream/frame-decrypt.js';
 import { getSuite } from '../suites/algorithm-suites.js';
 import { FileJobRunner } from './file-jobs.js';
 import { type SlotKey, seal } from './frame-seal.js';
-import type {
-  FromWorker,
-  JobReply,
-  KeyMessage,
-  OpenMessage,
-  ToWorker,
-  WorkerFailure,
+import {
+  claimFileJob,
+  type FromWorker,
+  type JobReply,
+  type KeyMessage,
+  type OpenMessage,
+  type ToWorker,
+  type WorkerFailure,
 } from './worker-protocol.js';
 
 /**
@@ -51,9 +52,12 @@ export function runFrameWorker(): void {
         try {
           const slot = slots.get(message.slot);
           if (!slot) throw new Error(`No content key in slot ${message.slot}.`);
-          if (message.type === 'seal-file') files.seal(slot, message);
-          else if (message.type === 'open-file') files.open(slot, message);
-          else {
+          if (message.type === 'seal-file' || message.type === 'open-file') {
+            if (claimFileJob(message.claim)) {
+              if (message.type === 'seal-file') files.seal(slot, message);
+              else files.open(slot, message);
+            }
+          } else {
             const slab = slabs.get(message.slab);
             if (!slab) throw new Error(`No shared slab ${message.slab}.`);
             output = transferable(

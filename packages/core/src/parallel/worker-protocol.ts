@@ -70,12 +70,14 @@ export interface OpenMessage {
  * A file-mode job (see file-jobs.ts): the worker reads the run's input from file descriptor `input`
  * and writes its output to `output`, both opened by the main thread, at the offsets of `FileJob`.
  * `seal-file` reads plaintext and writes frames; `open-file` reads frames and writes plaintext.
+ * `claim` decides who runs it (see {@link claimFileJob}).
  */
 interface FileJobFields extends FileJob {
   readonly id: number;
   readonly slot: number;
   readonly input: number;
   readonly output: number;
+  readonly claim: SharedArrayBuffer;
 }
 
 export interface SealFileMessage extends FileJobFields {
@@ -87,6 +89,20 @@ export interface OpenFileMessage extends FileJobFields {
 }
 
 export type FileJobMessage = SealFileMessage | OpenFileMessage;
+
+/** A file job's claim word: queued on a worker, taken by that worker, or taken back by the main thread. */
+const QUEUED = 0;
+const TAKEN = 1;
+
+/**
+ * Takes a file job for whoever calls this first, the worker as it reaches the job in its queue or the
+ * main thread taking back a job the worker has not started (the tail of a run): true for one caller
+ * only (an atomic compare-and-exchange on the job's claim word), so each job runs exactly once. The
+ * worker skips a job it did not get, replying with no output.
+ */
+export function claimFileJob(claim: SharedArrayBuffer): boolean {
+  return Atomics.compareExchange(new Int32Array(claim), 0, QUEUED, TAKEN) === QUEUED;
+}
 
 /** Zero-fill every key and stop: the worker answers `closed` once its keys are wiped, then exits. */
 export interface CloseMessage {
@@ -119,7 +135,7 @@ export type WorkerFailure =
 
 /**
  * A job's reply: `pieces` is the job's output, in order (none for a file job: it wrote its output
- * itself); `failure` says why the job failed.
+ * itself, or skipped a job the main thread took back); `failure` says why the job failed.
  */
 export type JobReply =
   | { readonly id: number; readonly pieces: readonly ArrayBuffer[] }
