@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { KmsEngine, KmsError, MemoryResourceStore } from '@envelope/kms-emulator';
 import { expect } from 'chai';
+import { awsCaller } from '../src/aws-json/caller.js';
 import {
+  accessKeyIdFromRequest,
   decodeRequestBody,
   dispatchAwsJson,
   encodeError,
@@ -79,6 +81,59 @@ describe('AWS JSON 1.1 codec', () => {
     expect(regionFromRequest({ host: 'localhost:4566' })).to.equal(undefined);
   });
 
+  it('reads the access key id from the first Credential= and the region from the first whole scope', () => {
+    const cases: [Record<string, string>, string | undefined, string | undefined][] = [
+      [
+        {
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=AKIDSDK/20260101/eu-west-3/kms/aws4_request, SignedHeaders=host, Signature=00',
+        },
+        'AKIDSDK',
+        'eu-west-3',
+      ],
+      // The first Credential= holds no whole scope: the key id is still its, the region the later scope's.
+      [
+        {
+          authorization: 'Credential=AKIDFIRST/x, Credential=AKIDLATER/20260101/sa-east-1/kms/aws4_request',
+          host: 'kms.us-west-2.amazonaws.com',
+        },
+        'AKIDFIRST',
+        'sa-east-1',
+      ],
+      // No whole scope at all: the key id alone, the region from the Host.
+      [
+        { authorization: 'Credential=AKIDONLY/20260101', host: 'kms-fips.ca-central-1.amazonaws.com' },
+        'AKIDONLY',
+        'ca-central-1',
+      ],
+      [{}, undefined, undefined],
+    ];
+    for (const [headers, accessKeyId, region] of cases) {
+      expect([accessKeyIdFromRequest(headers), regionFromRequest(headers)]).to.deep.equal([
+        accessKeyId,
+        region,
+      ]);
+    }
+  });
+
+  it('acts as the principal mapped to the access key, in its account, else the default root', () => {
+    const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
+    const principals = { AKIDMAPPED: 'arn:aws:iam::444455556666:user/mapped', AKIDODD: 'not-an-arn' };
+    const headers = (key: string) => ({
+      authorization: `AWS4-HMAC-SHA256 Credential=${key}/20260101/us-east-2/kms/aws4_request, Signature=00`,
+    });
+    const root = `arn:aws:iam::${engine.defaultAccountId}:root`;
+    const expected: [string, string, string][] = [
+      ['AKIDMAPPED', principals.AKIDMAPPED, '444455556666'],
+      ['AKIDODD', 'not-an-arn', engine.defaultAccountId],
+      ['AKIDOTHER', root, engine.defaultAccountId],
+    ];
+    // Twice each: the second answer comes from the account already read for that principal.
+    for (const [key, principal, accountId] of [...expected, ...expected]) {
+      const caller = awsCaller(engine, { headers: headers(key), body: Buffer.alloc(0) }, { principals });
+      expect(caller).to.deep.equal({ region: 'us-east-2', principal, accountId });
+    }
+  });
   it('dispatches a raw request to the engine with a request id header', async () => {
     const engine = new KmsEngine({ store: new MemoryResourceStore(), rootKey: randomBytes(32) });
     const headers = {

@@ -1,11 +1,5 @@
 import { accountRoot, type KmsEngine } from '@envelope/kms-emulator';
-import {
-  accessKeyIdFromRequest,
-  type EncodedError,
-  encodeNamedError,
-  type HeaderBag,
-  regionFromRequest,
-} from './codec.js';
+import { credentialScope, type EncodedError, encodeNamedError, type HeaderBag } from './codec.js';
 import { type AccessKey, verifySigV4 } from './sigv4.js';
 
 export interface AwsCallerOptions {
@@ -58,10 +52,25 @@ export function awsCaller(
     region = verified.region;
     principal = verified.principal;
   } else {
-    region = regionFromRequest(request.headers) ?? options.defaultRegion ?? 'us-east-1';
-    const accessKeyId = accessKeyIdFromRequest(request.headers);
-    principal = (accessKeyId && options.principals?.[accessKeyId]) || accountRoot(engine.defaultAccountId);
+    const scope = credentialScope(request.headers);
+    region = scope.region ?? options.defaultRegion ?? 'us-east-1';
+    principal =
+      (scope.accessKeyId && options.principals?.[scope.accessKeyId]) || accountRoot(engine.defaultAccountId);
   }
-  const accountId = /::(\d{12}):/.exec(principal)?.[1] ?? engine.defaultAccountId;
-  return { region, principal, accountId };
+  return { region, principal, accountId: principalAccount(principal) ?? engine.defaultAccountId };
+}
+
+/**
+ * The account a principal ARN names (`arn:aws:iam::<12 digits>:…`), by principal. Principals come from
+ * the server's configuration (access keys, `principals`, the default account's root), never from a
+ * request, so there are few; the map still stops growing past {@link PRINCIPAL_ACCOUNTS}.
+ */
+const principalAccounts = new Map<string, string | undefined>();
+const PRINCIPAL_ACCOUNTS = 1024;
+
+function principalAccount(principal: string): string | undefined {
+  if (principalAccounts.has(principal)) return principalAccounts.get(principal);
+  const account = /::(\d{12}):/.exec(principal)?.[1];
+  if (principalAccounts.size < PRINCIPAL_ACCOUNTS) principalAccounts.set(principal, account);
+  return account;
 }

@@ -127,15 +127,37 @@ export function encodeNamedError(statusCode: number, exceptionName: string, mess
   };
 }
 
+/** What an unverified request's SigV4 `Authorization` header names: its access key id and scope region. */
+export interface CredentialScope {
+  readonly accessKeyId: string | undefined;
+  readonly region: string | undefined;
+}
+
+/**
+ * The access key id and region of the credential scope (`Credential=AKID/20240101/us-east-1/kms/aws4_request`),
+ * read with one regular expression when the first `Credential=` holds a whole scope (as every SDK's
+ * does), else each on its own: the key id from the first `Credential=<id>/`, the region from the first
+ * whole scope, or the Host (`kms.<region>.amazonaws.com`).
+ */
+export function credentialScope(headers: HeaderBag): CredentialScope {
+  const authorization = header(headers, 'authorization') ?? '';
+  const scope = /Credential=([^/,\s]+)\/\d{8}\/([a-z0-9-]+)\/kms\//.exec(authorization);
+  if (scope && scope.index === authorization.indexOf('Credential=')) {
+    return { accessKeyId: scope[1], region: scope[2] };
+  }
+  return {
+    accessKeyId: /Credential=([^/,\s]+)\//.exec(authorization)?.[1],
+    region: scope
+      ? scope[2]
+      : /^kms(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/.exec(header(headers, 'host') ?? '')?.[1],
+  };
+}
+
 /** Region from the SigV4 credential scope (`Credential=AKID/20240101/us-east-1/kms/aws4_request`), else the Host. */
 export function regionFromRequest(headers: HeaderBag): string | undefined {
-  const scope = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/kms\//.exec(
-    header(headers, 'authorization') ?? '',
-  );
-  if (scope) return scope[1];
-  return /^kms(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/.exec(header(headers, 'host') ?? '')?.[1];
+  return credentialScope(headers).region;
 }
 
 export function accessKeyIdFromRequest(headers: HeaderBag): string | undefined {
-  return /Credential=([^/,\s]+)\//.exec(header(headers, 'authorization') ?? '')?.[1];
+  return credentialScope(headers).accessKeyId;
 }
