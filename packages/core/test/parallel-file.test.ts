@@ -382,16 +382,39 @@ describe('parallel file mode', () => {
         }
       });
 
-      it('after a failure, takes back the jobs queued on the worker without running them', async () => {
+      /** The sealed body with `damage` applied, as file `damaged`; `at(j)` is where job j's first frame starts. */
+      const damagedBody = async (damage: (bytes: Buffer, at: (job: number) => number) => void) => {
         await run('seal', 'plain', 'message'); // on this thread: the body the open jobs read
-        const damaged = readFileSync(path('message'));
+        const bytes = readFileSync(path('message'));
         const regular = 4 + suite.ivLength + F + suite.tagLength;
-        damaged[4 * framesPerJob(F) * regular + 4 + suite.ivLength + 100]! ^= 1; // job 4: the first run here
-        writeFileSync(path('damaged'), damaged);
+        damage(bytes, (job) => job * framesPerJob(F) * regular);
+        writeFileSync(path('damaged'), bytes);
+      };
+      const flipCiphertext = (bytes: Buffer, at: number) => (bytes[at + 4 + suite.ivLength + 100]! ^= 1);
+      const flipSequenceNumber = (bytes: Buffer, at: number) => (bytes[at + 3]! ^= 1);
+
+      it('after a failure, still runs the queued jobs below it, once each, and no job above it', async () => {
+        await damagedBody((bytes, at) => flipCiphertext(bytes, at(4))); // job 4: the first run here
         const { error, onMain } = await runBeside('open', 'damaged', 'out');
         expect(error).to.be.instanceOf(DecryptionFailedError);
-        expect(onMain, 'jobs run here: the failed one').to.equal(1);
+        // Jobs 0-3 (queued on the worker, below the failure) each ran once, here or there; 5-7 never.
+        expect(onMain + ranOnWorker().length, 'jobs 0-4 ran once each').to.equal(5);
         expect(ranOnWorker().length, 'jobs the worker ran').to.be.at.most(1);
+      });
+
+      it('throws the failure a single thread meets first, whichever jobs were taken back', async () => {
+        // Job 2's ciphertext and job 3's sequence number damaged: one thread fails on job 2.
+        await damagedBody((bytes, at) => {
+          flipCiphertext(bytes, at(2));
+          flipSequenceNumber(bytes, at(3));
+        });
+        const single = await outcome(run('open', 'damaged', 'out'));
+        expect(single).to.be.instanceOf(DecryptionFailedError);
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const { error } = await runBeside('open', 'damaged', 'out');
+          expect(error, 'the error of job 2, as on one thread').to.be.instanceOf(DecryptionFailedError);
+          expect((error as Error).message).to.equal((single as Error).message);
+        }
       });
     });
 

@@ -50,14 +50,19 @@ export function runFrameWorker(): void {
         let reply: JobReply;
         let output: ArrayBuffer[] = [];
         try {
-          const slot = slots.get(message.slot);
-          if (!slot) throw new Error(`No content key in slot ${message.slot}.`);
+          const slotOf = (id: number) => {
+            const slot = slots.get(id);
+            if (!slot) throw new Error(`No content key in slot ${id}.`);
+            return slot;
+          };
           if (message.type === 'seal-file' || message.type === 'open-file') {
+            // Claimed first: a job the main thread took back is skipped before anything of it is read.
             if (claimFileJob(message.claim)) {
-              if (message.type === 'seal-file') files.seal(slot, message);
-              else files.open(slot, message);
+              if (message.type === 'seal-file') files.seal(slotOf(message.slot), message);
+              else files.open(slotOf(message.slot), message);
             }
           } else {
+            const slot = slotOf(message.slot);
             const slab = slabs.get(message.slab);
             if (!slab) throw new Error(`No shared slab ${message.slab}.`);
             output = transferable(

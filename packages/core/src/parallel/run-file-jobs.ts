@@ -22,8 +22,9 @@ import type { SlotKey } from './frame-seal.js';
  *
  * On decrypt each job writes a run's plaintext only once every frame of it authenticated, wherever
  * it runs. `onJobDone` is told of each job once its output is written, in the order jobs complete.
- * After a failure no further job starts (the jobs queued on a worker are taken back unrun); once the jobs in flight have settled, the failure of the
- * lowest-numbered failed job is thrown (the caller then removes the output). The pool gets the
+ * After a failure no further job is handed out, and the jobs queued on a worker above the lowest
+ * failed one are taken back unrun (those below it still run); once the jobs in flight have settled,
+ * the failure of the lowest-numbered failed job is thrown (the caller then removes the output). The pool gets the
  * content key once (slot 0); the caller keeps `slot.key`, which this thread's jobs use, and
  * zero-fills it.
  */
@@ -81,10 +82,13 @@ export async function runFileJobs(
   }
   // No job left to hand out (or a failure): rather than idle while the workers work through their
   // queues, take back the jobs they have not started, the last posted first (the farthest from the
-  // head of its worker's queue), and run them here; after a failure they are taken back and not run.
+  // head of its worker's queue), and run them here. After a failure the jobs above the lowest failed
+  // one are taken back and not run, and those below it still run, as they would have on the worker:
+  // so the failure thrown is the lowest-numbered one, the one a single thread meets first, however
+  // the jobs were timed.
   for (const { n, job, ticket } of [...queued].reverse()) {
     if (pool?.failure) fail(n, pool.failure);
-    if (!ticket.takeBack() || failure) continue;
+    if (!ticket.takeBack() || (failure && n > failure.number)) continue;
     runHere(n, job);
     await turn();
   }
