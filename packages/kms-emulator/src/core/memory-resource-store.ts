@@ -1,28 +1,8 @@
-import {
-  type AuditPage,
-  type AuditPruning,
-  type AuditQuery,
-  type AuditRecord,
-  matchesAudit,
-} from './audit-record.js';
+import type { AuditPage, AuditPruning, AuditQuery, AuditRecord } from './audit-record.js';
+import { MemoryAuditLog } from './memory-audit-log.js';
 import { copyOf, deepFreeze } from './parsed-json.js';
 import type { ListQuery, ResourcePage, ResourceStore } from './resource-store.js';
 import { SortedNames } from './sorted-names.js';
-
-/**
- * An audit record as the memory store keeps it: the fields queries filter on, and the record itself as
- * JSON text, parsed only when read. A record is written on every call and read rarely: serialising it
- * costs half a structured clone, and the text cannot alias the caller's objects. About 0.8 KiB of heap
- * per retained event either way; the server bounds how many it retains (docs/kms-server.md).
- */
-interface StoredAudit {
-  readonly time: string;
-  readonly service: string;
-  readonly location: string;
-  readonly operation: string;
-  readonly resources: string[];
-  readonly json: string;
-}
 
 interface Entry {
   /** The record as JSON text, as the SQLite store keeps it: what a write stores, so nothing aliases it. */
@@ -86,15 +66,8 @@ const COMMITTED = Promise.resolve();
  */
 export class MemoryResourceStore implements ResourceStore {
   readonly #kinds = new Map<string, Kind>();
-  /**
-   * The audit log, oldest first: slot `i` holds sequence number `#auditBase + i`, and the slots
-   * before `#auditHead` are pruned (undefined). An array rather than a Map: pruning the oldest record
-   * of a Map walks every deleted entry before it on each call until V8 rehashes the table, which made
-   * each call at the retention bound cost tens of microseconds more.
-   */
-  #auditSlots: (StoredAudit | undefined)[] = [];
-  #auditBase = 1;
-  #auditHead = 0;
+  /** The audit log, as bytes outside the JS heap (see MemoryAuditLog). */
+  readonly #audit = new MemoryAuditLog();
   /** Undo steps of the open transaction, if any. */
   #undo: (() => void)[] | undefined;
 
@@ -126,63 +99,19 @@ export class MemoryResourceStore implements ResourceStore {
   }
 
   appendAudit(record: AuditRecord): void {
-    const seq = this.#auditBase + this.#auditSlots.length;
-    this.#auditSlots.push({
-      time: record.time,
-      service: record.service,
-      location: record.location,
-      operation: record.operation,
-      resources: [...record.resources],
-      json: JSON.stringify(record),
-    });
-    // Undo steps run newest first, so the record to undo is still the last slot (its index may have
-    // moved if a later prune compacted the array; its sequence number has not).
-    this.#undo?.push(() => {
-      this.#auditSlots.length = seq - this.#auditBase;
-    });
+    this.#audit.append(record, this.#undo);
   }
 
   queryAudit(query: AuditQuery): AuditRecord[] {
-    const out: AuditRecord[] = [];
-    for (const [seq, stored] of this.#auditRecords()) {
-      if (query.limit !== undefined && out.length >= query.limit) break;
-      if (query.after !== undefined && seq <= query.after) continue;
-      if (matchesAudit(stored, query)) out.push(JSON.parse(stored.json) as AuditRecord);
-    }
-    return out;
+    return this.#audit.query(query);
   }
 
   pageAudit(query: AuditQuery & { limit: number }): AuditPage {
-    const records: AuditRecord[] = [];
-    if (query.limit <= 0) return { records };
-    let last = 0;
-    for (const [seq, record] of this.#auditRecords()) {
-      if (query.after !== undefined && seq <= query.after) continue;
-      if (!matchesAudit(record, query)) continue;
-      if (records.length === query.limit) return { records, next: last };
-      records.push(JSON.parse(record.json) as AuditRecord);
-      last = seq;
-    }
-    return { records };
+    return this.#audit.page(query);
   }
 
   pruneAudit(pruning: AuditPruning): void {
-    // Oldest first, stopping at the first record the rule keeps: O(records deleted).
-    this.#compactAudit();
-    const slots = this.#auditSlots;
-    let excess = pruning.maxEvents === undefined ? 0 : slots.length - this.#auditHead - pruning.maxEvents;
-    const before = pruning.before?.getTime();
-    while (this.#auditHead < slots.length) {
-      const index = this.#auditHead;
-      const record = slots[index]!;
-      const old = before !== undefined && Date.parse(record.time) < before;
-      if (excess <= 0 && !old) break;
-      slots[index] = undefined;
-      this.#auditHead = index + 1;
-      const seq = this.#auditBase + index;
-      this.#undo?.push(() => this.#restoreAudit(seq, record));
-      excess--;
-    }
+    this.#audit.prune(pruning, this.#undo);
   }
 
   transaction<T>(fn: () => T): T {
@@ -210,15 +139,10 @@ export class MemoryResourceStore implements ResourceStore {
 
   clear(): void {
     const kinds = new Map(this.#kinds);
-    const [slots, base, head] = [this.#auditSlots, this.#auditBase, this.#auditHead];
     this.#kinds.clear();
-    // Sequence numbers keep rising across a clear, so an audit page position never repeats.
-    this.#auditSlots = [];
-    this.#auditBase = base + slots.length;
-    this.#auditHead = 0;
+    this.#audit.clear(this.#undo);
     this.#undo?.push(() => {
       for (const [name, kind] of kinds) this.#kinds.set(name, kind);
-      [this.#auditSlots, this.#auditBase, this.#auditHead] = [slots, base, head];
     });
   }
 
@@ -235,37 +159,5 @@ export class MemoryResourceStore implements ResourceStore {
     if (!this.#undo) return;
     const previous = k.entries.get(name);
     this.#undo.push(() => (previous ? k.set(name, previous) : k.remove(name)));
-  }
-
-  /** Retained audit records with their sequence numbers, oldest first. */
-  *#auditRecords(): Generator<[number, StoredAudit]> {
-    const slots = this.#auditSlots;
-    for (let i = this.#auditHead; i < slots.length; i++) {
-      const record = slots[i];
-      if (record) yield [this.#auditBase + i, record];
-    }
-  }
-
-  /** Drops the pruned slots once they are most of the array (amortised O(1) per pruned record). */
-  #compactAudit(): void {
-    const head = this.#auditHead;
-    if (head < 1024 || head * 2 < this.#auditSlots.length) return;
-    this.#auditSlots = this.#auditSlots.slice(head);
-    this.#auditBase += head;
-    this.#auditHead = 0;
-  }
-
-  /** Undoes the pruning of `seq` (undo steps run newest first, so it goes back just before the head). */
-  #restoreAudit(seq: number, record: StoredAudit): void {
-    if (seq < this.#auditBase) {
-      // Compacted away since: give the array its slots back.
-      const missing = this.#auditBase - seq;
-      this.#auditSlots = [...new Array<undefined>(missing), ...this.#auditSlots];
-      this.#auditBase = seq;
-      this.#auditHead += missing;
-    }
-    const index = seq - this.#auditBase;
-    this.#auditSlots[index] = record;
-    this.#auditHead = Math.min(this.#auditHead, index);
   }
 }
