@@ -47,8 +47,9 @@ export const DEFAULT_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'NORMAL';
 export const DEFAULT_AUDIT_RETENTION: AuditRetentionOptions = { maxEvents: 1_000_000 };
 
 /**
- * The in-memory server keeps the newest 100,000 audit events unless told otherwise: they live in the
- * heap (about 0.8 KiB each, so about 80 MiB at this bound), which keeps its memory bounded under any load.
+ * The in-memory server keeps the newest 100,000 audit events unless told otherwise: they live in
+ * Buffers outside the JS heap (about 0.6 KiB each for a GenerateDataKey, so about 60 MiB at this
+ * bound; see docs/kms-server.md), which keeps its memory bounded under any load.
  */
 export const DEFAULT_MEMORY_AUDIT_RETENTION: AuditRetentionOptions = { maxEvents: 100_000 };
 

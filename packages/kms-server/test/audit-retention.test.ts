@@ -20,7 +20,7 @@ describe('server memory bound', () => {
   const fx = new Fixture();
   afterEach(() => fx.dispose());
 
-  it('bounds the in-memory audit log by default, since it lives in the heap', async () => {
+  it('bounds the in-memory audit log by default, since it lives in memory', async () => {
     const server = await fx.server({ inMemory: true });
     expect(server.engine.core.auditRetention).to.deep.equal(DEFAULT_MEMORY_AUDIT_RETENTION);
     expect(DEFAULT_MEMORY_AUDIT_RETENTION.maxEvents).to.be.at.most(100_000);
