@@ -28,6 +28,11 @@ export function runFrameWorker(): void {
   const slots = new Map<number, SlotKey>();
   const slabs = new Map<number, Buffer>();
   const files = new FileJobRunner();
+  const slotOf = (id: number): SlotKey => {
+    const slot = slots.get(id);
+    if (!slot) throw new Error(`No content key in slot ${id}.`);
+    return slot;
+  };
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'key':
@@ -50,11 +55,6 @@ export function runFrameWorker(): void {
         let reply: JobReply;
         let output: ArrayBuffer[] = [];
         try {
-          const slotOf = (id: number) => {
-            const slot = slots.get(id);
-            if (!slot) throw new Error(`No content key in slot ${id}.`);
-            return slot;
-          };
           if (message.type === 'seal-file' || message.type === 'open-file') {
             // Claimed first: a job the main thread took back is skipped before anything of it is read.
             if (claimFileJob(message.claim)) {

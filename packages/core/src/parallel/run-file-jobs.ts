@@ -38,9 +38,11 @@ export async function runFileJobs(
   maxJobsInFlight = 1,
 ): Promise<void> {
   const runner = new FileJobRunner();
-  const inFlight = new Set<Promise<void>>();
-  /** The jobs on the pool that have not settled, in the order posted (each worker takes its own in that order). */
-  const queued = new Set<{ readonly n: number; readonly job: FileJob; readonly ticket: QueuedFileJob }>();
+  /** The jobs on the pool that have not settled, in the order posted (each worker takes its own in that order), each with what runs when it settles. */
+  const inFlight = new Map<
+    { readonly n: number; readonly job: FileJob; readonly ticket: QueuedFileJob },
+    Promise<void>
+  >();
   let failure: { readonly number: number; readonly error: unknown } | undefined;
   const fail = (number: number, error: unknown) => {
     if (!failure || number < failure.number) failure = { number, error };
@@ -63,18 +65,14 @@ export async function runFileJobs(
     if (pool?.failure) fail(n, pool.failure);
     if (failure) break;
     if (pool && pool.readyWorkers > 0 && inFlight.size < maxJobsInFlight) {
-      const entry = { n, job, ticket: pool.file(type, 0, files, job) };
-      const running = entry.ticket.settled
+      const posted = { n, job, ticket: pool.file(type, 0, files, job) };
+      const running = posted.ticket.settled
         .then(() => {
-          if (!entry.ticket.takenBack) onJobDone(job);
+          if (!posted.ticket.takenBack) onJobDone(job);
         })
         .catch((error: unknown) => fail(n, error))
-        .finally(() => {
-          inFlight.delete(running);
-          queued.delete(entry);
-        });
-      inFlight.add(running);
-      queued.add(entry);
+        .finally(() => inFlight.delete(posted));
+      inFlight.set(posted, running);
       continue;
     }
     runHere(n, job);
@@ -86,13 +84,13 @@ export async function runFileJobs(
   // one are taken back and not run, and those below it still run, as they would have on the worker:
   // so the failure thrown is the lowest-numbered one, the one a single thread meets first, however
   // the jobs were timed.
-  for (const { n, job, ticket } of [...queued].reverse()) {
+  for (const { n, job, ticket } of [...inFlight.keys()].reverse()) {
     if (pool?.failure) fail(n, pool.failure);
     if (!ticket.takeBack() || (failure && n > failure.number)) continue;
     runHere(n, job);
     await turn();
   }
-  await Promise.all(inFlight);
+  await Promise.all(inFlight.values());
   if (pool?.failure) fail(number, pool.failure);
   if (failure) throw failure.error;
 }
