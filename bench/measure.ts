@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
 /** Median wall time of `runs` calls after one warm-up, in milliseconds. */
 export async function medianMs(
   fn: () => Promise<unknown> | unknown,
@@ -31,4 +34,18 @@ export function table(header: string[], rows: (string | number)[][]): string {
     `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, // as biome formats a markdown table
     ...cells.slice(1).map(line),
   ].join('\n');
+}
+
+/**
+ * Runs `script` (a path relative to bench/) in a process of its own (its own heap, so RSS and GC
+ * are its alone), under tsx with the workspace's sources, and returns what it printed on stdout;
+ * its progress on stderr goes to this process's stderr.
+ */
+export function benchChild(script: string, args: readonly string[] = []): string {
+  const path = fileURLToPath(new URL(script, import.meta.url));
+  return execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', path, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }

@@ -34,7 +34,7 @@ import {
   RawAesKeyring,
   SuiteId,
 } from '@envelope/core';
-import { mbPerSecond, table } from './measure.js';
+import { benchChild, mbPerSecond, table } from './measure.js';
 
 const MiB = 1024 * 1024;
 export const PARALLEL_BYTES = Number(process.env.BENCH_PARALLEL_BYTES ?? 256 * MiB);
@@ -501,21 +501,7 @@ export async function fileRuns(suiteId: number, runs: number, bytes: number): Pr
 
 /** {@link fileRuns} in a fresh child process (see file-runs-child.ts). */
 export function fileRunsIsolated(suiteId: number, runs: number, bytes: number): FileRun[] {
-  const script = fileURLToPath(new URL('./file-runs-child.ts', import.meta.url));
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--conditions=@envelope/source',
-      script,
-      String(suiteId),
-      String(runs),
-      String(bytes),
-    ],
-    { encoding: 'utf8', maxBuffer: 1 << 20 },
-  );
-  return JSON.parse(out) as FileRun[];
+  return JSON.parse(benchChild('./file-runs-child.ts', [suiteId, runs, bytes].map(String))) as FileRun[];
 }
 
 export const median = (values: readonly number[]) =>

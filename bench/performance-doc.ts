@@ -54,7 +54,15 @@ table gives that bound), and encryptStream / decryptStream of a 256 MiB stream i
 (information). **Wall time**, unlike the targets above: the mode
 exists to use more cores, so it spends more CPU time in total and finishes sooner. The speed-up can
 only be as good as the cores the machine leaves free: the load average before and after is printed
-with the table; on a shared 2-vCPU machine other processes take part of the second core.`,
+with the table; on a shared 2-vCPU machine other processes take part of the second core. The file
+rows run in a process that first calls \`retainFreedMemory()\`, as the CLI does (next section).`,
+  allocator: `Raw \`aes-256-gcm\` from \`node:crypto\` in a fresh process, one frame's cipher per 64 KiB
+frame, with glibc's default thresholds and after \`retainFreedMemory()\` from \`@envelope/core\`
+(which the CLI calls before encrypt, decrypt and rewrap): what returning the heap's top to the
+kernel after each garbage collection, and faulting it in again, costs a frame on this machine. The
+two are measured in separate processes, since the call cannot be undone in one; page faults are the
+process's minor faults during the timed frames. Other allocators (musl, macOS) and Node versions
+that reuse the frames' memory anyway gain nothing from the call (see docs/streaming.md).`,
   rewrap: `Rewrap against decrypt followed by encrypt (what a rewrap must at least do) and raw AES-GCM decrypt
 and encrypt of the same frames (the floor).`,
   clouds: `One \`createKmsServer\` in memory serving AWS KMS JSON 1.1, Cloud KMS gRPC and Cloud KMS REST

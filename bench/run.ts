@@ -1,16 +1,16 @@
 /**
  * `pnpm bench`: every figure is measured against a baseline in the same run. Set BENCH_ONLY to a
- * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, parallel, fleet, rss, list, clouds, kms.
+ * comma-separated subset of: targets, scaling, throughput, frames, chunks, rewrap, parallel, allocator, fleet, rss, list, clouds, kms.
  * `pnpm bench:docs` runs all but fleet, list and clouds and writes docs/performance.md (BENCH_DOC names the file).
  * BENCH_ONLY=targets BENCH_TARGETS=small runs only the 1 KiB rows of the targets, BENCH_TARGETS=mib only the 1 MiB rows.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { allocatorBench } from './allocator.js';
 import { chunkingBench } from './chunking.js';
 import { cloudsBench } from './clouds.js';
 import { fleetBench } from './fleet.js';
 import { listBench } from './list.js';
+import { benchChild } from './measure.js';
 import { FILE_BYTES, PARALLEL_BYTES, parallelBench, sizeLabel } from './parallel.js';
 import { machine, performanceDoc, SECTION_NOTES } from './performance-doc.js';
 import { rewrapBench } from './rewrap.js';
@@ -21,24 +21,12 @@ import { frameLengthSweep, throughputBench } from './throughput.js';
 const only = new Set(
   (
     process.env.BENCH_ONLY ??
-    'targets,scaling,throughput,frames,chunks,rewrap,parallel,fleet,rss,list,clouds,kms'
+    'targets,scaling,throughput,frames,chunks,rewrap,parallel,allocator,fleet,rss,list,clouds,kms'
   ).split(','),
 );
 const started = new Date();
 const machineBefore = machine();
 console.log(`Envelope benchmarks — Node ${process.version}, ${started.toISOString()}\n`);
-
-/**
- * Runs a bench script in a process of its own (its own heap, so RSS and GC are its alone) and returns
- * what it prints; its progress on stderr goes to this process's stderr.
- */
-function inChildProcess(relativePath: string): string {
-  const script = fileURLToPath(new URL(relativePath, import.meta.url));
-  return execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@envelope/source', script], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
 
 const sections: { title: string; body: string }[] = [];
 async function section(key: keyof typeof SECTION_NOTES, title: string, run: () => Promise<string> | string) {
@@ -68,12 +56,17 @@ await section(
   parallelBench,
 );
 await section(
+  'allocator',
+  'The C allocator: raw AES-GCM in a fresh process, with and without retainFreedMemory()',
+  allocatorBench,
+);
+await section(
   'fleet',
   'Fleet rotation: 10,000 × 4 KiB and 8 × 256 MiB messages to a new AWS KMS key (in-process emulator)',
   fleetBench,
 );
 await section('rss', 'Memory: streaming 1 GiB through encryptStream → decryptStream (separate process)', () =>
-  inChildProcess('./stream-rss.ts'),
+  benchChild('./stream-rss.ts'),
 );
 await section(
   'list',
@@ -89,7 +82,7 @@ await section(
 await section(
   'kms',
   'KMS server: requests per second vs a bare node:http ceiling, and the server targets of issue #15',
-  () => inChildProcess('./kms-server.ts'),
+  () => benchChild('./kms-server.ts'),
 );
 
 if (process.env.BENCH_DOC) {

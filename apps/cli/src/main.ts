@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { retainFreedMemory } from '@envelope/core';
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { collectContext } from './commands/context-option.js';
@@ -42,6 +43,9 @@ const threads = (command: Command) =>
     )
     .option('--no-parallel', 'use one thread whatever the input size (same as --threads 0)');
 
+// encrypt, decrypt and rewrap first call retainFreedMemory (@envelope/core): the frames' buffers are
+// then reused rather than faulted in afresh after each collection (docs/performance.md, "The C
+// allocator"); a process that runs one command can keep that memory.
 const reporter = (o: { json?: boolean; quiet?: boolean; output?: string }) =>
   new Reporter({ ...o, toStderr: !o.output });
 
@@ -51,7 +55,10 @@ io(
     .argument('[input]', 'file to encrypt; - or none for stdin')
     .addOption(configOption())
     .option('-c, --context <key=value>', 'encryption context pair (repeatable)', collectContext),
-).action(async (input, o) => encryptCommand(input, o, reporter(o)));
+).action(async (input, o) => {
+  await retainFreedMemory();
+  return encryptCommand(input, o, reporter(o));
+});
 
 io(
   threads(program.command('decrypt'))
@@ -68,7 +75,10 @@ io(
       'context pair the message authenticates but does not store (required encryption context; repeatable)',
       collectContext,
     ),
-).action(async (input, o) => decryptCommand(input, o, reporter(o)));
+).action(async (input, o) => {
+  await retainFreedMemory();
+  return decryptCommand(input, o, reporter(o));
+});
 
 io(
   threads(program.command('rewrap'))
@@ -95,6 +105,7 @@ io(
     )
     .option('--journal <file>', `resume journal for many inputs (default ${DEFAULT_JOURNAL})`),
 ).action(async (inputs: string[], o) => {
+  await retainFreedMemory();
   if (isFleet(inputs, o)) return rewrapFleetCommand(inputs, o);
   if (!o.to)
     throw new CliError('rewrap needs --to <config> (or --repair).', ExitCode.USAGE, 'pass --to <file>');

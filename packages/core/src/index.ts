@@ -109,6 +109,7 @@ export {
   type DeadlineRetryPolicy,
   retryWithDeadline,
 } from './retry/retry-with-deadline.js';
+export { retainFreedMemory } from './runtime/retain-freed-memory.js';
 export { decryptMessage } from './stream/decrypt-message.js';
 export { encryptMessage } from './stream/encrypt-message.js';
 export { inspectMessage, type ParsedHeaderBytes } from './stream/read-header.js';
