@@ -35,12 +35,13 @@ const SEEDED_KEY = '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901';
 
 const ESM_APP = `
 import { randomBytes } from 'node:crypto';
-import { decrypt, encrypt, RawAesKeyring, SuiteId } from '@envelope/core';
+import { decrypt, encrypt, RawAesKeyring, retainFreedMemory, SuiteId } from '@envelope/core';
 import { createEnvelope } from '@envelope/config';
 import { AwsKmsKeyring } from '@envelope/aws-kms';
 import { KmsEngine } from '@envelope/kms-emulator';
 import { createKmsServer } from '@envelope/kms-server';
 
+await retainFreedMemory(); // as the CLI does before bulk work
 const keyring = new RawAesKeyring({ keyNamespace: 'app', keyName: 'k', wrappingKey: randomBytes(32) });
 const { ciphertext } = await encrypt('hello from esm', { keyring, suiteId: SuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY });
 const { plaintext } = await decrypt(ciphertext, { keyring });
