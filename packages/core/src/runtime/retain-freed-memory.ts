@@ -27,8 +27,10 @@ let retained: Promise<void> | undefined;
  * costs no fault) once the event loop has let it go: from then on the process keeps up to ≈ 62 MiB
  * of free memory at the top of each of glibc's arenas (the main thread's and each worker
  * thread's), and allocations below 31 MiB come from the arenas rather than from mmap. That is the
- * cost: a process that freed memory may keep that much more resident. It is process-wide and
- * cannot be undone; it changes no result. With another allocator (musl, macOS, Windows) it
+ * cost: a process that freed memory may keep that much more resident, and memory it freed is
+ * handed out again rather than as the kernel's zeroed pages (a later `Buffer.allocUnsafe` may hold
+ * bytes of buffers freed earlier; see docs/streaming.md). It is process-wide and cannot be undone;
+ * it changes no result. With another allocator (musl, macOS, Windows) it
  * allocates and frees that block and changes nothing else; an application that set
  * `MALLOC_TRIM_THRESHOLD_` or `MALLOC_MMAP_THRESHOLD_` (or their `GLIBC_TUNABLES`) keeps its setting,
  * since glibc then adjusts nothing.
