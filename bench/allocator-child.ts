@@ -4,6 +4,7 @@
  * prints the timed frames' wall ms and the process's minor page faults during them, as JSON.
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { retainFreedMemory } from '@envelope/core';
 
 export const FRAME = 64 * 1024;
@@ -17,7 +18,8 @@ export interface AllocatorPass {
   readonly faults: number;
 }
 
-if (process.argv[1] === new URL(import.meta.url).pathname) {
+// Run as a script (benchChild); allocator.ts only imports the constants above.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('retain')) await retainFreedMemory();
   const key = randomBytes(32);
   const iv = randomBytes(12);

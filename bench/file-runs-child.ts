@@ -1,7 +1,8 @@
 /**
- * Runs the file → file rows in a process of their own (as the CLI runs: a fresh process), and prints
- * them as JSON, after retainFreedMemory() as the CLI runs. In the benchmark's own process, after the stream rows, the one-thread path measured
- * 2–3× its fresh-process CPU (heap left behind by earlier sections), which would flatter the file mode.
+ * Runs the file → file rows in a process of their own (as the CLI runs: a fresh process, after
+ * retainFreedMemory()), and prints them as JSON. In the benchmark's own process, after the stream
+ * rows, the one-thread path measured 2–3× its fresh-process CPU (heap left behind by earlier
+ * sections), which would flatter the file mode.
  */
 import { retainFreedMemory } from '@envelope/core';
 import { fileRuns } from './parallel.js';

@@ -30,10 +30,10 @@ let retained: Promise<void> | undefined;
  * cost: a process that freed memory may keep that much more resident, and memory it freed is
  * handed out again rather than as the kernel's zeroed pages (a later `Buffer.allocUnsafe` may hold
  * bytes of buffers freed earlier; see docs/streaming.md). It is process-wide and cannot be undone;
- * it changes no result. With another allocator (musl, macOS, Windows) it
- * allocates and frees that block and changes nothing else; an application that set
- * `MALLOC_TRIM_THRESHOLD_` or `MALLOC_MMAP_THRESHOLD_` (or their `GLIBC_TUNABLES`) keeps its setting,
- * since glibc then adjusts nothing.
+ * it changes no result. With another allocator (musl, macOS, Windows) it allocates and frees that
+ * block and changes nothing else; an application that set `MALLOC_TRIM_THRESHOLD_` or
+ * `MALLOC_MMAP_THRESHOLD_` (or their `GLIBC_TUNABLES`) keeps its setting, since glibc then adjusts
+ * nothing.
  */
 export function retainFreedMemory(): Promise<void> {
   retained ??= free(Buffer.allocUnsafeSlow(RETAIN_BLOCK_BYTES).buffer as ArrayBuffer);
