@@ -6,7 +6,7 @@
  */
 import { type AllocatorPass, FRAME, FRAMES, WARM_FRAMES } from './allocator-child.js';
 import { benchChild, mbPerSecond, table } from './measure.js';
-import { loadNote, median } from './parallel.js';
+import { loadNote, median, range } from './parallel.js';
 
 const MiB = 1024 * 1024;
 const PAIRS = Number(process.env.BENCH_ALLOCATOR_PAIRS ?? 5);
@@ -23,15 +23,14 @@ export function allocatorBench(): string {
     }
   }
   const bytes = FRAMES * FRAME;
-  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
-  const row = (label: string, list: AllocatorPass[]) => {
-    const speeds = sorted(list.map((p) => mbPerSecond(bytes, p.ms)));
-    return [
-      label,
-      `${speeds[0]!.toFixed(0)} / ${median(speeds).toFixed(0)} / ${speeds.at(-1)!.toFixed(0)}`,
-      median(list.map((p) => p.faults / (bytes / MiB))),
-    ];
-  };
+  const row = (label: string, list: AllocatorPass[]) => [
+    label,
+    range(
+      list.map((p) => mbPerSecond(bytes, p.ms)),
+      (v) => v.toFixed(0),
+    ),
+    median(list.map((p) => p.faults / (bytes / MiB))),
+  ];
   return `${table(
     [
       `raw aes-256-gcm, ${FRAME / 1024} KiB frames, ${bytes / MiB} MiB after ${(WARM_FRAMES * FRAME) / MiB} MiB untimed, a fresh process per pass`,

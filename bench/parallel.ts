@@ -506,7 +506,8 @@ export function fileRunsIsolated(suiteId: number, runs: number, bytes: number): 
 
 export const median = (values: readonly number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const range = (values: number[], format: (v: number) => string) => {
+/** min / median / max of `values`, each formatted. */
+export const range = (values: number[], format: (v: number) => string) => {
   const sorted = [...values].sort((a, b) => a - b);
   return `${format(sorted[0]!)} / ${format(median(sorted))} / ${format(sorted.at(-1)!)}`;
 };
