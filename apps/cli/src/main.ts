@@ -38,7 +38,7 @@ const threads = (command: Command) =>
     .addOption(
       new Option(
         '--threads <n|auto>',
-        'seal/open frames on n worker threads (default 0 = one thread); auto: one per CPU for files of 8 MiB or more',
+        'seal/open frames on n threads (0 = one thread); auto (the default): one per CPU for an unsigned (0x0478) file-to-file message of 512 MiB or more, one thread otherwise',
       ).env('ENVELOPE_THREADS'),
     )
     .option('--no-parallel', 'use one thread whatever the input size (same as --threads 0)');

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { PARALLEL_FROM_BYTES } from '../src/io/parallel-choice.js';
 import { envelope } from './support/run-envelope.js';
 
 /** The JSON summary of a run that must succeed. */
@@ -15,7 +16,7 @@ async function run(cwd: string, ...args: string[]): Promise<{ threads: number }>
 describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its frame worker)', () => {
   let dir: string;
   const cpus = availableParallelism();
-  const large = randomBytes(8 * 1024 * 1024 + 100_001); // just past the 8 MiB default threshold
+  const large = randomBytes(8 * 1024 * 1024 + 100_001);
   const small = randomBytes(8 * 1024 * 1024 - 1);
 
   before(async () => {
@@ -29,36 +30,58 @@ describe('the parallel mode of encrypt, decrypt and rewrap (built binary and its
     await writeFile(join(dir, 'small.bin'), small);
   });
 
-  it('uses one thread by default; with --threads auto, one worker per CPU for files of 8 MiB or more', async () => {
-    const fallback = await run(dir, 'encrypt', 'large.bin', '--config', 'east.yaml', '-o', 'default.enc');
-    expect(fallback.threads).to.equal(0);
-    const expected = cpus > 1 ? cpus : 0;
-    const auto = ['--threads', 'auto'];
-    expect(
-      (await run(dir, 'encrypt', 'large.bin', '--config', 'east.yaml', '-o', 'large.enc', ...auto)).threads,
-    ).to.equal(expected);
-    expect(
-      (await run(dir, 'encrypt', 'small.bin', '--config', 'east.yaml', '-o', 'small.enc', ...auto)).threads,
-    ).to.equal(0);
-    expect(
-      (await run(dir, 'decrypt', 'large.enc', '--config', 'east.yaml', '-o', 'large.out', ...auto)).threads,
-    ).to.equal(expected);
-    expect((await readFile(join(dir, 'large.out'))).equals(large)).to.equal(true);
-    const rewrap = await run(
-      dir,
-      'rewrap',
-      'large.enc',
-      '--config',
-      'east.yaml',
-      '--to',
-      'west.yaml',
-      '-o',
-      'large.rw',
-      ...auto,
-    );
-    expect(rewrap.threads).to.equal(expected);
+  it('auto, the default, uses one thread below 512 MiB and for rewrap', async () => {
+    const rewrap = (...threads: string[]) =>
+      run(
+        dir,
+        'rewrap',
+        'large.enc',
+        '--config',
+        'east.yaml',
+        '--to',
+        'west.yaml',
+        '-o',
+        'large.rw',
+        ...threads,
+      );
+    for (const auto of [[], ['--threads', 'auto']]) {
+      const enc = await run(dir, 'encrypt', 'large.bin', '--config', 'east.yaml', '-o', 'large.enc', ...auto);
+      expect(enc.threads, `encrypt ${auto}`).to.equal(0);
+      const dec = await run(dir, 'decrypt', 'large.enc', '--config', 'east.yaml', '-o', 'large.out', ...auto);
+      expect(dec.threads, `decrypt ${auto}`).to.equal(0);
+      expect((await readFile(join(dir, 'large.out'))).equals(large)).to.equal(true);
+      expect((await rewrap(...auto)).threads, `rewrap ${auto}`).to.equal(0);
+    }
+    expect((await rewrap('--threads', '2')).threads).to.equal(2);
     await run(dir, 'decrypt', 'large.rw', '--config', 'west.yaml', '-o', 'large.rw.out', '--no-parallel');
     expect((await readFile(join(dir, 'large.rw.out'))).equals(large)).to.equal(true);
+  });
+
+  it('auto, the default, uses one thread per CPU for an unsigned file → file message of 512 MiB, one thread for a signed one', async () => {
+    await writeFile(
+      join(dir, 'unsigned-auto.yaml'),
+      'suite: 0x0478\nkeyring: { type: raw-aes, keyNamespace: dr, keyName: east, key: { file: east.key } }\n',
+    );
+    const expected = cpus > 1 ? cpus : 0;
+    const huge = await open(join(dir, 'huge.bin'), 'w');
+    await huge.truncate(PARALLEL_FROM_BYTES); // sparse: reads as zeros, takes no space
+    await huge.close();
+    try {
+      const config = ['--config', 'unsigned-auto.yaml'];
+      expect((await run(dir, 'encrypt', 'huge.bin', ...config, '-o', 'huge.enc')).threads).to.equal(expected);
+      expect((await run(dir, 'decrypt', 'huge.enc', ...config, '-o', 'huge.out')).threads).to.equal(expected);
+      expect((await stat(join(dir, 'huge.out'))).size).to.equal(PARALLEL_FROM_BYTES);
+      // east.yaml: the default suite, 0x0578 (signed): its frames would go through the stream pool
+      expect(
+        (await run(dir, 'encrypt', 'huge.bin', '--config', 'east.yaml', '-o', 'huge.sig')).threads,
+      ).to.equal(0);
+      expect(
+        (await run(dir, 'decrypt', 'huge.sig', '--config', 'east.yaml', '-o', 'huge.out')).threads,
+      ).to.equal(0);
+    } finally {
+      for (const name of ['huge.bin', 'huge.enc', 'huge.sig', 'huge.out'])
+        await rm(join(dir, name), { force: true });
+    }
   });
 
   it('takes --threads, ENVELOPE_THREADS and --no-parallel, whatever the size', async () => {

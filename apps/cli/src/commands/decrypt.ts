@@ -1,5 +1,6 @@
 import type { MessageHeader } from '@envelope/core';
-import { runFileMode } from '../io/file-mode.js';
+import { fileModeInput, runFileMode } from '../io/file-mode.js';
+import { messageSuite } from '../io/message-suite.js';
 import { type ParallelFlags, parallelFor } from '../io/parallel-choice.js';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
@@ -18,7 +19,14 @@ export async function decryptCommand(
   report: Reporter,
 ) {
   const envelope = await openEnvelope(options.config);
-  const parallel = await parallelFor(input, options);
+  const parallel = await parallelFor(options, {
+    fileModeBytes: (await fileModeInput(input, options))?.size,
+    // A header that does not parse: one thread, and the decrypt itself reports it.
+    unsigned: async () => {
+      const suite = await messageSuite(input!);
+      return suite !== undefined && suite.signature === undefined;
+    },
+  });
   const call = {
     requiredEncryptionContext: options.requireContext ?? {},
     parallel,

@@ -1,5 +1,5 @@
-import type { EncryptDetails, MessageHeader } from '@envelope/core';
-import { runFileMode } from '../io/file-mode.js';
+import { DEFAULT_SUITE_ID, type EncryptDetails, getSuite, type MessageHeader } from '@envelope/core';
+import { fileModeInput, runFileMode } from '../io/file-mode.js';
 import { type ParallelFlags, parallelFor } from '../io/parallel-choice.js';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
@@ -17,7 +17,10 @@ export async function encryptCommand(
   report: Reporter,
 ) {
   const envelope = await openEnvelope(options.config);
-  const parallel = await parallelFor(input, options);
+  const parallel = await parallelFor(options, {
+    fileModeBytes: (await fileModeInput(input, options))?.size,
+    unsigned: async () => getSuite(envelope.config.suite ?? DEFAULT_SUITE_ID).signature === undefined,
+  });
   const call = { encryptionContext: options.context ?? {}, parallel };
   let header: MessageHeader | undefined;
   let skipped: EncryptDetails['skippedMasterKeys'] = [];

@@ -26,7 +26,7 @@ export async function rewrapCommand(
   const from = await openEnvelope(options.config);
   const to = await openEnvelope(options.to);
   let rewrap: RewrapReport | undefined;
-  const parallel = await parallelFor(input, options);
+  const parallel = await parallelFor(options, undefined); // rewrap streams: auto is one thread
   const stream = Duplex.from(async function* (source: AsyncIterable<Uint8Array>) {
     yield* rewrapMessage(
       source,

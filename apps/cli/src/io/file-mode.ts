@@ -1,9 +1,24 @@
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { AtomicOutput } from './atomic-output.js';
 import { openOutput } from './open-output.js';
 import { progressBar } from './progress.js';
 import type { IoOptions } from './streams.js';
+
+/**
+ * The input's details when a command on `input` with `io` runs in the file mode: a regular input file
+ * and an `--output` that is a new or regular file. Undefined otherwise (stdin, stdout, a FIFO or
+ * device at either end), and the command streams.
+ */
+export async function fileModeInput(input: string | undefined, io: IoOptions): Promise<Stats | undefined> {
+  if (!input || input === '-' || !io.output || io.output === '-') return undefined;
+  const info = await stat(input).catch(() => undefined);
+  if (!info?.isFile()) return undefined; // reported by the streaming path, which opens it
+  const target = await stat(io.output).catch(() => undefined);
+  if (target && !target.isFile()) return undefined; // a device or FIFO: streamed (see openOutput)
+  return info;
+}
 
 /**
  * Runs a file → file operation in the file mode (encryptFile/decryptFile, on worker threads or on
@@ -22,11 +37,8 @@ export async function runFileMode(
   io: IoOptions,
   run: (input: string, output: string, onProgress: (done: number) => void) => Promise<void>,
 ): Promise<{ bytesIn: number; output: string } | undefined> {
-  if (!input || input === '-' || !io.output || io.output === '-') return undefined;
-  const info = await stat(input).catch(() => undefined);
-  if (!info?.isFile()) return undefined; // reported by the streaming path, which opens it
-  const target = await stat(io.output).catch(() => undefined);
-  if (target && !target.isFile()) return undefined; // a device or FIFO: streamed (see openOutput)
+  const info = await fileModeInput(input, io);
+  if (!input || !io.output || !info) return undefined;
   const output = await openOutput(io.output, io.force ?? false);
   if (!(output instanceof AtomicOutput)) {
     await output.abort();

@@ -1,46 +1,59 @@
-import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { ParallelOptions } from '@envelope/core';
 import { CliError, ExitCode } from '../exit-codes.js';
 
 /**
- * With `--threads auto`, inputs from this size up are encrypted, decrypted and rewrapped on worker
- * threads. On our quiet 2-vCPU machine two workers took 105–125 ms to their first reply (a bare
- * worker thread 55–75 ms; since then the worker loads 9 modules instead of 29), while one thread
- * does 8 MiB of `0x0478` in ≈ 7 ms in the file mode (1.1–1.2 GB/s) and in ≈ 15–25 ms on the stream
- * path (350–525 MB/s). The file mode's main thread runs jobs while the pool starts, so a small file
- * never waits for a worker to start, but creating each thread costs the main thread ≈ 20 ms first
- * (synchronously), the start costs a core tens of ms more, and the stream pool waits for it:
- * below this size the threads cannot pay for themselves.
+ * `--threads auto` (the default) puts the frames of a file → file `0x0478` message (the file mode's
+ * frame-parallel path) on one thread per CPU from this input size up. Measured on our 2-vCPU machine
+ * (`envelope encrypt` / `decrypt` as fresh processes, `--threads auto` against `--threads 0`, files
+ * in /dev/shm, medians of 5–7 alternating runs, process start included): 128 MiB 0.98× / 1.04×
+ * (encrypt / decrypt), 256 MiB 1.04–1.12× / 0.98–1.07×, 512 MiB 1.16–1.30× / 1.06–1.10×, 1 GiB
+ * 1.53× / 1.54×. The pool's start (≈ 70 ms of a core to the worker's first job, and its first jobs
+ * run slower while the thread warms up) is what a smaller file cannot pay back here; the command's
+ * own start (≈ 0.6 s) is the same on both sides.
  */
-export const PARALLEL_FROM_BYTES = 8 * 1024 * 1024;
+export const PARALLEL_FROM_BYTES = 512 * 1024 * 1024;
 
 export interface ParallelFlags {
-  /** `--threads <n|auto>` (or ENVELOPE_THREADS): worker threads; 0 = one thread. */
+  /** `--threads <n|auto>` (or ENVELOPE_THREADS): threads; 0 = one thread; auto (also when absent): see parallelFor. */
   readonly threads?: string;
   /** false with `--no-parallel`. */
   readonly parallel?: boolean;
 }
 
 /**
- * The parallel mode for one input: off by default, with `--no-parallel` or `--threads 0`; on with
- * `--threads n` (n workers) whatever the input; with `--threads auto`, one worker per CPU for a
- * regular file of at least {@link PARALLEL_FROM_BYTES} when there is more than one CPU (stdin's size
- * is unknown: off). Off by default because `pnpm bench` (BENCH_ONLY=parallel) measures neither
- * mode at the 1.6× that would justify it on our 2-vCPU machine: the stream pool is slower than one
- * thread (its main thread moves every byte), and the file mode with 2 workers (regular file →
- * regular file, see file-mode.ts) measured 0.86–1.02× (medians) of the same file mode on one thread,
- * which the CLI runs for files anyway, while raw AES-GCM on two threads gained 1.7–3.5× in the same
- * runs: the positional writes into one file do not split across threads (see docs/cli.md).
+ * What `--threads auto` needs to know of one command's input: where the threads pay on our machine.
+ * Undefined for a command that always streams (rewrap).
+ */
+export interface ParallelTarget {
+  /** The input's size when the command runs in the file mode (see fileModeInput), else undefined. */
+  readonly fileModeBytes: number | undefined;
+  /**
+   * Whether the message is or will be unsigned: the file mode then runs its frames on the threads
+   * itself (a signed message's frames go through the stream pool).
+   */
+  unsigned(): Promise<boolean>;
+}
+
+/**
+ * The parallel mode for one input: off with `--no-parallel` or `--threads 0`; on with `--threads n`
+ * (n workers) whatever the input; with `--threads auto`, the default (or ENVELOPE_THREADS=auto), one
+ * worker per CPU only where it measured faster than one thread: more than one CPU, a regular file
+ * to a regular file (the file mode) of at least {@link PARALLEL_FROM_BYTES}, unsigned (`0x0478`).
+ * Everywhere else auto means one thread: the stream pool (stdin or stdout, signed suites, rewrap)
+ * measured 0.3–0.9× of one thread (`pnpm bench`, BENCH_ONLY=parallel: its main thread moves every
+ * byte, and for `0x0578` SHA-384 on that thread bounds both), and smaller files do not pay for the
+ * pool's start.
  */
 export async function parallelFor(
-  input: string | undefined,
   flags: ParallelFlags,
+  target: ParallelTarget | undefined,
 ): Promise<false | ParallelOptions> {
-  if (flags.parallel === false || flags.threads === undefined) return false;
-  if (flags.threads.trim() !== 'auto') {
-    const threads = Number(flags.threads);
-    if (!/^\d+$/.test(flags.threads.trim()) || threads > 256) {
+  if (flags.parallel === false) return false;
+  const given = (flags.threads ?? 'auto').trim();
+  if (given !== 'auto') {
+    const threads = Number(given);
+    if (!/^\d+$/.test(given) || threads > 256) {
       throw new CliError(
         `--threads must be auto or a whole number from 0 to 256; got ${JSON.stringify(flags.threads)}.`,
         ExitCode.USAGE,
@@ -50,10 +63,7 @@ export async function parallelFor(
     return threads === 0 ? false : { workers: threads };
   }
   const cpus = availableParallelism();
-  if (cpus < 2 || !input || input === '-') return false;
-  const size = await stat(input).then(
-    (info) => (info.isFile() ? info.size : 0),
-    () => 0, // a missing input is reported when it is opened
-  );
-  return size >= PARALLEL_FROM_BYTES ? { workers: cpus } : false;
+  const bytes = target?.fileModeBytes;
+  if (cpus < 2 || bytes === undefined || bytes < PARALLEL_FROM_BYTES) return false;
+  return (await target!.unsigned()) ? { workers: cpus } : false;
 }
