@@ -41,7 +41,7 @@ export interface ParallelTarget {
  * worker per CPU only where it measured faster than one thread: more than one CPU, a regular file
  * to a regular file (the file mode) of at least {@link PARALLEL_FROM_BYTES}, unsigned (`0x0478`).
  * Everywhere else auto means one thread: the stream pool (stdin or stdout, signed suites, rewrap)
- * measured 0.3–0.9× of one thread (`pnpm bench`, BENCH_ONLY=parallel: its main thread moves every
+ * measured 0.3–1.0× of one thread (`pnpm bench`, BENCH_ONLY=parallel: its main thread moves every
  * byte, and for `0x0578` SHA-384 on that thread bounds both), and smaller files do not pay for the
  * pool's start.
  */
