@@ -10,10 +10,10 @@ import { PARALLEL_FROM_BYTES, type ParallelTarget, parallelFor } from '../src/io
 const cpus = availableParallelism();
 
 /** A target of `bytes` in the file mode whose message is unsigned or not; counts its header reads. */
-function target(bytes: number | undefined, unsigned: boolean) {
+function target(bytes: number, unsigned: boolean) {
   const asked = { count: 0 };
   const t: ParallelTarget = {
-    fileModeBytes: bytes,
+    bytes,
     unsigned: async () => {
       asked.count++;
       return unsigned;
@@ -29,12 +29,11 @@ describe('--threads: which inputs get worker threads (parallelFor)', () => {
     expect(await parallelFor({ threads: ' auto ' }, big.t)).to.deep.equal(
       cpus > 1 ? { workers: cpus } : false,
     );
-    // one byte less, a signed message, a streamed input (no file mode), a streaming command: one thread
+    // one byte less, a signed message, a command that streams (no file mode, or rewrap): one thread
     const below = target(PARALLEL_FROM_BYTES - 1, true);
     expect(await parallelFor({}, below.t)).to.equal(false);
     expect(below.asked.count, 'no header read below the size').to.equal(0);
     expect(await parallelFor({}, target(PARALLEL_FROM_BYTES, false).t)).to.equal(false);
-    expect(await parallelFor({}, target(undefined, true).t)).to.equal(false);
     expect(await parallelFor({}, undefined)).to.equal(false);
   });
 

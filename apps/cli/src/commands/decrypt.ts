@@ -1,5 +1,5 @@
 import type { MessageHeader } from '@envelope/core';
-import { fileModeInput, runFileMode } from '../io/file-mode.js';
+import { fileModeFiles, runFileMode } from '../io/file-mode.js';
 import { messageSuite } from '../io/message-suite.js';
 import { type ParallelFlags, parallelFor } from '../io/parallel-choice.js';
 import { type IoOptions, runPipeline } from '../io/streams.js';
@@ -19,14 +19,18 @@ export async function decryptCommand(
   report: Reporter,
 ) {
   const envelope = await openEnvelope(options.config);
-  const parallel = await parallelFor(options, {
-    fileModeBytes: (await fileModeInput(input, options))?.size,
-    // A header that does not parse: one thread, and the decrypt itself reports it.
-    unsigned: async () => {
-      const suite = await messageSuite(input!);
-      return suite !== undefined && suite.signature === undefined;
+  const files = await fileModeFiles(input, options);
+  const parallel = await parallelFor(
+    options,
+    files && {
+      bytes: files.size,
+      // A header that does not parse: one thread, and the decrypt itself reports it.
+      unsigned: async () => {
+        const suite = await messageSuite(files.input);
+        return suite !== undefined && suite.signature === undefined;
+      },
     },
-  });
+  );
   const call = {
     requiredEncryptionContext: options.requireContext ?? {},
     parallel,
@@ -41,7 +45,7 @@ export async function decryptCommand(
   // A file → file decrypt reads and writes the files with positional I/O (decryptFile: on the
   // workers with threads, job after job on this thread without); the output appears only once the
   // whole message authenticated. Stdin or stdout streams.
-  const viaFiles = await runFileMode('decrypt', input, options, async (from, to, onProgress) => {
+  const viaFiles = await runFileMode('decrypt', files, options, async (from, to, onProgress) => {
     header = (await envelope.decryptFile(from, to, { ...call, onProgress })).header;
   });
   const result = viaFiles ?? (await streamed());

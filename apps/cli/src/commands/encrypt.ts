@@ -1,5 +1,5 @@
 import { DEFAULT_SUITE_ID, type EncryptDetails, getSuite, type MessageHeader } from '@envelope/core';
-import { fileModeInput, runFileMode } from '../io/file-mode.js';
+import { fileModeFiles, runFileMode } from '../io/file-mode.js';
 import { type ParallelFlags, parallelFor } from '../io/parallel-choice.js';
 import { type IoOptions, runPipeline } from '../io/streams.js';
 import { openEnvelope } from '../open-envelope.js';
@@ -17,10 +17,14 @@ export async function encryptCommand(
   report: Reporter,
 ) {
   const envelope = await openEnvelope(options.config);
-  const parallel = await parallelFor(options, {
-    fileModeBytes: (await fileModeInput(input, options))?.size,
-    unsigned: async () => getSuite(envelope.config.suite ?? DEFAULT_SUITE_ID).signature === undefined,
-  });
+  const files = await fileModeFiles(input, options);
+  const parallel = await parallelFor(
+    options,
+    files && {
+      bytes: files.size,
+      unsigned: async () => getSuite(envelope.config.suite ?? DEFAULT_SUITE_ID).signature === undefined,
+    },
+  );
   const call = { encryptionContext: options.context ?? {}, parallel };
   let header: MessageHeader | undefined;
   let skipped: EncryptDetails['skippedMasterKeys'] = [];
@@ -34,7 +38,7 @@ export async function encryptCommand(
   };
   // A file → file encrypt reads and writes the files with positional I/O (encryptFile: on the
   // workers with threads, job after job on this thread without); stdin or stdout streams.
-  const viaFiles = await runFileMode('encrypt', input, options, async (from, to, onProgress) => {
+  const viaFiles = await runFileMode('encrypt', files, options, async (from, to, onProgress) => {
     const done = await envelope.encryptFile(from, to, { ...call, onProgress });
     header = done.header;
     skipped = done.details.skippedMasterKeys;

@@ -1,4 +1,3 @@
-import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { AtomicOutput } from './atomic-output.js';
@@ -6,26 +5,36 @@ import { openOutput } from './open-output.js';
 import { progressBar } from './progress.js';
 import type { IoOptions } from './streams.js';
 
+/** The two files of a command that runs in the file mode, and the input's size. */
+export interface FileModeFiles {
+  readonly input: string;
+  readonly output: string;
+  readonly size: number;
+}
+
 /**
- * The input's details when a command on `input` with `io` runs in the file mode: a regular input file
- * and an `--output` that is a new or regular file. Undefined otherwise (stdin, stdout, a FIFO or
- * device at either end), and the command streams.
+ * The files when a command on `input` with `io` runs in the file mode: a regular input file and an
+ * `--output` that is a new or regular file. Undefined otherwise (stdin, stdout, a FIFO or device at
+ * either end), and the command streams.
  */
-export async function fileModeInput(input: string | undefined, io: IoOptions): Promise<Stats | undefined> {
+export async function fileModeFiles(
+  input: string | undefined,
+  io: IoOptions,
+): Promise<FileModeFiles | undefined> {
   if (!input || input === '-' || !io.output || io.output === '-') return undefined;
   const info = await stat(input).catch(() => undefined);
   if (!info?.isFile()) return undefined; // reported by the streaming path, which opens it
   const target = await stat(io.output).catch(() => undefined);
   if (target && !target.isFile()) return undefined; // a device or FIFO: streamed (see openOutput)
-  return info;
+  return { input, output: io.output, size: info.size };
 }
 
 /**
  * Runs a file → file operation in the file mode (encryptFile/decryptFile, on worker threads or on
- * this thread), which writes the output file itself: into the atomic output's temporary file, renamed
- * over `--output` only when `run` succeeded (so a failed decrypt leaves nothing) and removed otherwise. Applies only to a regular
- * input file and an `--output` that is a new or regular file; returns undefined otherwise (stdin,
- * stdout, a FIFO or device), and the caller streams instead.
+ * this thread), which writes the output file itself: into the atomic output's temporary file,
+ * renamed over `--output` only when `run` succeeded (so a failed decrypt leaves nothing) and removed
+ * otherwise. Applies only to `files` from {@link fileModeFiles}; returns undefined without them
+ * (stdin, stdout, a FIFO or device), and the caller streams instead.
  *
  * The progress bar is the stream path's (on a terminal stderr, not with --quiet/--json), sized by the
  * input file and fed by `run`'s `onProgress` with the plaintext bytes done; on decrypt the plaintext
@@ -33,21 +42,20 @@ export async function fileModeInput(input: string | undefined, io: IoOptions): P
  */
 export async function runFileMode(
   label: string,
-  input: string | undefined,
+  files: FileModeFiles | undefined,
   io: IoOptions,
   run: (input: string, output: string, onProgress: (done: number) => void) => Promise<void>,
 ): Promise<{ bytesIn: number; output: string } | undefined> {
-  const info = await fileModeInput(input, io);
-  if (!input || !io.output || !info) return undefined;
-  const output = await openOutput(io.output, io.force ?? false);
+  if (!files) return undefined;
+  const output = await openOutput(files.output, io.force ?? false);
   if (!(output instanceof AtomicOutput)) {
     await output.abort();
-    throw new CliError(`Output ${io.output} changed while it was opened.`, ExitCode.IO);
+    throw new CliError(`Output ${files.output} changed while it was opened.`, ExitCode.IO);
   }
-  const bar = progressBar(label, info.size, !io.quiet && !io.json);
+  const bar = progressBar(label, files.size, !io.quiet && !io.json);
   try {
-    await run(input, output.handOver(), (done) => bar.update(done));
-    bar.update(info.size);
+    await run(files.input, output.handOver(), (done) => bar.update(done));
+    bar.update(files.size);
     bar.stop();
     await output.commit();
   } catch (error) {
@@ -55,5 +63,5 @@ export async function runFileMode(
     await output.abort();
     throw error;
   }
-  return { bytesIn: info.size, output: io.output };
+  return { bytesIn: files.size, output: files.output };
 }

@@ -22,12 +22,12 @@ export interface ParallelFlags {
 }
 
 /**
- * What `--threads auto` needs to know of one command's input: where the threads pay on our machine.
- * Undefined for a command that always streams (rewrap).
+ * What `--threads auto` needs to know of a command that runs in the file mode (see fileModeFiles);
+ * undefined for one that streams (stdin, stdout, a FIFO or device, rewrap).
  */
 export interface ParallelTarget {
-  /** The input's size when the command runs in the file mode (see fileModeInput), else undefined. */
-  readonly fileModeBytes: number | undefined;
+  /** The input file's size. */
+  readonly bytes: number;
   /**
    * Whether the message is or will be unsigned: the file mode then runs its frames on the threads
    * itself (a signed message's frames go through the stream pool).
@@ -63,7 +63,6 @@ export async function parallelFor(
     return threads === 0 ? false : { workers: threads };
   }
   const cpus = availableParallelism();
-  const bytes = target?.fileModeBytes;
-  if (cpus < 2 || bytes === undefined || bytes < PARALLEL_FROM_BYTES) return false;
-  return (await target!.unsigned()) ? { workers: cpus } : false;
+  if (cpus < 2 || !target || target.bytes < PARALLEL_FROM_BYTES) return false;
+  return (await target.unsigned()) ? { workers: cpus } : false;
 }
